@@ -1,0 +1,73 @@
+//! Plain data shared by every stage: snapshots and their holders, rivers,
+//! reference figures, and what the analysis computes from them. No GDAL,
+//! no PROJ: coordinates are always longitude/latitude on WGS84, in degrees.
+
+use geo::{LineString, MultiLineString, MultiPolygon};
+use serde::Serialize;
+
+/// The land one holder (a state, or a status such as `Joint`) holds in one
+/// snapshot.
+#[derive(Debug, Clone)]
+pub struct Holding {
+    /// Holder name as it appears in the holder field.
+    pub state: String,
+    /// All the holder's polygons in this snapshot, dissolved.
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// The border situation after one treaty.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Year the treaty was signed.
+    pub year: i32,
+    /// The treaty that made this situation (e.g. `Nerchinsk`).
+    pub treaty: String,
+    /// Holdings sorted by holder name; each holder appears once.
+    pub holdings: Vec<Holding>,
+}
+
+/// A named river line.
+#[derive(Debug, Clone)]
+pub struct River {
+    /// River name from the name field (e.g. `Amur`).
+    pub name: String,
+    /// All features with this name, merged.
+    pub geometry: MultiLineString<f64>,
+}
+
+/// Whether a boundary stretch follows a river or runs over land.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StretchKind {
+    /// Follows a named river within the matching distance.
+    River,
+    /// Everything else.
+    Land,
+}
+
+impl StretchKind {
+    /// The value written to the `kind` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StretchKind::River => "river",
+            StretchKind::Land => "land",
+        }
+    }
+}
+
+/// One continuous run of the boundary between two holders.
+#[derive(Debug, Clone)]
+pub struct Stretch {
+    /// The holder whose name sorts first.
+    pub state_a: String,
+    /// The holder whose name sorts second.
+    pub state_b: String,
+    /// River or land.
+    pub kind: StretchKind,
+    /// The river followed, for `StretchKind::River`.
+    pub river: Option<String>,
+    /// The line, longitude/latitude.
+    pub line: LineString<f64>,
+    /// Geodesic length on WGS84, km.
+    pub length_km: f64,
+}
