@@ -3,5 +3,9 @@
 #![forbid(unsafe_code)]
 
 pub mod boundary;
+pub mod config;
+pub mod error;
 pub mod geodesy;
 pub mod model;
+pub mod overlay;
+pub mod projection;

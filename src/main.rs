@@ -1,1 +1,41 @@
-fn main(){}
+//! The `borderchange` command: parses arguments, calls one library function
+//! per subcommand, prints, and picks the exit code (0 all good, 1 a reference
+//! check failed, 2 an error).
+
+#![forbid(unsafe_code)]
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Historical border-change analysis: areas transferred between dated border
+/// snapshots (geodesic, WGS84), boundary stretches along rivers and over land,
+/// and checks against published figures.
+#[derive(Parser)]
+#[command(name = "borderchange", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run an analysis and write its outputs (default: the bundled analysis).
+    Run(cmd::run::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Run(args) => cmd::run::run(args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}

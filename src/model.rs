@@ -3,7 +3,7 @@
 //! no PROJ: coordinates are always longitude/latitude on WGS84, in degrees.
 
 use geo::{LineString, MultiLineString, MultiPolygon};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The land one holder (a state, or a status such as `Joint`) holds in one
 /// snapshot.
@@ -36,7 +36,7 @@ pub struct River {
 }
 
 /// Whether a boundary stretch follows a river or runs over land.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StretchKind {
     /// Follows a named river within the matching distance.
@@ -70,4 +70,26 @@ pub struct Stretch {
     pub line: LineString<f64>,
     /// Geodesic length on WGS84, km.
     pub length_km: f64,
+}
+
+/// Land that passed from one holder to another between two consecutive
+/// snapshots.
+#[derive(Debug, Clone)]
+pub struct Transfer {
+    /// Holder in the earlier snapshot.
+    pub from_state: String,
+    /// Holder in the later snapshot.
+    pub to_state: String,
+    /// Year of the earlier snapshot.
+    pub from_year: i32,
+    /// Year of the later snapshot.
+    pub to_year: i32,
+    /// The treaty that made the later snapshot.
+    pub treaty: String,
+    /// The land transferred, longitude/latitude.
+    pub geometry: MultiPolygon<f64>,
+    /// Geodesic area on WGS84, km².
+    pub area_km2: f64,
+    /// Planar area in the equal-area cross-check projection, km².
+    pub area_ea_km2: f64,
 }

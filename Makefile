@@ -1,0 +1,39 @@
+# borderchange — the commands a user types.
+#   make run    install what is missing, build, run the bundled analysis into outputs/
+#   make test   install what is missing, then the whole test suite
+#   make check  formatting, lints and docs, as CI checks them
+#   make data   regenerate shapefiles/ from the installed geography packages
+
+SHELL := /bin/bash
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian 12 packages: GDAL 3.6 and PROJ 9.1 (one libproj in the process),
+# clang for the PROJ bindings, pkg-config to find both.
+DEB_BUILD := libgdal-dev libproj-dev pkg-config clang libclang-dev gdal-bin
+DEB_DATA := gmt gmt-dcw gmt-gshhg-full geographiclib-tools
+
+.PHONY: deps deps-data run test check data
+
+deps:
+	@missing=$$(for p in $(DEB_BUILD); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+deps-data:
+	@missing=$$(for p in $(DEB_BUILD) $(DEB_DATA); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+run: deps
+	cargo run --release --locked -- run
+
+test: deps
+	cargo test --locked
+
+check: deps
+	cargo fmt --all -- --check
+	cargo clippy --all-targets --locked -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked

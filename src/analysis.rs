@@ -1,0 +1,250 @@
+//! The analysis proper, on data already read: areas per holder, transfers
+//! between consecutive snapshots with the balance of every holder, boundary
+//! stretches, and the reference checks. No file is touched here.
+
+use geo::{unary_union, MultiPolygon};
+use serde::Serialize;
+
+use crate::boundary::{self, BoundaryParams};
+use crate::checks::{self, Check};
+use crate::config::Config;
+use crate::error::Result;
+use crate::geodesy;
+use crate::model::{River, Snapshot, Stretch, Transfer};
+use crate::overlay::{self, Dropped};
+use crate::projection::EqualArea;
+
+/// One holder's area in one snapshot.
+#[derive(Debug, Clone, Serialize)]
+pub struct AreaRow {
+    /// Snapshot year.
+    pub year: i32,
+    /// The snapshot's treaty.
+    pub treaty: String,
+    /// Holder.
+    pub state: String,
+    /// Geodesic area on WGS84, km².
+    pub area_km2: f64,
+    /// Area in the equal-area projection, km².
+    pub area_ea_km2: f64,
+    /// (area_ea_km2 − area_km2) / area_km2.
+    pub ea_rel_diff: f64,
+}
+
+/// The study region of one snapshot: the union of its holdings.
+#[derive(Debug, Clone, Serialize)]
+pub struct RegionRow {
+    /// Snapshot year.
+    pub year: i32,
+    /// Geodesic area of the union of all holdings, km².
+    pub area_km2: f64,
+    /// Sum of the holders' areas, km² (larger than `area_km2` where holders
+    /// overlap).
+    pub holders_sum_km2: f64,
+    /// (holders_sum_km2 − area_km2) / area_km2.
+    pub overlap_rel: f64,
+    /// (area_km2 − first snapshot's area_km2) / first snapshot's area_km2.
+    pub rel_to_first: f64,
+}
+
+/// One holder's balance across one treaty step.
+#[derive(Debug, Clone, Serialize)]
+pub struct Balance {
+    /// Holder (held land before, after, or both).
+    pub state: String,
+    /// Area before, km².
+    pub before_km2: f64,
+    /// Area passed to other holders, km² (slivers included).
+    pub outgoing_km2: f64,
+    /// Area received from other holders, km² (slivers included).
+    pub incoming_km2: f64,
+    /// Area after, km².
+    pub after_km2: f64,
+    /// (before − outgoing + incoming − after) / max(before, after).
+    pub rel_error: f64,
+}
+
+/// One step from a snapshot to the next.
+#[derive(Debug, Clone, Serialize)]
+pub struct Step {
+    /// Year of the earlier snapshot.
+    pub from_year: i32,
+    /// Year of the later snapshot.
+    pub to_year: i32,
+    /// The treaty that made the later snapshot.
+    pub treaty: String,
+    /// Pieces below the sliver threshold.
+    pub dropped: Dropped,
+    /// Each holder's balance.
+    pub balances: Vec<Balance>,
+}
+
+/// A boundary stretch and the snapshot it belongs to.
+#[derive(Debug, Clone)]
+pub struct YearStretch {
+    /// Snapshot year.
+    pub year: i32,
+    /// The stretch.
+    pub stretch: Stretch,
+}
+
+/// Everything computed by one run.
+#[derive(Debug, Clone)]
+pub struct Analysis {
+    /// Areas per holder per snapshot, by year then holder.
+    pub areas: Vec<AreaRow>,
+    /// Study region per snapshot.
+    pub regions: Vec<RegionRow>,
+    /// Transfers above the sliver threshold, by step, from, to.
+    pub transfers: Vec<Transfer>,
+    /// Treaty steps with slivers and balances.
+    pub steps: Vec<Step>,
+    /// Boundary stretches, by year then holder pair then position.
+    pub stretches: Vec<YearStretch>,
+    /// References compared with computed values.
+    pub checks: Vec<Check>,
+}
+
+impl Analysis {
+    /// True when no `check` reference disagrees.
+    pub fn checks_pass(&self) -> bool {
+        !self.checks.iter().any(Check::fails)
+    }
+}
+
+/// Runs the analysis on snapshots sorted by year, each with holdings
+/// densified as the config says (see [`crate::load`]).
+pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Result<Analysis> {
+    let params = &config.parameters;
+    let equal_area = EqualArea::new(&params.equal_area_crs)?;
+
+    let mut areas = Vec::new();
+    let mut regions = Vec::new();
+    for snapshot in snapshots {
+        let mut holders_sum_km2 = 0.0;
+        for h in &snapshot.holdings {
+            let area_km2 = geodesy::area_km2(&h.geometry);
+            let area_ea_km2 = equal_area.area_km2(&h.geometry)?;
+            holders_sum_km2 += area_km2;
+            areas.push(AreaRow {
+                year: snapshot.year,
+                treaty: snapshot.treaty.clone(),
+                state: h.state.clone(),
+                area_km2,
+                area_ea_km2,
+                ea_rel_diff: relative(area_ea_km2 - area_km2, area_km2),
+            });
+        }
+        let region: MultiPolygon<f64> = unary_union(snapshot.holdings.iter().map(|h| &h.geometry));
+        let area_km2 = geodesy::area_km2(&region);
+        regions.push(RegionRow {
+            year: snapshot.year,
+            area_km2,
+            holders_sum_km2,
+            overlap_rel: relative(holders_sum_km2 - area_km2, area_km2),
+            rel_to_first: 0.0,
+        });
+    }
+    if let Some(first) = regions.first().map(|r| r.area_km2) {
+        for r in &mut regions {
+            r.rel_to_first = relative(r.area_km2 - first, first);
+        }
+    }
+
+    let mut transfers = Vec::new();
+    let mut steps = Vec::new();
+    for pair in snapshots.windows(2) {
+        let (earlier, later) = (&pair[0], &pair[1]);
+        let pieces = overlay::transfers(earlier, later);
+        let balances = balances(earlier, later, &pieces);
+        let (mut kept, dropped) = overlay::split_slivers(pieces, params.sliver_km2);
+        for t in &mut kept {
+            t.area_ea_km2 = equal_area.area_km2(&t.geometry)?;
+        }
+        transfers.extend(kept);
+        steps.push(Step {
+            from_year: earlier.year,
+            to_year: later.year,
+            treaty: later.treaty.clone(),
+            dropped,
+            balances,
+        });
+    }
+
+    let boundary_params = BoundaryParams {
+        river_distance_km: params.river_distance_km,
+        min_run_km: params.min_river_run_km,
+    };
+    let stretches = snapshots
+        .iter()
+        .flat_map(|s| {
+            boundary::stretches(&s.holdings, rivers, &boundary_params)
+                .into_iter()
+                .map(|stretch| YearStretch {
+                    year: s.year,
+                    stretch,
+                })
+        })
+        .collect();
+
+    let mut analysis = Analysis {
+        areas,
+        regions,
+        transfers,
+        steps,
+        stretches,
+        checks: Vec::new(),
+    };
+    analysis.checks = checks::evaluate(&config.references, &analysis);
+    Ok(analysis)
+}
+
+/// Each holder's area before and after, and what it gave and received.
+fn balances(earlier: &Snapshot, later: &Snapshot, pieces: &[Transfer]) -> Vec<Balance> {
+    let mut states: Vec<&str> = earlier
+        .holdings
+        .iter()
+        .chain(&later.holdings)
+        .map(|h| h.state.as_str())
+        .collect();
+    states.sort_unstable();
+    states.dedup();
+    let area_of = |snapshot: &Snapshot, state: &str| -> f64 {
+        snapshot
+            .holdings
+            .iter()
+            .filter(|h| h.state == state)
+            .map(|h| geodesy::area_km2(&h.geometry))
+            .sum()
+    };
+    states
+        .into_iter()
+        .map(|state| {
+            let before_km2 = area_of(earlier, state);
+            let after_km2 = area_of(later, state);
+            let outgoing_km2: f64 = pieces.iter().filter(|t| t.from_state == state).map(|t| t.area_km2).sum();
+            let incoming_km2: f64 = pieces.iter().filter(|t| t.to_state == state).map(|t| t.area_km2).sum();
+            let residual = before_km2 - outgoing_km2 + incoming_km2 - after_km2;
+            Balance {
+                state: state.to_owned(),
+                before_km2,
+                outgoing_km2,
+                incoming_km2,
+                after_km2,
+                rel_error: relative(residual, before_km2.max(after_km2)),
+            }
+        })
+        .collect()
+}
+
+fn relative(difference: f64, base: f64) -> f64 {
+    if base == 0.0 {
+        if difference == 0.0 {
+            0.0
+        } else {
+            f64::INFINITY
+        }
+    } else {
+        difference / base
+    }
+}

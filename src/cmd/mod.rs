@@ -1,0 +1,4 @@
+//! One module per subcommand, each of the same shape: arguments → config →
+//! one library call → printed summary and exit code.
+
+pub mod run;

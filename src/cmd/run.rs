@@ -1,0 +1,64 @@
+//! `borderchange run [CONFIG]`: the whole analysis, outputs written atomically.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use borderchange::config::BUNDLED_CONFIG;
+use borderchange::report::thousands;
+
+/// Arguments of `run`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// The analysis file (TOML). Default: the bundled analysis, `borderchange.toml`.
+    config: Option<PathBuf>,
+    /// Write outputs here instead of the folder the analysis file names.
+    #[arg(short, long, value_name = "DIR")]
+    output: Option<PathBuf>,
+    /// Print nothing but errors.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+/// Runs the analysis; exit code 1 when a `check` reference disagrees.
+pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let config = args.config.unwrap_or_else(|| PathBuf::from(BUNDLED_CONFIG));
+    let outcome = borderchange::run::run(&config, args.output.as_deref())
+        .with_context(|| format!("running the analysis in '{}'", config.display()))?;
+    let analysis = &outcome.analysis;
+    if !args.quiet {
+        for t in &analysis.transfers {
+            println!(
+                "{:>4}→{:<4} {:<12} {:>14} → {:<14} {:>12} km²",
+                t.from_year,
+                t.to_year,
+                t.treaty,
+                t.from_state,
+                t.to_state,
+                thousands(t.area_km2, 0)
+            );
+        }
+        for c in &analysis.checks {
+            println!(
+                "{:<7} {:<28} computed {:>12} {}, published {:>12} ({:+.1}%, tolerance ±{:.0}%){}",
+                if c.agrees { "agrees" } else { "differs" },
+                c.id,
+                thousands(c.computed, 0),
+                c.unit,
+                thousands(c.expected, 0),
+                c.rel_diff * 100.0,
+                c.tolerance * 100.0,
+                if c.fails() { "  FAILED" } else { "" }
+            );
+        }
+        println!("outputs written to '{}'", outcome.output_dir.display());
+    }
+    Ok(if analysis.checks_pass() {
+        ExitCode::SUCCESS
+    } else {
+        if !args.quiet {
+            eprintln!("one or more reference checks failed (exit code 1)");
+        }
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,548 @@
+//! The analysis file: what to read, the tolerances, the reference figures and
+//! where to write. TOML, read with serde; relative paths are resolved against
+//! the file's own folder so an analysis can be moved as a whole.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::StretchKind;
+
+/// The bundled analysis, relative to the repository root.
+pub const BUNDLED_CONFIG: &str = "borderchange.toml";
+
+/// A whole analysis, as written in the TOML file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Title used in reports.
+    #[serde(default = "default_title")]
+    pub title: String,
+    /// Attribute naming the holder, unless a snapshot says otherwise.
+    #[serde(default = "default_holder_field")]
+    pub holder_field: String,
+    /// Tolerances and projections.
+    #[serde(default)]
+    pub parameters: Parameters,
+    /// Where and what to write.
+    #[serde(default)]
+    pub output: Output,
+    /// The dated snapshots, in any order (sorted by year when loaded).
+    #[serde(rename = "snapshot")]
+    pub snapshots: Vec<SnapshotSource>,
+    /// The rivers layer, if boundaries are to be classified.
+    pub rivers: Option<RiversSource>,
+    /// Published figures to compare against.
+    #[serde(default, rename = "reference")]
+    pub references: Vec<Reference>,
+    /// Folder relative paths are resolved against: the config file's own.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+fn default_title() -> String {
+    "Border change analysis".to_owned()
+}
+
+fn default_holder_field() -> String {
+    "state".to_owned()
+}
+
+/// Numeric tolerances and projections used by the analysis.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Parameters {
+    /// Transferred pieces smaller than this (km²) are dropped; their total is
+    /// reported.
+    pub sliver_km2: f64,
+    /// A boundary point within this distance (km) of a river follows it.
+    pub river_distance_km: f64,
+    /// River runs shorter than this (km) count as land.
+    pub min_river_run_km: f64,
+    /// Edges longer than this (km) are split along the geodesic before any
+    /// overlay or measurement.
+    pub densify_km: f64,
+    /// Equal-area CRS (any PROJ string or authority code) for the cross-check.
+    pub equal_area_crs: String,
+}
+
+impl Default for Parameters {
+    fn default() -> Self {
+        Parameters {
+            sliver_km2: 1.0,
+            river_distance_km: 5.0,
+            min_river_run_km: 10.0,
+            densify_km: 2.0,
+            equal_area_crs: crate::projection::DEFAULT_EQUAL_AREA.to_owned(),
+        }
+    }
+}
+
+/// Where outputs go.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Output {
+    /// Output folder (relative to the config file's folder).
+    pub dir: PathBuf,
+}
+
+impl Default for Output {
+    fn default() -> Self {
+        Output {
+            dir: PathBuf::from("outputs"),
+        }
+    }
+}
+
+/// One dated snapshot layer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotSource {
+    /// Year of the treaty.
+    pub year: i32,
+    /// Name of the treaty that made this situation.
+    pub treaty: String,
+    /// Any vector file GDAL reads.
+    pub path: PathBuf,
+    /// Layer name, for multi-layer files.
+    pub layer: Option<String>,
+    /// Holder attribute, overriding the top-level `holder_field`.
+    pub holder_field: Option<String>,
+    /// CRS to assume when the layer declares none.
+    pub assume_crs: Option<String>,
+}
+
+/// The rivers layer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RiversSource {
+    /// Any vector file GDAL reads.
+    pub path: PathBuf,
+    /// Layer name, for multi-layer files.
+    pub layer: Option<String>,
+    /// Attribute naming the river.
+    #[serde(default = "default_name_field")]
+    pub name_field: String,
+    /// CRS to assume when the layer declares none.
+    pub assume_crs: Option<String>,
+}
+
+fn default_name_field() -> String {
+    "name".to_owned()
+}
+
+/// Whether a reference decides the exit code or is shown for comparison only.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// A failed check makes the run exit with code 1.
+    #[default]
+    Check,
+    /// Compared and reported (agrees or not), never fails the run: for
+    /// figures that use another definition of the same quantity.
+    Context,
+}
+
+/// A published figure as written in the file: the quantity is named by
+/// `quantity` plus the keys that quantity needs.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Reference {
+    /// Short stable identifier, unique in the file.
+    pub id: String,
+    /// `transfer`, `area` or `boundary`.
+    pub quantity: QuantityKind,
+    /// For `transfer`: holders in the earlier snapshot.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub from: Vec<String>,
+    /// For `transfer`: holders in the later snapshot.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub to: Vec<String>,
+    /// For `transfer`: the earlier and the later snapshot's years.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub years: Option<[i32; 2]>,
+    /// For `area` and `boundary`: the snapshot's year.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// For `area`: the holder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state: Option<String>,
+    /// For `boundary`: the two holders, in any order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub states: Option<[String; 2]>,
+    /// For `boundary`: only stretches that follow this river.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub river: Option<String>,
+    /// For `boundary`: only `river` or only `land` stretches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<StretchKind>,
+    /// For `boundary`: only the parts inside this longitude/latitude box,
+    /// `[west, south, east, north]` in degrees.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<[f64; 4]>,
+    /// The published value, in km² for areas and km for lengths.
+    pub value: f64,
+    /// Allowed relative difference (0.1 = 10 %).
+    pub tolerance: f64,
+    /// Where the figure is published.
+    pub source: String,
+    /// How the source appears to define the quantity; caveats.
+    #[serde(default)]
+    pub note: String,
+    /// `check` (default) or `context`.
+    #[serde(default)]
+    pub role: Role,
+}
+
+/// The kinds of quantity a reference can name.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum QuantityKind {
+    /// Area passing between holders from one snapshot to the next.
+    Transfer,
+    /// Area one holder holds in one snapshot.
+    Area,
+    /// Length of boundary between two holders in one snapshot.
+    Boundary,
+}
+
+/// A computed quantity, as a reference names it once checked.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "quantity", rename_all = "lowercase")]
+pub enum Quantity {
+    /// Total area (km²) passing from any of `from` to any of `to` between
+    /// the consecutive snapshots of `from_year` and `to_year`.
+    Transfer {
+        /// Holders in the earlier snapshot.
+        from: Vec<String>,
+        /// Holders in the later snapshot.
+        to: Vec<String>,
+        /// Year of the earlier snapshot.
+        from_year: i32,
+        /// Year of the later snapshot.
+        to_year: i32,
+    },
+    /// Area (km²) one holder holds in one snapshot.
+    Area {
+        /// Holder.
+        state: String,
+        /// Snapshot year.
+        year: i32,
+    },
+    /// Length (km) of the boundary between two holders in one snapshot;
+    /// with `river`, only the stretches following that river; with `kind`,
+    /// only river or only land stretches.
+    Boundary {
+        /// Snapshot year.
+        year: i32,
+        /// The two holders, sorted by name.
+        states: [String; 2],
+        /// Only stretches following this river.
+        river: Option<String>,
+        /// Only `river` or only `land` stretches.
+        kind: Option<StretchKind>,
+        /// Only the parts inside `[west, south, east, north]` (degrees).
+        within: Option<[f64; 4]>,
+    },
+}
+
+impl Quantity {
+    /// Every holder name the quantity mentions, with the year it must exist in.
+    pub fn holders(&self) -> Vec<(i32, &str)> {
+        match self {
+            Quantity::Transfer {
+                from,
+                to,
+                from_year,
+                to_year,
+            } => from
+                .iter()
+                .map(|h| (*from_year, h.as_str()))
+                .chain(to.iter().map(|h| (*to_year, h.as_str())))
+                .collect(),
+            Quantity::Area { state, year } => vec![(*year, state.as_str())],
+            Quantity::Boundary { year, states, .. } => {
+                states.iter().map(|h| (*year, h.as_str())).collect()
+            }
+        }
+    }
+
+    /// Unit of the quantity.
+    pub fn unit(&self) -> &'static str {
+        match self {
+            Quantity::Transfer { .. } | Quantity::Area { .. } => "km2",
+            Quantity::Boundary { .. } => "km",
+        }
+    }
+}
+
+impl Reference {
+    /// The quantity this reference names; `None` when keys are missing or
+    /// belong to another kind (reported by [`Config::check`]).
+    pub fn quantity(&self) -> std::result::Result<Quantity, String> {
+        let missing = |key: &str| format!("reference '{}' ({}) needs '{key}'", self.id, self.kind_name());
+        let stray = |keys: &[(&str, bool)]| -> std::result::Result<(), String> {
+            match keys.iter().find(|(_, present)| *present) {
+                Some((key, _)) => Err(format!(
+                    "reference '{}': '{key}' does not apply to quantity = \"{}\"",
+                    self.id,
+                    self.kind_name()
+                )),
+                None => Ok(()),
+            }
+        };
+        match self.quantity {
+            QuantityKind::Transfer => {
+                stray(&[
+                    ("year", self.year.is_some()),
+                    ("state", self.state.is_some()),
+                    ("states", self.states.is_some()),
+                    ("river", self.river.is_some()),
+                    ("kind", self.kind.is_some()),
+                    ("within", self.within.is_some()),
+                ])?;
+                let [from_year, to_year] = self.years.ok_or_else(|| missing("years"))?;
+                if self.from.is_empty() {
+                    return Err(missing("from"));
+                }
+                if self.to.is_empty() {
+                    return Err(missing("to"));
+                }
+                Ok(Quantity::Transfer {
+                    from: self.from.clone(),
+                    to: self.to.clone(),
+                    from_year,
+                    to_year,
+                })
+            }
+            QuantityKind::Area => {
+                stray(&[
+                    ("from", !self.from.is_empty()),
+                    ("to", !self.to.is_empty()),
+                    ("years", self.years.is_some()),
+                    ("states", self.states.is_some()),
+                    ("river", self.river.is_some()),
+                    ("kind", self.kind.is_some()),
+                    ("within", self.within.is_some()),
+                ])?;
+                Ok(Quantity::Area {
+                    state: self.state.clone().ok_or_else(|| missing("state"))?,
+                    year: self.year.ok_or_else(|| missing("year"))?,
+                })
+            }
+            QuantityKind::Boundary => {
+                stray(&[
+                    ("from", !self.from.is_empty()),
+                    ("to", !self.to.is_empty()),
+                    ("years", self.years.is_some()),
+                    ("state", self.state.is_some()),
+                ])?;
+                let mut states = self.states.clone().ok_or_else(|| missing("states"))?;
+                states.sort();
+                if self.river.is_some() && self.kind == Some(StretchKind::Land) {
+                    return Err(format!(
+                        "reference '{}': 'river' and kind = \"land\" contradict each other",
+                        self.id
+                    ));
+                }
+                if let Some([west, south, east, north]) = self.within {
+                    let ok = [west, south, east, north].iter().all(|v| v.is_finite())
+                        && west < east
+                        && south < north
+                        && (-180.0..=180.0).contains(&west)
+                        && (-180.0..=180.0).contains(&east)
+                        && (-90.0..=90.0).contains(&south)
+                        && (-90.0..=90.0).contains(&north);
+                    if !ok {
+                        return Err(format!(
+                            "reference '{}': 'within' must be [west, south, east, north] in degrees with west < east and south < north",
+                            self.id
+                        ));
+                    }
+                }
+                Ok(Quantity::Boundary {
+                    year: self.year.ok_or_else(|| missing("year"))?,
+                    states,
+                    river: self.river.clone(),
+                    kind: self.kind,
+                    within: self.within,
+                })
+            }
+        }
+    }
+
+    fn kind_name(&self) -> &'static str {
+        match self.quantity {
+            QuantityKind::Transfer => "transfer",
+            QuantityKind::Area => "area",
+            QuantityKind::Boundary => "boundary",
+        }
+    }
+}
+
+impl Config {
+    /// Reads and checks an analysis file. Relative paths in it are resolved
+    /// against the file's folder.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+        let mut config = Config::parse(&text, path)?;
+        config.base_dir = path.parent().unwrap_or_else(|| Path::new("")).to_owned();
+        Ok(config)
+    }
+
+    /// Parses and checks TOML text; `path` is only used in messages.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let (line, column) = e
+                .span()
+                .map(|span| line_column(text, span.start))
+                .unwrap_or((0, 0));
+            Error::Config {
+                path: path.to_owned(),
+                line,
+                column,
+                message: e.message().to_owned(),
+            }
+        })?;
+        config.check(text, path)?;
+        Ok(config)
+    }
+
+    /// A path from the file, resolved against the file's folder. Paths are
+    /// kept as written everywhere else, so reports do not depend on where the
+    /// analysis sits on disk.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_relative() {
+            self.base_dir.join(path)
+        } else {
+            path.to_owned()
+        }
+    }
+
+    /// The holder field of one snapshot.
+    pub fn holder_field<'a>(&'a self, snapshot: &'a SnapshotSource) -> &'a str {
+        snapshot.holder_field.as_deref().unwrap_or(&self.holder_field)
+    }
+
+    /// Checks what serde cannot: years, tolerances, references to snapshots.
+    /// Holder names are checked once the layers are read.
+    fn check(&self, text: &str, path: &Path) -> Result<()> {
+        let fail = |needle: &str, message: String| -> Error {
+            let (line, column) = text
+                .find(needle)
+                .map(|at| line_column(text, at))
+                .unwrap_or((0, 0));
+            Error::Config {
+                path: path.to_owned(),
+                line,
+                column,
+                message,
+            }
+        };
+        if self.snapshots.len() < 2 {
+            return Err(fail(
+                "[[snapshot]]",
+                format!(
+                    "at least two [[snapshot]] tables are needed to compute transfers, found {}",
+                    self.snapshots.len()
+                ),
+            ));
+        }
+        let mut years = BTreeSet::new();
+        for s in &self.snapshots {
+            if !years.insert(s.year) {
+                return Err(fail(
+                    &format!("year = {}", s.year),
+                    format!("snapshot year {} appears twice", s.year),
+                ));
+            }
+        }
+        let p = &self.parameters;
+        for (name, value) in [
+            ("sliver_km2", p.sliver_km2),
+            ("river_distance_km", p.river_distance_km),
+            ("min_river_run_km", p.min_river_run_km),
+        ] {
+            if !(value.is_finite() && value >= 0.0) {
+                return Err(fail(name, format!("'{name}' must be a number ≥ 0, got {value}")));
+            }
+        }
+        if !(p.densify_km.is_finite() && p.densify_km > 0.0) {
+            return Err(fail(
+                "densify_km",
+                format!("'densify_km' must be a number > 0, got {}", p.densify_km),
+            ));
+        }
+        let sorted: Vec<i32> = years.iter().copied().collect();
+        let mut ids = BTreeSet::new();
+        for r in &self.references {
+            let at = format!("id = \"{}\"", r.id);
+            if !ids.insert(r.id.as_str()) {
+                return Err(fail(&at, format!("reference id '{}' appears twice", r.id)));
+            }
+            if !(r.value.is_finite() && r.value > 0.0) {
+                return Err(fail(&at, format!("reference '{}': value must be > 0", r.id)));
+            }
+            if !(r.tolerance.is_finite() && r.tolerance >= 0.0) {
+                return Err(fail(&at, format!("reference '{}': tolerance must be ≥ 0", r.id)));
+            }
+            let quantity = r.quantity().map_err(|message| fail(&at, message))?;
+            let known = |year: i32| -> Result<()> {
+                if years.contains(&year) {
+                    Ok(())
+                } else {
+                    Err(fail(
+                        &at,
+                        format!(
+                            "reference '{}' names year {year}, but the snapshots are {}",
+                            r.id,
+                            join_years(&sorted)
+                        ),
+                    ))
+                }
+            };
+            match &quantity {
+                Quantity::Transfer {
+                    from_year, to_year, ..
+                } => {
+                    known(*from_year)?;
+                    known(*to_year)?;
+                    let i = sorted.iter().position(|y| y == from_year);
+                    if i.map(|i| sorted.get(i + 1)) != Some(Some(to_year)) {
+                        return Err(fail(
+                            &at,
+                            format!(
+                                "reference '{}': transfers are computed between consecutive snapshots ({}); {from_year} → {to_year} is not a consecutive pair",
+                                r.id,
+                                join_years(&sorted)
+                            ),
+                        ));
+                    }
+                }
+                Quantity::Area { year, .. } | Quantity::Boundary { year, .. } => known(*year)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+fn join_years(years: &[i32]) -> String {
+    years
+        .iter()
+        .map(i32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// 1-based line and column of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.chars().rev().take_while(|&c| c != '\n').count() + 1;
+    (line, column)
+}

@@ -1,0 +1,131 @@
+//! From the analysis file to plain data: reads every layer through
+//! [`crate::io`], checks the geometry, dissolves features by holder,
+//! densifies, and checks that the references name holders that exist.
+
+use std::collections::BTreeMap;
+
+use geo::{unary_union, Coord, CoordsIter, MultiLineString, MultiPolygon, Validation};
+
+use crate::config::{Config, SnapshotSource};
+use crate::error::{Error, Result};
+use crate::geodesy;
+use crate::io::read::{read_lines, read_polygons, LayerSource, PolygonFeature};
+use crate::model::{Holding, River, Snapshot};
+
+/// The inputs of an analysis, read and checked.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// Snapshots sorted by year.
+    pub snapshots: Vec<Snapshot>,
+    /// Rivers sorted by name (empty when the config names no rivers layer).
+    pub rivers: Vec<River>,
+}
+
+/// Reads everything the config names.
+pub fn load(config: &Config) -> Result<Inputs> {
+    let mut sources: Vec<&SnapshotSource> = config.snapshots.iter().collect();
+    sources.sort_by_key(|s| s.year);
+    let max_edge_m = config.parameters.densify_km * 1_000.0;
+    let snapshots = sources
+        .into_iter()
+        .map(|s| read_snapshot(config, s, max_edge_m))
+        .collect::<Result<Vec<_>>>()?;
+    let rivers = match &config.rivers {
+        Some(r) => {
+            let source = LayerSource {
+                path: config.resolve(&r.path),
+                layer: r.layer.clone(),
+                assume_crs: r.assume_crs.clone(),
+            };
+            let mut by_name: BTreeMap<String, Vec<_>> = BTreeMap::new();
+            for f in read_lines(&source, &r.name_field)? {
+                by_name.entry(f.name).or_default().extend(f.geometry.0);
+            }
+            by_name
+                .into_iter()
+                .map(|(name, lines)| River {
+                    name,
+                    geometry: MultiLineString::new(lines),
+                })
+                .collect()
+        }
+        None => Vec::new(),
+    };
+    check_reference_holders(config, &snapshots)?;
+    Ok(Inputs { snapshots, rivers })
+}
+
+fn read_snapshot(config: &Config, s: &SnapshotSource, max_edge_m: f64) -> Result<Snapshot> {
+    let source = LayerSource {
+        path: config.resolve(&s.path),
+        layer: s.layer.clone(),
+        assume_crs: s.assume_crs.clone(),
+    };
+    let features = read_polygons(&source, config.holder_field(s))?;
+    let mut by_holder: BTreeMap<String, Vec<MultiPolygon<f64>>> = BTreeMap::new();
+    for f in features {
+        check_geometry(&source, &f)?;
+        by_holder.entry(f.holder).or_default().push(f.geometry);
+    }
+    let holdings = by_holder
+        .into_iter()
+        .map(|(state, mut parts)| {
+            let merged = if parts.len() == 1 {
+                parts.pop().unwrap_or_default()
+            } else {
+                unary_union(parts.iter())
+            };
+            Holding {
+                state,
+                geometry: geodesy::densify(&merged, max_edge_m),
+            }
+        })
+        .collect();
+    Ok(Snapshot {
+        year: s.year,
+        treaty: s.treaty.clone(),
+        holdings,
+    })
+}
+
+/// Coordinates must be finite lon/lat and polygons valid (OGC rules as `geo`
+/// checks them): an overlay of invalid polygons gives meaningless areas.
+fn check_geometry(source: &LayerSource, f: &PolygonFeature) -> Result<()> {
+    let bad = |reason: String| Error::BadGeometry {
+        path: source.path.clone(),
+        layer: source.layer.clone(),
+        feature: f.fid,
+        reason,
+    };
+    let in_range = |c: Coord<f64>| (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y);
+    if let Some(c) = f.geometry.coords_iter().find(|c| !in_range(*c)) {
+        return Err(bad(format!(
+            "coordinate ({}, {}) is not a longitude/latitude on WGS84",
+            c.x, c.y
+        )));
+    }
+    if let Err(problem) = f.geometry.check_validation() {
+        return Err(bad(format!("invalid polygon: {problem}")));
+    }
+    Ok(())
+}
+
+fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()> {
+    for r in &config.references {
+        let Ok(quantity) = r.quantity() else { continue };
+        for (year, holder) in quantity.holders() {
+            let Some(snapshot) = snapshots.iter().find(|s| s.year == year) else {
+                continue;
+            };
+            if !snapshot.holdings.iter().any(|h| h.state == holder) {
+                return Err(Error::UnknownHolder {
+                    reference: r.id.clone(),
+                    year,
+                    holder: holder.to_owned(),
+                    available: snapshot.holdings.iter().map(|h| h.state.clone()).collect(),
+                });
+            }
+        }
+    }
+    Ok(())
+}

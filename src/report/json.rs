@@ -1,0 +1,145 @@
+//! `report.json`: everything the run computed, without geometry.
+
+use serde::Serialize;
+
+use super::{boundary_summary, BoundaryRow, Provenance};
+use crate::analysis::{Analysis, AreaRow, RegionRow, Step};
+use crate::checks::Check;
+use crate::config::{Config, Parameters};
+use crate::model::StretchKind;
+
+#[derive(Serialize)]
+struct Report<'a> {
+    title: &'a str,
+    provenance: &'a Provenance,
+    method: Method,
+    parameters: &'a Parameters,
+    snapshots: Vec<SnapshotInfo<'a>>,
+    regions: &'a [RegionRow],
+    areas: &'a [AreaRow],
+    transfers: Vec<TransferRow<'a>>,
+    steps: &'a [Step],
+    boundaries: Vec<BoundaryRow>,
+    stretches: Vec<StretchRow<'a>>,
+    checks: &'a [Check],
+    checks_pass: bool,
+}
+
+#[derive(Serialize)]
+struct Method {
+    ellipsoid: &'static str,
+    geodesic_area: &'static str,
+    geodesic_length: &'static str,
+    equal_area_check: &'static str,
+    overlay: &'static str,
+    units: &'static str,
+}
+
+#[derive(Serialize)]
+struct SnapshotInfo<'a> {
+    year: i32,
+    treaty: &'a str,
+    path: String,
+    holders: Vec<&'a str>,
+}
+
+#[derive(Serialize)]
+struct TransferRow<'a> {
+    from_year: i32,
+    to_year: i32,
+    treaty: &'a str,
+    from_state: &'a str,
+    to_state: &'a str,
+    area_km2: f64,
+    area_ea_km2: f64,
+}
+
+#[derive(Serialize)]
+struct StretchRow<'a> {
+    year: i32,
+    state_a: &'a str,
+    state_b: &'a str,
+    kind: StretchKind,
+    river: Option<&'a str>,
+    length_km: f64,
+    vertices: usize,
+}
+
+/// The method, as stated in every report.
+pub(crate) const ELLIPSOID: &str = "WGS84 (a = 6378137 m, f = 1/298.257223563)";
+pub(crate) const AREA_METHOD: &str =
+    "geodesic polygon area, Karney (2013) 'Algorithms for geodesics', geographiclib-rs via geo::GeodesicArea";
+pub(crate) const LENGTH_METHOD: &str = "sum of geodesic distances between vertices, Karney (2013), via geo::Geodesic";
+pub(crate) const OVERLAY_METHOD: &str =
+    "boolean overlay in longitude/latitude (geo::BooleanOps, i_overlay) after splitting every edge longer than densify_km along the geodesic";
+
+/// Serialises the analysis as pretty-printed JSON (trailing newline).
+pub fn report_json(config: &Config, analysis: &Analysis, provenance: &Provenance, inputs: &crate::load::Inputs) -> String {
+    let report = Report {
+        title: &config.title,
+        provenance,
+        method: Method {
+            ellipsoid: ELLIPSOID,
+            geodesic_area: AREA_METHOD,
+            geodesic_length: LENGTH_METHOD,
+            equal_area_check: "planar area after projecting with PROJ to parameters.equal_area_crs",
+            overlay: OVERLAY_METHOD,
+            units: "areas in km², lengths in km",
+        },
+        parameters: &config.parameters,
+        snapshots: snapshot_infos(config, inputs),
+        regions: &analysis.regions,
+        areas: &analysis.areas,
+        transfers: analysis
+            .transfers
+            .iter()
+            .map(|t| TransferRow {
+                from_year: t.from_year,
+                to_year: t.to_year,
+                treaty: &t.treaty,
+                from_state: &t.from_state,
+                to_state: &t.to_state,
+                area_km2: t.area_km2,
+                area_ea_km2: t.area_ea_km2,
+            })
+            .collect(),
+        steps: &analysis.steps,
+        boundaries: boundary_summary(analysis),
+        stretches: analysis
+            .stretches
+            .iter()
+            .map(|ys| StretchRow {
+                year: ys.year,
+                state_a: &ys.stretch.state_a,
+                state_b: &ys.stretch.state_b,
+                kind: ys.stretch.kind,
+                river: ys.stretch.river.as_deref(),
+                length_km: ys.stretch.length_km,
+                vertices: ys.stretch.line.0.len(),
+            })
+            .collect(),
+        checks: &analysis.checks,
+        checks_pass: analysis.checks_pass(),
+    };
+    let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+fn snapshot_infos<'a>(config: &'a Config, inputs: &'a crate::load::Inputs) -> Vec<SnapshotInfo<'a>> {
+    inputs
+        .snapshots
+        .iter()
+        .map(|s| SnapshotInfo {
+            year: s.year,
+            treaty: &s.treaty,
+            path: config
+                .snapshots
+                .iter()
+                .find(|c| c.year == s.year)
+                .map(|c| c.path.display().to_string())
+                .unwrap_or_default(),
+            holders: s.holdings.iter().map(|h| h.state.as_str()).collect(),
+        })
+        .collect()
+}

@@ -1,0 +1,110 @@
+//! Reports written from an [`Analysis`]: machine-readable JSON, Markdown
+//! tables and CSV. Pure text: every number comes from the analysis, printed
+//! with a fixed format so re-runs give identical bytes.
+
+mod json;
+mod markdown;
+mod summary;
+
+pub use json::report_json;
+pub use markdown::{report_markdown, thousands};
+pub use summary::{boundary_summary, BoundaryRow};
+
+use crate::analysis::Analysis;
+
+/// Square miles in a square kilometre (1 mi = 1.609344 km exactly).
+pub const SQ_MI_PER_KM2: f64 = 1.0 / (1.609_344 * 1.609_344);
+
+/// What a report says about how the numbers were made.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Provenance {
+    /// borderchange version.
+    pub tool_version: String,
+    /// GDAL runtime version.
+    pub gdal_version: String,
+    /// PROJ runtime version.
+    pub proj_version: String,
+    /// The analysis file, as given.
+    pub config_path: String,
+}
+
+/// `areas.csv`: one row per holder per snapshot.
+pub fn areas_csv(analysis: &Analysis) -> String {
+    let mut out = String::from("year,treaty,state,area_km2,area_ea_km2,ea_rel_diff\n");
+    for a in &analysis.areas {
+        out.push_str(&format!(
+            "{},{},{},{:.3},{:.3},{:.3e}\n",
+            a.year,
+            csv_text(&a.treaty),
+            csv_text(&a.state),
+            a.area_km2,
+            a.area_ea_km2,
+            a.ea_rel_diff
+        ));
+    }
+    out
+}
+
+/// `transfers.csv`: one row per transfer.
+pub fn transfers_csv(analysis: &Analysis) -> String {
+    let mut out = String::from("from_year,to_year,treaty,from_state,to_state,area_km2,area_sq_mi,area_ea_km2\n");
+    for t in &analysis.transfers {
+        out.push_str(&format!(
+            "{},{},{},{},{},{:.3},{:.3},{:.3}\n",
+            t.from_year,
+            t.to_year,
+            csv_text(&t.treaty),
+            csv_text(&t.from_state),
+            csv_text(&t.to_state),
+            t.area_km2,
+            t.area_km2 * SQ_MI_PER_KM2,
+            t.area_ea_km2
+        ));
+    }
+    out
+}
+
+/// `boundaries.csv`: one row per year, holder pair and river (or land).
+pub fn boundaries_csv(analysis: &Analysis) -> String {
+    let mut out = String::from("year,state_a,state_b,kind,river,stretches,length_km\n");
+    for b in boundary_summary(analysis) {
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{:.3}\n",
+            b.year,
+            csv_text(&b.state_a),
+            csv_text(&b.state_b),
+            b.kind.as_str(),
+            csv_text(b.river.as_deref().unwrap_or("")),
+            b.stretches,
+            b.length_km
+        ));
+    }
+    out
+}
+
+/// Quotes a CSV field when it needs it (RFC 4180).
+fn csv_text(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_quotes_only_when_needed() {
+        assert_eq!(csv_text("Qing"), "Qing");
+        assert_eq!(csv_text("Aigun, 1858"), "\"Aigun, 1858\"");
+        assert_eq!(csv_text("the \"Big\" Gorbitsa"), "\"the \"\"Big\"\" Gorbitsa\"");
+    }
+
+    #[test]
+    fn square_mile_factor() {
+        // 1 sq mi = 2.589988110336 km² exactly.
+        assert!((1.0 / SQ_MI_PER_KM2 - 2.589_988_110_336).abs() < 1e-12);
+    }
+}

@@ -1,0 +1,50 @@
+//! Boundary lengths summed per year, holder pair and river.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::analysis::Analysis;
+use crate::model::StretchKind;
+
+/// Total length of the stretches of one kind (and river) between two holders.
+#[derive(Debug, Clone, Serialize)]
+pub struct BoundaryRow {
+    /// Snapshot year.
+    pub year: i32,
+    /// First holder (by name).
+    pub state_a: String,
+    /// Second holder.
+    pub state_b: String,
+    /// River or land.
+    pub kind: StretchKind,
+    /// The river, for river rows.
+    pub river: Option<String>,
+    /// Number of stretches summed.
+    pub stretches: usize,
+    /// Total geodesic length, km.
+    pub length_km: f64,
+}
+
+/// Rows sorted by year, pair, kind (river first) and river name.
+pub fn boundary_summary(analysis: &Analysis) -> Vec<BoundaryRow> {
+    let mut rows: BTreeMap<(i32, &str, &str, StretchKind, Option<&str>), (usize, f64)> = BTreeMap::new();
+    for ys in &analysis.stretches {
+        let s = &ys.stretch;
+        let key = (ys.year, s.state_a.as_str(), s.state_b.as_str(), s.kind, s.river.as_deref());
+        let entry = rows.entry(key).or_default();
+        entry.0 += 1;
+        entry.1 += s.length_km;
+    }
+    rows.into_iter()
+        .map(|((year, a, b, kind, river), (stretches, length_km))| BoundaryRow {
+            year,
+            state_a: a.to_owned(),
+            state_b: b.to_owned(),
+            kind,
+            river: river.map(str::to_owned),
+            stretches,
+            length_km,
+        })
+        .collect()
+}

@@ -1,0 +1,154 @@
+//! Bad input ends in exit code 2 and a message that names the file (and the
+//! layer, field or feature), never a panic, and leaves no output behind.
+
+mod common;
+
+use common::{cell_ring, polygons, two_snapshots, Workdir};
+
+/// Runs the fixture analysis and returns stderr, asserting exit code 2, no
+/// panic, and no output folder contents.
+fn fails(w: &Workdir) -> String {
+    let out = w.run(&["run", "analysis.toml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.stdout.is_empty(), "errors go to stderr only");
+    let out_dir = w.join("out");
+    if out_dir.exists() {
+        let left: Vec<_> = std::fs::read_dir(&out_dir).unwrap().collect();
+        assert!(left.is_empty(), "outputs left behind: {left:?}");
+    }
+    stderr
+}
+
+#[test]
+fn missing_snapshot_file() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    std::fs::remove_file(w.join("b1800.geojson")).unwrap();
+    let err = fails(&w);
+    assert!(err.contains("b1800.geojson"), "{err}");
+}
+
+#[test]
+fn missing_holder_attribute_lists_the_fields() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    let text = w.read("a1700.geojson").replace("\"state\"", "\"holder\"");
+    w.write("a1700.geojson", &text);
+    let err = fails(&w);
+    assert!(err.contains("a1700.geojson"), "{err}");
+    assert!(err.contains("state"), "{err}");
+    assert!(err.contains("holder"), "available fields are listed: {err}");
+}
+
+#[test]
+fn empty_layer() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    w.write("a1700.geojson", r#"{"type":"FeatureCollection","features":[]}"#);
+    let err = fails(&w);
+    assert!(err.contains("a1700.geojson"), "{err}");
+    assert!(err.to_lowercase().contains("empty") || err.contains("no feature"), "{err}");
+}
+
+#[test]
+fn invalid_polygon_names_the_feature() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    // A bow-tie: the ring crosses itself.
+    let bow_tie = "[[120,50],[121,51],[121,50],[120,51],[120,50]]";
+    w.write("a1700.geojson", &polygons(&[("A", &cell_ring(122.0, 50.0)), ("B", bow_tie)]));
+    let err = fails(&w);
+    assert!(err.contains("a1700.geojson"), "{err}");
+    assert!(err.contains("feature 1"), "{err}");
+    assert!(err.contains("self-intersection"), "{err}");
+}
+
+#[test]
+fn lines_instead_of_polygons() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    let rivers = w.read("rivers.geojson");
+    w.write("a1700.geojson", &rivers.replace("\"name\"", "\"state\""));
+    let err = fails(&w);
+    assert!(err.contains("a1700.geojson"), "{err}");
+    assert!(err.contains("polygon"), "{err}");
+}
+
+#[test]
+fn layer_without_crs_needs_assume_crs() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    // A CSV layer with WKT geometry has no CRS.
+    w.write(
+        "a1700.csv",
+        "WKT,state\n\"POLYGON ((120 50,122 50,122 51,120 51,120 50))\",A\n\"POLYGON ((122 50,123 50,123 51,122 51,122 50))\",B\n",
+    );
+    let config = w.read("analysis.toml").replace("a1700.geojson", "a1700.csv");
+    w.write("analysis.toml", &config);
+    let err = fails(&w);
+    assert!(err.contains("a1700.csv"), "{err}");
+    assert!(err.contains("assume_crs"), "the message says how to fix it: {err}");
+
+    let config = config.replace(
+        "path = \"a1700.csv\"",
+        "path = \"a1700.csv\"\nassume_crs = \"EPSG:4326\"",
+    );
+    w.write("analysis.toml", &config);
+    let out = w.run(&["run", "analysis.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn unknown_key_in_config_has_line_and_column() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    let config = w.read("analysis.toml").replace("river_distance_km", "river_distanse_km");
+    w.write("analysis.toml", &config);
+    let err = fails(&w);
+    assert!(err.contains("analysis.toml:4:"), "{err}");
+    assert!(err.contains("river_distanse_km"), "{err}");
+}
+
+#[test]
+fn reference_to_a_holder_that_does_not_exist() {
+    let w = Workdir::new();
+    two_snapshots(
+        &w,
+        r#"
+[[reference]]
+id = "typo"
+quantity = "area"
+state = "Qnig"
+year = 1700
+value = 1
+tolerance = 0.1
+source = "none"
+"#,
+    );
+    let err = fails(&w);
+    assert!(err.contains("Qnig"), "{err}");
+    assert!(err.contains("A, B"), "the holders that exist are listed: {err}");
+}
+
+#[test]
+fn reference_to_a_year_that_does_not_exist() {
+    let w = Workdir::new();
+    two_snapshots(
+        &w,
+        r#"
+[[reference]]
+id = "typo"
+quantity = "area"
+state = "A"
+year = 1701
+value = 1
+tolerance = 0.1
+source = "none"
+"#,
+    );
+    let err = fails(&w);
+    assert!(err.contains("1701"), "{err}");
+    assert!(err.contains("analysis.toml:"), "{err}");
+}

@@ -1,0 +1,132 @@
+//! Shared pieces of the integration tests: a fresh working folder per test,
+//! tiny GeoJSON fixtures with known answers, and a way to run the binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// Geodesic area of a 1°×1° cell between 50° and 51° N (any longitude), km²,
+/// from GeographicLib's `Planimeter -p 12`: 7,892,061,583.20654 m².
+pub const CELL_50N_KM2: f64 = 7_892.061_583_206_54;
+
+/// A temporary folder for one test; removed when dropped.
+pub struct Workdir {
+    dir: tempfile::TempDir,
+}
+
+impl Workdir {
+    pub fn new() -> Workdir {
+        Workdir {
+            dir: tempfile::tempdir().expect("temporary folder"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.join(name);
+        std::fs::write(&path, content).expect("write fixture");
+        path
+    }
+
+    /// Runs `borderchange` with `args` in this folder.
+    pub fn run(&self, args: &[&str]) -> Output {
+        Command::new(env!("CARGO_BIN_EXE_borderchange"))
+            .args(args)
+            .current_dir(self.path())
+            .output()
+            .expect("run borderchange")
+    }
+
+    pub fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.join(name)).unwrap_or_else(|e| panic!("reading {name}: {e}"))
+    }
+}
+
+/// A closed ring for the cell [x, x+1] × [y, y+1], as GeoJSON coordinates.
+pub fn cell_ring(x: f64, y: f64) -> String {
+    format!(
+        "[[{x},{y}],[{x1},{y}],[{x1},{y1}],[{x},{y1}],[{x},{y}]]",
+        x1 = x + 1.0,
+        y1 = y + 1.0
+    )
+}
+
+/// A GeoJSON FeatureCollection of polygons: (holder, list of rings' JSON).
+pub fn polygons(features: &[(&str, &str)]) -> String {
+    let body: Vec<String> = features
+        .iter()
+        .map(|(holder, ring)| {
+            format!(
+                r#"{{"type":"Feature","properties":{{"state":"{holder}"}},"geometry":{{"type":"Polygon","coordinates":[{ring}]}}}}"#
+            )
+        })
+        .collect();
+    format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, body.join(","))
+}
+
+/// A GeoJSON FeatureCollection of named lines: (name, coordinates JSON).
+pub fn lines(features: &[(&str, &str)]) -> String {
+    let body: Vec<String> = features
+        .iter()
+        .map(|(name, coords)| {
+            format!(
+                r#"{{"type":"Feature","properties":{{"name":"{name}"}},"geometry":{{"type":"LineString","coordinates":{coords}}}}}"#
+            )
+        })
+        .collect();
+    format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, body.join(","))
+}
+
+/// The two-snapshot fixture: in 1700 holder A has the cells at 120° and
+/// 121° E and B the cell at 122° E (all 50–51° N); in 1800 the cell at 121° E
+/// has passed to B. A river runs along 121° E from 50° to 50.5° N, on the
+/// A–B boundary of 1800. Writes `a1700.geojson`, `b1800.geojson`,
+/// `rivers.geojson` and `analysis.toml` with `references` appended.
+pub fn two_snapshots(w: &Workdir, references: &str) -> PathBuf {
+    let joined = "[[120,50],[121,50],[122,50],[122,51],[121,51],[120,51],[120,50]]";
+    w.write(
+        "a1700.geojson",
+        &polygons(&[("A", joined), ("B", &cell_ring(122.0, 50.0))]),
+    );
+    let b_joined = "[[121,50],[122,50],[123,50],[123,51],[122,51],[121,51],[121,50]]";
+    w.write(
+        "b1800.geojson",
+        &polygons(&[("A", &cell_ring(120.0, 50.0)), ("B", b_joined)]),
+    );
+    w.write("rivers.geojson", &lines(&[("Test", "[[121,50],[121,50.5]]")]));
+    w.write(
+        "analysis.toml",
+        &format!(
+            r#"title = "fixture"
+
+[parameters]
+river_distance_km = 1.0
+min_river_run_km = 5.0
+
+[output]
+dir = "out"
+
+[[snapshot]]
+year = 1700
+treaty = "First"
+path = "a1700.geojson"
+
+[[snapshot]]
+year = 1800
+treaty = "Second"
+path = "b1800.geojson"
+
+[rivers]
+path = "rivers.geojson"
+{references}"#
+        ),
+    )
+}

@@ -1,0 +1,193 @@
+//! `borderchange run` end to end on tiny fixtures with known answers: exit
+//! codes, every output file and field, the invariants, and bad input.
+
+mod common;
+
+use approx::assert_relative_eq;
+use common::{two_snapshots, Workdir, CELL_50N_KM2};
+use serde_json::Value;
+
+const PASSING: &str = r#"
+[[reference]]
+id = "moved"
+quantity = "transfer"
+from = ["A"]
+to = ["B"]
+years = [1700, 1800]
+value = 7892.0616
+tolerance = 0.0001
+source = "GeographicLib Planimeter"
+
+[[reference]]
+id = "river"
+quantity = "boundary"
+year = 1800
+states = ["B", "A"]
+river = "Test"
+value = 55.6
+tolerance = 0.03
+source = "half a degree of meridian at 50° N (the river run may extend by up to river_distance_km past the river's end)"
+"#;
+
+fn report(w: &Workdir) -> Value {
+    serde_json::from_str(&w.read("out/report.json")).expect("report.json is JSON")
+}
+
+#[test]
+fn one_square_moves_and_checks_pass() {
+    let w = Workdir::new();
+    two_snapshots(&w, PASSING);
+    let out = w.run(&["run", "analysis.toml"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
+
+    let r = report(&w);
+    let transfers = r["transfers"].as_array().expect("transfers");
+    assert_eq!(transfers.len(), 1);
+    let t = &transfers[0];
+    assert_eq!(t["from_state"], "A");
+    assert_eq!(t["to_state"], "B");
+    assert_eq!(t["from_year"], 1700);
+    assert_eq!(t["to_year"], 1800);
+    assert_eq!(t["treaty"], "Second");
+    assert_relative_eq!(t["area_km2"].as_f64().unwrap(), CELL_50N_KM2, max_relative = 1e-7);
+    // The equal-area projection agrees with the geodesic area closely.
+    assert_relative_eq!(t["area_ea_km2"].as_f64().unwrap(), CELL_50N_KM2, max_relative = 1e-4);
+    assert_eq!(r["checks_pass"], true);
+    for c in r["checks"].as_array().unwrap() {
+        assert_eq!(c["agrees"], true, "{c}");
+    }
+}
+
+#[test]
+fn areas_sum_to_the_region_and_balances_close() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    let out = w.run(&["run", "analysis.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = report(&w);
+    for region in r["regions"].as_array().unwrap() {
+        assert_relative_eq!(region["area_km2"].as_f64().unwrap(), 3.0 * CELL_50N_KM2, max_relative = 1e-7);
+        assert!(region["overlap_rel"].as_f64().unwrap().abs() <= 1e-6, "{region}");
+        assert!(region["rel_to_first"].as_f64().unwrap().abs() <= 1e-6, "{region}");
+    }
+    for step in r["steps"].as_array().unwrap() {
+        for b in step["balances"].as_array().unwrap() {
+            assert!(b["rel_error"].as_f64().unwrap().abs() <= 1e-6, "{b}");
+        }
+    }
+    let areas = r["areas"].as_array().unwrap();
+    let area = |year: i64, state: &str| {
+        areas
+            .iter()
+            .find(|a| a["year"] == year && a["state"] == state)
+            .and_then(|a| a["area_km2"].as_f64())
+            .unwrap()
+    };
+    assert_relative_eq!(area(1700, "A"), 2.0 * CELL_50N_KM2, max_relative = 1e-7);
+    assert_relative_eq!(area(1800, "B"), 2.0 * CELL_50N_KM2, max_relative = 1e-7);
+}
+
+#[test]
+fn boundary_is_split_into_river_and_land() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    let out = w.run(&["run", "analysis.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let r = report(&w);
+    let rows: Vec<&Value> = r["boundaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|b| b["year"] == 1800)
+        .collect();
+    let length = |kind: &str| {
+        rows.iter()
+            .filter(|b| b["kind"] == kind)
+            .map(|b| b["length_km"].as_f64().unwrap())
+            .sum::<f64>()
+    };
+    // 121° E from 50° to 51° N is one degree of meridian (about 111.2 km);
+    // the river follows the southern half of it.
+    let total = length("river") + length("land");
+    assert_relative_eq!(total, 111.2, max_relative = 2e-3);
+    // The river run may reach up to river_distance_km (1 km) past the river end.
+    assert_relative_eq!(length("river"), total / 2.0, max_relative = 0.03);
+    assert!(rows.iter().any(|b| b["river"] == "Test"));
+}
+
+#[test]
+fn every_output_is_written_with_its_fields() {
+    let w = Workdir::new();
+    two_snapshots(&w, PASSING);
+    let out = w.run(&["run", "analysis.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    for layer in ["transfers", "boundaries", "states"] {
+        for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
+            let path = w.join(&format!("out/{layer}.{ext}"));
+            assert!(path.exists(), "{} is missing", path.display());
+        }
+        assert!(w.read(&format!("out/{layer}.prj")).contains("WGS"));
+        assert_eq!(w.read(&format!("out/{layer}.cpg")).trim(), "UTF-8");
+    }
+    let dbf_fields = |layer: &str| -> Vec<String> {
+        // dBASE header: 32 bytes, then 32-byte field descriptors up to 0x0D.
+        let bytes = std::fs::read(w.join(&format!("out/{layer}.dbf"))).unwrap();
+        bytes[32..]
+            .chunks(32)
+            .take_while(|d| d[0] != 0x0d)
+            .map(|d| String::from_utf8_lossy(&d[..11]).trim_end_matches('\0').to_owned())
+            .collect()
+    };
+    assert_eq!(
+        dbf_fields("transfers"),
+        ["from_state", "to_state", "from_year", "to_year", "treaty", "area_km2", "area_ea_km"]
+    );
+    assert_eq!(
+        dbf_fields("boundaries"),
+        ["year", "state_a", "state_b", "kind", "river", "length_km"]
+    );
+    assert_eq!(dbf_fields("states"), ["year", "treaty", "state", "area_km2"]);
+    for file in ["report.md", "areas.csv", "transfers.csv", "boundaries.csv"] {
+        assert!(!w.read(&format!("out/{file}")).is_empty(), "{file} is empty");
+    }
+    assert!(w.read("out/areas.csv").starts_with("year,treaty,state,area_km2,area_ea_km2,ea_rel_diff\n"));
+    let md = w.read("out/report.md");
+    assert!(md.contains("| Second | 1700→1800 | A | B | 7,892 |"), "{md}");
+    // Nothing of the staging folder is left behind.
+    let leftovers: Vec<_> = std::fs::read_dir(w.join("out"))
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with(".borderchange"))
+        .collect();
+    assert!(leftovers.is_empty());
+}
+
+#[test]
+fn a_disagreeing_check_exits_1_and_context_does_not() {
+    let w = Workdir::new();
+    let context = r#"
+[[reference]]
+id = "other-definition"
+quantity = "transfer"
+from = ["A"]
+to = ["B"]
+years = [1700, 1800]
+value = 4000
+tolerance = 0.1
+source = "a narrower definition"
+role = "context"
+"#;
+    two_snapshots(&w, context);
+    let out = w.run(&["run", "analysis.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(report(&w)["checks"][0]["agrees"], false);
+
+    let failing = context.replace("role = \"context\"", "");
+    two_snapshots(&w, &failing);
+    let out = w.run(&["run", "analysis.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("reference check"));
+    // The outputs are still written: a failed check is a result, not an error.
+    assert_eq!(report(&w)["checks_pass"], false);
+}
