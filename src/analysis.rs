@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::geodesy;
 use crate::model::{River, Snapshot, Stretch, Transfer};
 use crate::overlay::{self, Dropped};
+use crate::parallel;
 use crate::projection::EqualArea;
 
 /// One holder's area in one snapshot.
@@ -116,76 +117,58 @@ impl Analysis {
 /// densified as the config says (see [`crate::load`]).
 pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Result<Analysis> {
     let params = &config.parameters;
-    let equal_area = EqualArea::new(&params.equal_area_crs)?;
+    // Fail early, on one thread, if the CRS is not usable.
+    EqualArea::new(&params.equal_area_crs)?;
+    let boundary_params = BoundaryParams {
+        river_distance_km: params.river_distance_km,
+        min_run_km: params.min_river_run_km,
+    };
 
-    let mut areas = Vec::new();
-    let mut regions = Vec::new();
-    for snapshot in snapshots {
-        let mut holders_sum_km2 = 0.0;
-        for h in &snapshot.holdings {
-            let area_km2 = geodesy::area_km2(&h.geometry);
-            let area_ea_km2 = equal_area.area_km2(&h.geometry)?;
-            holders_sum_km2 += area_km2;
-            areas.push(AreaRow {
-                year: snapshot.year,
-                treaty: snapshot.treaty.clone(),
-                state: h.state.clone(),
-                area_km2,
-                area_ea_km2,
-                ea_rel_diff: relative(area_ea_km2 - area_km2, area_km2),
-            });
-        }
-        let region: MultiPolygon<f64> = unary_union(snapshot.holdings.iter().map(|h| &h.geometry));
-        let area_km2 = geodesy::area_km2(&region);
-        regions.push(RegionRow {
-            year: snapshot.year,
-            area_km2,
-            holders_sum_km2,
-            overlap_rel: relative(holders_sum_km2 - area_km2, area_km2),
-            rel_to_first: 0.0,
-        });
-    }
-    if let Some(first) = regions.first().map(|r| r.area_km2) {
-        for r in &mut regions {
-            r.rel_to_first = relative(r.area_km2 - first, first);
-        }
-    }
-
-    let mut transfers = Vec::new();
-    let mut steps = Vec::new();
-    for pair in snapshots.windows(2) {
-        let (earlier, later) = (&pair[0], &pair[1]);
+    // Snapshots are independent of each other, and so are treaty steps.
+    let per_snapshot = parallel::map(snapshots, |snapshot| -> Result<SnapshotResult> {
+        let equal_area = EqualArea::new(&params.equal_area_crs)?;
+        measure_snapshot(snapshot, &equal_area, rivers, &boundary_params)
+    });
+    let pairs: Vec<(&Snapshot, &Snapshot)> = snapshots.windows(2).map(|w| (&w[0], &w[1])).collect();
+    let per_step = parallel::map(&pairs, |(earlier, later)| -> Result<(Vec<Transfer>, Step)> {
+        let equal_area = EqualArea::new(&params.equal_area_crs)?;
         let pieces = overlay::transfers(earlier, later);
         let balances = balances(earlier, later, &pieces);
         let (mut kept, dropped) = overlay::split_slivers(pieces, params.sliver_km2);
         for t in &mut kept {
             t.area_ea_km2 = equal_area.area_km2(&t.geometry)?;
         }
-        transfers.extend(kept);
-        steps.push(Step {
+        let step = Step {
             from_year: earlier.year,
             to_year: later.year,
             treaty: later.treaty.clone(),
             dropped,
             balances,
-        });
-    }
+        };
+        Ok((kept, step))
+    });
 
-    let boundary_params = BoundaryParams {
-        river_distance_km: params.river_distance_km,
-        min_run_km: params.min_river_run_km,
-    };
-    let stretches = snapshots
-        .iter()
-        .flat_map(|s| {
-            boundary::stretches(&s.holdings, rivers, &boundary_params)
-                .into_iter()
-                .map(|stretch| YearStretch {
-                    year: s.year,
-                    stretch,
-                })
-        })
-        .collect();
+    let mut areas = Vec::new();
+    let mut regions = Vec::new();
+    let mut stretches = Vec::new();
+    for result in per_snapshot {
+        let r = result?;
+        areas.extend(r.areas);
+        regions.push(r.region);
+        stretches.extend(r.stretches);
+    }
+    if let Some(first) = regions.first().map(|r| r.area_km2) {
+        for r in &mut regions {
+            r.rel_to_first = relative(r.area_km2 - first, first);
+        }
+    }
+    let mut transfers = Vec::new();
+    let mut steps = Vec::new();
+    for result in per_step {
+        let (kept, step) = result?;
+        transfers.extend(kept);
+        steps.push(step);
+    }
 
     let mut analysis = Analysis {
         areas,
@@ -197,6 +180,57 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     };
     analysis.checks = checks::evaluate(&config.references, &analysis);
     Ok(analysis)
+}
+
+/// What one snapshot contributes on its own.
+struct SnapshotResult {
+    areas: Vec<AreaRow>,
+    region: RegionRow,
+    stretches: Vec<YearStretch>,
+}
+
+fn measure_snapshot(
+    snapshot: &Snapshot,
+    equal_area: &EqualArea,
+    rivers: &[River],
+    boundary_params: &BoundaryParams,
+) -> Result<SnapshotResult> {
+    let mut areas = Vec::new();
+    let mut holders_sum_km2 = 0.0;
+    for h in &snapshot.holdings {
+        let area_km2 = geodesy::area_km2(&h.geometry);
+        let area_ea_km2 = equal_area.area_km2(&h.geometry)?;
+        holders_sum_km2 += area_km2;
+        areas.push(AreaRow {
+            year: snapshot.year,
+            treaty: snapshot.treaty.clone(),
+            state: h.state.clone(),
+            area_km2,
+            area_ea_km2,
+            ea_rel_diff: relative(area_ea_km2 - area_km2, area_km2),
+        });
+    }
+    let union: MultiPolygon<f64> = unary_union(snapshot.holdings.iter().map(|h| &h.geometry));
+    let area_km2 = geodesy::area_km2(&union);
+    let region = RegionRow {
+        year: snapshot.year,
+        area_km2,
+        holders_sum_km2,
+        overlap_rel: relative(holders_sum_km2 - area_km2, area_km2),
+        rel_to_first: 0.0,
+    };
+    let stretches = boundary::stretches(&snapshot.holdings, rivers, boundary_params)
+        .into_iter()
+        .map(|stretch| YearStretch {
+            year: snapshot.year,
+            stretch,
+        })
+        .collect();
+    Ok(SnapshotResult {
+        areas,
+        region,
+        stretches,
+    })
 }
 
 /// Each holder's area before and after, and what it gave and received.

@@ -1,0 +1,83 @@
+//! The bundled dataset, measured with the tool itself: the quality targets of
+//! the dataset hold, and the analysis' invariants hold on real geography.
+
+use std::path::Path;
+
+use borderchange::analysis::Analysis;
+use borderchange::checks::computed_value;
+use borderchange::config::Quantity;
+use borderchange::model::StretchKind;
+
+fn bundled() -> Analysis {
+    let out = tempfile::tempdir().unwrap();
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml");
+    borderchange::run::run(&config, Some(out.path()))
+        .expect("the bundled analysis runs")
+        .analysis
+}
+
+fn transfer(a: &Analysis, from: &[&str], to: &[&str], years: [i32; 2]) -> f64 {
+    let q = Quantity::Transfer {
+        from: from.iter().map(|s| s.to_string()).collect(),
+        to: to.iter().map(|s| s.to_string()).collect(),
+        from_year: years[0],
+        to_year: years[1],
+    };
+    computed_value(&q, a)
+}
+
+fn river_km(a: &Analysis, year: i32, river: &str) -> f64 {
+    let q = Quantity::Boundary {
+        year,
+        states: ["Qing".into(), "Russia".into()],
+        river: Some(river.into()),
+        kind: Some(StretchKind::River),
+        within: None,
+    };
+    computed_value(&q, a)
+}
+
+#[test]
+fn bundled_dataset_meets_its_quality_targets() {
+    let a = bundled();
+
+    // Aigun: within ±10 % of the textbook "over 600,000 km²".
+    let aigun = transfer(&a, &["Qing", "Undemarcated"], &["Russia"], [1727, 1858]);
+    assert!((540_000.0..=660_000.0).contains(&aigun), "Aigun cession {aigun} km²");
+
+    // Peking: the joint zone passing to Russia, 350,000–460,000 km².
+    let peking = transfer(&a, &["Joint"], &["Russia"], [1858, 1860]);
+    assert!((350_000.0..=460_000.0).contains(&peking), "Peking cession {peking} km²");
+
+    // Border rivers in 1860, classified as river by the analysis: ±10 %.
+    let argun = river_km(&a, 1860, "Argun");
+    assert!((849.6..=1_038.4).contains(&argun), "Argun stretch {argun} km");
+    let amur = river_km(&a, 1860, "Amur");
+    assert!((1_620.0..=1_980.0).contains(&amur), "Amur stretch {amur} km");
+
+    // Every snapshot covers the same study region.
+    for r in &a.regions {
+        assert!(r.rel_to_first.abs() <= 1e-6, "study region of {} differs: {r:?}", r.year);
+        assert!(r.overlap_rel.abs() <= 1e-6, "holders overlap in {}: {r:?}", r.year);
+    }
+}
+
+#[test]
+fn bundled_analysis_conserves_area() {
+    let a = bundled();
+    for step in &a.steps {
+        for b in &step.balances {
+            assert!(
+                b.rel_error.abs() <= 1e-6,
+                "{}→{}: {} does not balance: {b:?}",
+                step.from_year,
+                step.to_year,
+                b.state
+            );
+        }
+    }
+    // The equal-area projection agrees with the geodesic areas.
+    for row in &a.areas {
+        assert!(row.ea_rel_diff.abs() < 1e-3, "{row:?}");
+    }
+}
