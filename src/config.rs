@@ -546,3 +546,95 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let column = before.chars().rev().take_while(|&c| c != '\n').count() + 1;
     (line, column)
 }
+
+/// A commented analysis file to start from (`borderchange init`).
+pub const TEMPLATE: &str = include_str!("template.toml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Config> {
+        Config::parse(text, Path::new("a.toml"))
+    }
+
+    #[test]
+    fn template_parses() {
+        let c = parse(TEMPLATE).expect("the template is a valid analysis");
+        assert_eq!(c.snapshots.len(), 2);
+        assert_eq!(c.parameters, Parameters::default());
+    }
+
+    fn message(text: &str) -> String {
+        parse(text).expect_err("should fail").to_string()
+    }
+
+    const TWO: &str = "[[snapshot]]\nyear = 1\ntreaty = \"a\"\npath = \"a.shp\"\n\n[[snapshot]]\nyear = 2\ntreaty = \"b\"\npath = \"b.shp\"\n";
+
+    #[test]
+    fn unknown_key_has_line_and_column() {
+        let m = message(&format!("{TWO}\n[parameters]\nsliver = 2\n"));
+        assert!(m.starts_with("a.toml:11:1:"), "{m}");
+        assert!(m.contains("sliver"), "{m}");
+    }
+
+    #[test]
+    fn wrong_type_has_line() {
+        let m = message(&TWO.replace("year = 2", "year = \"two\""));
+        assert!(m.starts_with("a.toml:7:"), "{m}");
+    }
+
+    #[test]
+    fn one_snapshot_is_not_enough() {
+        let m = message("[[snapshot]]\nyear = 1\ntreaty = \"a\"\npath = \"a.shp\"\n");
+        assert!(m.contains("at least two"), "{m}");
+    }
+
+    #[test]
+    fn duplicate_year() {
+        let m = message(&TWO.replace("year = 2", "year = 1"));
+        assert!(m.contains("year 1 appears twice"), "{m}");
+    }
+
+    #[test]
+    fn transfer_between_non_consecutive_snapshots() {
+        let text = format!(
+            "{TWO}\n[[snapshot]]\nyear = 3\ntreaty = \"c\"\npath = \"c.shp\"\n\n[[reference]]\nid = \"x\"\nquantity = \"transfer\"\nfrom = [\"A\"]\nto = [\"B\"]\nyears = [1, 3]\nvalue = 1\ntolerance = 0.1\nsource = \"s\"\n"
+        );
+        let m = message(&text);
+        assert!(m.contains("not a consecutive pair"), "{m}");
+        assert!(m.starts_with("a.toml:16:"), "{m}");
+    }
+
+    #[test]
+    fn reference_keys_must_fit_the_quantity() {
+        let base = "\n[[reference]]\nid = \"x\"\nquantity = \"area\"\nyear = 1\nvalue = 1\ntolerance = 0.1\nsource = \"s\"\n";
+        assert!(message(&format!("{TWO}{base}")).contains("needs 'state'"));
+        let stray = base.replace("year = 1", "year = 1\nstate = \"A\"\nriver = \"Amur\"");
+        assert!(message(&format!("{TWO}{stray}")).contains("'river' does not apply"));
+    }
+
+    #[test]
+    fn bad_within_box() {
+        let r = "\n[[reference]]\nid = \"x\"\nquantity = \"boundary\"\nyear = 1\nstates = [\"A\", \"B\"]\nwithin = [10, 0, 5, 1]\nvalue = 1\ntolerance = 0.1\nsource = \"s\"\n";
+        assert!(message(&format!("{TWO}{r}")).contains("'within'"));
+    }
+
+    #[test]
+    fn boundary_states_are_sorted() {
+        let r = "\n[[reference]]\nid = \"x\"\nquantity = \"boundary\"\nyear = 1\nstates = [\"Russia\", \"Qing\"]\nriver = \"Amur\"\nvalue = 1\ntolerance = 0.1\nsource = \"s\"\n";
+        let c = parse(&format!("{TWO}{r}")).unwrap();
+        match c.references[0].quantity().unwrap() {
+            Quantity::Boundary { states, .. } => assert_eq!(states, ["Qing".to_owned(), "Russia".to_owned()]),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn bundled_analysis_parses() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(BUNDLED_CONFIG);
+        let c = Config::load(&path).expect("the bundled analysis is valid");
+        assert_eq!(c.snapshots.iter().map(|s| s.year).collect::<Vec<_>>(), [1689, 1727, 1858, 1860]);
+        assert!(c.references.len() >= 8);
+    }
+}

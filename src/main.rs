@@ -24,12 +24,18 @@ struct Cli {
 enum Command {
     /// Run an analysis and write its outputs (default: the bundled analysis).
     Run(cmd::run::Args),
+    /// Write a commented analysis file to start from.
+    Init(cmd::init::Args),
+    /// Re-check a run's inputs and re-run it: identical, or what differs.
+    Verify(cmd::verify::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Run(args) => cmd::run::run(args),
+        Command::Init(args) => cmd::init::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
     };
     match outcome {
         Ok(code) => code,

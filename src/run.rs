@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::io::write::{write_layer, FieldDef, FieldKind, GeometryKind, OutFeature, Value};
 use crate::load::{self, Inputs};
+use crate::manifest::{self, Manifest, MANIFEST};
 use crate::report::{self, Provenance};
 
 /// What a run produced.
@@ -38,6 +39,7 @@ pub fn run(config_path: &Path, output_dir: Option<&Path>) -> Result<Outcome> {
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         gdal_version: crate::io::gdal_version(),
         proj_version: crate::io::proj_version(),
+        // As given: `verify` finds the analysis file again from here.
         config_path: config_path.display().to_string(),
     };
     let files = write_outputs(&output_dir, &config, &inputs, &analysis, &provenance)?;
@@ -115,6 +117,23 @@ fn write_all(
     files.extend(write_shapefile(dir, "transfers", &transfer_layer(analysis))?);
     files.extend(write_shapefile(dir, "boundaries", &boundary_layer(analysis))?);
     files.extend(write_shapefile(dir, "states", &state_layer(inputs, analysis))?);
+    files.sort();
+
+    let (config_normalised, config_sha256) = manifest::normalised_config(config);
+    let manifest = Manifest {
+        tool_version: provenance.tool_version.clone(),
+        git_commit: manifest::git_commit().to_owned(),
+        gdal_version: provenance.gdal_version.clone(),
+        proj_version: provenance.proj_version.clone(),
+        config_path: provenance.config_path.clone(),
+        config_sha256,
+        config_normalised,
+        inputs: manifest::input_entries(config)?,
+        outputs: manifest::output_entries(dir, &files)?,
+    };
+    let mut json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
+    json.push('\n');
+    files.push(text(MANIFEST, json)?);
     Ok(files)
 }
 
