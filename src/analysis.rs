@@ -130,23 +130,26 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         measure_snapshot(snapshot, &equal_area, rivers, &boundary_params)
     });
     let pairs: Vec<(&Snapshot, &Snapshot)> = snapshots.windows(2).map(|w| (&w[0], &w[1])).collect();
-    let per_step = parallel::map(&pairs, |(earlier, later)| -> Result<(Vec<Transfer>, Step)> {
-        let equal_area = EqualArea::new(&params.equal_area_crs)?;
-        let pieces = overlay::transfers(earlier, later);
-        let balances = balances(earlier, later, &pieces);
-        let (mut kept, dropped) = overlay::split_slivers(pieces, params.sliver_km2);
-        for t in &mut kept {
-            t.area_ea_km2 = equal_area.area_km2(&t.geometry)?;
-        }
-        let step = Step {
-            from_year: earlier.year,
-            to_year: later.year,
-            treaty: later.treaty.clone(),
-            dropped,
-            balances,
-        };
-        Ok((kept, step))
-    });
+    let per_step = parallel::map(
+        &pairs,
+        |(earlier, later)| -> Result<(Vec<Transfer>, Step)> {
+            let equal_area = EqualArea::new(&params.equal_area_crs)?;
+            let pieces = overlay::transfers(earlier, later);
+            let balances = balances(earlier, later, &pieces);
+            let (mut kept, dropped) = overlay::split_slivers(pieces, params.sliver_km2);
+            for t in &mut kept {
+                t.area_ea_km2 = equal_area.area_km2(&t.geometry)?;
+            }
+            let step = Step {
+                from_year: earlier.year,
+                to_year: later.year,
+                treaty: later.treaty.clone(),
+                dropped,
+                balances,
+            };
+            Ok((kept, step))
+        },
+    );
 
     let mut areas = Vec::new();
     let mut regions = Vec::new();
@@ -256,8 +259,16 @@ fn balances(earlier: &Snapshot, later: &Snapshot, pieces: &[Transfer]) -> Vec<Ba
         .map(|state| {
             let before_km2 = area_of(earlier, state);
             let after_km2 = area_of(later, state);
-            let outgoing_km2: f64 = pieces.iter().filter(|t| t.from_state == state).map(|t| t.area_km2).sum();
-            let incoming_km2: f64 = pieces.iter().filter(|t| t.to_state == state).map(|t| t.area_km2).sum();
+            let outgoing_km2: f64 = pieces
+                .iter()
+                .filter(|t| t.from_state == state)
+                .map(|t| t.area_km2)
+                .sum();
+            let incoming_km2: f64 = pieces
+                .iter()
+                .filter(|t| t.to_state == state)
+                .map(|t| t.area_km2)
+                .sum();
             let residual = before_km2 - outgoing_km2 + incoming_km2 - after_km2;
             Balance {
                 state: state.to_owned(),

@@ -282,7 +282,13 @@ impl Reference {
     /// The quantity this reference names; `None` when keys are missing or
     /// belong to another kind (reported by [`Config::check`]).
     pub fn quantity(&self) -> std::result::Result<Quantity, String> {
-        let missing = |key: &str| format!("reference '{}' ({}) needs '{key}'", self.id, self.kind_name());
+        let missing = |key: &str| {
+            format!(
+                "reference '{}' ({}) needs '{key}'",
+                self.id,
+                self.kind_name()
+            )
+        };
         let stray = |keys: &[(&str, bool)]| -> std::result::Result<(), String> {
             match keys.iter().find(|(_, present)| *present) {
                 Some((key, _)) => Err(format!(
@@ -426,7 +432,10 @@ impl Config {
 
     /// The holder field of one snapshot.
     pub fn holder_field<'a>(&'a self, snapshot: &'a SnapshotSource) -> &'a str {
-        snapshot.holder_field.as_deref().unwrap_or(&self.holder_field)
+        snapshot
+            .holder_field
+            .as_deref()
+            .unwrap_or(&self.holder_field)
     }
 
     /// Checks what serde cannot: years, tolerances, references to snapshots.
@@ -469,7 +478,10 @@ impl Config {
             ("min_river_run_km", p.min_river_run_km),
         ] {
             if !(value.is_finite() && value >= 0.0) {
-                return Err(fail(name, format!("'{name}' must be a number ≥ 0, got {value}")));
+                return Err(fail(
+                    name,
+                    format!("'{name}' must be a number ≥ 0, got {value}"),
+                ));
             }
         }
         if !(p.densify_km.is_finite() && p.densify_km > 0.0) {
@@ -486,10 +498,16 @@ impl Config {
                 return Err(fail(&at, format!("reference id '{}' appears twice", r.id)));
             }
             if !(r.value.is_finite() && r.value > 0.0) {
-                return Err(fail(&at, format!("reference '{}': value must be > 0", r.id)));
+                return Err(fail(
+                    &at,
+                    format!("reference '{}': value must be > 0", r.id),
+                ));
             }
             if !(r.tolerance.is_finite() && r.tolerance >= 0.0) {
-                return Err(fail(&at, format!("reference '{}': tolerance must be ≥ 0", r.id)));
+                return Err(fail(
+                    &at,
+                    format!("reference '{}': tolerance must be ≥ 0", r.id),
+                ));
             }
             let quantity = r.quantity().map_err(|message| fail(&at, message))?;
             let known = |year: i32| -> Result<()> {
@@ -574,7 +592,7 @@ mod tests {
     #[test]
     fn unknown_key_has_line_and_column() {
         let m = message(&format!("{TWO}\n[parameters]\nsliver = 2\n"));
-        assert!(m.starts_with("a.toml:11:1:"), "{m}");
+        assert!(m.starts_with("a.toml:12:1:"), "{m}");
         assert!(m.contains("sliver"), "{m}");
     }
 
@@ -603,7 +621,7 @@ mod tests {
         );
         let m = message(&text);
         assert!(m.contains("not a consecutive pair"), "{m}");
-        assert!(m.starts_with("a.toml:16:"), "{m}");
+        assert!(m.starts_with("a.toml:17:"), "{m}");
     }
 
     #[test]
@@ -625,7 +643,9 @@ mod tests {
         let r = "\n[[reference]]\nid = \"x\"\nquantity = \"boundary\"\nyear = 1\nstates = [\"Russia\", \"Qing\"]\nriver = \"Amur\"\nvalue = 1\ntolerance = 0.1\nsource = \"s\"\n";
         let c = parse(&format!("{TWO}{r}")).unwrap();
         match c.references[0].quantity().unwrap() {
-            Quantity::Boundary { states, .. } => assert_eq!(states, ["Qing".to_owned(), "Russia".to_owned()]),
+            Quantity::Boundary { states, .. } => {
+                assert_eq!(states, ["Qing".to_owned(), "Russia".to_owned()])
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -634,7 +654,10 @@ mod tests {
     fn bundled_analysis_parses() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(BUNDLED_CONFIG);
         let c = Config::load(&path).expect("the bundled analysis is valid");
-        assert_eq!(c.snapshots.iter().map(|s| s.year).collect::<Vec<_>>(), [1689, 1727, 1858, 1860]);
+        assert_eq!(
+            c.snapshots.iter().map(|s| s.year).collect::<Vec<_>>(),
+            [1689, 1727, 1858, 1860]
+        );
         assert!(c.references.len() >= 8);
     }
 }

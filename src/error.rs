@@ -26,6 +26,96 @@ pub enum Error {
         /// The operating system's error.
         source: std::io::Error,
     },
+    /// GDAL could not open, read or write a file.
+    #[error("'{}'{}: {source}", path.display(), in_layer(layer))]
+    Gdal {
+        /// The file.
+        path: PathBuf,
+        /// The layer, where one is concerned.
+        layer: Option<String>,
+        /// GDAL's error.
+        source: gdal::errors::GdalError,
+    },
+    /// PROJ could not build or apply a transformation.
+    #[error("PROJ cannot use CRS '{crs}': {message}")]
+    Proj {
+        /// The CRS definition (shortened to its first line).
+        crs: String,
+        /// PROJ's message.
+        message: String,
+    },
+    /// A file holds several layers and none was named.
+    #[error("'{}' has {} layers ({}); say which with `layer = \"…\"`", path.display(), layers.len(), layers.join(", "))]
+    WhichLayer {
+        /// The file.
+        path: PathBuf,
+        /// Its layers.
+        layers: Vec<String>,
+    },
+    /// The named layer does not exist.
+    #[error("'{}' has no layer '{layer}'; it has: {}", path.display(), layers.join(", "))]
+    NoSuchLayer {
+        /// The file.
+        path: PathBuf,
+        /// The layer asked for.
+        layer: String,
+        /// The layers it has.
+        layers: Vec<String>,
+    },
+    /// A required attribute is missing.
+    #[error("'{}' layer '{layer}' has no field '{field}'; its fields are: {}", path.display(), if available.is_empty() { "(none)".to_owned() } else { available.join(", ") })]
+    MissingField {
+        /// The file.
+        path: PathBuf,
+        /// The layer.
+        layer: String,
+        /// The field asked for.
+        field: String,
+        /// The fields the layer has.
+        available: Vec<String>,
+    },
+    /// A layer declares no CRS and none was given.
+    #[error("'{}' layer '{layer}' declares no coordinate reference system; add `assume_crs = \"EPSG:4326\"` (or the right one) to its table in the analysis file", path.display())]
+    NoCrs {
+        /// The file.
+        path: PathBuf,
+        /// The layer.
+        layer: String,
+    },
+    /// A layer has no features.
+    #[error("'{}' layer '{layer}' is empty: no features to read", path.display())]
+    EmptyLayer {
+        /// The file.
+        path: PathBuf,
+        /// The layer.
+        layer: String,
+    },
+    /// A feature's geometry is of the wrong type.
+    #[error("'{}' layer '{layer}' feature {feature}: expected {expected}, found {found}", path.display())]
+    WrongGeometry {
+        /// The file.
+        path: PathBuf,
+        /// The layer.
+        layer: String,
+        /// The feature id.
+        feature: u64,
+        /// What was expected ("polygons" or "lines").
+        expected: &'static str,
+        /// What was found.
+        found: String,
+    },
+    /// A feature cannot be used as it is.
+    #[error("'{}' layer '{layer}' feature {feature}: {reason}", path.display())]
+    BadFeature {
+        /// The file.
+        path: PathBuf,
+        /// The layer.
+        layer: String,
+        /// The feature id.
+        feature: u64,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A reference names a holder the snapshot does not have.
     #[error("reference '{reference}' names holder '{holder}', but the {year} snapshot has only: {}", available.join(", "))]
     UnknownHolder {
@@ -42,3 +132,10 @@ pub enum Error {
 
 /// Result with the library's error.
 pub type Result<T> = std::result::Result<T, Error>;
+
+fn in_layer(layer: &Option<String>) -> String {
+    layer
+        .as_ref()
+        .map(|l| format!(" layer '{l}'"))
+        .unwrap_or_default()
+}

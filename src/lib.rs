@@ -1,11 +1,35 @@
 //! borderchange: historical border-change analysis on the WGS84 ellipsoid.
+//!
+//! Reads dated border snapshots (polygons naming the state that holds
+//! them), computes the area each holder held and the areas transferred
+//! between consecutive snapshots geodesically, splits the boundaries between
+//! holders into river and land stretches, and compares the results with
+//! published reference figures.
+//!
+//! ```no_run
+//! use std::path::Path;
+//! let outcome = borderchange::run::run(Path::new("borderchange.toml"), None)?;
+//! for t in &outcome.analysis.transfers {
+//!     println!("{} → {} ({}): {:.0} km²", t.from_state, t.to_state, t.treaty, t.area_km2);
+//! }
+//! # Ok::<(), borderchange::error::Error>(())
+//! ```
 
 #![forbid(unsafe_code)]
 
+pub mod analysis;
 pub mod boundary;
+pub mod checks;
 pub mod config;
 pub mod error;
 pub mod geodesy;
+pub mod io;
+pub mod load;
+pub mod manifest;
 pub mod model;
 pub mod overlay;
+pub mod parallel;
 pub mod projection;
+pub mod report;
+pub mod run;
+pub mod verify;

@@ -71,7 +71,7 @@ fn read_snapshot(config: &Config, s: &SnapshotSource, max_edge_m: f64) -> Result
         .into_iter()
         .map(|(state, mut parts)| {
             let merged = if parts.len() == 1 {
-                parts.pop().unwrap_or_default()
+                parts.pop().unwrap_or_else(|| MultiPolygon::new(vec![]))
             } else {
                 unary_union(parts.iter())
             };
@@ -91,9 +91,16 @@ fn read_snapshot(config: &Config, s: &SnapshotSource, max_edge_m: f64) -> Result
 /// Coordinates must be finite lon/lat and polygons valid (OGC rules as `geo`
 /// checks them): an overlay of invalid polygons gives meaningless areas.
 fn check_geometry(source: &LayerSource, f: &PolygonFeature) -> Result<()> {
-    let bad = |reason: String| Error::BadGeometry {
+    let layer = source.layer.clone().unwrap_or_else(|| {
+        source
+            .path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    });
+    let bad = |reason: String| Error::BadFeature {
         path: source.path.clone(),
-        layer: source.layer.clone(),
+        layer: layer.clone(),
         feature: f.fid,
         reason,
     };

@@ -112,14 +112,23 @@ mod tests {
     fn one_square_moves_between_holders() {
         let west = square(120.0, 50.0);
         let east = square(121.0, 50.0);
-        let before = snapshot(1700, vec![("A", west.union(&east)), ("B", square(122.0, 50.0))]);
-        let after = snapshot(1800, vec![("A", west.clone()), ("B", east.union(&square(122.0, 50.0)))]);
+        let before = snapshot(
+            1700,
+            vec![("A", west.union(&east)), ("B", square(122.0, 50.0))],
+        );
+        let after = snapshot(
+            1800,
+            vec![("A", west.clone()), ("B", east.union(&square(122.0, 50.0)))],
+        );
         let (moved, dropped) = split_slivers(transfers(&before, &after), 1.0);
         assert_eq!(dropped, Dropped::default());
         assert_eq!(moved.len(), 1);
         let t = &moved[0];
         assert_eq!((t.from_state.as_str(), t.to_state.as_str()), ("A", "B"));
-        assert_eq!((t.from_year, t.to_year, t.treaty.as_str()), (1700, 1800, "Treaty of 1800"));
+        assert_eq!(
+            (t.from_year, t.to_year, t.treaty.as_str()),
+            (1700, 1800, "Treaty of 1800")
+        );
         // The overlay snaps to a fixed-point grid: agreement to 1e-7, not to the last bit.
         assert_relative_eq!(t.area_km2, geodesy::area_km2(&east), max_relative = 1e-7);
     }
@@ -137,7 +146,10 @@ mod tests {
         let shifted = geodesy::densify(&shifted, geodesy::DENSIFY_MAX_EDGE_M);
         let b = square(121.0, 50.0);
         let before = snapshot(1, vec![("A", a.clone()), ("B", b.clone())]);
-        let after = snapshot(2, vec![("A", shifted.clone()), ("B", b.difference(&shifted))]);
+        let after = snapshot(
+            2,
+            vec![("A", shifted.clone()), ("B", b.difference(&shifted))],
+        );
         let (moved, dropped) = split_slivers(transfers(&before, &after), 1.0);
         assert!(moved.is_empty(), "{moved:?}");
         assert_eq!(dropped.count, 1);

@@ -1,3 +1,171 @@
-//! PROJ (placeholder until the io branch lands).
-/// Default equal-area CRS.
-pub const DEFAULT_EQUAL_AREA: &str = "+proj=laea +lat_0=50 +lon_0=120 +datum=WGS84 +units=m +no_defs";
+//! PROJ, through the `proj` crate and the system's libproj (the same one GDAL
+//! links): reprojection of input layers to longitude/latitude on WGS84, and
+//! the equal-area projection used to cross-check geodesic areas.
+
+use geo::{Area, MapCoordsInPlace, MultiPolygon};
+use proj::Proj;
+
+use crate::error::{Error, Result};
+
+/// Lambert azimuthal equal-area centred on 50° N 120° E, on WGS84: the
+/// default cross-check projection, centred on the bundled study region.
+pub const DEFAULT_EQUAL_AREA: &str =
+    "+proj=laea +lat_0=50 +lon_0=120 +datum=WGS84 +units=m +no_defs";
+
+/// Geographic WGS84 in longitude/latitude order.
+const WGS84: &str = "EPSG:4326";
+
+/// PROJ's runtime version, e.g. `9.1.1`.
+pub fn proj_version() -> String {
+    Proj::new("+proj=longlat +datum=WGS84")
+        .ok()
+        .and_then(|p| p.lib_info().ok())
+        .map(|info| info.version)
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn proj_error(crs: &str, message: impl std::fmt::Display) -> Error {
+    let first_line: String = crs.lines().next().unwrap_or("").chars().take(120).collect();
+    Error::Proj {
+        crs: first_line,
+        message: message.to_string(),
+    }
+}
+
+/// A transformation from a layer's CRS to longitude/latitude on WGS84.
+///
+/// `proj::Proj` is not `Sync`: build one per thread.
+pub struct ToWgs84 {
+    /// `None` when the source is WGS84 longitude/latitude already.
+    proj: Option<Proj>,
+}
+
+impl ToWgs84 {
+    /// From any CRS definition PROJ accepts (WKT, PROJJSON, `EPSG:…`,
+    /// PROJ strings).
+    pub fn new(crs: &str) -> Result<ToWgs84> {
+        let proj = Proj::new_known_crs(crs, WGS84, None).map_err(|e| proj_error(crs, e))?;
+        // PROJ reduces a WGS84-to-WGS84 operation to a no-op (possibly with
+        // an axis swap, which `new_known_crs` normalises away), e.g.
+        // `proj=noop ellps=GRS80`.
+        let noop = proj.proj_info().definition.is_none_or(|d| {
+            d.split_whitespace()
+                .next()
+                .is_none_or(|op| op == "proj=noop")
+        });
+        Ok(ToWgs84 {
+            proj: (!noop).then_some(proj),
+        })
+    }
+
+    /// Reprojects in place; the message names the first point that fails.
+    pub fn apply<G: MapCoordsInPlace<f64>>(
+        &self,
+        geometry: &mut G,
+    ) -> std::result::Result<(), String> {
+        let Some(proj) = &self.proj else {
+            return Ok(());
+        };
+        geometry.try_map_coords_in_place(|c| {
+            proj.convert((c.x, c.y))
+                .map(|(x, y)| geo::Coord { x, y })
+                .map_err(|e| format!("point ({}, {}): {e}", c.x, c.y))
+        })
+    }
+}
+
+/// The equal-area cross-check: planar areas after projecting with PROJ.
+pub struct EqualArea {
+    crs: String,
+    proj: Proj,
+}
+
+impl EqualArea {
+    /// Projection from WGS84 longitude/latitude to `crs`, which must be an
+    /// equal-area projection for the cross-check to mean anything.
+    pub fn new(crs: &str) -> Result<EqualArea> {
+        let proj = Proj::new_known_crs(WGS84, crs, None).map_err(|e| proj_error(crs, e))?;
+        Ok(EqualArea {
+            crs: crs.to_owned(),
+            proj,
+        })
+    }
+
+    /// Planar area of `geometry` in the projection, km².
+    ///
+    /// # Units
+    /// Input in degrees (longitude, latitude) on WGS84; the projection's
+    /// units must be metres; output in km².
+    ///
+    /// # Assumptions
+    /// Edges are straight in the projection: densify first (see
+    /// [`crate::geodesy::densify`]) so that they follow the geodesics.
+    pub fn area_km2(&self, geometry: &MultiPolygon<f64>) -> Result<f64> {
+        let mut projected = geometry.clone();
+        projected
+            .try_map_coords_in_place(|c| {
+                self.proj
+                    .convert((c.x, c.y))
+                    .map(|(x, y)| geo::Coord { x, y })
+            })
+            .map_err(|e| proj_error(&self.crs, e))?;
+        Ok(projected.unsigned_area() / 1.0e6)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geodesy;
+    use approx::assert_relative_eq;
+    use geo::{point, polygon, Point};
+
+    #[test]
+    fn equal_area_agrees_with_geodesic_area() {
+        let cell = MultiPolygon::new(vec![polygon![
+            (x: 120.0, y: 50.0),
+            (x: 121.0, y: 50.0),
+            (x: 121.0, y: 51.0),
+            (x: 120.0, y: 51.0),
+        ]]);
+        let dense = geodesy::densify(&cell, geodesy::DENSIFY_MAX_EDGE_M);
+        let ea = EqualArea::new(DEFAULT_EQUAL_AREA).unwrap();
+        // GeographicLib Planimeter: 7,892,061,583.2 m² for the geodesic cell.
+        assert_relative_eq!(
+            ea.area_km2(&dense).unwrap(),
+            7_892.061_583,
+            max_relative = 1e-6
+        );
+    }
+
+    #[test]
+    fn web_mercator_to_wgs84() {
+        let t = ToWgs84::new("EPSG:3857").unwrap();
+        // 120° E, 50° N in Web Mercator (x = R·λ, y = R·ln tan(π/4 + φ/2)).
+        let r = 6_378_137.0_f64;
+        let x = r * 120f64.to_radians();
+        let y = r
+            * (std::f64::consts::FRAC_PI_4 + 50f64.to_radians() / 2.0)
+                .tan()
+                .ln();
+        let mut p: Point<f64> = point!(x: x, y: y);
+        t.apply(&mut p).unwrap();
+        assert_relative_eq!(p.x(), 120.0, epsilon = 1e-9);
+        assert_relative_eq!(p.y(), 50.0, epsilon = 1e-9);
+    }
+
+    #[test]
+    fn wgs84_is_left_alone() {
+        let t = ToWgs84::new("EPSG:4326").unwrap();
+        assert!(t.proj.is_none());
+        let mut p: Point<f64> = point!(x: 120.0, y: 50.0);
+        t.apply(&mut p).unwrap();
+        assert_eq!(p, point!(x: 120.0, y: 50.0));
+    }
+
+    #[test]
+    fn unknown_crs_is_an_error() {
+        let e = ToWgs84::new("EPSG:999999").err().expect("unknown CRS");
+        assert!(e.to_string().contains("EPSG:999999"), "{e}");
+    }
+}

@@ -82,11 +82,19 @@ fn write_outputs(
 /// moves are renames).
 fn staging_dir(dir: &Path) -> Result<PathBuf> {
     for attempt in 0..1000 {
-        let candidate = dir.join(format!(".borderchange-partial-{}-{attempt}", std::process::id()));
+        let candidate = dir.join(format!(
+            ".borderchange-partial-{}-{attempt}",
+            std::process::id()
+        ));
         match fs::create_dir(&candidate) {
             Ok(()) => return Ok(candidate),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(source) => return Err(Error::Io { path: candidate, source }),
+            Err(source) => {
+                return Err(Error::Io {
+                    path: candidate,
+                    source,
+                })
+            }
         }
     }
     Err(Error::Io {
@@ -108,15 +116,33 @@ fn write_all(
         Ok(PathBuf::from(name))
     };
     let mut files = vec![
-        text("report.json", report::report_json(config, analysis, provenance, inputs))?,
-        text("report.md", report::report_markdown(config, analysis, provenance))?,
+        text(
+            "report.json",
+            report::report_json(config, analysis, provenance, inputs),
+        )?,
+        text(
+            "report.md",
+            report::report_markdown(config, analysis, provenance),
+        )?,
         text("areas.csv", report::areas_csv(analysis))?,
         text("transfers.csv", report::transfers_csv(analysis))?,
         text("boundaries.csv", report::boundaries_csv(analysis))?,
     ];
-    files.extend(write_shapefile(dir, "transfers", &transfer_layer(analysis))?);
-    files.extend(write_shapefile(dir, "boundaries", &boundary_layer(analysis))?);
-    files.extend(write_shapefile(dir, "states", &state_layer(inputs, analysis))?);
+    files.extend(write_shapefile(
+        dir,
+        "transfers",
+        &transfer_layer(analysis),
+    )?);
+    files.extend(write_shapefile(
+        dir,
+        "boundaries",
+        &boundary_layer(analysis),
+    )?);
+    files.extend(write_shapefile(
+        dir,
+        "states",
+        &state_layer(inputs, analysis),
+    )?);
     files.sort();
 
     let (config_normalised, config_sha256) = manifest::normalised_config(config);
@@ -146,7 +172,14 @@ struct Layer {
 
 fn write_shapefile(dir: &Path, name: &str, layer: &Layer) -> Result<Vec<PathBuf>> {
     let path = dir.join(format!("{name}.shp"));
-    write_layer(&path, "ESRI Shapefile", name, layer.geometry, &layer.fields, &layer.features)?;
+    write_layer(
+        &path,
+        "ESRI Shapefile",
+        name,
+        layer.geometry,
+        &layer.fields,
+        &layer.features,
+    )?;
     Ok(["shp", "shx", "dbf", "prj", "cpg"]
         .iter()
         .map(|ext| PathBuf::from(format!("{name}.{ext}")))

@@ -77,7 +77,10 @@ pub fn verify(manifest_path: &Path, config: Option<&Path>) -> Result<Verificatio
             std::fs::read_to_string(&old_report),
             std::fs::read_to_string(outcome.output_dir.join("report.json")),
         ) {
-            if let (Ok(old), Ok(new)) = (serde_json::from_str::<Value>(&old), serde_json::from_str::<Value>(&new)) {
+            if let (Ok(old), Ok(new)) = (
+                serde_json::from_str::<Value>(&old),
+                serde_json::from_str::<Value>(&new),
+            ) {
                 json_differences("", &old, &new, &mut found.values);
             }
         }
@@ -118,7 +121,10 @@ fn json_differences(path: &str, old: &Value, new: &Value, out: &mut Vec<String>)
             keys.sort();
             keys.dedup();
             for k in keys {
-                let (x, y) = (a.get(k).unwrap_or(&Value::Null), b.get(k).unwrap_or(&Value::Null));
+                let (x, y) = (
+                    a.get(k).unwrap_or(&Value::Null),
+                    b.get(k).unwrap_or(&Value::Null),
+                );
                 json_differences(&format!("{path}.{k}"), x, y, out);
             }
         }

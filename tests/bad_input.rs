@@ -46,10 +46,16 @@ fn missing_holder_attribute_lists_the_fields() {
 fn empty_layer() {
     let w = Workdir::new();
     two_snapshots(&w, "");
-    w.write("a1700.geojson", r#"{"type":"FeatureCollection","features":[]}"#);
+    w.write(
+        "a1700.geojson",
+        r#"{"type":"FeatureCollection","features":[]}"#,
+    );
     let err = fails(&w);
     assert!(err.contains("a1700.geojson"), "{err}");
-    assert!(err.to_lowercase().contains("empty") || err.contains("no feature"), "{err}");
+    assert!(
+        err.to_lowercase().contains("empty") || err.contains("no feature"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -58,7 +64,10 @@ fn invalid_polygon_names_the_feature() {
     two_snapshots(&w, "");
     // A bow-tie: the ring crosses itself.
     let bow_tie = "[[120,50],[121,51],[121,50],[120,51],[120,50]]";
-    w.write("a1700.geojson", &polygons(&[("A", &cell_ring(122.0, 50.0)), ("B", bow_tie)]));
+    w.write(
+        "a1700.geojson",
+        &polygons(&[("A", &cell_ring(122.0, 50.0)), ("B", bow_tie)]),
+    );
     let err = fails(&w);
     assert!(err.contains("a1700.geojson"), "{err}");
     assert!(err.contains("feature 1"), "{err}");
@@ -85,11 +94,16 @@ fn layer_without_crs_needs_assume_crs() {
         "a1700.csv",
         "WKT,state\n\"POLYGON ((120 50,122 50,122 51,120 51,120 50))\",A\n\"POLYGON ((122 50,123 50,123 51,122 51,122 50))\",B\n",
     );
-    let config = w.read("analysis.toml").replace("a1700.geojson", "a1700.csv");
+    let config = w
+        .read("analysis.toml")
+        .replace("a1700.geojson", "a1700.csv");
     w.write("analysis.toml", &config);
     let err = fails(&w);
     assert!(err.contains("a1700.csv"), "{err}");
-    assert!(err.contains("assume_crs"), "the message says how to fix it: {err}");
+    assert!(
+        err.contains("assume_crs"),
+        "the message says how to fix it: {err}"
+    );
 
     let config = config.replace(
         "path = \"a1700.csv\"",
@@ -97,14 +111,21 @@ fn layer_without_crs_needs_assume_crs() {
     );
     w.write("analysis.toml", &config);
     let out = w.run(&["run", "analysis.toml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
 fn unknown_key_in_config_has_line_and_column() {
     let w = Workdir::new();
     two_snapshots(&w, "");
-    let config = w.read("analysis.toml").replace("river_distance_km", "river_distanse_km");
+    let config = w
+        .read("analysis.toml")
+        .replace("river_distance_km", "river_distanse_km");
     w.write("analysis.toml", &config);
     let err = fails(&w);
     assert!(err.contains("analysis.toml:4:"), "{err}");
@@ -129,7 +150,10 @@ source = "none"
     );
     let err = fails(&w);
     assert!(err.contains("Qnig"), "{err}");
-    assert!(err.contains("A, B"), "the holders that exist are listed: {err}");
+    assert!(
+        err.contains("A, B"),
+        "the holders that exist are listed: {err}"
+    );
 }
 
 #[test]

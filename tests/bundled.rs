@@ -43,22 +43,42 @@ fn bundled_dataset_meets_its_quality_targets() {
 
     // Aigun: within ±10 % of the textbook "over 600,000 km²".
     let aigun = transfer(&a, &["Qing", "Undemarcated"], &["Russia"], [1727, 1858]);
-    assert!((540_000.0..=660_000.0).contains(&aigun), "Aigun cession {aigun} km²");
+    assert!(
+        (540_000.0..=660_000.0).contains(&aigun),
+        "Aigun cession {aigun} km²"
+    );
 
     // Peking: the joint zone passing to Russia, 350,000–460,000 km².
     let peking = transfer(&a, &["Joint"], &["Russia"], [1858, 1860]);
-    assert!((350_000.0..=460_000.0).contains(&peking), "Peking cession {peking} km²");
+    assert!(
+        (350_000.0..=460_000.0).contains(&peking),
+        "Peking cession {peking} km²"
+    );
 
     // Border rivers in 1860, classified as river by the analysis: ±10 %.
     let argun = river_km(&a, 1860, "Argun");
-    assert!((849.6..=1_038.4).contains(&argun), "Argun stretch {argun} km");
+    assert!(
+        (849.6..=1_038.4).contains(&argun),
+        "Argun stretch {argun} km"
+    );
     let amur = river_km(&a, 1860, "Amur");
-    assert!((1_620.0..=1_980.0).contains(&amur), "Amur stretch {amur} km");
+    assert!(
+        (1_620.0..=1_980.0).contains(&amur),
+        "Amur stretch {amur} km"
+    );
 
     // Every snapshot covers the same study region.
     for r in &a.regions {
-        assert!(r.rel_to_first.abs() <= 1e-6, "study region of {} differs: {r:?}", r.year);
-        assert!(r.overlap_rel.abs() <= 1e-6, "holders overlap in {}: {r:?}", r.year);
+        assert!(
+            r.rel_to_first.abs() <= 1e-6,
+            "study region of {} differs: {r:?}",
+            r.year
+        );
+        assert!(
+            r.overlap_rel.abs() <= 1e-6,
+            "holders overlap in {}: {r:?}",
+            r.year
+        );
     }
 }
 

@@ -50,9 +50,17 @@ fn one_square_moves_and_checks_pass() {
     assert_eq!(t["from_year"], 1700);
     assert_eq!(t["to_year"], 1800);
     assert_eq!(t["treaty"], "Second");
-    assert_relative_eq!(t["area_km2"].as_f64().unwrap(), CELL_50N_KM2, max_relative = 1e-7);
+    assert_relative_eq!(
+        t["area_km2"].as_f64().unwrap(),
+        CELL_50N_KM2,
+        max_relative = 1e-7
+    );
     // The equal-area projection agrees with the geodesic area closely.
-    assert_relative_eq!(t["area_ea_km2"].as_f64().unwrap(), CELL_50N_KM2, max_relative = 1e-4);
+    assert_relative_eq!(
+        t["area_ea_km2"].as_f64().unwrap(),
+        CELL_50N_KM2,
+        max_relative = 1e-4
+    );
     assert_eq!(r["checks_pass"], true);
     for c in r["checks"].as_array().unwrap() {
         assert_eq!(c["agrees"], true, "{c}");
@@ -64,12 +72,27 @@ fn areas_sum_to_the_region_and_balances_close() {
     let w = Workdir::new();
     two_snapshots(&w, "");
     let out = w.run(&["run", "analysis.toml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r = report(&w);
     for region in r["regions"].as_array().unwrap() {
-        assert_relative_eq!(region["area_km2"].as_f64().unwrap(), 3.0 * CELL_50N_KM2, max_relative = 1e-7);
-        assert!(region["overlap_rel"].as_f64().unwrap().abs() <= 1e-6, "{region}");
-        assert!(region["rel_to_first"].as_f64().unwrap().abs() <= 1e-6, "{region}");
+        assert_relative_eq!(
+            region["area_km2"].as_f64().unwrap(),
+            3.0 * CELL_50N_KM2,
+            max_relative = 1e-7
+        );
+        assert!(
+            region["overlap_rel"].as_f64().unwrap().abs() <= 1e-6,
+            "{region}"
+        );
+        assert!(
+            region["rel_to_first"].as_f64().unwrap().abs() <= 1e-6,
+            "{region}"
+        );
     }
     for step in r["steps"].as_array().unwrap() {
         for b in step["balances"].as_array().unwrap() {
@@ -93,7 +116,12 @@ fn boundary_is_split_into_river_and_land() {
     let w = Workdir::new();
     two_snapshots(&w, "");
     let out = w.run(&["run", "analysis.toml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let r = report(&w);
     let rows: Vec<&Value> = r["boundaries"]
         .as_array()
@@ -121,7 +149,12 @@ fn every_output_is_written_with_its_fields() {
     let w = Workdir::new();
     two_snapshots(&w, PASSING);
     let out = w.run(&["run", "analysis.toml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     for layer in ["transfers", "boundaries", "states"] {
         for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
             let path = w.join(&format!("out/{layer}.{ext}"));
@@ -136,24 +169,47 @@ fn every_output_is_written_with_its_fields() {
         bytes[32..]
             .chunks(32)
             .take_while(|d| d[0] != 0x0d)
-            .map(|d| String::from_utf8_lossy(&d[..11]).trim_end_matches('\0').to_owned())
+            .map(|d| {
+                String::from_utf8_lossy(&d[..11])
+                    .trim_end_matches('\0')
+                    .to_owned()
+            })
             .collect()
     };
     assert_eq!(
         dbf_fields("transfers"),
-        ["from_state", "to_state", "from_year", "to_year", "treaty", "area_km2", "area_ea_km"]
+        [
+            "from_state",
+            "to_state",
+            "from_year",
+            "to_year",
+            "treaty",
+            "area_km2",
+            "area_ea_km"
+        ]
     );
     assert_eq!(
         dbf_fields("boundaries"),
         ["year", "state_a", "state_b", "kind", "river", "length_km"]
     );
-    assert_eq!(dbf_fields("states"), ["year", "treaty", "state", "area_km2"]);
+    assert_eq!(
+        dbf_fields("states"),
+        ["year", "treaty", "state", "area_km2"]
+    );
     for file in ["report.md", "areas.csv", "transfers.csv", "boundaries.csv"] {
-        assert!(!w.read(&format!("out/{file}")).is_empty(), "{file} is empty");
+        assert!(
+            !w.read(&format!("out/{file}")).is_empty(),
+            "{file} is empty"
+        );
     }
-    assert!(w.read("out/areas.csv").starts_with("year,treaty,state,area_km2,area_ea_km2,ea_rel_diff\n"));
+    assert!(w
+        .read("out/areas.csv")
+        .starts_with("year,treaty,state,area_km2,area_ea_km2,ea_rel_diff\n"));
     let md = w.read("out/report.md");
-    assert!(md.contains("| Second | 1700→1800 | A | B | 7,892 |"), "{md}");
+    assert!(
+        md.contains("| Second | 1700→1800 | A | B | 7,892 |"),
+        "{md}"
+    );
     // Nothing of the staging folder is left behind.
     let leftovers: Vec<_> = std::fs::read_dir(w.join("out"))
         .unwrap()
@@ -180,7 +236,12 @@ role = "context"
 "#;
     two_snapshots(&w, context);
     let out = w.run(&["run", "analysis.toml"]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(report(&w)["checks"][0]["agrees"], false);
 
     let failing = context.replace("role = \"context\"", "");

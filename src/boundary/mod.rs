@@ -1,7 +1,35 @@
 //! Boundaries between holders within one snapshot, split into stretches that
 //! follow named rivers and stretches over land.
+//!
+//! The boundary between holders A and B is the part of A's outline that lies
+//! on B's outline: an edge of A's rings whose two ends and midpoint are all
+//! within [`SNAP_M`] of B's rings is shared. Runs of shared edges, in ring
+//! order, are chained into lines (joining the run that wraps past the ring's
+//! start). Holdings from one partition share their vertices exactly; the
+//! snap distance absorbs rounding and layers digitised a little apart.
+//!
+//! Each edge of a line is then labelled with the nearest river whose line
+//! lies within `river_distance_km` of the edge's midpoint and runs within 60°
+//! of the edge's direction there (a river that leaves the border at an angle
+//! does not claim the border beyond the junction), or land. A river does not
+//! claim border beyond its own ends. Runs of a
+//! river shorter than `min_run_km` become land, and land runs shorter than
+//! `min_run_km` between two runs of the same river join that river (a meander
+//! bend that wanders a little further away). Distances are measured on a local
+//! equirectangular approximation, good to well under 1% at these scales;
+//! lengths are geodesic on WGS84.
 
-use crate::model::{Holding, River, Stretch};
+mod index;
+
+use geo::{Coord, LineString, MultiPolygon};
+
+use crate::geodesy;
+use crate::model::{Holding, River, Stretch, StretchKind};
+use index::SegmentIndex;
+
+/// Boundary edges of one holder within this distance (metres) of another
+/// holder's outline are shared with it.
+pub const SNAP_M: f64 = 100.0;
 
 /// Tolerances for boundary extraction and river matching.
 #[derive(Debug, Clone, Copy)]
@@ -15,6 +43,398 @@ pub struct BoundaryParams {
 /// Every stretch of boundary between every pair of holders in `holdings`,
 /// ordered by (state_a, state_b, position along the line).
 pub fn stretches(holdings: &[Holding], rivers: &[River], params: &BoundaryParams) -> Vec<Stretch> {
-    let _ = (holdings, rivers, params);
-    todo!("boundary extraction")
+    let mut sorted: Vec<&Holding> = holdings.iter().collect();
+    sorted.sort_by(|a, b| a.state.cmp(&b.state));
+    let outlines: Vec<SegmentIndex> = sorted
+        .iter()
+        .map(|h| SegmentIndex::new(rings(&h.geometry).flat_map(segments)))
+        .collect();
+    let river_index = RiverIndex::new(rivers);
+
+    let mut out = Vec::new();
+    for (i, a) in sorted.iter().enumerate() {
+        for (j, b) in sorted.iter().enumerate().skip(i + 1) {
+            if a.state == b.state || !outlines[i].near(&outlines[j], SNAP_M) {
+                continue;
+            }
+            for line in shared_lines(&a.geometry, &outlines[j]) {
+                for (kind, river, part) in label(&line, &river_index, params) {
+                    let length_km = geodesy::length_km(&part);
+                    out.push(Stretch {
+                        state_a: a.state.clone(),
+                        state_b: b.state.clone(),
+                        kind,
+                        river,
+                        line: part,
+                        length_km,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Exterior and interior rings of every polygon.
+fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
+    mp.0.iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+}
+
+/// The ring's edges, skipping zero-length ones.
+fn segments(ring: &LineString<f64>) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
+    ring.0
+        .windows(2)
+        .map(|w| (w[0], w[1]))
+        .filter(|(p, q)| p != q)
+}
+
+/// The parts of `a`'s rings that lie on `other`, as lines, each oriented to
+/// start at its lexicographically smaller end and sorted by that start.
+fn shared_lines(a: &MultiPolygon<f64>, other: &SegmentIndex) -> Vec<LineString<f64>> {
+    let mut lines = Vec::new();
+    for ring in rings(a) {
+        let coords: Vec<Coord<f64>> = {
+            let mut c = ring.0.clone();
+            c.dedup();
+            c
+        };
+        if coords.len() < 4 {
+            continue;
+        }
+        let n = coords.len() - 1; // closed: last == first
+        let shared: Vec<bool> = (0..n)
+            .map(|k| {
+                let (p, q) = (coords[k], coords[k + 1]);
+                let mid = Coord {
+                    x: (p.x + q.x) / 2.0,
+                    y: (p.y + q.y) / 2.0,
+                };
+                [p, q, mid]
+                    .iter()
+                    .all(|c| other.distance_m(*c, SNAP_M).is_some())
+            })
+            .collect();
+        if shared.iter().all(|s| *s) {
+            lines.push(orient_closed(coords));
+            continue;
+        }
+        if !shared.iter().any(|s| *s) {
+            continue;
+        }
+        // Start at an edge that is not shared, so no run wraps past the end.
+        let start = shared.iter().position(|s| !s).unwrap_or(0);
+        let mut run: Vec<Coord<f64>> = Vec::new();
+        for step in 0..n {
+            let k = (start + step) % n;
+            if shared[k] {
+                if run.is_empty() {
+                    run.push(coords[k]);
+                }
+                run.push(coords[k + 1]);
+            } else if !run.is_empty() {
+                lines.push(orient_open(std::mem::take(&mut run)));
+            }
+        }
+        if !run.is_empty() {
+            lines.push(orient_open(run));
+        }
+    }
+    lines.sort_by(|x, y| cmp_coord(&x.0[0], &y.0[0]).then(x.0.len().cmp(&y.0.len())));
+    lines
+}
+
+fn cmp_coord(a: &Coord<f64>, b: &Coord<f64>) -> std::cmp::Ordering {
+    a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y))
+}
+
+/// An open run, reversed if needed to start at its smaller end.
+fn orient_open(mut coords: Vec<Coord<f64>>) -> LineString<f64> {
+    if cmp_coord(&coords[coords.len() - 1], &coords[0]).is_lt() {
+        coords.reverse();
+    }
+    LineString::new(coords)
+}
+
+/// A whole ring, rotated to start (and end) at its smallest vertex.
+fn orient_closed(mut coords: Vec<Coord<f64>>) -> LineString<f64> {
+    coords.pop();
+    let first = (0..coords.len())
+        .min_by(|&i, &j| cmp_coord(&coords[i], &coords[j]))
+        .unwrap_or(0);
+    coords.rotate_left(first);
+    let head = coords[0];
+    coords.push(head);
+    LineString::new(coords)
+}
+
+/// Every river's segments, indexed, with the river each belongs to.
+struct RiverIndex<'a> {
+    rivers: &'a [River],
+    index: SegmentIndex,
+}
+
+impl<'a> RiverIndex<'a> {
+    fn new(rivers: &'a [River]) -> Self {
+        let lines = rivers
+            .iter()
+            .enumerate()
+            .flat_map(|(r, river)| river.geometry.0.iter().map(move |l| (r, &l.0[..])));
+        RiverIndex {
+            rivers,
+            index: SegmentIndex::lines(lines),
+        }
+    }
+
+    /// The river that boundary edge `p`–`q` follows, if any: the nearest
+    /// river within `max_m` metres of the edge's midpoint, running within
+    /// 60° of the edge's direction there, and not only past the river's end.
+    fn followed(&self, p: Coord<f64>, q: Coord<f64>, max_m: f64) -> Option<usize> {
+        let mid = Coord {
+            x: (p.x + q.x) / 2.0,
+            y: (p.y + q.y) / 2.0,
+        };
+        let hit = self.index.nearest(mid, max_m)?;
+        if hit.at_line_end && hit.distance_m > SNAP_M {
+            return None;
+        }
+        let (ex, ey) = index::local_vector(p, q);
+        let (rx, ry) = hit.direction;
+        let norms = (ex * ex + ey * ey).sqrt() * (rx * rx + ry * ry).sqrt();
+        if norms > 0.0 && (ex * rx + ey * ry).abs() < 0.5 * norms {
+            return None;
+        }
+        Some(hit.info.tag)
+    }
+}
+
+/// A line's edges grouped into runs by label, after the minimum-run rules.
+fn label(
+    line: &LineString<f64>,
+    rivers: &RiverIndex,
+    params: &BoundaryParams,
+) -> Vec<(StretchKind, Option<String>, LineString<f64>)> {
+    let coords = &line.0;
+    let max_m = params.river_distance_km * 1000.0;
+    // One label per edge: the river it follows, if any.
+    let edges: Vec<Option<usize>> = coords
+        .windows(2)
+        .map(|w| rivers.followed(w[0], w[1], max_m))
+        .collect();
+    let lengths: Vec<f64> = coords
+        .windows(2)
+        .map(|w| geodesy::length_km(&LineString::new(w.to_vec())))
+        .collect();
+
+    // Runs of equal labels: (label, first edge, edge count, km).
+    let mut runs: Vec<(Option<usize>, usize, usize, f64)> = Vec::new();
+    for (k, (&lab, &km)) in edges.iter().zip(&lengths).enumerate() {
+        match runs.last_mut() {
+            Some(r) if r.0 == lab => {
+                r.2 += 1;
+                r.3 += km;
+            }
+            _ => runs.push((lab, k, 1, km)),
+        }
+    }
+    // Short river runs are land; short land gaps inside one river are river.
+    for r in &mut runs {
+        if r.0.is_some() && r.3 < params.min_run_km {
+            r.0 = None;
+        }
+    }
+    let runs = merge(runs);
+    let mut runs = runs;
+    for k in 1..runs.len().saturating_sub(1) {
+        if runs[k].0.is_none()
+            && runs[k].3 < params.min_run_km
+            && runs[k - 1].0.is_some()
+            && runs[k - 1].0 == runs[k + 1].0
+        {
+            runs[k].0 = runs[k - 1].0;
+        }
+    }
+    let runs = merge(runs);
+
+    runs.into_iter()
+        .map(|(lab, first, count, _)| {
+            let part = LineString::new(coords[first..=first + count].to_vec());
+            match lab {
+                Some(r) => (
+                    StretchKind::River,
+                    Some(rivers.rivers[r].name.clone()),
+                    part,
+                ),
+                None => (StretchKind::Land, None, part),
+            }
+        })
+        .collect()
+}
+
+/// Joins neighbouring runs with the same label.
+fn merge(runs: Vec<(Option<usize>, usize, usize, f64)>) -> Vec<(Option<usize>, usize, usize, f64)> {
+    let mut out: Vec<(Option<usize>, usize, usize, f64)> = Vec::with_capacity(runs.len());
+    for r in runs {
+        match out.last_mut() {
+            Some(last) if last.0 == r.0 => {
+                last.2 += r.2;
+                last.3 += r.3;
+            }
+            _ => out.push(r),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, MultiLineString};
+
+    fn holding(state: &str, poly: geo::Polygon<f64>) -> Holding {
+        Holding {
+            state: state.to_owned(),
+            geometry: geodesy::densify(&MultiPolygon::new(vec![poly]), 2000.0),
+        }
+    }
+
+    fn params() -> BoundaryParams {
+        BoundaryParams {
+            river_distance_km: 5.0,
+            min_run_km: 10.0,
+        }
+    }
+
+    /// Two 1°×1° squares side by side at 50°N, densified.
+    fn neighbours() -> Vec<Holding> {
+        let west = polygon![(x: 120.0, y: 50.0), (x: 121.0, y: 50.0), (x: 121.0, y: 51.0), (x: 120.0, y: 51.0), (x: 120.0, y: 50.0)];
+        let east = polygon![(x: 121.0, y: 50.0), (x: 122.0, y: 50.0), (x: 122.0, y: 51.0), (x: 121.0, y: 51.0), (x: 121.0, y: 50.0)];
+        vec![holding("West", west), holding("East", east)]
+    }
+
+    #[test]
+    fn shared_edge_between_two_squares() {
+        let s = stretches(&neighbours(), &[], &params());
+        assert_eq!(s.len(), 1);
+        assert_eq!(
+            (s[0].state_a.as_str(), s[0].state_b.as_str()),
+            ("East", "West")
+        );
+        assert_eq!(s[0].kind, StretchKind::Land);
+        // A meridian degree at 50–51°N is 111.2 km (WGS84).
+        assert!((s[0].length_km - 111.25).abs() < 0.1, "{}", s[0].length_km);
+        assert!(s[0].line.0.iter().all(|c| (c.x - 121.0).abs() < 1e-9));
+        assert_eq!(s[0].line.0[0].y, 50.0);
+    }
+
+    #[test]
+    fn river_along_part_of_the_border() {
+        // A river 1 km east of the border from 50.2°N to 50.7°N.
+        let river = River {
+            name: "Test".to_owned(),
+            geometry: MultiLineString::new(vec![LineString::from(vec![
+                (121.014, 50.2),
+                (121.014, 50.7),
+            ])]),
+        };
+        let s = stretches(&neighbours(), &[river], &params());
+        let kinds: Vec<(StretchKind, Option<&str>)> =
+            s.iter().map(|s| (s.kind, s.river.as_deref())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (StretchKind::Land, None),
+                (StretchKind::River, Some("Test")),
+                (StretchKind::Land, None)
+            ]
+        );
+        let total: f64 = s.iter().map(|s| s.length_km).sum();
+        assert!((total - 111.25).abs() < 0.1);
+        // 0.5° of latitude, give or take an edge at each end.
+        assert!((s[1].length_km - 55.6).abs() < 5.0, "{}", s[1].length_km);
+        // Consecutive stretches meet.
+        assert_eq!(s[0].line.0.last(), s[1].line.0.first());
+    }
+
+    #[test]
+    fn river_that_turns_away_stops_claiming_the_border() {
+        // Along the border from 50.2°N to 50.5°N, then due east, away.
+        let river = River {
+            name: "Bend".to_owned(),
+            geometry: MultiLineString::new(vec![LineString::from(vec![
+                (121.0, 50.2),
+                (121.0, 50.5),
+                (121.5, 50.5),
+            ])]),
+        };
+        let s = stretches(&neighbours(), &[river], &params());
+        let river: Vec<&Stretch> = s.iter().filter(|s| s.kind == StretchKind::River).collect();
+        assert_eq!(river.len(), 1);
+        // 0.3° of latitude is 33.4 km; edges are at most 2 km.
+        assert!(
+            (river[0].length_km - 33.4).abs() < 2.5,
+            "{}",
+            river[0].length_km
+        );
+    }
+
+    #[test]
+    fn far_or_short_rivers_do_not_count() {
+        let far = River {
+            name: "Far".to_owned(),
+            geometry: MultiLineString::new(vec![LineString::from(vec![
+                (121.2, 50.0),
+                (121.2, 51.0),
+            ])]),
+        };
+        let short = River {
+            name: "Short".to_owned(),
+            geometry: MultiLineString::new(vec![LineString::from(vec![
+                (121.0, 50.50),
+                (121.0, 50.55),
+            ])]),
+        };
+        let s = stretches(&neighbours(), &[far, short], &params());
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].kind, StretchKind::Land);
+    }
+
+    #[test]
+    fn enclave_is_one_closed_stretch() {
+        let outer = polygon![
+            exterior: [(x: 0.0, y: 0.0), (x: 3.0, y: 0.0), (x: 3.0, y: 3.0), (x: 0.0, y: 3.0), (x: 0.0, y: 0.0)],
+            interiors: [[(x: 1.0, y: 1.0), (x: 1.0, y: 2.0), (x: 2.0, y: 2.0), (x: 2.0, y: 1.0), (x: 1.0, y: 1.0)]],
+        ];
+        let inner = polygon![(x: 1.0, y: 1.0), (x: 2.0, y: 1.0), (x: 2.0, y: 2.0), (x: 1.0, y: 2.0), (x: 1.0, y: 1.0)];
+        let h = vec![holding("Outer", outer), holding("Inner", inner)];
+        let s = stretches(&h, &[], &params());
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].line.0.first(), s[0].line.0.last());
+        assert_eq!(s[0].line.0[0], Coord { x: 1.0, y: 1.0 });
+        assert!(
+            (s[0].length_km - 4.0 * 111.2).abs() < 1.5,
+            "{}",
+            s[0].length_km
+        );
+    }
+
+    #[test]
+    fn run_across_ring_start_is_one_line() {
+        // West's ring starts at (120, 50); East touches West's south-west
+        // corner region: the shared edge spans West's ring start.
+        let west = polygon![(x: 121.0, y: 50.5), (x: 121.0, y: 51.0), (x: 120.0, y: 51.0), (x: 120.0, y: 50.0), (x: 121.0, y: 50.0), (x: 121.0, y: 50.5)];
+        let east = polygon![(x: 121.0, y: 50.0), (x: 122.0, y: 50.0), (x: 122.0, y: 51.0), (x: 121.0, y: 51.0), (x: 121.0, y: 50.0)];
+        let h = vec![holding("West", west), holding("East", east)];
+        let s = stretches(&h, &[], &params());
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert!((s[0].length_km - 111.25).abs() < 0.1);
+    }
+
+    #[test]
+    fn separated_holders_share_nothing() {
+        let a = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0), (x: 0.0, y: 0.0)];
+        let b = polygon![(x: 1.01, y: 0.0), (x: 2.0, y: 0.0), (x: 2.0, y: 1.0), (x: 1.01, y: 1.0), (x: 1.01, y: 0.0)];
+        let s = stretches(&[holding("A", a), holding("B", b)], &[], &params());
+        assert!(s.is_empty());
+    }
 }

@@ -27,6 +27,10 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     }
     std::fs::write(&args.path, TEMPLATE)
         .with_context(|| format!("writing '{}'", args.path.display()))?;
-    println!("wrote '{}': edit it, then run `borderchange run {}`", args.path.display(), args.path.display());
+    println!(
+        "wrote '{}': edit it, then run `borderchange run {}`",
+        args.path.display(),
+        args.path.display()
+    );
     Ok(ExitCode::SUCCESS)
 }

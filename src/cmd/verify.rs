@@ -24,10 +24,17 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let found = borderchange::verify::verify(&args.manifest, args.config.as_deref())
         .with_context(|| format!("verifying '{}'", args.manifest.display()))?;
     if found.identical() {
-        println!("identical: inputs and every output match '{}'", args.manifest.display());
+        println!(
+            "identical: inputs and every output match '{}'",
+            args.manifest.display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
-    for (what, lines) in [("input", &found.inputs), ("output", &found.outputs), ("value", &found.values)] {
+    for (what, lines) in [
+        ("input", &found.inputs),
+        ("output", &found.outputs),
+        ("value", &found.values),
+    ] {
         for line in lines {
             println!("differs ({what}) {line}");
         }

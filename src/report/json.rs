@@ -69,12 +69,18 @@ struct StretchRow<'a> {
 pub(crate) const ELLIPSOID: &str = "WGS84 (a = 6378137 m, f = 1/298.257223563)";
 pub(crate) const AREA_METHOD: &str =
     "geodesic polygon area, Karney (2013) 'Algorithms for geodesics', geographiclib-rs via geo::GeodesicArea";
-pub(crate) const LENGTH_METHOD: &str = "sum of geodesic distances between vertices, Karney (2013), via geo::Geodesic";
+pub(crate) const LENGTH_METHOD: &str =
+    "sum of geodesic distances between vertices, Karney (2013), via geo::Geodesic";
 pub(crate) const OVERLAY_METHOD: &str =
     "boolean overlay in longitude/latitude (geo::BooleanOps, i_overlay) after splitting every edge longer than densify_km along the geodesic";
 
 /// Serialises the analysis as pretty-printed JSON (trailing newline).
-pub fn report_json(config: &Config, analysis: &Analysis, provenance: &Provenance, inputs: &crate::load::Inputs) -> String {
+pub fn report_json(
+    config: &Config,
+    analysis: &Analysis,
+    provenance: &Provenance,
+    inputs: &crate::load::Inputs,
+) -> String {
     let report = Report {
         title: &config.title,
         provenance,
@@ -126,7 +132,10 @@ pub fn report_json(config: &Config, analysis: &Analysis, provenance: &Provenance
     text
 }
 
-fn snapshot_infos<'a>(config: &'a Config, inputs: &'a crate::load::Inputs) -> Vec<SnapshotInfo<'a>> {
+fn snapshot_infos<'a>(
+    config: &'a Config,
+    inputs: &'a crate::load::Inputs,
+) -> Vec<SnapshotInfo<'a>> {
     inputs
         .snapshots
         .iter()

@@ -16,7 +16,12 @@ pub fn report_markdown(config: &Config, analysis: &Analysis, provenance: &Proven
     md
 }
 
-fn write_report(md: &mut String, config: &Config, analysis: &Analysis, p: &Provenance) -> std::fmt::Result {
+fn write_report(
+    md: &mut String,
+    config: &Config,
+    analysis: &Analysis,
+    p: &Provenance,
+) -> std::fmt::Result {
     let params = &config.parameters;
     writeln!(md, "# {}\n", config.title)?;
     writeln!(
@@ -28,7 +33,10 @@ fn write_report(md: &mut String, config: &Config, analysis: &Analysis, p: &Prove
     )?;
 
     writeln!(md, "## Transfers\n")?;
-    writeln!(md, "| treaty | years | from | to | area km² | area sq mi | equal-area km² |")?;
+    writeln!(
+        md,
+        "| treaty | years | from | to | area km² | area sq mi | equal-area km² |"
+    )?;
     writeln!(md, "|---|---|---|---|---:|---:|---:|")?;
     for t in &analysis.transfers {
         writeln!(
@@ -60,7 +68,10 @@ fn write_report(md: &mut String, config: &Config, analysis: &Analysis, p: &Prove
     writeln!(md)?;
 
     writeln!(md, "## Areas held\n")?;
-    writeln!(md, "| year | treaty | holder | area km² | equal-area km² | difference |")?;
+    writeln!(
+        md,
+        "| year | treaty | holder | area km² | equal-area km² | difference |"
+    )?;
     writeln!(md, "|---|---|---|---:|---:|---:|")?;
     for a in &analysis.areas {
         writeln!(
@@ -75,7 +86,10 @@ fn write_report(md: &mut String, config: &Config, analysis: &Analysis, p: &Prove
         )?;
     }
     writeln!(md)?;
-    writeln!(md, "| year | study region km² | sum of holders km² | overlap | vs first snapshot |")?;
+    writeln!(
+        md,
+        "| year | study region km² | sum of holders km² | overlap | vs first snapshot |"
+    )?;
     writeln!(md, "|---|---:|---:|---:|---:|")?;
     for r in &analysis.regions {
         writeln!(
@@ -97,7 +111,10 @@ fn write_report(md: &mut String, config: &Config, analysis: &Analysis, p: &Prove
          the rest is land. Lengths depend on the resolution of the input lines.\n",
         params.river_distance_km, params.min_river_run_km
     )?;
-    writeln!(md, "| year | between | kind | river | stretches | length km |")?;
+    writeln!(
+        md,
+        "| year | between | kind | river | stretches | length km |"
+    )?;
     writeln!(md, "|---|---|---|---|---:|---:|")?;
     for b in boundary_summary(analysis) {
         writeln!(
@@ -147,7 +164,11 @@ fn write_report(md: &mut String, config: &Config, analysis: &Analysis, p: &Prove
     writeln!(md, "- Ellipsoid: {ELLIPSOID}.")?;
     writeln!(md, "- Areas: {AREA_METHOD}.")?;
     writeln!(md, "- Lengths: {LENGTH_METHOD}.")?;
-    writeln!(md, "- Overlay: {OVERLAY_METHOD} (densify_km = {}).", params.densify_km)?;
+    writeln!(
+        md,
+        "- Overlay: {OVERLAY_METHOD} (densify_km = {}).",
+        params.densify_km
+    )?;
     writeln!(
         md,
         "- Equal-area cross-check: planar area in `{}` through PROJ.",
@@ -169,7 +190,11 @@ fn describe(q: &Quantity) -> String {
             to,
             from_year,
             to_year,
-        } => format!("{} → {}, {from_year}→{to_year}", from.join("+"), to.join("+")),
+        } => format!(
+            "{} → {}, {from_year}→{to_year}",
+            from.join("+"),
+            to.join("+")
+        ),
         Quantity::Area { state, year } => format!("area of {state}, {year}"),
         Quantity::Boundary {
             year,

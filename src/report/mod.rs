@@ -47,7 +47,9 @@ pub fn areas_csv(analysis: &Analysis) -> String {
 
 /// `transfers.csv`: one row per transfer.
 pub fn transfers_csv(analysis: &Analysis) -> String {
-    let mut out = String::from("from_year,to_year,treaty,from_state,to_state,area_km2,area_sq_mi,area_ea_km2\n");
+    let mut out = String::from(
+        "from_year,to_year,treaty,from_state,to_state,area_km2,area_sq_mi,area_ea_km2\n",
+    );
     for t in &analysis.transfers {
         out.push_str(&format!(
             "{},{},{},{},{},{:.3},{:.3},{:.3}\n",
@@ -99,7 +101,10 @@ mod tests {
     fn csv_quotes_only_when_needed() {
         assert_eq!(csv_text("Qing"), "Qing");
         assert_eq!(csv_text("Aigun, 1858"), "\"Aigun, 1858\"");
-        assert_eq!(csv_text("the \"Big\" Gorbitsa"), "\"the \"\"Big\"\" Gorbitsa\"");
+        assert_eq!(
+            csv_text("the \"Big\" Gorbitsa"),
+            "\"the \"\"Big\"\" Gorbitsa\""
+        );
     }
 
     #[test]

@@ -28,23 +28,32 @@ pub struct BoundaryRow {
 
 /// Rows sorted by year, pair, kind (river first) and river name.
 pub fn boundary_summary(analysis: &Analysis) -> Vec<BoundaryRow> {
-    let mut rows: BTreeMap<(i32, &str, &str, StretchKind, Option<&str>), (usize, f64)> = BTreeMap::new();
+    let mut rows: BTreeMap<(i32, &str, &str, StretchKind, Option<&str>), (usize, f64)> =
+        BTreeMap::new();
     for ys in &analysis.stretches {
         let s = &ys.stretch;
-        let key = (ys.year, s.state_a.as_str(), s.state_b.as_str(), s.kind, s.river.as_deref());
+        let key = (
+            ys.year,
+            s.state_a.as_str(),
+            s.state_b.as_str(),
+            s.kind,
+            s.river.as_deref(),
+        );
         let entry = rows.entry(key).or_default();
         entry.0 += 1;
         entry.1 += s.length_km;
     }
     rows.into_iter()
-        .map(|((year, a, b, kind, river), (stretches, length_km))| BoundaryRow {
-            year,
-            state_a: a.to_owned(),
-            state_b: b.to_owned(),
-            kind,
-            river: river.map(str::to_owned),
-            stretches,
-            length_km,
-        })
+        .map(
+            |((year, a, b, kind, river), (stretches, length_km))| BoundaryRow {
+                year,
+                state_a: a.to_owned(),
+                state_b: b.to_owned(),
+                kind,
+                river: river.map(str::to_owned),
+                stretches,
+                length_km,
+            },
+        )
         .collect()
 }

@@ -69,7 +69,10 @@ pub fn polygons(features: &[(&str, &str)]) -> String {
             )
         })
         .collect();
-    format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, body.join(","))
+    format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        body.join(",")
+    )
 }
 
 /// A GeoJSON FeatureCollection of named lines: (name, coordinates JSON).
@@ -82,7 +85,10 @@ pub fn lines(features: &[(&str, &str)]) -> String {
             )
         })
         .collect();
-    format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, body.join(","))
+    format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        body.join(",")
+    )
 }
 
 /// The two-snapshot fixture: in 1700 holder A has the cells at 120° and
@@ -101,7 +107,10 @@ pub fn two_snapshots(w: &Workdir, references: &str) -> PathBuf {
         "b1800.geojson",
         &polygons(&[("A", &cell_ring(120.0, 50.0)), ("B", b_joined)]),
     );
-    w.write("rivers.geojson", &lines(&[("Test", "[[121,50],[121,50.5]]")]));
+    w.write(
+        "rivers.geojson",
+        &lines(&[("Test", "[[121,50],[121,50.5]]")]),
+    );
     w.write(
         "analysis.toml",
         &format!(

@@ -1,0 +1,261 @@
+//! Reading polygon and line layers in any vector format GDAL opens, in any
+//! CRS, into longitude/latitude on WGS84.
+
+use std::path::{Path, PathBuf};
+
+use gdal::vector::{Geometry, LayerAccess};
+use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
+use geo::{Geometry as GeoGeometry, LineString, MultiLineString, MultiPolygon, Polygon};
+
+use crate::error::{Error, Result};
+use crate::projection::ToWgs84;
+
+/// Where a layer comes from.
+#[derive(Debug, Clone)]
+pub struct LayerSource {
+    /// The file (or anything GDAL opens).
+    pub path: PathBuf,
+    /// The layer; `None` for a file with one layer.
+    pub layer: Option<String>,
+    /// CRS to assume when the layer declares none.
+    pub assume_crs: Option<String>,
+}
+
+/// One polygon feature and the holder it names.
+#[derive(Debug, Clone)]
+pub struct PolygonFeature {
+    /// GDAL feature id.
+    pub fid: u64,
+    /// Value of the holder field.
+    pub holder: String,
+    /// Longitude/latitude on WGS84.
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// One line feature and its name.
+#[derive(Debug, Clone)]
+pub struct LineFeature {
+    /// GDAL feature id.
+    pub fid: u64,
+    /// Value of the name field.
+    pub name: String,
+    /// Longitude/latitude on WGS84.
+    pub geometry: MultiLineString<f64>,
+}
+
+/// Reads every feature of a polygon layer with the value of `holder_field`.
+///
+/// Polygons, multipolygons and collections of polygons are accepted; any
+/// other geometry, a null geometry, or an empty holder value is an error
+/// naming the feature.
+pub fn read_polygons(source: &LayerSource, holder_field: &str) -> Result<Vec<PolygonFeature>> {
+    read_features(source, holder_field, "polygons", |geometry| {
+        let mut polygons = Vec::new();
+        collect_polygons(geometry, &mut polygons).then(|| MultiPolygon::new(polygons))
+    })
+    .map(|features| {
+        features
+            .into_iter()
+            .map(|(fid, holder, geometry)| PolygonFeature {
+                fid,
+                holder,
+                geometry,
+            })
+            .collect()
+    })
+}
+
+/// Reads every feature of a line layer with the value of `name_field`.
+pub fn read_lines(source: &LayerSource, name_field: &str) -> Result<Vec<LineFeature>> {
+    read_features(source, name_field, "lines", |geometry| {
+        let mut lines = Vec::new();
+        collect_lines(geometry, &mut lines).then(|| MultiLineString::new(lines))
+    })
+    .map(|features| {
+        features
+            .into_iter()
+            .map(|(fid, name, geometry)| LineFeature {
+                fid,
+                name,
+                geometry,
+            })
+            .collect()
+    })
+}
+
+/// True when `g` holds only polygons (pushed onto `out`).
+fn collect_polygons(g: GeoGeometry<f64>, out: &mut Vec<Polygon<f64>>) -> bool {
+    match g {
+        GeoGeometry::Polygon(p) => out.push(p),
+        GeoGeometry::MultiPolygon(mp) => out.extend(mp.0),
+        GeoGeometry::GeometryCollection(c) => {
+            return c.0.into_iter().all(|g| collect_polygons(g, out))
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// True when `g` holds only lines (pushed onto `out`).
+fn collect_lines(g: GeoGeometry<f64>, out: &mut Vec<LineString<f64>>) -> bool {
+    match g {
+        GeoGeometry::LineString(l) => out.push(l),
+        GeoGeometry::MultiLineString(ml) => out.extend(ml.0),
+        GeoGeometry::GeometryCollection(c) => {
+            return c.0.into_iter().all(|g| collect_lines(g, out))
+        }
+        _ => return false,
+    }
+    true
+}
+
+type Converted<G> = Vec<(u64, String, G)>;
+
+fn read_features<G, F>(
+    source: &LayerSource,
+    field: &str,
+    expected: &'static str,
+    convert: F,
+) -> Result<Converted<G>>
+where
+    G: geo::MapCoordsInPlace<f64>,
+    F: Fn(GeoGeometry<f64>) -> Option<G>,
+{
+    let path = &source.path;
+    let gdal_error = |layer: Option<String>| {
+        let path = path.clone();
+        move |source| Error::Gdal {
+            path,
+            layer,
+            source,
+        }
+    };
+    if !path.exists() {
+        return Err(Error::Io {
+            path: path.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
+        });
+    }
+    let dataset = Dataset::open_ex(
+        path,
+        DatasetOptions {
+            open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+            ..DatasetOptions::default()
+        },
+    )
+    .map_err(gdal_error(None))?;
+    let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
+    let mut layer = match &source.layer {
+        Some(name) => {
+            if !names.contains(name) {
+                return Err(Error::NoSuchLayer {
+                    path: path.clone(),
+                    layer: name.clone(),
+                    layers: names,
+                });
+            }
+            dataset
+                .layer_by_name(name)
+                .map_err(gdal_error(Some(name.clone())))?
+        }
+        None if names.len() == 1 => dataset.layer(0).map_err(gdal_error(None))?,
+        None => {
+            return Err(Error::WhichLayer {
+                path: path.clone(),
+                layers: names,
+            })
+        }
+    };
+    let layer_name = layer.name();
+    // An empty layer first: GeoJSON with no features has no fields either.
+    if layer.feature_count() == 0 {
+        return Err(Error::EmptyLayer {
+            path: path.clone(),
+            layer: layer_name,
+        });
+    }
+    let fields: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+    let Some(field_index) = fields.iter().position(|f| f == field) else {
+        return Err(Error::MissingField {
+            path: path.clone(),
+            layer: layer_name,
+            field: field.to_owned(),
+            available: fields,
+        });
+    };
+    let crs = match (layer.spatial_ref(), &source.assume_crs) {
+        (Some(srs), _) => Some(srs.to_wkt().map_err(gdal_error(Some(layer_name.clone())))?),
+        (None, Some(assumed)) => Some(assumed.clone()),
+        (None, None) => None,
+    };
+    let Some(crs) = crs else {
+        return Err(Error::NoCrs {
+            path: path.clone(),
+            layer: layer_name,
+        });
+    };
+    let to_wgs84 = ToWgs84::new(&crs)?;
+
+    let mut out = Vec::new();
+    for feature in layer.features() {
+        let fid = feature.fid().unwrap_or(out.len() as u64);
+        let bad = |reason: String| Error::BadFeature {
+            path: path.clone(),
+            layer: layer_name.clone(),
+            feature: fid,
+            reason,
+        };
+        let value = feature
+            .field_as_string(field_index)
+            .map_err(gdal_error(Some(layer_name.clone())))?
+            .map(|v| v.trim().to_owned())
+            .unwrap_or_default();
+        if value.is_empty() {
+            return Err(bad(format!("field '{field}' is empty")));
+        }
+        let Some(geometry) = feature.geometry() else {
+            return Err(bad("the geometry is missing (null)".to_owned()));
+        };
+        let found = geometry.geometry_name();
+        let geo =
+            to_geo(geometry).map_err(|e| bad(format!("unreadable geometry ({found}): {e}")))?;
+        let Some(mut converted) = convert(geo) else {
+            return Err(Error::WrongGeometry {
+                path: path.clone(),
+                layer: layer_name.clone(),
+                feature: fid,
+                expected,
+                found,
+            });
+        };
+        to_wgs84
+            .apply(&mut converted)
+            .map_err(|message| bad(format!("cannot reproject to WGS84: {message}")))?;
+        out.push((fid, value, converted));
+    }
+    if out.is_empty() {
+        return Err(Error::EmptyLayer {
+            path: path.clone(),
+            layer: layer_name,
+        });
+    }
+    Ok(out)
+}
+
+/// Converts to `geo`, dropping Z and M (areas and lengths are on the
+/// ellipsoid surface).
+fn to_geo(geometry: &Geometry) -> std::result::Result<GeoGeometry<f64>, String> {
+    let mut flat = geometry.clone();
+    flat.flatten_to_2d();
+    flat.to_geo().map_err(|e| e.to_string())
+}
+
+/// The layer names in a file, for messages and tests.
+pub fn layer_names(path: &Path) -> Result<Vec<String>> {
+    let dataset = Dataset::open(path).map_err(|source| Error::Gdal {
+        path: path.to_owned(),
+        layer: None,
+        source,
+    })?;
+    Ok(dataset.layers().map(|l| l.name()).collect())
+}
