@@ -28,7 +28,12 @@ deps-data:
 	fi
 
 run: deps
-	cargo run --release --locked -- run
+	cargo run --release --locked --bin borderchange -- run
+
+# Rebuilds shapefiles/ from DCW and GSHHG (Debian's gmt packages) and
+# data/waypoints.csv; running it twice gives identical files.
+data: deps-data
+	cargo run --release --locked --bin borderchange-data -- shapefiles
 
 test: deps
 	cargo test --locked

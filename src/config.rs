@@ -280,7 +280,7 @@ impl Quantity {
 
 impl Reference {
     /// The quantity this reference names; `None` when keys are missing or
-    /// belong to another kind (reported by [`Config::check`]).
+    /// belong to another kind (reported when the config is loaded).
     pub fn quantity(&self) -> std::result::Result<Quantity, String> {
         let missing = |key: &str| {
             format!(

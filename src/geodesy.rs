@@ -2,7 +2,9 @@
 //! 2013, through `geo`'s `GeodesicArea` and `Geodesic` metric space), and the
 //! densification that makes a lon/lat overlay agree with geodesic edges.
 
-use geo::{Densify, Geodesic, GeodesicArea, Length, LineString, MultiLineString, MultiPolygon};
+use geo::{
+    Densify, Geodesic, GeodesicArea, Length, LineString, MultiLineString, MultiPolygon, Polygon,
+};
 
 /// Square metres in a square kilometre.
 const M2_PER_KM2: f64 = 1.0e6;
@@ -20,14 +22,28 @@ pub const DENSIFY_MAX_EDGE_M: f64 = 2_000.0;
 /// # Assumptions
 /// Every edge is a geodesic on the WGS84 ellipsoid (Karney 2013, "Algorithms
 /// for geodesics", as implemented by `geographiclib-rs`). Holes are
-/// subtracted. The ring orientation does not matter.
+/// subtracted. Each ring encloses the smaller of the two regions it divides
+/// the ellipsoid into, so ring orientation does not matter (a clockwise
+/// exterior, as shapefiles store them, is not read as the rest of the globe)
+/// and no single ring may enclose more than half the Earth.
 pub fn area_km2(geometry: &MultiPolygon<f64>) -> f64 {
     geometry
         .0
         .iter()
-        .map(|polygon| polygon.geodesic_area_unsigned())
+        .map(|polygon| {
+            ring_area_m2(polygon.exterior())
+                - polygon.interiors().iter().map(ring_area_m2).sum::<f64>()
+        })
         .sum::<f64>()
         / M2_PER_KM2
+}
+
+/// WGS84 ellipsoid surface area, m²: 2πa²(1 + (1 − e²)/e · atanh e).
+const EARTH_M2: f64 = 510_065_621_724_088.5;
+
+fn ring_area_m2(ring: &LineString<f64>) -> f64 {
+    let a = Polygon::new(ring.clone(), vec![]).geodesic_area_unsigned();
+    a.min(EARTH_M2 - a).max(0.0)
 }
 
 /// Geodesic length of a line, in km.
@@ -68,6 +84,17 @@ mod tests {
     /// GeographicLib's own `Planimeter` 2.1 (Debian `geographiclib-tools`):
     /// `printf '50 120\n50 121\n51 121\n51 120\n' | Planimeter -p 12`
     /// prints 7,892,061,583.20654 m².
+    #[test]
+    fn clockwise_rings_give_the_same_area() {
+        let ccw = polygon![(x: 120.0, y: 50.0), (x: 121.0, y: 50.0), (x: 121.0, y: 51.0), (x: 120.0, y: 51.0)];
+        let mut cw = ccw.clone();
+        cw.exterior_mut(|r| r.0.reverse());
+        let a = area_km2(&MultiPolygon::new(vec![ccw]));
+        let b = area_km2(&MultiPolygon::new(vec![cw]));
+        assert_relative_eq!(a, 7_892.061_583_206_54, epsilon = 1e-6);
+        assert_relative_eq!(a, b, epsilon = 1e-6);
+    }
+
     #[test]
     fn one_degree_cell_matches_planimeter() {
         let cell = MultiPolygon::new(vec![polygon![

@@ -4,7 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use geo::{unary_union, Coord, CoordsIter, MultiLineString, MultiPolygon, Validation};
+use geo::line_intersection::{line_intersection, LineIntersection};
+use geo::{unary_union, Coord, CoordsIter, Line, LineString, MultiLineString, MultiPolygon};
+use rstar::primitives::{GeomWithData, Line as RLine};
+use rstar::{RTree, AABB};
 
 use crate::config::{Config, SnapshotSource};
 use crate::error::{Error, Result};
@@ -111,10 +114,62 @@ fn check_geometry(source: &LayerSource, f: &PolygonFeature) -> Result<()> {
             c.x, c.y
         )));
     }
-    if let Err(problem) = f.geometry.check_validation() {
-        return Err(bad(format!("invalid polygon: {problem}")));
+    // geo's `Validation` compares every pair of edges of a ring, which takes
+    // minutes on real borders; check rings through a spatial index instead.
+    for polygon in &f.geometry.0 {
+        for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+            if ring.0.len() < 4 {
+                return Err(bad(
+                    "invalid polygon: a ring has fewer than 3 distinct points".into(),
+                ));
+            }
+            if let Some(c) = ring_self_intersection(ring) {
+                return Err(bad(format!(
+                    "invalid polygon: ring self-intersection at ({}, {})",
+                    c.x, c.y
+                )));
+            }
+        }
     }
     Ok(())
+}
+
+/// A point where two non-adjacent edges of a closed ring meet, if any.
+fn ring_self_intersection(ring: &LineString<f64>) -> Option<Coord<f64>> {
+    let edges: Vec<Line<f64>> = ring.lines().filter(|l| l.start != l.end).collect();
+    let n = edges.len();
+    let tree = RTree::bulk_load(
+        edges
+            .iter()
+            .enumerate()
+            .map(|(i, l)| {
+                GeomWithData::new(RLine::new([l.start.x, l.start.y], [l.end.x, l.end.y]), i)
+            })
+            .collect(),
+    );
+    for (i, a) in edges.iter().enumerate() {
+        let envelope = AABB::from_corners(
+            [a.start.x.min(a.end.x), a.start.y.min(a.end.y)],
+            [a.start.x.max(a.end.x), a.start.y.max(a.end.y)],
+        );
+        for cand in tree.locate_in_envelope_intersecting(&envelope) {
+            let j = cand.data;
+            // Each pair once; neighbours share an end point by construction.
+            if j <= i || j == i + 1 || (i == 0 && j == n - 1) {
+                continue;
+            }
+            match line_intersection(*a, edges[j]) {
+                Some(LineIntersection::SinglePoint { intersection, .. }) => {
+                    return Some(intersection)
+                }
+                Some(LineIntersection::Collinear { intersection }) => {
+                    return Some(intersection.start)
+                }
+                None => {}
+            }
+        }
+    }
+    None
 }
 
 fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()> {

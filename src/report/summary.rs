@@ -26,10 +26,12 @@ pub struct BoundaryRow {
     pub length_km: f64,
 }
 
+/// (year, state_a, state_b, kind, river): what one summary row groups by.
+type RowKey<'a> = (i32, &'a str, &'a str, StretchKind, Option<&'a str>);
+
 /// Rows sorted by year, pair, kind (river first) and river name.
 pub fn boundary_summary(analysis: &Analysis) -> Vec<BoundaryRow> {
-    let mut rows: BTreeMap<(i32, &str, &str, StretchKind, Option<&str>), (usize, f64)> =
-        BTreeMap::new();
+    let mut rows: BTreeMap<RowKey, (usize, f64)> = BTreeMap::new();
     for ys in &analysis.stretches {
         let s = &ys.stretch;
         let key = (

@@ -1,0 +1,605 @@
+//! Builds the bundled dataset in `shapefiles/` from the installed geography
+//! packages (DCW and GSHHG/WDBII through GMT) and `data/waypoints.csv`.
+//! See `shapefiles/SOURCES.md` for every source and decision.
+
+mod gmt;
+mod rivers;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context, Result};
+use geo::orient::{Direction, Orient};
+use geo::{
+    BooleanOps, Coord, CoordsIter, Distance, Geodesic, LineString, MultiPolygon, Point, Polygon,
+};
+use rstar::primitives::GeomWithData;
+use rstar::RTree;
+
+use borderchange::geodesy;
+use borderchange::io::write::{write_layer, FieldDef, FieldKind, GeometryKind, OutFeature, Value};
+
+/// The study region's zones: DCW units grouped by how the treaties treat
+/// them, in the order that settles the small overlaps between neighbours'
+/// outlines.
+const ZONES: [(&str, &[&str]); 7] = [
+    ("china", &["CN.NM", "CN.HL", "CN.JL"]),
+    ("mongolia-tuva", &["MN", "RU.TY"]),
+    ("transbaikal", &["RU.BU", "RU.ZAB"]),
+    ("amur-jewish", &["RU.AMU", "RU.YEV"]),
+    ("khabarovsk", &["RU.KHA"]),
+    ("primorye", &["RU.PRI"]),
+    ("sakhalin", &["RU.SAK"]),
+];
+
+/// Sakhalin Oblast without the Kuril Islands: everything west of 145.2° E.
+fn sakhalin_box() -> MultiPolygon<f64> {
+    cut(vec![
+        c(45.5, 141.0),
+        c(45.5, 145.2),
+        c(54.6, 145.2),
+        c(54.6, 141.0),
+    ])
+}
+
+/// Zone parts smaller than this (km²) that touch another zone (islands in
+/// border rivers, slivers) join the zone they share the most edge with.
+const SMALL_PART_KM2: f64 = 50.0;
+
+fn area(mp: &MultiPolygon<f64>) -> f64 {
+    geodesy::area_km2(mp)
+}
+
+fn mp(p: Polygon<f64>) -> MultiPolygon<f64> {
+    MultiPolygon::new(vec![p])
+}
+
+/// Drops the holes: inside a union of DCW units they are gaps between the
+/// units' outlines, not lakes (DCW units carry no holes of their own).
+fn fill(m: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    MultiPolygon::new(
+        m.0.iter()
+            .map(|p| Polygon::new(p.exterior().clone(), vec![]))
+            .collect(),
+    )
+}
+
+/// The zones as a partition of the study region: overlaps go to the zone
+/// listed first; each gap between neighbours' outlines goes to the zone it
+/// shares the longest edge with.
+fn partition() -> Result<Vec<(&'static str, MultiPolygon<f64>)>> {
+    let mut raw = Vec::new();
+    for (name, codes) in ZONES {
+        let mut parts = Vec::new();
+        for code in codes {
+            let mut u = gmt::dcw_unit(code)?.orient(Direction::Default);
+            if *code == "RU.SAK" {
+                u = u.intersection(&sakhalin_box());
+            }
+            parts.push(geodesy::densify(&u, 2000.0));
+        }
+        raw.push((name, fill(&geo::unary_union(parts.iter()))));
+    }
+    let region = fill(&geo::unary_union(raw.iter().map(|r| &r.1)));
+    let mut taken = MultiPolygon::new(vec![]);
+    let mut zones = Vec::new();
+    for (name, z) in &raw {
+        let core = z.difference(&taken);
+        taken = taken.union(&core);
+        zones.push((*name, core));
+    }
+    let gaps = region.difference(&taken);
+    eprintln!(
+        "  {} gaps between zones, {:.1} km² in all",
+        gaps.0.len(),
+        area(&gaps)
+    );
+    // Small parts of zones (islands in border rivers) are treated like gaps.
+    let mut pieces: Vec<Polygon<f64>> = gaps.0.clone();
+    let mut origin: Vec<Option<&'static str>> = vec![None; pieces.len()];
+    for z in &mut zones {
+        let (small, large): (Vec<Polygon<f64>>, Vec<Polygon<f64>>) =
+            z.1 .0
+                .iter()
+                .cloned()
+                .partition(|p| area(&mp(p.clone())) < SMALL_PART_KM2);
+        z.1 = MultiPolygon::new(large);
+        origin.extend(small.iter().map(|_| Some(z.0)));
+        pieces.extend(small);
+    }
+    let gaps = MultiPolygon::new(pieces);
+    // Pieces are cut from the zones' own edges: vote by shared vertices.
+    let tree = RTree::bulk_load(
+        zones
+            .iter()
+            .enumerate()
+            .flat_map(|(k, z)| {
+                z.1.coords_iter()
+                    .map(move |c| GeomWithData::new([c.x, c.y], k))
+            })
+            .collect::<Vec<_>>(),
+    );
+    let best: Vec<Option<usize>> = gaps
+        .0
+        .iter()
+        .map(|g| {
+            let mut votes = vec![0usize; zones.len()];
+            for c in g.exterior().0.iter() {
+                if let Some(n) = tree.nearest_neighbor(&[c.x, c.y]) {
+                    let d = (n.geom()[0] - c.x).hypot(n.geom()[1] - c.y);
+                    if d < 1e-6 {
+                        votes[n.data] += 1;
+                    }
+                }
+            }
+            let (k, v) = votes
+                .iter()
+                .enumerate()
+                .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))?;
+            (*v > 0).then_some(k)
+        })
+        .collect();
+    // Each piece joins the zone it shares the most edge with; coastal
+    // islands touch no other zone and return to their own; a gap that
+    // touches nothing lies outside every unit and stays out.
+    let mut joins: Vec<Vec<Polygon<f64>>> = vec![Vec::new(); zones.len()];
+    for (i, g) in gaps.0.iter().enumerate() {
+        // A piece cut from a zone votes for itself: prefer another zone.
+        let own = origin[i].and_then(|o| zones.iter().position(|z| z.0 == o));
+        let target = best[i].or(own);
+        if let Some(k) = target {
+            joins[k].push(g.clone());
+        }
+    }
+    for (z, extra) in zones.iter_mut().zip(joins) {
+        let mut all = z.1 .0.clone();
+        all.extend(extra);
+        z.1 = geo::unary_union(all.iter().map(|p| mp(p.clone())).collect::<Vec<_>>().iter());
+    }
+    Ok(zones)
+}
+
+/// One row of `data/waypoints.csv`.
+struct Waypoint {
+    line: String,
+    seq: u32,
+    at: Coord<f64>,
+}
+
+fn read_waypoints(path: &Path) -> Result<Vec<Waypoint>> {
+    let text = fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut out = Vec::new();
+    for (n, row) in text.lines().enumerate().skip(1) {
+        if row.trim().is_empty() {
+            continue;
+        }
+        let f: Vec<&str> = row.splitn(5, ',').collect();
+        let bad = || {
+            anyhow!(
+                "{}:{}: expected line,seq,lat,lon,source",
+                path.display(),
+                n + 1
+            )
+        };
+        if f.len() != 5 || f[4].trim().is_empty() {
+            return Err(bad());
+        }
+        out.push(Waypoint {
+            line: f[0].to_owned(),
+            seq: f[1].parse().map_err(|_| bad())?,
+            at: Coord {
+                x: f[3].parse().map_err(|_| bad())?,
+                y: f[2].parse().map_err(|_| bad())?,
+            },
+        });
+    }
+    Ok(out)
+}
+
+/// The points of one waypoint line, in order; (0, 0) marks a point taken
+/// from the data, filled from `derived`.
+fn points(w: &[Waypoint], line: &str, derived: &[(&str, Coord<f64>)]) -> Result<Vec<Coord<f64>>> {
+    let mut rows: Vec<&Waypoint> = w.iter().filter(|r| r.line == line).collect();
+    rows.sort_by_key(|r| r.seq);
+    if rows.is_empty() {
+        bail!("data/waypoints.csv has no line '{line}'");
+    }
+    rows.iter()
+        .map(|r| {
+            if r.at.x == 0.0 && r.at.y == 0.0 {
+                derived
+                    .iter()
+                    .find(|(name, _)| *name == line)
+                    .map(|(_, c)| *c)
+                    .ok_or_else(|| anyhow!("no derived point for '{line}'"))
+            } else {
+                Ok(r.at)
+            }
+        })
+        .collect()
+}
+
+/// The point of `a`'s outline that is nearest to both `b` and `c` (the
+/// three units' common corner).
+fn tripoint(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>, c: &MultiPolygon<f64>) -> Coord<f64> {
+    let tree = |m: &MultiPolygon<f64>| {
+        RTree::bulk_load(
+            m.coords_iter()
+                .map(|c| [c.x, c.y])
+                .collect::<Vec<[f64; 2]>>(),
+        )
+    };
+    let (tb, tc) = (tree(b), tree(c));
+    let d = |t: &RTree<[f64; 2]>, p: Coord<f64>| {
+        t.nearest_neighbor(&[p.x, p.y])
+            .map(|q| Geodesic.distance(Point::new(p.x, p.y), Point::new(q[0], q[1])))
+            .unwrap_or(f64::INFINITY)
+    };
+    a.coords_iter()
+        .map(|p| (d(&tb, p).max(d(&tc, p)), p))
+        .min_by(|x, y| x.0.total_cmp(&y.0).then(cmp_coord(&x.1, &y.1)))
+        .map(|(_, p)| p)
+        .unwrap_or(Coord { x: 0.0, y: 0.0 })
+}
+
+fn cmp_coord(a: &Coord<f64>, b: &Coord<f64>) -> std::cmp::Ordering {
+    a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y))
+}
+
+/// A closed polygon through `path`, densified to 2 km edges.
+fn cut(path: Vec<Coord<f64>>) -> MultiPolygon<f64> {
+    let mut coords = path;
+    coords.dedup();
+    let first = coords[0];
+    coords.push(first);
+    let p = Polygon::new(LineString::new(coords), vec![]).orient(Direction::Default);
+    geodesy::densify(&mp(p), 2000.0)
+}
+
+fn c(lat: f64, lon: f64) -> Coord<f64> {
+    Coord { x: lon, y: lat }
+}
+
+struct Snapshot {
+    year: i32,
+    treaty: &'static str,
+    holders: Vec<(&'static str, MultiPolygon<f64>, String)>,
+}
+
+fn main() -> Result<()> {
+    let out_dir = PathBuf::from(
+        std::env::args()
+            .nth(1)
+            .unwrap_or_else(|| "shapefiles".into()),
+    );
+    let waypoints = read_waypoints(Path::new("data/waypoints.csv"))?;
+    eprintln!("partitioning the DCW units…");
+    let zones = partition()?;
+    let zone = |name: &str| {
+        zones
+            .iter()
+            .find(|z| z.0 == name)
+            .map(|z| z.1.clone())
+            .expect("zone")
+    };
+
+    eprintln!("naming rivers…");
+    let lines = gmt::rivers(110.0, 142.0, 40.0, 58.0)?;
+    let net = rivers::Network::new(&lines);
+    let mut named: Vec<(String, LineString<f64>)> = Vec::new();
+    for name in ["Argun", "Shilka", "Amur", "Ussuri", "Sungacha", "Tumen"] {
+        let pts = points(&waypoints, &format!("river:{name}"), &[])?;
+        named.push((name.to_owned(), net.trace(name, &pts)?));
+    }
+    let uda_mouth = points(&waypoints, "river:Uda", &[])?[0];
+    let uda_source = net
+        .farthest(uda_mouth, 600_000.0)
+        .ok_or_else(|| anyhow!("no WDBII river near the Uda mouth"))?;
+    named.push((
+        "Uda".to_owned(),
+        net.trace("Uda", &[uda_source, uda_mouth])?,
+    ));
+    let gorbitsa = points(&waypoints, "gorbitsa", &[])?;
+    named.push(("Gorbitsa".to_owned(), geodesy_line(&gorbitsa)));
+    let river = |name: &str| {
+        named
+            .iter()
+            .find(|r| r.0 == name)
+            .map(|r| r.1.clone())
+            .expect("river")
+    };
+
+    // Corners taken from DCW.
+    let dcw = |code: &str| gmt::dcw_unit(code).map(|u| u.orient(Direction::Default));
+    let (amu, sa, kha) = (dcw("RU.AMU")?, dcw("RU.SA")?, dcw("RU.KHA")?);
+    let east_corner = tripoint(&amu, &kha, &sa);
+    eprintln!(
+        "  tripoint AMU/KHA/SA ({:.4}, {:.4}); Uda source ({:.4}, {:.4})",
+        east_corner.y, east_corner.x, uda_source.y, uda_source.x
+    );
+    let divide = points(&waypoints, "divide", &[])?;
+    let watershed = points(&waypoints, "watershed", &[("watershed", east_corner)])?;
+
+    // Transbaikal east of the Gorbitsa and north of the Shilka: Qing 1689–1858.
+    let mut path = vec![];
+    path.extend(divide.iter().copied()); // Gorbitsa source → watershed
+    let end = *divide.last().expect("divide");
+    path.extend([c(end.y, 126.0), c(52.0, 126.0), c(52.0, 121.5)]);
+    let shilka = river("Shilka");
+    path.extend(shilka.0.iter().rev().copied()); // confluence → Gorbitsa mouth
+    path.extend(gorbitsa.iter().copied()); // mouth → source
+    let transbaikal = zone("transbaikal");
+    let zab_qing = transbaikal.intersection(&cut(path));
+    let transbaikal_rest = transbaikal.difference(&zab_qing);
+
+    // Khabarovsk Krai: only south of the Uda (the de facto line until 1858)
+    // is in the region; north of it was Russian throughout.
+    let uda = river("Uda"); // source → mouth
+    let mut north = vec![east_corner];
+    north.extend(uda.0.iter().copied());
+    north.extend([
+        c(55.5, 135.6),
+        c(55.5, 145.0),
+        c(60.0, 145.0),
+        c(60.0, east_corner.x),
+    ]);
+    let khabarovsk = zone("khabarovsk").difference(&cut(north));
+    // Right bank of the Amur below the Ussuri mouth: the 1858–1860 joint zone.
+    let amur = river("Amur");
+    let ussuri_mouth = points(&waypoints, "river:Ussuri", &[])?[0];
+    let (start, _) = amur
+        .0
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            (
+                i,
+                Geodesic.distance(Point::from(*p), Point::from(ussuri_mouth)),
+            )
+        })
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .ok_or_else(|| anyhow!("empty Amur"))?;
+    let mut path: Vec<Coord<f64>> = amur.0[start..].to_vec();
+    path.extend([
+        c(53.3, 142.0),
+        c(53.3, 145.0),
+        c(44.0, 145.0),
+        c(44.0, 131.0),
+        c(47.0, 133.0),
+        c(48.05, 134.35),
+    ]);
+    let kha_joint = khabarovsk.intersection(&cut(path));
+    let kha_left = khabarovsk.difference(&kha_joint);
+    // Between the Uda and the Amur-basin watershed: undemarcated 1689–1858.
+    let mut path = vec![east_corner];
+    path.extend(uda.0.iter().copied());
+    path.extend([c(55.4, 136.0), c(55.4, 139.5)]);
+    path.extend(watershed.iter().rev().copied());
+    let uda_zone = kha_left.intersection(&cut(path));
+    let kha_qing = kha_left.difference(&uda_zone);
+
+    let china = zone("china");
+    let mt = zone("mongolia-tuva");
+    let aj = zone("amur-jewish");
+    let primorye = zone("primorye");
+    let u = |parts: &[&MultiPolygon<f64>]| geo::unary_union(parts.iter().copied());
+    let sakhalin = zone("sakhalin");
+    let joint = u(&[&kha_joint, &primorye, &sakhalin]);
+    let north_bank = u(&[&zab_qing, &aj, &kha_qing]);
+
+    let snapshots = vec![
+        Snapshot {
+            year: 1689,
+            treaty: "Nerchinsk",
+            holders: vec![
+                ("Khalkha", mt.clone(), "DCW MN + RU.TY (Khalkha and Uriankhai; not yet Qing)".into()),
+                ("Qing", u(&[&china, &north_bank, &joint]), "DCW CN.NM CN.HL CN.JL RU.AMU RU.YEV RU.PRI; Sakhalin (RU.SAK without the Kurils); RU.ZAB east of the Gorbitsa; RU.KHA south of the Uda outside the Uda zone".into()),
+                ("Russia", transbaikal_rest.clone(), "DCW RU.BU + RU.ZAB west of the Gorbitsa and south of the Shilka".into()),
+                ("Undemarcated", uda_zone.clone(), "RU.KHA between the Uda (WDBII) and the Uda-Maya/Dzhugdzhur watershed (waypoints)".into()),
+            ],
+        },
+        Snapshot {
+            year: 1727,
+            treaty: "Kyakhta",
+            holders: vec![
+                ("Qing", u(&[&china, &mt, &north_bank, &joint]), "as 1689, with Khalkha and Uriankhai (DCW MN + RU.TY) Qing".into()),
+                ("Russia", transbaikal_rest.clone(), "DCW RU.BU + RU.ZAB west of the Gorbitsa; the Kyakhta line is today's Russia-Mongolia border".into()),
+                ("Undemarcated", uda_zone.clone(), "as 1689".into()),
+            ],
+        },
+        Snapshot {
+            year: 1858,
+            treaty: "Aigun",
+            holders: vec![
+                ("Joint", joint.clone(), "DCW RU.PRI + RU.KHA right bank of the Amur below the Ussuri (WDBII Amur) + Sakhalin (RU.SAK without the Kurils)".into()),
+                ("Qing", u(&[&china, &mt]), "DCW CN.NM CN.HL CN.JL MN RU.TY".into()),
+                ("Russia", u(&[&transbaikal_rest, &north_bank, &uda_zone]), "DCW RU.BU RU.ZAB RU.AMU RU.YEV + RU.KHA left bank of the Amur".into()),
+            ],
+        },
+        Snapshot {
+            year: 1860,
+            treaty: "Peking",
+            holders: vec![
+                ("Qing", u(&[&china, &mt]), "DCW CN.NM CN.HL CN.JL MN RU.TY".into()),
+                ("Russia", u(&[&transbaikal_rest, &north_bank, &uda_zone, &joint]), "DCW RU.BU RU.ZAB RU.AMU RU.YEV RU.KHA (south of the Uda) RU.PRI; Sakhalin (RU.SAK without the Kurils)".into()),
+            ],
+        },
+    ];
+
+    for (name, piece) in [
+        ("RU.ZAB east of the Gorbitsa", &zab_qing),
+        ("Amur Oblast + Jewish AO", &aj),
+        ("RU.KHA left bank, Qing", &kha_qing),
+        ("Uda zone", &uda_zone),
+        ("RU.KHA right bank", &kha_joint),
+        ("Primorye", &primorye),
+        ("Sakhalin", &sakhalin),
+    ] {
+        eprintln!("  piece {name}: {:.0} km²", area(piece));
+    }
+    let russia_side = u(&[&transbaikal, &aj, &khabarovsk, &primorye]);
+    offset_from_modern_border(&china, &russia_side)?;
+    write_all(&out_dir, &snapshots, &named)?;
+    report(&snapshots, &named);
+    Ok(())
+}
+
+/// How far the 1860 Qing–Russia line (China's DCW outline where it meets
+/// the Russian units) lies from GSHHG's Russia–China border: the largest
+/// distance from a vertex of the line to the nearest GSHHG border vertex.
+fn offset_from_modern_border(china: &MultiPolygon<f64>, russia: &MultiPolygon<f64>) -> Result<()> {
+    let border = gmt::segments(&["coast", "-R115/136/41/54", "-N1", "-Df", "-M"])?;
+    let tree = RTree::bulk_load(
+        border
+            .iter()
+            .flatten()
+            .map(|c| [c.x, c.y])
+            .collect::<Vec<_>>(),
+    );
+    let ru = RTree::bulk_load(russia.coords_iter().map(|c| [c.x, c.y]).collect::<Vec<_>>());
+    let metres =
+        |p: Coord<f64>, q: &[f64; 2]| Geodesic.distance(Point::from(p), Point::new(q[0], q[1]));
+    let mut offsets: Vec<f64> = china
+        .coords_iter()
+        .filter(|p| {
+            ru.nearest_neighbor(&[p.x, p.y])
+                .is_some_and(|q| metres(*p, q) < 100.0)
+        })
+        .filter_map(|p| tree.nearest_neighbor(&[p.x, p.y]).map(|q| metres(p, q)))
+        .collect();
+    offsets.sort_by(f64::total_cmp);
+    let Some(max) = offsets.last() else {
+        bail!("no Qing–Russia line found to compare with GSHHG");
+    };
+    let p99 = offsets[offsets.len() * 99 / 100];
+    eprintln!(
+        "  1860 line vs GSHHG Russia–China border: {} vertices, max {:.2} km, 99th percentile {:.2} km, median {:.3} km",
+        offsets.len(),
+        max / 1000.0,
+        p99 / 1000.0,
+        offsets[offsets.len() / 2] / 1000.0
+    );
+    Ok(())
+}
+
+fn geodesy_line(points: &[Coord<f64>]) -> LineString<f64> {
+    let poly = Polygon::new(LineString::new(points.to_vec()), vec![]);
+    let dense = geodesy::densify(&mp(poly), 2000.0);
+    let mut coords = dense.0[0].exterior().0.clone();
+    // The polygon closed the line; keep the open path from first to last.
+    let last = *points.last().expect("points");
+    if let Some(end) = coords.iter().position(|c| *c == last) {
+        coords.truncate(end + 1);
+    }
+    LineString::new(coords)
+}
+
+fn report(snapshots: &[Snapshot], named: &[(String, LineString<f64>)]) {
+    for s in snapshots {
+        let total: f64 = s.holders.iter().map(|h| area(&h.1)).sum();
+        eprintln!("{} {}: {:.1} km² in all", s.year, s.treaty, total);
+        for h in &s.holders {
+            eprintln!(
+                "  {:<13} {:>12.1} km², {} vertices",
+                h.0,
+                area(&h.1),
+                h.1.coords_count()
+            );
+        }
+    }
+    for (name, line) in named {
+        eprintln!(
+            "  river {name}: {:.1} km, {} vertices",
+            geodesy::length_km(line),
+            line.0.len()
+        );
+    }
+}
+
+fn write_all(
+    dir: &Path,
+    snapshots: &[Snapshot],
+    named: &[(String, LineString<f64>)],
+) -> Result<()> {
+    fs::create_dir_all(dir)?;
+    let fields = vec![
+        FieldDef::new("state", FieldKind::Text),
+        FieldDef::new("year", FieldKind::Int),
+        FieldDef::new("treaty", FieldKind::Text),
+        FieldDef::new("source", FieldKind::Text),
+    ];
+    for s in snapshots {
+        let mut holders: Vec<_> = s.holders.iter().collect();
+        holders.sort_by(|a, b| a.0.cmp(b.0));
+        let features = holders
+            .iter()
+            .map(|(state, geometry, source)| OutFeature {
+                geometry: geo::Geometry::MultiPolygon(geometry.clone()),
+                values: vec![
+                    Value::Text(state.to_string()),
+                    Value::Int(s.year as i64),
+                    Value::Text(s.treaty.to_owned()),
+                    Value::Text(source.clone()),
+                ],
+            })
+            .collect::<Vec<_>>();
+        let name = format!("borders_{}", s.year);
+        replace_shapefile(dir, &name, |path| {
+            write_layer(
+                path,
+                "ESRI Shapefile",
+                &name,
+                GeometryKind::MultiPolygon,
+                &fields,
+                &features,
+            )
+        })?;
+    }
+    let fields = vec![
+        FieldDef::new("name", FieldKind::Text),
+        FieldDef::new("source", FieldKind::Text),
+    ];
+    let features = named
+        .iter()
+        .map(|(name, line)| OutFeature {
+            geometry: geo::Geometry::LineString(line.clone()),
+            values: vec![
+                Value::Text(name.clone()),
+                Value::Text(if name == "Gorbitsa" {
+                    "schematic: data/waypoints.csv (too small for WDBII)".to_owned()
+                } else {
+                    "GSHHG 2.3.7 WDBII rivers (full resolution), named via data/waypoints.csv"
+                        .to_owned()
+                }),
+            ],
+        })
+        .collect::<Vec<_>>();
+    replace_shapefile(dir, "rivers", |path| {
+        write_layer(
+            path,
+            "ESRI Shapefile",
+            "rivers",
+            GeometryKind::LineString,
+            &fields,
+            &features,
+        )
+    })
+}
+
+/// Writes a shapefile into a scratch directory, then moves its parts into
+/// place, so an interrupted build leaves the old files whole.
+fn replace_shapefile(
+    dir: &Path,
+    name: &str,
+    write: impl FnOnce(&Path) -> borderchange::error::Result<()>,
+) -> Result<()> {
+    let scratch = tempfile::tempdir_in(dir)?;
+    write(&scratch.path().join(format!("{name}.shp")))?;
+    for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
+        let from = scratch.path().join(format!("{name}.{ext}"));
+        if from.exists() {
+            fs::rename(&from, dir.join(format!("{name}.{ext}")))?;
+        }
+    }
+    Ok(())
+}
