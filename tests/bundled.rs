@@ -8,12 +8,25 @@ use borderchange::checks::computed_value;
 use borderchange::config::Quantity;
 use borderchange::model::StretchKind;
 
-fn bundled() -> Analysis {
-    let out = tempfile::tempdir().unwrap();
+fn bundled(out: &Path) -> Analysis {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml");
-    borderchange::run::run(&config, Some(out.path()))
+    borderchange::run::run(&config, Some(out))
         .expect("the bundled analysis runs")
         .analysis
+}
+
+/// Every file in `dir` with its bytes, by name.
+fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .expect("output folder")
+        .map(|e| {
+            let e = e.expect("entry");
+            (
+                e.file_name().to_string_lossy().into_owned(),
+                std::fs::read(e.path()).expect("read"),
+            )
+        })
+        .collect()
 }
 
 fn transfer(a: &Analysis, from: &[&str], to: &[&str], years: [i32; 2]) -> f64 {
@@ -39,7 +52,18 @@ fn river_km(a: &Analysis, year: i32, river: &str) -> f64 {
 
 #[test]
 fn bundled_dataset_meets_its_quality_targets() {
-    let a = bundled();
+    let first = tempfile::tempdir().unwrap();
+    let a = bundled(first.path());
+
+    // A second run writes the same bytes, file for file.
+    let second = tempfile::tempdir().unwrap();
+    bundled(second.path());
+    let (x, y) = (files(first.path()), files(second.path()));
+    assert_eq!(x.keys().collect::<Vec<_>>(), y.keys().collect::<Vec<_>>());
+    assert!(x.len() >= 20, "{:?}", x.keys());
+    for (name, bytes) in &x {
+        assert!(bytes == &y[name], "{name} differs between two runs");
+    }
 
     // Aigun: "over 600,000 km²" in the textbooks. The bundled reconstruction
     // (Qing to the Uda, shapefiles/SOURCES.md) gives about 818,000 km²; the
