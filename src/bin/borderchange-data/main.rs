@@ -459,15 +459,36 @@ fn offset_from_modern_border(china: &MultiPolygon<f64>, russia: &MultiPolygon<f6
     let ru = RTree::bulk_load(russia.coords_iter().map(|c| [c.x, c.y]).collect::<Vec<_>>());
     let metres =
         |p: Coord<f64>, q: &[f64; 2]| Geodesic.distance(Point::from(p), Point::new(q[0], q[1]));
-    let mut offsets: Vec<f64> = china
+    let mut located: Vec<(f64, Coord<f64>)> = china
         .coords_iter()
         .filter(|p| {
             ru.nearest_neighbor(&[p.x, p.y])
                 .is_some_and(|q| metres(*p, q) < 100.0)
         })
-        .filter_map(|p| tree.nearest_neighbor(&[p.x, p.y]).map(|q| metres(p, q)))
+        .filter_map(|p| {
+            tree.nearest_neighbor(&[p.x, p.y])
+                .map(|q| (metres(p, q), p))
+        })
         .collect();
-    offsets.sort_by(f64::total_cmp);
+    located.sort_by(|a, b| a.0.total_cmp(&b.0).then(cmp_coord(&a.1, &b.1)));
+    // GSHHG draws no border across Lake Khanka, and the 2004 agreement moved
+    // the line through Bolshoy Ussuriysky island after DCW was drawn.
+    let khanka = |c: &Coord<f64>| (44.5..=45.4).contains(&c.y) && (131.9..=132.95).contains(&c.x);
+    let ussuriysky =
+        |c: &Coord<f64>| (48.1..=48.5).contains(&c.y) && (133.6..=134.8).contains(&c.x);
+    if let Some((d, at)) = located
+        .iter()
+        .rev()
+        .find(|(_, c)| !khanka(c) && !ussuriysky(c))
+    {
+        eprintln!(
+            "  largest offset outside Lake Khanka and Bolshoy Ussuriysky: {:.2} km at ({:.3}, {:.3})",
+            d / 1000.0,
+            at.y,
+            at.x
+        );
+    }
+    let offsets: Vec<f64> = located.iter().map(|o| o.0).collect();
     let Some(max) = offsets.last() else {
         bail!("no Qing–Russia line found to compare with GSHHG");
     };
