@@ -243,8 +243,7 @@ fn label(
             r.0 = None;
         }
     }
-    let runs = merge(runs);
-    let mut runs = runs;
+    let mut runs = merge(runs);
     for k in 1..runs.len().saturating_sub(1) {
         if runs[k].0.is_none()
             && runs[k].3 < params.min_run_km

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use geo::orient::{Direction, Orient};
 use geo::{
-    BooleanOps, Coord, CoordsIter, Distance, Geodesic, LineString, MultiPolygon, Point, Polygon,
+    BooleanOps, Coord, CoordsIter, Densify, Distance, Geodesic, LineString, MultiPolygon, Point,
+    Polygon,
 };
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
@@ -66,7 +67,7 @@ fn fill(m: &MultiPolygon<f64>) -> MultiPolygon<f64> {
 
 /// The zones as a partition of the study region: overlaps go to the zone
 /// listed first; each gap between neighbours' outlines goes to the zone it
-/// shares the longest edge with.
+/// shares the most vertices with.
 fn partition() -> Result<Vec<(&'static str, MultiPolygon<f64>)>> {
     let mut raw = Vec::new();
     for (name, codes) in ZONES {
@@ -503,16 +504,9 @@ fn offset_from_modern_border(china: &MultiPolygon<f64>, russia: &MultiPolygon<f6
     Ok(())
 }
 
+/// A waypoint line with geodesic edges split to at most 2 km.
 fn geodesy_line(points: &[Coord<f64>]) -> LineString<f64> {
-    let poly = Polygon::new(LineString::new(points.to_vec()), vec![]);
-    let dense = geodesy::densify(&mp(poly), 2000.0);
-    let mut coords = dense.0[0].exterior().0.clone();
-    // The polygon closed the line; keep the open path from first to last.
-    let last = *points.last().expect("points");
-    if let Some(end) = coords.iter().position(|c| *c == last) {
-        coords.truncate(end + 1);
-    }
-    LineString::new(coords)
+    Geodesic.densify(&LineString::new(points.to_vec()), 2000.0)
 }
 
 fn report(snapshots: &[Snapshot], named: &[(String, LineString<f64>)]) {
