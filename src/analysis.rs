@@ -10,7 +10,7 @@ use crate::checks::{self, Check};
 use crate::config::Config;
 use crate::error::Result;
 use crate::geodesy;
-use crate::model::{River, Snapshot, Stretch, Transfer};
+use crate::model::{Holding, River, Snapshot, Stretch, Transfer};
 use crate::overlay::{self, Dropped};
 use crate::parallel;
 use crate::projection::EqualArea;
@@ -104,6 +104,9 @@ pub struct Analysis {
     pub stretches: Vec<YearStretch>,
     /// References compared with computed values.
     pub checks: Vec<Check>,
+    /// Wall-clock seconds per stage, for `--timings` and the benchmark; never
+    /// written to an output file (outputs must not change between runs).
+    pub timings: Vec<(&'static str, f64)>,
 }
 
 impl Analysis {
@@ -125,21 +128,46 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     };
 
     // Snapshots are independent of each other, and so are treaty steps.
+    let clock = std::time::Instant::now();
     let per_snapshot = parallel::map(snapshots, |snapshot| -> Result<SnapshotResult> {
         let equal_area = EqualArea::new(&params.equal_area_crs)?;
         measure_snapshot(snapshot, &equal_area, rivers, &boundary_params)
     });
-    let pairs: Vec<(&Snapshot, &Snapshot)> = snapshots.windows(2).map(|w| (&w[0], &w[1])).collect();
-    let per_step = parallel::map(
-        &pairs,
-        |(earlier, later)| -> Result<(Vec<Transfer>, Step)> {
-            let equal_area = EqualArea::new(&params.equal_area_crs)?;
-            let pieces = overlay::transfers(earlier, later);
+    let snapshots_seconds = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
+    // Every (step, from holder, to holder) overlay is independent: one flat
+    // list keeps both cores busy even when there are fewer steps than cores.
+    let steps_in: Vec<(&Snapshot, &Snapshot)> =
+        snapshots.windows(2).map(|w| (&w[0], &w[1])).collect();
+    let tasks: Vec<(usize, &Holding, &Holding)> = steps_in
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (earlier, later))| {
+            overlay::pairs(earlier, later)
+                .into_iter()
+                .map(move |(before, after)| (i, before, after))
+        })
+        .collect();
+    let pieces = parallel::map(&tasks, |(i, before, after)| -> Result<_> {
+        let (earlier, later) = steps_in[*i];
+        let Some(mut t) = overlay::piece(earlier, later, before, after) else {
+            return Ok(None);
+        };
+        t.area_ea_km2 = EqualArea::new(&params.equal_area_crs)?.area_km2(&t.geometry)?;
+        Ok(Some((*i, t)))
+    });
+    let mut per_step_pieces: Vec<Vec<Transfer>> = steps_in.iter().map(|_| Vec::new()).collect();
+    for piece in pieces {
+        if let Some((i, t)) = piece? {
+            per_step_pieces[i].push(t);
+        }
+    }
+    let per_step: Vec<(Vec<Transfer>, Step)> = steps_in
+        .iter()
+        .zip(per_step_pieces)
+        .map(|((earlier, later), pieces)| {
             let balances = balances(earlier, later, &pieces);
-            let (mut kept, dropped) = overlay::split_slivers(pieces, params.sliver_km2);
-            for t in &mut kept {
-                t.area_ea_km2 = equal_area.area_km2(&t.geometry)?;
-            }
+            let (kept, dropped) = overlay::split_slivers(pieces, params.sliver_km2);
             let step = Step {
                 from_year: earlier.year,
                 to_year: later.year,
@@ -147,9 +175,10 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
                 dropped,
                 balances,
             };
-            Ok((kept, step))
-        },
-    );
+            (kept, step)
+        })
+        .collect();
+    let steps_seconds = clock.elapsed().as_secs_f64();
 
     let mut areas = Vec::new();
     let mut regions = Vec::new();
@@ -167,8 +196,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     }
     let mut transfers = Vec::new();
     let mut steps = Vec::new();
-    for result in per_step {
-        let (kept, step) = result?;
+    for (kept, step) in per_step {
         transfers.extend(kept);
         steps.push(step);
     }
@@ -180,6 +208,10 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         steps,
         stretches,
         checks: Vec::new(),
+        timings: vec![
+            ("areas and boundaries", snapshots_seconds),
+            ("transfers", steps_seconds),
+        ],
     };
     analysis.checks = checks::evaluate(&config.references, &analysis);
     Ok(analysis)

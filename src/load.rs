@@ -29,9 +29,10 @@ pub fn load(config: &Config) -> Result<Inputs> {
     let mut sources: Vec<&SnapshotSource> = config.snapshots.iter().collect();
     sources.sort_by_key(|s| s.year);
     let max_edge_m = config.parameters.densify_km * 1_000.0;
-    let snapshots = sources
+    // Snapshots are read on as many cores as there are (one GDAL dataset
+    // per thread); the first error in year order is the one reported.
+    let snapshots = crate::parallel::map(&sources, |s| read_snapshot(config, s, max_edge_m))
         .into_iter()
-        .map(|s| read_snapshot(config, s, max_edge_m))
         .collect::<Result<Vec<_>>>()?;
     let rivers = match &config.rivers {
         Some(r) => {

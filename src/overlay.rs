@@ -4,7 +4,7 @@
 use geo::{BooleanOps, BoundingRect, Intersects, MultiPolygon};
 
 use crate::geodesy;
-use crate::model::{Snapshot, Transfer};
+use crate::model::{Holding, Snapshot, Transfer};
 
 /// Every transfer from `earlier` to `later`, ordered by (from, to), however
 /// small: splitting off slivers is the caller's decision (see [`split_slivers`]),
@@ -18,7 +18,17 @@ use crate::model::{Snapshot, Transfer};
 /// # Units
 /// Areas in km², geodesic on WGS84 (Karney 2013).
 pub fn transfers(earlier: &Snapshot, later: &Snapshot) -> Vec<Transfer> {
-    let mut pieces = Vec::new();
+    pairs(earlier, later)
+        .into_iter()
+        .filter_map(|(before, after)| piece(earlier, later, before, after))
+        .collect()
+}
+
+/// The (before, after) holdings of two snapshots whose land may overlap:
+/// different holders with intersecting bounding boxes, ordered by (from, to).
+/// Each pair is an independent overlay, so callers may run them in parallel.
+pub fn pairs<'a>(earlier: &'a Snapshot, later: &'a Snapshot) -> Vec<(&'a Holding, &'a Holding)> {
+    let mut out = Vec::new();
     for before in &earlier.holdings {
         let Some(before_box) = before.geometry.bounding_rect() else {
             continue;
@@ -28,27 +38,36 @@ pub fn transfers(earlier: &Snapshot, later: &Snapshot) -> Vec<Transfer> {
                 continue;
             }
             match after.geometry.bounding_rect() {
-                Some(after_box) if after_box.intersects(&before_box) => {}
-                _ => continue,
+                Some(after_box) if after_box.intersects(&before_box) => out.push((before, after)),
+                _ => {}
             }
-            let piece: MultiPolygon<f64> = before.geometry.intersection(&after.geometry);
-            if piece.0.is_empty() {
-                continue;
-            }
-            let area_km2 = geodesy::area_km2(&piece);
-            pieces.push(Transfer {
-                from_state: before.state.clone(),
-                to_state: after.state.clone(),
-                from_year: earlier.year,
-                to_year: later.year,
-                treaty: later.treaty.clone(),
-                geometry: piece,
-                area_km2,
-                area_ea_km2: 0.0,
-            });
         }
     }
-    pieces
+    out
+}
+
+/// The land `before` held in `earlier` and `after` holds in `later`, if any.
+pub fn piece(
+    earlier: &Snapshot,
+    later: &Snapshot,
+    before: &Holding,
+    after: &Holding,
+) -> Option<Transfer> {
+    let piece: MultiPolygon<f64> = before.geometry.intersection(&after.geometry);
+    if piece.0.is_empty() {
+        return None;
+    }
+    let area_km2 = geodesy::area_km2(&piece);
+    Some(Transfer {
+        from_state: before.state.clone(),
+        to_state: after.state.clone(),
+        from_year: earlier.year,
+        to_year: later.year,
+        treaty: later.treaty.clone(),
+        geometry: piece,
+        area_km2,
+        area_ea_km2: 0.0,
+    })
 }
 
 /// Transferred pieces below the sliver threshold, summed.
@@ -80,7 +99,6 @@ pub fn split_slivers(pieces: Vec<Transfer>, sliver_km2: f64) -> (Vec<Transfer>, 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::Holding;
     use approx::assert_relative_eq;
     use geo::polygon;
 

@@ -5,6 +5,7 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Instant;
 
 use crate::analysis::{self, Analysis};
 use crate::config::Config;
@@ -28,9 +29,11 @@ pub struct Outcome {
 /// Runs the analysis in `config_path`, writing to `output_dir` or, when
 /// `None`, to the folder the analysis file names.
 pub fn run(config_path: &Path, output_dir: Option<&Path>) -> Result<Outcome> {
+    let clock = Instant::now();
     let config = Config::load(config_path)?;
     let inputs = load::load(&config)?;
-    let analysis = analysis::analyse(&config, &inputs.snapshots, &inputs.rivers)?;
+    let read_seconds = clock.elapsed().as_secs_f64();
+    let mut analysis = analysis::analyse(&config, &inputs.snapshots, &inputs.rivers)?;
     let output_dir = match output_dir {
         Some(dir) => dir.to_owned(),
         None => config.resolve(&config.output.dir),
@@ -42,7 +45,14 @@ pub fn run(config_path: &Path, output_dir: Option<&Path>) -> Result<Outcome> {
         // As given: `verify` finds the analysis file again from here.
         config_path: config_path.display().to_string(),
     };
+    let clock = Instant::now();
     let files = write_outputs(&output_dir, &config, &inputs, &analysis, &provenance)?;
+    analysis
+        .timings
+        .insert(0, ("read and validate", read_seconds));
+    analysis
+        .timings
+        .push(("write outputs", clock.elapsed().as_secs_f64()));
     Ok(Outcome {
         analysis,
         output_dir,

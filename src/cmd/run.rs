@@ -18,6 +18,10 @@ pub struct Args {
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
+    /// Print the wall-clock time of each stage on stderr
+    /// (`stage <seconds> <name>`).
+    #[arg(long)]
+    timings: bool,
 }
 
 /// Runs the analysis; exit code 1 when a `check` reference disagrees.
@@ -26,6 +30,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let outcome = borderchange::run::run(&config, args.output.as_deref())
         .with_context(|| format!("running the analysis in '{}'", config.display()))?;
     let analysis = &outcome.analysis;
+    if args.timings {
+        for (stage, seconds) in &analysis.timings {
+            eprintln!("stage {seconds:.3} {stage}");
+        }
+    }
     if !args.quiet {
         for t in &analysis.transfers {
             println!(

@@ -10,6 +10,7 @@ use gdal::vector::{
 use gdal::DriverManager;
 
 use crate::error::{Error, Result};
+use geo::orient::{Direction, Orient};
 
 /// The geometry type of a layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +106,34 @@ pub fn write_layer(
             });
         }
     }
+    if shapefile {
+        // GDAL re-derives every ring's role on write by testing it against
+        // all other rings (minutes for a coast with thousands of islands);
+        // the rings are oriented the shapefile way below instead.
+        gdal::config::set_thread_local_config_option("SHAPE_REWIND_ON_WRITE", "NO")
+            .map_err(gdal_error)?;
+    }
+    let written = write_features(path, driver, layer_name, geometry, fields, features);
+    if shapefile {
+        let _ = gdal::config::clear_thread_local_config_option("SHAPE_REWIND_ON_WRITE");
+    }
+    written
+}
+
+fn write_features(
+    path: &Path,
+    driver: &str,
+    layer_name: &str,
+    geometry: GeometryKind,
+    fields: &[FieldDef],
+    features: &[OutFeature],
+) -> Result<()> {
+    let gdal_error = |source| Error::Gdal {
+        path: path.to_owned(),
+        layer: Some(layer_name.to_owned()),
+        source,
+    };
+    let shapefile = driver == "ESRI Shapefile";
     let gdal_driver = DriverManager::get_driver_by_name(driver).map_err(gdal_error)?;
     let mut dataset = gdal_driver.create_vector_only(path).map_err(gdal_error)?;
     let srs = SpatialRef::from_epsg(4326).map_err(gdal_error)?;
@@ -143,8 +172,9 @@ pub fn write_layer(
         let mut feature = Feature::new(layer.defn()).map_err(gdal_error)?;
         let mut geometry = match (&f.geometry, geometry) {
             (geo::Geometry::Polygon(p), GeometryKind::MultiPolygon) => {
-                geo::MultiPolygon::new(vec![p.clone()]).to_gdal()
+                oriented(geo::MultiPolygon::new(vec![p.clone()]), shapefile).to_gdal()
             }
+            (geo::Geometry::MultiPolygon(mp), _) => oriented(mp.clone(), shapefile).to_gdal(),
             (g, _) => g.to_gdal(),
         }
         .map_err(gdal_error)?;
@@ -166,6 +196,17 @@ pub fn write_layer(
     }
     dataset.close().map_err(gdal_error)?;
     Ok(())
+}
+
+/// Shapefiles want exterior rings clockwise and holes counter-clockwise;
+/// other formats get the OGC (and GeoJSON) convention, the opposite.
+fn oriented(mp: geo::MultiPolygon<f64>, shapefile: bool) -> geo::MultiPolygon<f64> {
+    let direction = if shapefile {
+        Direction::Reversed
+    } else {
+        Direction::Default
+    };
+    mp.orient(direction)
 }
 
 #[cfg(test)]
