@@ -8,13 +8,24 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian 12 packages: GDAL 3.6 and PROJ 9.1 (one libproj in the process),
 # clang for the PROJ bindings, pkg-config to find both.
-DEB_BUILD := libgdal-dev libproj-dev pkg-config clang libclang-dev gdal-bin
+# DejaVu fonts label the PNG maps.
+DEB_BUILD := libgdal-dev libproj-dev pkg-config clang libclang-dev gdal-bin fonts-dejavu-core
 DEB_DATA := gmt gmt-dcw gmt-gshhg-full geographiclib-tools
+# The tests open the QGIS project in real QGIS and the HTML report in real
+# Chromium, both headless.
+DEB_TEST := qgis python3-qgis qgis-providers chromium
 
-.PHONY: deps deps-data run test check data
+.PHONY: deps deps-data deps-test run test check data bench
 
 deps:
 	@missing=$$(for p in $(DEB_BUILD); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:" $$missing; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+deps-test:
+	@missing=$$(for p in $(DEB_BUILD) $(DEB_TEST); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
 	if [ -n "$$missing" ]; then \
 	  echo "installing:" $$missing; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
@@ -35,7 +46,7 @@ run: deps
 data: deps-data
 	cargo run --release --locked --bin borderchange-data -- shapefiles
 
-test: deps
+test: deps-test
 	cargo test --locked
 
 check: deps

@@ -40,6 +40,10 @@ pub struct Config {
     /// Folder relative paths are resolved against: the config file's own.
     #[serde(skip)]
     pub base_dir: PathBuf,
+    /// The file and its text, for positions in messages about what can only
+    /// be checked once the layers are read.
+    #[serde(skip)]
+    pub source: Option<(PathBuf, String)>,
 }
 
 fn default_title() -> String {
@@ -86,13 +90,94 @@ impl Default for Parameters {
 pub struct Output {
     /// Output folder (relative to the config file's folder).
     pub dir: PathBuf,
+    /// Layer formats: `GPKG` writes `borderchange.gpkg` (every layer, with
+    /// its QGIS style) and the QGIS project `borderchange.qgs`; the others
+    /// (`ESRI Shapefile`, `GeoJSON`, `FlatGeobuf`) write one file per layer
+    /// with a `.qml` style beside it.
+    pub formats: Vec<String>,
 }
 
 impl Default for Output {
     fn default() -> Self {
         Output {
             dir: PathBuf::from("outputs"),
+            formats: vec!["GPKG".to_owned(), "ESRI Shapefile".to_owned()],
         }
+    }
+}
+
+/// A layer format a run can write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Format {
+    /// GDAL driver name.
+    pub driver: &'static str,
+    /// File extension of the main file.
+    pub extension: &'static str,
+}
+
+/// The formats `output.formats` and `--format` accept, with the other names
+/// they are known by.
+pub const FORMATS: [(Format, &[&str]); 4] = [
+    (
+        Format {
+            driver: "GPKG",
+            extension: "gpkg",
+        },
+        &["gpkg", "geopackage"],
+    ),
+    (
+        Format {
+            driver: "ESRI Shapefile",
+            extension: "shp",
+        },
+        &["esri shapefile", "shapefile", "shp"],
+    ),
+    (
+        Format {
+            driver: "GeoJSON",
+            extension: "geojson",
+        },
+        &["geojson", "json"],
+    ),
+    (
+        Format {
+            driver: "FlatGeobuf",
+            extension: "fgb",
+        },
+        &["flatgeobuf", "fgb"],
+    ),
+];
+
+/// The format a name (any case, driver name or alias) stands for.
+pub fn format_named(name: &str) -> std::result::Result<Format, String> {
+    let wanted = name.trim().to_lowercase();
+    FORMATS
+        .iter()
+        .find(|(_, names)| names.contains(&wanted.as_str()))
+        .map(|(f, _)| *f)
+        .ok_or_else(|| {
+            format!(
+                "unknown output format '{name}'; use one of: {}",
+                FORMATS
+                    .iter()
+                    .map(|(f, _)| f.driver)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+}
+
+impl Output {
+    /// The formats to write, each once, in the order given.
+    pub fn formats(&self) -> std::result::Result<Vec<Format>, String> {
+        let mut out: Vec<Format> = Vec::new();
+        for name in &self.formats {
+            let f = format_named(name)?;
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -398,6 +483,7 @@ impl Config {
         })?;
         let mut config = Config::parse(&text, path)?;
         config.base_dir = path.parent().unwrap_or_else(|| Path::new("")).to_owned();
+        config.source = Some((path.to_owned(), text));
         Ok(config)
     }
 
@@ -428,6 +514,19 @@ impl Config {
         } else {
             path.to_owned()
         }
+    }
+
+    /// The 1-based line and column of `needle` in the file, searching from
+    /// the first occurrence of `after` (e.g. a reference's `id = "…"`).
+    pub fn position(&self, after: &str, needle: &str) -> (usize, usize) {
+        let Some((_, text)) = &self.source else {
+            return (0, 0);
+        };
+        let start = text.find(after).unwrap_or(0);
+        text[start..]
+            .find(needle)
+            .map(|at| line_column(text, start + at))
+            .unwrap_or((0, 0))
     }
 
     /// The holder field of one snapshot.
@@ -489,6 +588,16 @@ impl Config {
                 "densify_km",
                 format!("'densify_km' must be a number > 0, got {}", p.densify_km),
             ));
+        }
+        if let Err(message) = self.output.formats() {
+            let bad = self
+                .output
+                .formats
+                .iter()
+                .find(|f| format_named(f).is_err())
+                .map(|f| format!("\"{f}\""))
+                .unwrap_or_else(|| "formats".to_owned());
+            return Err(fail(&bad, message));
         }
         let sorted: Vec<i32> = years.iter().copied().collect();
         let mut ids = BTreeSet::new();

@@ -116,6 +116,9 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A command-line value that cannot be used.
+    #[error("{0}")]
+    Usage(String),
     /// A reference names a holder the snapshot does not have.
     #[error("reference '{reference}' names holder '{holder}', but the {year} snapshot has only: {}", available.join(", "))]
     UnknownHolder {

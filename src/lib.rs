@@ -30,6 +30,7 @@ pub mod model;
 pub mod overlay;
 pub mod parallel;
 pub mod projection;
+pub mod qgis;
 pub mod report;
 pub mod run;
 pub mod verify;

@@ -24,6 +24,30 @@ pub struct Inputs {
     pub rivers: Vec<River>,
 }
 
+impl Inputs {
+    /// The longitude/latitude box (west, south, east, north) of every
+    /// snapshot; the whole globe when there is no geometry.
+    pub fn study_box(&self) -> (f64, f64, f64, f64) {
+        use geo::BoundingRect;
+        let mut b = (180.0_f64, 90.0_f64, -180.0_f64, -90.0_f64);
+        for h in self.snapshots.iter().flat_map(|s| &s.holdings) {
+            if let Some(r) = h.geometry.bounding_rect() {
+                b = (
+                    b.0.min(r.min().x),
+                    b.1.min(r.min().y),
+                    b.2.max(r.max().x),
+                    b.3.max(r.max().y),
+                );
+            }
+        }
+        if b.0 > b.2 {
+            (-180.0, -90.0, 180.0, 90.0)
+        } else {
+            b
+        }
+    }
+}
+
 /// Reads everything the config names.
 pub fn load(config: &Config) -> Result<Inputs> {
     let mut sources: Vec<&SnapshotSource> = config.snapshots.iter().collect();
@@ -181,11 +205,30 @@ fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()
                 continue;
             };
             if !snapshot.holdings.iter().any(|h| h.state == holder) {
-                return Err(Error::UnknownHolder {
-                    reference: r.id.clone(),
-                    year,
-                    holder: holder.to_owned(),
-                    available: snapshot.holdings.iter().map(|h| h.state.clone()).collect(),
+                let available: Vec<String> =
+                    snapshot.holdings.iter().map(|h| h.state.clone()).collect();
+                let message = format!(
+                    "reference '{}' names holder '{holder}', which the {year} snapshot does not have (it has: {})",
+                    r.id,
+                    available.join(", ")
+                );
+                return Err(match &config.source {
+                    Some((path, _)) => {
+                        let (line, column) = config
+                            .position(&format!("id = \"{}\"", r.id), &format!("\"{holder}\""));
+                        Error::Config {
+                            path: path.clone(),
+                            line,
+                            column,
+                            message,
+                        }
+                    }
+                    None => Error::UnknownHolder {
+                        reference: r.id.clone(),
+                        year,
+                        holder: holder.to_owned(),
+                        available,
+                    },
                 });
             }
         }

@@ -113,6 +113,75 @@ impl EqualArea {
     }
 }
 
+/// A map projection for drawing (QGIS project, report maps): from WGS84
+/// longitude/latitude to planar metres.
+pub struct MapProjection {
+    /// The PROJ definition.
+    pub definition: String,
+    proj: Proj,
+}
+
+impl MapProjection {
+    /// Albers equal-area conic for a region: standard parallels at one sixth
+    /// and five sixths of its latitude span, central meridian in its middle
+    /// (the usual rule for mid-latitude regions wider than tall).
+    pub fn albers_for(west: f64, south: f64, east: f64, north: f64) -> Result<MapProjection> {
+        let span = north - south;
+        let definition = format!(
+            "+proj=aea +lat_1={:.1} +lat_2={:.1} +lat_0={:.1} +lon_0={:.1} +datum=WGS84 +units=m +no_defs",
+            south + span / 6.0,
+            north - span / 6.0,
+            (south + north) / 2.0,
+            (west + east) / 2.0
+        );
+        MapProjection::new(&definition)
+    }
+
+    /// From any CRS definition PROJ accepts, in metres.
+    pub fn new(crs: &str) -> Result<MapProjection> {
+        let proj = Proj::new_known_crs(WGS84, crs, None).map_err(|e| proj_error(crs, e))?;
+        Ok(MapProjection {
+            definition: crs.to_owned(),
+            proj,
+        })
+    }
+
+    /// Projects one point (longitude, latitude in degrees).
+    pub fn project(&self, lon: f64, lat: f64) -> Result<(f64, f64)> {
+        self.proj
+            .convert((lon, lat))
+            .map_err(|e| proj_error(&self.definition, e))
+    }
+
+    /// The projected extent (xmin, ymin, xmax, ymax) of a longitude/latitude
+    /// box, from points along its four edges (a box's edges bulge in a conic
+    /// projection).
+    pub fn extent_of(
+        &self,
+        west: f64,
+        south: f64,
+        east: f64,
+        north: f64,
+    ) -> Result<(f64, f64, f64, f64)> {
+        let mut e = (
+            f64::INFINITY,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NEG_INFINITY,
+        );
+        for i in 0..=32 {
+            let t = f64::from(i) / 32.0;
+            let lon = west + (east - west) * t;
+            let lat = south + (north - south) * t;
+            for (x, y) in [(lon, south), (lon, north), (west, lat), (east, lat)] {
+                let (px, py) = self.project(x, y)?;
+                e = (e.0.min(px), e.1.min(py), e.2.max(px), e.3.max(py));
+            }
+        }
+        Ok(e)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! when everything has been written, so a failed run leaves nothing
 //! half-written behind.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -10,9 +11,14 @@ use std::time::Instant;
 use crate::analysis::{self, Analysis};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::io::write::{write_layer, FieldDef, FieldKind, GeometryKind, OutFeature, Value};
+use crate::geodesy;
+use crate::io::write::{
+    write_dataset, FieldDef, FieldKind, GeometryKind, Layer, LayerStyle, OutFeature, Value,
+};
 use crate::load::{self, Inputs};
 use crate::manifest::{self, Manifest, MANIFEST};
+use crate::projection::MapProjection;
+use crate::qgis;
 use crate::report::{self, Provenance};
 
 /// What a run produced.
@@ -29,8 +35,22 @@ pub struct Outcome {
 /// Runs the analysis in `config_path`, writing to `output_dir` or, when
 /// `None`, to the folder the analysis file names.
 pub fn run(config_path: &Path, output_dir: Option<&Path>) -> Result<Outcome> {
+    run_with(config_path, output_dir, None)
+}
+
+/// As [`run`], writing the layer `formats` given instead of the ones the
+/// analysis file names (`--format`); the manifest records the formats used.
+pub fn run_with(
+    config_path: &Path,
+    output_dir: Option<&Path>,
+    formats: Option<&[String]>,
+) -> Result<Outcome> {
     let clock = Instant::now();
-    let config = Config::load(config_path)?;
+    let mut config = Config::load(config_path)?;
+    if let Some(formats) = formats {
+        config.output.formats = formats.to_vec();
+        config.output.formats().map_err(Error::Usage)?;
+    }
     let inputs = load::load(&config)?;
     let read_seconds = clock.elapsed().as_secs_f64();
     let mut analysis = analysis::analyse(&config, &inputs.snapshots, &inputs.rivers)?;
@@ -80,6 +100,9 @@ fn write_outputs(
         files.sort();
         for file in &files {
             let target = dir.join(file);
+            if let Some(parent) = target.parent() {
+                fs::create_dir_all(parent).map_err(io_error(parent))?;
+            }
             fs::rename(staging.join(file), &target).map_err(io_error(&target))?;
         }
         Ok(files)
@@ -125,34 +148,86 @@ fn write_all(
         fs::write(&path, content).map_err(|source| Error::Io { path, source })?;
         Ok(PathBuf::from(name))
     };
+    let maps = report::maps::maps(inputs, analysis, &config.title)?;
+    let maps_dir = dir.join("maps");
+    fs::create_dir_all(&maps_dir).map_err(|source| Error::Io {
+        path: maps_dir.clone(),
+        source,
+    })?;
+    let fonts = report::maps::system_fonts();
+    let mut map_files = Vec::new();
+    for m in &maps {
+        map_files.push(text(&format!("maps/{}.svg", m.name), m.svg.clone())?);
+        let png_name = format!("maps/{}.png", m.name);
+        let png = report::maps::png(&m.svg, &fonts).ok_or_else(|| Error::Io {
+            path: dir.join(&png_name),
+            source: std::io::Error::other("the map could not be rasterised"),
+        })?;
+        let path = dir.join(&png_name);
+        fs::write(&path, png).map_err(|source| Error::Io { path, source })?;
+        map_files.push(PathBuf::from(png_name));
+    }
+    let mut markdown = report::report_markdown(config, analysis, provenance);
+    markdown.push_str("\n## Maps\n\n");
+    for m in &maps {
+        markdown.push_str(&format!("![{}](maps/{}.png)\n\n", m.title, m.name));
+    }
     let mut files = vec![
         text(
             "report.json",
             report::report_json(config, analysis, provenance, inputs),
         )?,
+        text("report.md", markdown)?,
         text(
-            "report.md",
-            report::report_markdown(config, analysis, provenance),
+            "report.html",
+            report::report_html(config, analysis, provenance, &maps),
         )?,
         text("areas.csv", report::areas_csv(analysis))?,
         text("transfers.csv", report::transfers_csv(analysis))?,
         text("boundaries.csv", report::boundaries_csv(analysis))?,
     ];
-    files.extend(write_shapefile(
-        dir,
-        "transfers",
-        &transfer_layer(analysis),
-    )?);
-    files.extend(write_shapefile(
-        dir,
-        "boundaries",
-        &boundary_layer(analysis),
-    )?);
-    files.extend(write_shapefile(
-        dir,
-        "states",
-        &state_layer(inputs, analysis),
-    )?);
+    files.extend(map_files);
+
+    let formats = config.output.formats().map_err(|message| Error::Config {
+        path: PathBuf::from(&provenance.config_path),
+        line: 0,
+        column: 0,
+        message,
+    })?;
+    let until = until_years(inputs);
+    let layers = [
+        state_layer(inputs, analysis, &until),
+        boundary_layer(analysis, &until),
+        transfer_layer(analysis, &until),
+        river_layer(inputs),
+    ];
+    let styles = layer_styles(inputs, analysis);
+    for format in &formats {
+        if format.driver == "GPKG" {
+            files.extend(write_geopackage(dir, config, inputs, &layers, &styles)?);
+            continue;
+        }
+        for (layer, style) in layers.iter().zip(&styles) {
+            let path = dir.join(format!("{}.{}", layer.name, format.extension));
+            write_dataset(&path, format.driver, std::slice::from_ref(layer), &[])?;
+            let parts: &[&str] = if format.driver == "ESRI Shapefile" {
+                &["shp", "shx", "dbf", "prj", "cpg"]
+            } else {
+                &[format.extension]
+            };
+            files.extend(
+                parts
+                    .iter()
+                    .map(|ext| PathBuf::from(format!("{}.{ext}", layer.name)))
+                    .filter(|p| dir.join(p).exists()),
+            );
+            // QGIS applies a `.qml` beside a layer file when it opens it.
+            let qml = PathBuf::from(format!("{}.qml", layer.name));
+            if !files.contains(&qml) {
+                files.push(text(&qml.to_string_lossy(), qgis::qml(style))?);
+            }
+        }
+    }
     files.sort();
 
     let (config_normalised, config_sha256) = manifest::normalised_config(config);
@@ -173,42 +248,163 @@ fn write_all(
     Ok(files)
 }
 
-/// A layer ready to write.
-struct Layer {
-    geometry: GeometryKind,
-    fields: Vec<FieldDef>,
-    features: Vec<OutFeature>,
+/// The GeoPackage with every layer and its style, and the QGIS project that
+/// opens it.
+fn write_geopackage(
+    dir: &Path,
+    config: &Config,
+    inputs: &Inputs,
+    layers: &[Layer],
+    styles: &[qgis::Style],
+) -> Result<Vec<PathBuf>> {
+    let gpkg_styles: Vec<LayerStyle> = layers
+        .iter()
+        .zip(styles)
+        .map(|(layer, style)| LayerStyle {
+            layer: layer.name.clone(),
+            name: format!("borderchange {}", layer.name),
+            qml: qgis::qml(style),
+        })
+        .collect();
+    write_dataset(&dir.join(GEOPACKAGE), "GPKG", layers, &gpkg_styles)?;
+    let project = project_xml(config, inputs, styles)?;
+    let path = dir.join(QGIS_PROJECT);
+    fs::write(&path, project).map_err(|source| Error::Io { path, source })?;
+    Ok(vec![PathBuf::from(GEOPACKAGE), PathBuf::from(QGIS_PROJECT)])
 }
 
-fn write_shapefile(dir: &Path, name: &str, layer: &Layer) -> Result<Vec<PathBuf>> {
-    let path = dir.join(format!("{name}.shp"));
-    write_layer(
-        &path,
-        "ESRI Shapefile",
-        name,
-        layer.geometry,
-        &layer.fields,
-        &layer.features,
-    )?;
-    Ok(["shp", "shx", "dbf", "prj", "cpg"]
+/// The GeoPackage a run writes.
+pub const GEOPACKAGE: &str = "borderchange.gpkg";
+/// The QGIS project a run writes beside it.
+pub const QGIS_PROJECT: &str = "borderchange.qgs";
+
+/// The project: a group per snapshot (newest on top, only it shown), the
+/// transfers and the rivers, in an Albers conic fitted to the study region.
+fn project_xml(config: &Config, inputs: &Inputs, styles: &[qgis::Style]) -> Result<String> {
+    let [states, boundaries, transfers, rivers] = styles else {
+        return Ok(String::new());
+    };
+    let (west, south, east, north) = inputs.study_box();
+    let map = MapProjection::albers_for(west, south, east, north)?;
+    let extent = map.extent_of(west, south, east, north)?;
+    let until = until_years(inputs);
+    let mut groups = vec![qgis::ProjectGroup {
+        name: "Rivers".into(),
+        layers: vec![qgis::ProjectLayer {
+            id: "rivers_layer".into(),
+            name: "rivers".into(),
+            table: "rivers".into(),
+            subset: None,
+            geometry: "Line",
+            wkb_type: "MultiLineString",
+            style: rivers,
+            visible: true,
+        }],
+        visible: !inputs.rivers.is_empty(),
+    }];
+    groups.push(qgis::ProjectGroup {
+        name: "Transfers".into(),
+        layers: vec![qgis::ProjectLayer {
+            id: "transfers_layer".into(),
+            name: "transfers".into(),
+            table: "transfers".into(),
+            subset: None,
+            geometry: "Polygon",
+            wkb_type: "MultiPolygon",
+            style: transfers,
+            visible: true,
+        }],
+        visible: false,
+    });
+    let newest = inputs.snapshots.last().map(|s| s.year);
+    for s in inputs.snapshots.iter().rev() {
+        let filter = format!("\"year\" = {}", s.year);
+        groups.push(qgis::ProjectGroup {
+            name: format!("{} {}", s.year, s.treaty),
+            layers: vec![
+                qgis::ProjectLayer {
+                    id: format!("boundaries_{}", s.year),
+                    name: format!("boundaries {}", s.year),
+                    table: "boundaries".into(),
+                    subset: Some(filter.clone()),
+                    geometry: "Line",
+                    wkb_type: "LineString",
+                    style: boundaries,
+                    visible: true,
+                },
+                qgis::ProjectLayer {
+                    id: format!("states_{}", s.year),
+                    name: format!("states {}", s.year),
+                    table: "states".into(),
+                    subset: Some(filter),
+                    geometry: "Polygon",
+                    wkb_type: "MultiPolygon",
+                    style: states,
+                    visible: true,
+                },
+            ],
+            visible: Some(s.year) == newest,
+        });
+    }
+    let first = inputs.snapshots.first().map_or(0, |s| s.year);
+    let last = until.values().copied().max().unwrap_or(first);
+    Ok(qgis::project(&qgis::Project {
+        title: config.title.clone(),
+        geopackage: GEOPACKAGE.into(),
+        groups,
+        map_wkt: crate::io::crs_wkt(&map.definition)?,
+        map_proj: map.definition,
+        extent,
+        years: (first, last),
+    }))
+}
+
+/// For each snapshot year, the year the next snapshot replaced it; the last
+/// one is taken to hold for one year (QGIS needs an end to a time range).
+fn until_years(inputs: &Inputs) -> BTreeMap<i32, i32> {
+    let years: Vec<i32> = inputs.snapshots.iter().map(|s| s.year).collect();
+    years
         .iter()
-        .map(|ext| PathBuf::from(format!("{name}.{ext}")))
-        .filter(|p| dir.join(p).exists())
-        .collect())
+        .enumerate()
+        .map(|(i, y)| (*y, years.get(i + 1).copied().unwrap_or(y + 1)))
+        .collect()
+}
+
+/// One style per layer, in the order of the layers.
+fn layer_styles(inputs: &Inputs, analysis: &Analysis) -> Vec<qgis::Style> {
+    let holders: Vec<String> = inputs
+        .snapshots
+        .iter()
+        .flat_map(|s| s.holdings.iter().map(|h| h.state.clone()))
+        .collect();
+    let treaties: Vec<String> = analysis.steps.iter().map(|s| s.treaty.clone()).collect();
+    let rivers: Vec<String> = inputs.rivers.iter().map(|r| r.name.clone()).collect();
+    let s = qgis::styles(&holders, &treaties, &rivers);
+    vec![s.states, s.boundaries, s.transfers, s.rivers]
 }
 
 fn text_field(name: &'static str) -> FieldDef {
     FieldDef::new(name, FieldKind::Text)
 }
 
-fn transfer_layer(analysis: &Analysis) -> Layer {
+fn int_field(name: &'static str) -> FieldDef {
+    FieldDef::new(name, FieldKind::Int)
+}
+
+fn until_of(until: &BTreeMap<i32, i32>, year: i32) -> Value {
+    Value::Int(until.get(&year).copied().unwrap_or(year + 1).into())
+}
+
+fn transfer_layer(analysis: &Analysis, until: &BTreeMap<i32, i32>) -> Layer {
     Layer {
+        name: "transfers".into(),
         geometry: GeometryKind::MultiPolygon,
         fields: vec![
             text_field("from_state"),
             text_field("to_state"),
-            FieldDef::new("from_year", FieldKind::Int),
-            FieldDef::new("to_year", FieldKind::Int),
+            int_field("from_year"),
+            int_field("to_year"),
+            int_field("until"),
             text_field("treaty"),
             FieldDef::new("area_km2", FieldKind::Real),
             FieldDef::new("area_ea_km", FieldKind::Real),
@@ -223,6 +419,7 @@ fn transfer_layer(analysis: &Analysis) -> Layer {
                     Value::Text(t.to_state.clone()),
                     Value::Int(t.from_year.into()),
                     Value::Int(t.to_year.into()),
+                    until_of(until, t.to_year),
                     Value::Text(t.treaty.clone()),
                     Value::Real(t.area_km2),
                     Value::Real(t.area_ea_km2),
@@ -232,11 +429,13 @@ fn transfer_layer(analysis: &Analysis) -> Layer {
     }
 }
 
-fn boundary_layer(analysis: &Analysis) -> Layer {
+fn boundary_layer(analysis: &Analysis, until: &BTreeMap<i32, i32>) -> Layer {
     Layer {
+        name: "boundaries".into(),
         geometry: GeometryKind::LineString,
         fields: vec![
-            FieldDef::new("year", FieldKind::Int),
+            int_field("year"),
+            int_field("until"),
             text_field("state_a"),
             text_field("state_b"),
             text_field("kind"),
@@ -252,6 +451,7 @@ fn boundary_layer(analysis: &Analysis) -> Layer {
                     geometry: s.line.clone().into(),
                     values: vec![
                         Value::Int(ys.year.into()),
+                        until_of(until, ys.year),
                         Value::Text(s.state_a.clone()),
                         Value::Text(s.state_b.clone()),
                         Value::Text(s.kind.as_str().to_owned()),
@@ -264,7 +464,7 @@ fn boundary_layer(analysis: &Analysis) -> Layer {
     }
 }
 
-fn state_layer(inputs: &Inputs, analysis: &Analysis) -> Layer {
+fn state_layer(inputs: &Inputs, analysis: &Analysis, until: &BTreeMap<i32, i32>) -> Layer {
     let mut features = Vec::new();
     for s in &inputs.snapshots {
         for h in &s.holdings {
@@ -277,6 +477,7 @@ fn state_layer(inputs: &Inputs, analysis: &Analysis) -> Layer {
                 geometry: h.geometry.clone().into(),
                 values: vec![
                     Value::Int(s.year.into()),
+                    until_of(until, s.year),
                     Value::Text(s.treaty.clone()),
                     Value::Text(h.state.clone()),
                     Value::Real(area_km2),
@@ -285,13 +486,37 @@ fn state_layer(inputs: &Inputs, analysis: &Analysis) -> Layer {
         }
     }
     Layer {
+        name: "states".into(),
         geometry: GeometryKind::MultiPolygon,
         fields: vec![
-            FieldDef::new("year", FieldKind::Int),
+            int_field("year"),
+            int_field("until"),
             text_field("treaty"),
             text_field("state"),
             FieldDef::new("area_km2", FieldKind::Real),
         ],
         features,
+    }
+}
+
+fn river_layer(inputs: &Inputs) -> Layer {
+    Layer {
+        name: "rivers".into(),
+        geometry: GeometryKind::MultiLineString,
+        fields: vec![
+            text_field("name"),
+            FieldDef::new("length_km", FieldKind::Real),
+        ],
+        features: inputs
+            .rivers
+            .iter()
+            .map(|r| OutFeature {
+                geometry: r.geometry.clone().into(),
+                values: vec![
+                    Value::Text(r.name.clone()),
+                    Value::Real(geodesy::multi_length_km(&r.geometry)),
+                ],
+            })
+            .collect(),
     }
 }

@@ -62,7 +62,16 @@ pub fn verify(manifest_path: &Path, config: Option<&Path>) -> Result<Verificatio
         path: std::env::temp_dir(),
         source,
     })?;
-    let outcome = crate::run::run(&config_path, Some(scratch.path()))?;
+    // Re-run with the formats the recorded run used (`--format` may have
+    // overridden the analysis file's).
+    let formats: Option<Vec<String>> = recorded.config_normalised["output"]["formats"]
+        .as_array()
+        .map(|list| {
+            list.iter()
+                .filter_map(|f| f.as_str().map(str::to_owned))
+                .collect()
+        });
+    let outcome = crate::run::run_with(&config_path, Some(scratch.path()), formats.as_deref())?;
     let fresh = manifest::output_entries(&outcome.output_dir, &outcome.files)?;
     // The fresh run's own manifest differs from the recorded one exactly when
     // something else differs; compare the rest.

@@ -154,6 +154,17 @@ source = "none"
         err.contains("A, B"),
         "the holders that exist are listed: {err}"
     );
+    // Where: the line and column of "Qnig" in the analysis file.
+    let text = w.read("analysis.toml");
+    let line = text
+        .lines()
+        .position(|l| l.contains("\"Qnig\""))
+        .expect("fixture names Qnig")
+        + 1;
+    assert!(
+        err.contains(&format!("analysis.toml:{line}:9:")),
+        "file, line and column: {err}"
+    );
 }
 
 #[test]
@@ -175,4 +186,18 @@ source = "none"
     let err = fails(&w);
     assert!(err.contains("1701"), "{err}");
     assert!(err.contains("analysis.toml:"), "{err}");
+}
+
+#[test]
+fn unknown_format_in_the_analysis_file_has_line_and_column() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    let text = w
+        .read("analysis.toml")
+        .replace("[output]\n", "[output]\nformats = [\"GPKG\", \"DXF\"]\n");
+    w.write("analysis.toml", &text);
+    let err = fails(&w);
+    let line = text.lines().position(|l| l.contains("DXF")).unwrap() + 1;
+    assert!(err.contains(&format!("analysis.toml:{line}:20:")), "{err}");
+    assert!(err.contains("unknown output format 'DXF'"), "{err}");
 }

@@ -1,32 +1,21 @@
 //! The bundled dataset, measured with the tool itself: the quality targets of
 //! the dataset hold, and the analysis' invariants hold on real geography.
 
+mod common;
+
 use std::path::Path;
 
 use borderchange::analysis::Analysis;
 use borderchange::checks::computed_value;
 use borderchange::config::Quantity;
 use borderchange::model::StretchKind;
+use common::files;
 
 fn bundled(out: &Path) -> Analysis {
     let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml");
     borderchange::run::run(&config, Some(out))
         .expect("the bundled analysis runs")
         .analysis
-}
-
-/// Every file in `dir` with its bytes, by name.
-fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .expect("output folder")
-        .map(|e| {
-            let e = e.expect("entry");
-            (
-                e.file_name().to_string_lossy().into_owned(),
-                std::fs::read(e.path()).expect("read"),
-            )
-        })
-        .collect()
 }
 
 fn transfer(a: &Analysis, from: &[&str], to: &[&str], years: [i32; 2]) -> f64 {

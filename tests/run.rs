@@ -155,8 +155,8 @@ fn every_output_is_written_with_its_fields() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    for layer in ["transfers", "boundaries", "states"] {
-        for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
+    for layer in ["transfers", "boundaries", "states", "rivers"] {
+        for ext in ["shp", "shx", "dbf", "prj", "cpg", "qml"] {
             let path = w.join(&format!("out/{layer}.{ext}"));
             assert!(path.exists(), "{} is missing", path.display());
         }
@@ -183,6 +183,7 @@ fn every_output_is_written_with_its_fields() {
             "to_state",
             "from_year",
             "to_year",
+            "until",
             "treaty",
             "area_km2",
             "area_ea_km"
@@ -190,12 +191,27 @@ fn every_output_is_written_with_its_fields() {
     );
     assert_eq!(
         dbf_fields("boundaries"),
-        ["year", "state_a", "state_b", "kind", "river", "length_km"]
+        [
+            "year",
+            "until",
+            "state_a",
+            "state_b",
+            "kind",
+            "river",
+            "length_km"
+        ]
     );
     assert_eq!(
         dbf_fields("states"),
-        ["year", "treaty", "state", "area_km2"]
+        ["year", "until", "treaty", "state", "area_km2"]
     );
+    assert_eq!(dbf_fields("rivers"), ["name", "length_km"]);
+    // The GeoPackage and the QGIS project that opens it, by relative path.
+    assert!(w.join("out/borderchange.gpkg").exists());
+    let project = w.read("out/borderchange.qgs");
+    assert!(project.contains("./borderchange.gpkg|layername=states|subset=&quot;year&quot; = 1700"));
+    assert!(project.contains("<Ellipsoid type=\"QString\">EPSG:7030</Ellipsoid>"));
+    assert!(w.read("out/states.qml").contains("attr=\"state\""));
     for file in ["report.md", "areas.csv", "transfers.csv", "boundaries.csv"] {
         assert!(
             !w.read(&format!("out/{file}")).is_empty(),
@@ -251,4 +267,62 @@ role = "context"
     assert!(String::from_utf8_lossy(&out.stderr).contains("reference check"));
     // The outputs are still written: a failed check is a result, not an error.
     assert_eq!(report(&w)["checks_pass"], false);
+}
+
+#[test]
+fn format_option_writes_only_the_formats_asked_for() {
+    let w = Workdir::new();
+    two_snapshots(&w, PASSING);
+    let out = w.run(&[
+        "run",
+        "analysis.toml",
+        "--format",
+        "GeoJSON",
+        "--format",
+        "fgb",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for layer in ["transfers", "boundaries", "states", "rivers"] {
+        assert!(w.join(&format!("out/{layer}.geojson")).exists(), "{layer}");
+        assert!(w.join(&format!("out/{layer}.fgb")).exists(), "{layer}");
+        assert!(w.join(&format!("out/{layer}.qml")).exists(), "{layer}");
+        assert!(!w.join(&format!("out/{layer}.shp")).exists(), "{layer}");
+    }
+    assert!(!w.join("out/borderchange.gpkg").exists());
+    let transfers: Value = serde_json::from_str(&w.read("out/transfers.geojson")).unwrap();
+    assert_eq!(transfers["features"][0]["properties"]["to_state"], "B");
+    // The manifest records the formats used, so `verify` re-runs the same.
+    let manifest: Value = serde_json::from_str(&w.read("out/manifest.json")).unwrap();
+    assert_eq!(
+        manifest["config_normalised"]["output"]["formats"],
+        serde_json::json!(["GeoJSON", "FlatGeobuf"])
+    );
+    let verify = w.run(&["verify", "out/manifest.json"]);
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
+
+#[test]
+fn unknown_format_is_refused_with_the_choices() {
+    let w = Workdir::new();
+    two_snapshots(&w, PASSING);
+    let out = w.run(&["run", "analysis.toml", "--format", "KML"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("unknown output format 'KML'"), "{err}");
+    assert!(
+        err.contains("GPKG, ESRI Shapefile, GeoJSON, FlatGeobuf"),
+        "{err}"
+    );
+    assert!(!w.join("out").exists(), "nothing is written");
 }

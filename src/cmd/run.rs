@@ -18,6 +18,11 @@ pub struct Args {
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
+    /// Layer format to write, instead of the analysis file's `output.formats`
+    /// (repeat for several): GPKG (GeoPackage and QGIS project), ESRI
+    /// Shapefile, GeoJSON, FlatGeobuf.
+    #[arg(long = "format", value_name = "FORMAT", value_parser = parse_format)]
+    formats: Vec<String>,
     /// Print the wall-clock time of each stage on stderr
     /// (`stage <seconds> <name>`).
     #[arg(long)]
@@ -27,7 +32,8 @@ pub struct Args {
 /// Runs the analysis; exit code 1 when a `check` reference disagrees.
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = args.config.unwrap_or_else(|| PathBuf::from(BUNDLED_CONFIG));
-    let outcome = borderchange::run::run(&config, args.output.as_deref())
+    let formats = (!args.formats.is_empty()).then_some(args.formats.as_slice());
+    let outcome = borderchange::run::run_with(&config, args.output.as_deref(), formats)
         .with_context(|| format!("running the analysis in '{}'", config.display()))?;
     let analysis = &outcome.analysis;
     if args.timings {
@@ -70,4 +76,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
         ExitCode::from(1)
     })
+}
+
+/// A known format, by its GDAL driver name.
+fn parse_format(name: &str) -> Result<String, String> {
+    borderchange::config::format_named(name).map(|f| f.driver.to_owned())
 }

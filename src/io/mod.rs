@@ -14,3 +14,15 @@ pub fn gdal_version() -> String {
 pub fn proj_version() -> String {
     crate::projection::proj_version()
 }
+
+/// The WKT of a CRS given in any form GDAL accepts (PROJ string, EPSG
+/// code, WKT), for files such as QGIS projects that want WKT.
+pub fn crs_wkt(crs: &str) -> crate::error::Result<String> {
+    let proj_error = |e: gdal::errors::GdalError| crate::error::Error::Proj {
+        crs: crs.to_owned(),
+        message: e.to_string(),
+    };
+    gdal::spatial_ref::SpatialRef::from_definition(crs)
+        .and_then(|srs| srs.to_wkt())
+        .map_err(proj_error)
+}

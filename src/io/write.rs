@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use gdal::spatial_ref::SpatialRef;
+use gdal::vector::sql::Dialect;
 use gdal::vector::{
     Feature, FieldDefn, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal,
 };
@@ -77,6 +78,35 @@ pub struct OutFeature {
 /// bytes identical between runs.
 const FIXED_DBF_DATE: &str = "DBF_DATE_LAST_UPDATE=2000-01-01";
 
+/// GeoPackages stamp `gpkg_contents.last_change` with the current time unless
+/// GDAL is given this date instead.
+const FIXED_GPKG_DATE: &str = "2000-01-01T00:00:00.000Z";
+
+/// A whole layer: its name, geometry type, columns and features.
+#[derive(Debug, Clone)]
+pub struct Layer {
+    /// Layer (and, for one-layer formats, file) name.
+    pub name: String,
+    /// Geometry type.
+    pub geometry: GeometryKind,
+    /// Attribute columns.
+    pub fields: Vec<FieldDef>,
+    /// Features, in the order they are written.
+    pub features: Vec<OutFeature>,
+}
+
+/// A QGIS style for one layer of a GeoPackage, stored in its `layer_styles`
+/// table so that QGIS applies it when the layer is opened.
+#[derive(Debug, Clone)]
+pub struct LayerStyle {
+    /// The layer the style belongs to.
+    pub layer: String,
+    /// The style's name as QGIS lists it.
+    pub name: String,
+    /// The QML document.
+    pub qml: String,
+}
+
 /// Writes one layer to a new file at `path` with the GDAL `driver`
 /// (`ESRI Shapefile`, `GPKG`, `GeoJSON`, `FlatGeobuf`, …).
 pub fn write_layer(
@@ -87,62 +117,119 @@ pub fn write_layer(
     fields: &[FieldDef],
     features: &[OutFeature],
 ) -> Result<()> {
+    let layer = Layer {
+        name: layer_name.to_owned(),
+        geometry,
+        fields: fields.to_vec(),
+        features: features.to_vec(),
+    };
+    write_dataset(path, driver, std::slice::from_ref(&layer), &[])
+}
+
+/// Writes `layers` into one new file at `path` (a GeoPackage holds them all;
+/// one-layer formats take exactly one). For a GeoPackage, `styles` go into
+/// its `layer_styles` table.
+pub fn write_dataset(
+    path: &Path,
+    driver: &str,
+    layers: &[Layer],
+    styles: &[LayerStyle],
+) -> Result<()> {
     let gdal_error = |source| Error::Gdal {
         path: path.to_owned(),
-        layer: Some(layer_name.to_owned()),
+        layer: None,
         source,
     };
     let shapefile = driver == "ESRI Shapefile";
     if shapefile {
-        if let Some(long) = fields.iter().find(|f| f.name.chars().count() > 10) {
-            return Err(Error::BadFeature {
-                path: path.to_owned(),
-                layer: layer_name.to_owned(),
-                feature: 0,
-                reason: format!(
-                    "field name '{}' is longer than a shapefile allows (10 characters)",
-                    long.name
-                ),
-            });
+        for layer in layers {
+            if let Some(long) = layer.fields.iter().find(|f| f.name.chars().count() > 10) {
+                return Err(Error::BadFeature {
+                    path: path.to_owned(),
+                    layer: layer.name.clone(),
+                    feature: 0,
+                    reason: format!(
+                        "field name '{}' is longer than a shapefile allows (10 characters)",
+                        long.name
+                    ),
+                });
+            }
         }
     }
-    if shapefile {
-        // GDAL re-derives every ring's role on write by testing it against
-        // all other rings (minutes for a coast with thousands of islands);
-        // the rings are oriented the shapefile way below instead.
-        gdal::config::set_thread_local_config_option("SHAPE_REWIND_ON_WRITE", "NO")
-            .map_err(gdal_error)?;
+    // Shapefiles: GDAL re-derives every ring's role on write by testing it
+    // against all other rings (minutes for a coast with thousands of
+    // islands); the rings are oriented the shapefile way here instead.
+    // GeoPackages: a fixed date instead of "now".
+    let settings = [
+        ("SHAPE_REWIND_ON_WRITE", "NO"),
+        ("OGR_CURRENT_DATE", FIXED_GPKG_DATE),
+    ];
+    for (key, value) in settings {
+        gdal::config::set_thread_local_config_option(key, value).map_err(gdal_error)?;
     }
-    let written = write_features(path, driver, layer_name, geometry, fields, features);
-    if shapefile {
-        let _ = gdal::config::clear_thread_local_config_option("SHAPE_REWIND_ON_WRITE");
+    let written = write_layers(path, driver, layers, styles);
+    for (key, _) in settings {
+        let _ = gdal::config::clear_thread_local_config_option(key);
     }
     written
 }
 
-fn write_features(
+fn write_layers(path: &Path, driver: &str, layers: &[Layer], styles: &[LayerStyle]) -> Result<()> {
+    let gdal_error = |layer: Option<&str>| {
+        let path = path.to_owned();
+        let layer = layer.map(str::to_owned);
+        move |source| Error::Gdal {
+            path,
+            layer,
+            source,
+        }
+    };
+    let shapefile = driver == "ESRI Shapefile";
+    let geopackage = driver == "GPKG";
+    let gdal_driver = DriverManager::get_driver_by_name(driver).map_err(gdal_error(None))?;
+    let mut dataset = gdal_driver
+        .create_vector_only(path)
+        .map_err(gdal_error(None))?;
+    let srs = SpatialRef::from_epsg(4326).map_err(gdal_error(None))?;
+    for layer in layers {
+        // One transaction per layer: a GeoPackage otherwise commits every
+        // feature on its own.
+        if geopackage {
+            let mut transaction = dataset.start_transaction().map_err(gdal_error(None))?;
+            write_one(&mut transaction, path, &srs, layer, shapefile)?;
+            transaction
+                .commit()
+                .map_err(gdal_error(Some(&layer.name)))?;
+        } else {
+            write_one(&mut dataset, path, &srs, layer, shapefile)?;
+        }
+    }
+    if geopackage && !styles.is_empty() {
+        write_styles(&dataset, styles).map_err(gdal_error(Some("layer_styles")))?;
+    }
+    dataset.close().map_err(gdal_error(None))?;
+    Ok(())
+}
+
+fn write_one(
+    dataset: &mut gdal::Dataset,
     path: &Path,
-    driver: &str,
-    layer_name: &str,
-    geometry: GeometryKind,
-    fields: &[FieldDef],
-    features: &[OutFeature],
+    srs: &SpatialRef,
+    layer_data: &Layer,
+    shapefile: bool,
 ) -> Result<()> {
+    let layer_name = layer_data.name.as_str();
     let gdal_error = |source| Error::Gdal {
         path: path.to_owned(),
         layer: Some(layer_name.to_owned()),
         source,
     };
-    let shapefile = driver == "ESRI Shapefile";
-    let gdal_driver = DriverManager::get_driver_by_name(driver).map_err(gdal_error)?;
-    let mut dataset = gdal_driver.create_vector_only(path).map_err(gdal_error)?;
-    let srs = SpatialRef::from_epsg(4326).map_err(gdal_error)?;
     let options: &[&str] = if shapefile {
         &["ENCODING=UTF-8", FIXED_DBF_DATE]
     } else {
         &[]
     };
-    let ty = match geometry {
+    let ty = match layer_data.geometry {
         GeometryKind::MultiPolygon => OGRwkbGeometryType::wkbMultiPolygon,
         GeometryKind::LineString => OGRwkbGeometryType::wkbLineString,
         GeometryKind::MultiLineString => OGRwkbGeometryType::wkbMultiLineString,
@@ -150,12 +237,12 @@ fn write_features(
     let layer = dataset
         .create_layer(LayerOptions {
             name: layer_name,
-            srs: Some(&srs),
+            srs: Some(srs),
             ty,
             options: Some(options),
         })
         .map_err(gdal_error)?;
-    for field in fields {
+    for field in &layer_data.fields {
         let (ty, width, precision) = match field.kind {
             FieldKind::Int => (OGRFieldType::OFTInteger64, 10, 0),
             FieldKind::Real => (OGRFieldType::OFTReal, 24, 6),
@@ -168,9 +255,9 @@ fn write_features(
         }
         defn.add_to_layer(&layer).map_err(gdal_error)?;
     }
-    for (i, f) in features.iter().enumerate() {
+    for (i, f) in layer_data.features.iter().enumerate() {
         let mut feature = Feature::new(layer.defn()).map_err(gdal_error)?;
-        let mut geometry = match (&f.geometry, geometry) {
+        let mut geometry = match (&f.geometry, layer_data.geometry) {
             (geo::Geometry::Polygon(p), GeometryKind::MultiPolygon) => {
                 oriented(geo::MultiPolygon::new(vec![p.clone()]), shapefile).to_gdal()
             }
@@ -194,8 +281,45 @@ fn write_features(
             source,
         })?;
     }
-    dataset.close().map_err(gdal_error)?;
     Ok(())
+}
+
+/// The `layer_styles` table as QGIS creates it, registered in
+/// `gpkg_contents` as an attributes table, one default style per layer.
+fn write_styles(dataset: &gdal::Dataset, styles: &[LayerStyle]) -> gdal::errors::Result<()> {
+    let sql = |query: &str| {
+        dataset
+            .execute_sql(query, None, Dialect::DEFAULT)
+            .map(|_| ())
+    };
+    sql(
+        "CREATE TABLE layer_styles (id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, \
+         f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256), \
+         f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT, \
+         useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), \
+         update_time DATETIME)",
+    )?;
+    sql(&format!(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change) \
+         VALUES ('layer_styles', 'attributes', 'layer_styles', '', '{FIXED_GPKG_DATE}')"
+    ))?;
+    for style in styles {
+        sql(&format!(
+            "INSERT INTO layer_styles (f_table_catalog, f_table_schema, f_table_name, \
+             f_geometry_column, styleName, styleQML, styleSLD, useAsDefault, description, \
+             owner, ui, update_time) VALUES ('', '', {}, 'geom', {}, {}, '', 1, \
+             'written by borderchange', '', '', '{FIXED_GPKG_DATE}')",
+            quote(&style.layer),
+            quote(&style.name),
+            quote(&style.qml)
+        ))?;
+    }
+    Ok(())
+}
+
+/// An SQL string literal.
+fn quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// Shapefiles want exterior rings clockwise and holes counter-clockwise;

@@ -2,10 +2,13 @@
 //! tables and CSV. Pure text: every number comes from the analysis, printed
 //! with a fixed format so re-runs give identical bytes.
 
+mod html;
 mod json;
+pub mod maps;
 mod markdown;
 mod summary;
 
+pub use html::{disagreements, report_html};
 pub use json::report_json;
 pub use markdown::{report_markdown, thousands};
 pub use summary::{boundary_summary, BoundaryRow};

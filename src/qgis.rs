@@ -1,0 +1,614 @@
+//! QGIS styles (QML) and a QGIS project (`.qgs`) for a run's outputs, written
+//! as plain XML so that no QGIS is needed to produce them. QGIS 3.x reads
+//! both; missing elements take QGIS's defaults.
+//!
+//! Colours are assigned once per run from the sorted list of all holders, so
+//! a holder has the same colour in every snapshot and every layer.
+
+use std::fmt::Write as _;
+
+/// Fill colours for holders, in the order of their sorted names
+/// (ColorBrewer-like pastel hues; RGB).
+const HOLDER_COLOURS: [(u8, u8, u8); 10] = [
+    (201, 179, 217),
+    (244, 177, 131),
+    (242, 213, 107),
+    (159, 201, 139),
+    (200, 200, 200),
+    (143, 185, 217),
+    (230, 160, 160),
+    (181, 211, 167),
+    (217, 195, 154),
+    (163, 163, 209),
+];
+
+/// Fill colours for transfers, one per treaty step in year order.
+const TREATY_COLOURS: [(u8, u8, u8); 8] = [
+    (215, 48, 31),
+    (35, 139, 69),
+    (33, 102, 172),
+    (136, 65, 157),
+    (254, 153, 41),
+    (1, 133, 113),
+    (197, 27, 125),
+    (84, 39, 136),
+];
+
+/// River stretches and river lines.
+const RIVER_BLUE: (u8, u8, u8) = (31, 120, 180);
+/// Land stretches.
+const LAND_GREY: (u8, u8, u8) = (60, 60, 60);
+
+/// A colour for each of `names` (any order), by position in sorted order.
+pub fn holder_colours(names: &[String]) -> Vec<(String, (u8, u8, u8))> {
+    let mut sorted = names.to_vec();
+    sorted.sort();
+    sorted.dedup();
+    sorted
+        .into_iter()
+        .enumerate()
+        .map(|(i, name)| (name, HOLDER_COLOURS[i % HOLDER_COLOURS.len()]))
+        .collect()
+}
+
+/// A colour for each treaty, in the order given (the order of the steps).
+pub fn treaty_colours(treaties: &[String]) -> Vec<(String, (u8, u8, u8))> {
+    treaties
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.clone(), TREATY_COLOURS[i % TREATY_COLOURS.len()]))
+        .collect()
+}
+
+/// How one feature category is drawn.
+#[derive(Debug, Clone)]
+pub enum Symbol {
+    /// A filled polygon.
+    Fill {
+        /// Fill colour.
+        colour: (u8, u8, u8),
+        /// Fill opacity, 0–255.
+        alpha: u8,
+        /// Outline colour.
+        outline: (u8, u8, u8),
+        /// Outline width, mm.
+        outline_mm: f64,
+    },
+    /// A line.
+    Line {
+        /// Colour.
+        colour: (u8, u8, u8),
+        /// Width, mm.
+        width_mm: f64,
+        /// Dashed rather than solid.
+        dashed: bool,
+    },
+}
+
+/// A layer's look: categories on one field, optional labels, optional time.
+#[derive(Debug, Clone)]
+pub struct Style {
+    /// The field the categories are read from.
+    pub field: String,
+    /// (value, legend label, symbol).
+    pub categories: Vec<(String, String, Symbol)>,
+    /// A QGIS expression to label features with.
+    pub label_expression: Option<String>,
+    /// Start and end expressions for the layer's temporal properties.
+    pub temporal: Option<(String, String)>,
+}
+
+impl Style {
+    /// True when features are labelled.
+    fn labelled(&self) -> bool {
+        self.label_expression.is_some()
+    }
+}
+
+/// The style as a QML document (what QGIS's "Save Style…" writes).
+pub fn qml(style: &Style) -> String {
+    let mut out = String::new();
+    out.push_str("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n");
+    let _ = writeln!(
+        out,
+        "<qgis version=\"3.22.16\" styleCategories=\"Symbology|Labeling|Temporal\" labelsEnabled=\"{}\">",
+        u8::from(style.labelled())
+    );
+    out.push_str(&style_body(style, "  "));
+    out.push_str("</qgis>\n");
+    out
+}
+
+/// The renderer, labels and temporal properties, each line prefixed by
+/// `indent`: the body of a QML document and of a project's `<maplayer>`.
+fn style_body(style: &Style, indent: &str) -> String {
+    let mut x = String::new();
+    let mut line = |depth: usize, text: &str| {
+        x.push_str(indent);
+        for _ in 0..depth {
+            x.push_str("  ");
+        }
+        x.push_str(text);
+        x.push('\n');
+    };
+    match &style.temporal {
+        Some((start, end)) => line(
+            0,
+            &format!(
+                "<temporal enabled=\"1\" mode=\"4\" accumulate=\"0\" limitMode=\"0\" \
+                 startExpression=\"{}\" endExpression=\"{}\" startField=\"\" endField=\"\" \
+                 durationField=\"\" durationUnit=\"min\" fixedDuration=\"0\"/>",
+                escape(start),
+                escape(end)
+            ),
+        ),
+        None => line(0, "<temporal enabled=\"0\" mode=\"0\"/>"),
+    }
+    line(
+        0,
+        &format!(
+            "<renderer-v2 type=\"categorizedSymbol\" attr=\"{}\" enableorderby=\"0\" \
+             forceraster=\"0\" symbollevels=\"0\" referencescale=\"-1\">",
+            escape(&style.field)
+        ),
+    );
+    line(1, "<categories>");
+    for (i, (value, label, _)) in style.categories.iter().enumerate() {
+        line(
+            2,
+            &format!(
+                "<category value=\"{}\" label=\"{}\" symbol=\"{i}\" render=\"true\"/>",
+                escape(value),
+                escape(label)
+            ),
+        );
+    }
+    line(1, "</categories>");
+    line(1, "<symbols>");
+    for (i, (_, _, symbol)) in style.categories.iter().enumerate() {
+        for text in symbol_xml(symbol, &i.to_string()) {
+            line(2, &text);
+        }
+    }
+    line(1, "</symbols>");
+    line(0, "</renderer-v2>");
+    if let Some(expression) = &style.label_expression {
+        line(0, "<labeling type=\"simple\">");
+        line(1, "<settings calloutType=\"simple\">");
+        line(
+            2,
+            &format!(
+                "<text-style fieldName=\"{}\" isExpression=\"1\" fontFamily=\"Sans Serif\" \
+                 fontSize=\"8\" fontSizeUnit=\"Point\" fontItalic=\"1\" textColor=\"{}\" \
+                 textOpacity=\"1\">",
+                escape(expression),
+                rgba(RIVER_BLUE, 255)
+            ),
+        );
+        line(
+            3,
+            "<text-buffer bufferDraw=\"1\" bufferSize=\"0.7\" bufferSizeUnits=\"MM\" \
+             bufferColor=\"255,255,255,255\" bufferOpacity=\"0.8\"/>",
+        );
+        line(2, "</text-style>");
+        line(
+            2,
+            "<placement placement=\"2\" placementFlags=\"10\" dist=\"1\" distUnits=\"MM\" \
+             repeatDistance=\"0\"/>",
+        );
+        line(
+            2,
+            "<rendering mergeLines=\"1\" obstacle=\"1\" scaleVisibility=\"0\" \
+             fontLimitPixelSize=\"0\" displayAll=\"0\"/>",
+        );
+        line(1, "</settings>");
+        line(0, "</labeling>");
+    }
+    x
+}
+
+/// The `<symbol>` element for one category, one line per string.
+fn symbol_xml(symbol: &Symbol, name: &str) -> Vec<String> {
+    let (kind, class, options): (&str, &str, Vec<(&str, String)>) = match symbol {
+        Symbol::Fill {
+            colour,
+            alpha,
+            outline,
+            outline_mm,
+        } => (
+            "fill",
+            "SimpleFill",
+            vec![
+                ("color", rgba(*colour, *alpha)),
+                ("outline_color", rgba(*outline, 255)),
+                ("outline_style", "solid".into()),
+                ("outline_width", format!("{outline_mm}")),
+                ("outline_width_unit", "MM".into()),
+                ("style", "solid".into()),
+            ],
+        ),
+        Symbol::Line {
+            colour,
+            width_mm,
+            dashed,
+        } => (
+            "line",
+            "SimpleLine",
+            vec![
+                ("line_color", rgba(*colour, 255)),
+                ("line_width", format!("{width_mm}")),
+                ("line_width_unit", "MM".into()),
+                (
+                    "line_style",
+                    if *dashed { "dash" } else { "solid" }.to_owned(),
+                ),
+                ("capstyle", "round".into()),
+                ("joinstyle", "round".into()),
+            ],
+        ),
+    };
+    let mut out = vec![format!(
+        "<symbol type=\"{kind}\" name=\"{name}\" alpha=\"1\" clip_to_extent=\"1\" force_rhr=\"0\">"
+    )];
+    out.push(format!(
+        "  <layer class=\"{class}\" enabled=\"1\" locked=\"0\" pass=\"0\">"
+    ));
+    out.push("    <Option type=\"Map\">".into());
+    for (key, value) in options {
+        out.push(format!(
+            "      <Option type=\"QString\" name=\"{key}\" value=\"{}\"/>",
+            escape(&value)
+        ));
+    }
+    out.push("    </Option>".into());
+    out.push("  </layer>".into());
+    out.push("</symbol>".into());
+    out
+}
+
+fn rgba((r, g, b): (u8, u8, u8), a: u8) -> String {
+    format!("{r},{g},{b},{a}")
+}
+
+/// Text for an XML attribute or element.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Styles for the output layers of one run.
+pub struct Styles {
+    /// States (holdings) by holder.
+    pub states: Style,
+    /// Boundary stretches: rivers blue and labelled, land dashed grey.
+    pub boundaries: Style,
+    /// Transfers by treaty.
+    pub transfers: Style,
+    /// River lines.
+    pub rivers: Style,
+}
+
+/// The styles for a run with these holders, treaties (in step order) and
+/// river names.
+pub fn styles(holders: &[String], treaties: &[String], rivers: &[String]) -> Styles {
+    let states = Style {
+        field: "state".into(),
+        categories: holder_colours(holders)
+            .into_iter()
+            .map(|(name, colour)| {
+                // Outlined in its own colour: the boundaries layer draws the
+                // borders, and tiny holes do not show as white specks.
+                let symbol = Symbol::Fill {
+                    colour,
+                    alpha: 255,
+                    outline: colour,
+                    outline_mm: 0.1,
+                };
+                (name.clone(), name, symbol)
+            })
+            .collect(),
+        label_expression: None,
+        temporal: Some((
+            "make_date(\"year\", 1, 1)".into(),
+            "make_date(\"until\", 1, 1)".into(),
+        )),
+    };
+    let boundaries = Style {
+        field: "kind".into(),
+        categories: vec![
+            (
+                "river".into(),
+                "along a river".into(),
+                Symbol::Line {
+                    colour: RIVER_BLUE,
+                    width_mm: 0.9,
+                    dashed: false,
+                },
+            ),
+            (
+                "land".into(),
+                "over land".into(),
+                Symbol::Line {
+                    colour: LAND_GREY,
+                    width_mm: 0.6,
+                    dashed: true,
+                },
+            ),
+        ],
+        label_expression: Some("CASE WHEN \"kind\" = 'river' THEN \"river\" END".into()),
+        temporal: Some((
+            "make_date(\"year\", 1, 1)".into(),
+            "make_date(\"until\", 1, 1)".into(),
+        )),
+    };
+    let transfers = Style {
+        field: "treaty".into(),
+        categories: treaty_colours(treaties)
+            .into_iter()
+            .map(|(name, colour)| {
+                let symbol = Symbol::Fill {
+                    colour,
+                    alpha: 150,
+                    outline: colour,
+                    outline_mm: 0.3,
+                };
+                (name.clone(), name, symbol)
+            })
+            .collect(),
+        label_expression: None,
+        temporal: Some((
+            "make_date(\"to_year\", 1, 1)".into(),
+            "make_date(\"until\", 1, 1)".into(),
+        )),
+    };
+    let rivers = Style {
+        field: "name".into(),
+        categories: rivers
+            .iter()
+            .map(|name| {
+                let symbol = Symbol::Line {
+                    colour: RIVER_BLUE,
+                    width_mm: 0.35,
+                    dashed: false,
+                };
+                (name.clone(), name.clone(), symbol)
+            })
+            .collect(),
+        label_expression: Some("\"name\"".into()),
+        temporal: None,
+    };
+    Styles {
+        states,
+        boundaries,
+        transfers,
+        rivers,
+    }
+}
+
+/// One layer of the project: a layer of the GeoPackage, possibly filtered.
+pub struct ProjectLayer<'a> {
+    /// Stable id, unique in the project.
+    pub id: String,
+    /// Name shown in the layers panel.
+    pub name: String,
+    /// Layer name in the GeoPackage.
+    pub table: String,
+    /// OGR attribute filter (QGIS "subset string"), if any.
+    pub subset: Option<String>,
+    /// `Polygon` or `Line`.
+    pub geometry: &'static str,
+    /// `MultiPolygon`, `LineString` or `MultiLineString`.
+    pub wkb_type: &'static str,
+    /// The look.
+    pub style: &'a Style,
+    /// Shown when the project opens.
+    pub visible: bool,
+}
+
+/// A group of layers in the layers panel.
+pub struct ProjectGroup<'a> {
+    /// Group name.
+    pub name: String,
+    /// Layers, top first.
+    pub layers: Vec<ProjectLayer<'a>>,
+    /// Shown when the project opens.
+    pub visible: bool,
+}
+
+/// Everything the project needs to know.
+pub struct Project<'a> {
+    /// Project title.
+    pub title: String,
+    /// The GeoPackage, relative to the project file.
+    pub geopackage: String,
+    /// Groups, top first.
+    pub groups: Vec<ProjectGroup<'a>>,
+    /// PROJ definition of the map's CRS.
+    pub map_proj: String,
+    /// The same CRS as WKT (what QGIS reads first).
+    pub map_wkt: String,
+    /// Map extent in the map CRS: (xmin, ymin, xmax, ymax).
+    pub extent: (f64, f64, f64, f64),
+    /// Temporal range of the project, years (start, end).
+    pub years: (i32, i32),
+}
+
+/// The project file: layers from the GeoPackage by relative path, grouped and
+/// styled, measured on the WGS84 ellipsoid in km and km².
+pub fn project(p: &Project) -> String {
+    let mut x = String::new();
+    x.push_str("<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n");
+    let _ = writeln!(
+        x,
+        "<qgis version=\"3.22.16\" projectname=\"{}\">",
+        escape(&p.title)
+    );
+    let _ = writeln!(x, "  <homePath path=\"\"/>");
+    let _ = writeln!(x, "  <title>{}</title>", escape(&p.title));
+    let _ = writeln!(x, "  <projectCrs>");
+    x.push_str(&spatialrefsys(&p.map_wkt, &p.map_proj, "    "));
+    let _ = writeln!(x, "  </projectCrs>");
+    let all: Vec<&ProjectLayer> = p.groups.iter().flat_map(|g| &g.layers).collect();
+
+    x.push_str("  <layer-tree-group>\n");
+    for g in &p.groups {
+        let _ = writeln!(
+            x,
+            "    <layer-tree-group name=\"{}\" checked=\"{}\" expanded=\"1\">",
+            escape(&g.name),
+            checked(g.visible)
+        );
+        for l in &g.layers {
+            let _ = writeln!(
+                x,
+                "      <layer-tree-layer id=\"{}\" name=\"{}\" providerKey=\"ogr\" source=\"{}\" \
+                 checked=\"{}\" expanded=\"0\"/>",
+                escape(&l.id),
+                escape(&l.name),
+                escape(&datasource(&p.geopackage, l)),
+                checked(l.visible)
+            );
+        }
+        x.push_str("    </layer-tree-group>\n");
+    }
+    x.push_str("  </layer-tree-group>\n");
+
+    let (xmin, ymin, xmax, ymax) = p.extent;
+    x.push_str("  <mapcanvas name=\"theMapCanvas\" annotationsVisible=\"1\">\n");
+    x.push_str("    <units>meters</units>\n");
+    let _ = writeln!(
+        x,
+        "    <extent><xmin>{xmin}</xmin><ymin>{ymin}</ymin><xmax>{xmax}</xmax><ymax>{ymax}</ymax></extent>"
+    );
+    x.push_str("    <rotation>0</rotation>\n");
+    x.push_str("    <destinationsrs>\n");
+    x.push_str(&spatialrefsys(&p.map_wkt, &p.map_proj, "      "));
+    x.push_str("    </destinationsrs>\n");
+    x.push_str("  </mapcanvas>\n");
+
+    x.push_str("  <projectlayers>\n");
+    for l in &all {
+        let _ = writeln!(
+            x,
+            "    <maplayer type=\"vector\" geometry=\"{}\" wkbType=\"{}\" labelsEnabled=\"{}\" \
+             styleCategories=\"AllStyleCategories\">",
+            l.geometry,
+            l.wkb_type,
+            u8::from(l.style.labelled())
+        );
+        let _ = writeln!(x, "      <id>{}</id>", escape(&l.id));
+        let _ = writeln!(
+            x,
+            "      <datasource>{}</datasource>",
+            escape(&datasource(&p.geopackage, l))
+        );
+        let _ = writeln!(x, "      <layername>{}</layername>", escape(&l.name));
+        x.push_str("      <srs>\n");
+        x.push_str(
+            "        <spatialrefsys><authid>EPSG:4326</authid><srid>4326</srid></spatialrefsys>\n",
+        );
+        x.push_str("      </srs>\n");
+        x.push_str("      <provider encoding=\"UTF-8\">ogr</provider>\n");
+        x.push_str(&style_body(l.style, "      "));
+        x.push_str("    </maplayer>\n");
+    }
+    x.push_str("  </projectlayers>\n");
+    x.push_str("  <layerorder>\n");
+    for l in &all {
+        let _ = writeln!(x, "    <layer id=\"{}\"/>", escape(&l.id));
+    }
+    x.push_str("  </layerorder>\n");
+
+    let (start, end) = p.years;
+    x.push_str("  <ProjectTimeSettings timeStep=\"1\" timeStepUnit=\"y\" frameRate=\"1\" cumulativeTemporalRange=\"0\">\n");
+    let _ = writeln!(
+        x,
+        "    <temporalRange><start>{start:04}-01-01T00:00:00Z</start><end>{end:04}-01-01T00:00:00Z</end></temporalRange>"
+    );
+    x.push_str("  </ProjectTimeSettings>\n");
+
+    x.push_str("  <properties>\n");
+    x.push_str("    <Measure><Ellipsoid type=\"QString\">EPSG:7030</Ellipsoid></Measure>\n");
+    x.push_str("    <Measurement>\n");
+    x.push_str("      <AreaUnits type=\"QString\">km2</AreaUnits>\n");
+    x.push_str("      <DistanceUnits type=\"QString\">km</DistanceUnits>\n");
+    x.push_str("    </Measurement>\n");
+    x.push_str("    <Paths><Absolute type=\"bool\">false</Absolute></Paths>\n");
+    // Without this QGIS ignores <projectCrs> (and then the ellipsoid).
+    x.push_str(
+        "    <SpatialRefSys><ProjectionsEnabled type=\"int\">1</ProjectionsEnabled></SpatialRefSys>\n",
+    );
+    x.push_str("  </properties>\n");
+    x.push_str("</qgis>\n");
+    x
+}
+
+fn checked(visible: bool) -> &'static str {
+    if visible {
+        "Qt::Checked"
+    } else {
+        "Qt::Unchecked"
+    }
+}
+
+/// `./file.gpkg|layername=x|subset=…`, relative to the project file.
+fn datasource(geopackage: &str, l: &ProjectLayer) -> String {
+    let mut s = format!("./{geopackage}|layername={}", l.table);
+    if let Some(subset) = &l.subset {
+        s.push_str("|subset=");
+        s.push_str(subset);
+    }
+    s
+}
+
+fn spatialrefsys(wkt: &str, proj: &str, indent: &str) -> String {
+    format!(
+        "{indent}<spatialrefsys>\n{indent}  <wkt>{}</wkt>\n{indent}  <proj4>{}</proj4>\n{indent}  <description>borderchange map projection</description>\n{indent}</spatialrefsys>\n",
+        escape(wkt),
+        escape(proj)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn a_holder_keeps_its_colour_whatever_the_order() {
+        let a = holder_colours(&names(&["Russia", "Qing", "Joint"]));
+        let b = holder_colours(&names(&["Joint", "Qing", "Russia", "Qing"]));
+        assert_eq!(a, b);
+        assert_eq!(a.len(), 3);
+    }
+
+    #[test]
+    fn xml_special_characters_are_escaped() {
+        assert_eq!(escape("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
+    }
+
+    #[test]
+    fn qml_has_a_category_per_holder_and_time() {
+        let s = styles(&names(&["Qing", "Russia"]), &names(&["Aigun"]), &[]);
+        let q = qml(&s.states);
+        assert!(q.contains("attr=\"state\""));
+        assert!(q.contains("value=\"Qing\"") && q.contains("value=\"Russia\""));
+        assert!(q.contains("startExpression=\"make_date(&quot;year&quot;, 1, 1)\""));
+        assert!(q.contains("labelsEnabled=\"0\""));
+        let b = qml(&s.boundaries);
+        assert!(b.contains("labelsEnabled=\"1\"") && b.contains("<labeling type=\"simple\">"));
+    }
+}

@@ -1,0 +1,470 @@
+//! Maps as SVG: one per snapshot (holders, the border with river stretches
+//! distinct from land, rivers labelled) and one per treaty step (what was
+//! transferred), in an Albers equal-area conic fitted to the study region,
+//! with legend, scale bar, graticule and north arrow. PNG copies are
+//! rasterised from the same SVG (see [`png`]).
+//!
+//! Geometry is thinned for drawing only: a vertex closer than a quarter of a
+//! pixel to the last one kept is skipped. Every number in a map comes from
+//! the analysis.
+
+use std::fmt::Write as _;
+
+use geo::{LineString, MultiPolygon};
+
+use crate::analysis::Analysis;
+use crate::error::Result;
+use crate::load::Inputs;
+use crate::model::StretchKind;
+use crate::projection::MapProjection;
+use crate::qgis::{holder_colours, treaty_colours};
+
+/// Width and height of a map, px.
+const WIDTH: f64 = 1100.0;
+const HEIGHT: f64 = 640.0;
+/// Room for the title above and the legend on the right.
+const TOP: f64 = 40.0;
+const LEGEND: f64 = 270.0;
+const MARGIN: f64 = 12.0;
+
+/// One map: a file stem and the SVG document.
+#[derive(Debug, Clone)]
+pub struct Map {
+    /// File stem, e.g. `snapshot-1860` or `transfers-1858-1860`.
+    pub name: String,
+    /// Caption.
+    pub title: String,
+    /// The SVG document.
+    pub svg: String,
+}
+
+/// Screen transform: projected metres → px.
+struct Frame {
+    projection: MapProjection,
+    scale: f64,
+    x0: f64,
+    y1: f64,
+    left: f64,
+    top: f64,
+}
+
+impl Frame {
+    fn new(inputs: &Inputs) -> Result<Frame> {
+        let b = inputs.study_box();
+        let projection = MapProjection::albers_for(b.0, b.1, b.2, b.3)?;
+        let (xmin, ymin, xmax, ymax) = projection.extent_of(b.0, b.1, b.2, b.3)?;
+        let inner_w = WIDTH - LEGEND - 2.0 * MARGIN;
+        let inner_h = HEIGHT - TOP - 2.0 * MARGIN;
+        let scale = (inner_w / (xmax - xmin)).min(inner_h / (ymax - ymin));
+        let left = MARGIN + (inner_w - (xmax - xmin) * scale) / 2.0;
+        let top = TOP + MARGIN + (inner_h - (ymax - ymin) * scale) / 2.0;
+        Ok(Frame {
+            projection,
+            scale,
+            x0: xmin,
+            y1: ymax,
+            left,
+            top,
+        })
+    }
+
+    fn px(&self, lon: f64, lat: f64) -> Option<(f64, f64)> {
+        let (x, y) = self.projection.project(lon, lat).ok()?;
+        Some((
+            self.left + (x - self.x0) * self.scale,
+            self.top + (self.y1 - y) * self.scale,
+        ))
+    }
+
+    /// SVG path data of a line, thinned to a quarter pixel.
+    fn path(&self, line: &LineString<f64>, closed: bool, d: &mut String) {
+        let mut last: Option<(f64, f64)> = None;
+        let n = line.0.len();
+        for (i, c) in line.0.iter().enumerate() {
+            let Some(p) = self.px(c.x, c.y) else { continue };
+            let keep = match last {
+                None => true,
+                Some(q) => i + 1 == n || (p.0 - q.0).abs() + (p.1 - q.1).abs() >= 0.25,
+            };
+            if !keep {
+                continue;
+            }
+            let _ = write!(
+                d,
+                "{}{:.1},{:.1}",
+                if last.is_none() { "M" } else { "L" },
+                p.0,
+                p.1
+            );
+            last = Some(p);
+        }
+        if closed && last.is_some() {
+            d.push('Z');
+        }
+    }
+
+    fn polygons(&self, mp: &MultiPolygon<f64>) -> String {
+        let mut d = String::new();
+        for p in &mp.0 {
+            self.path(p.exterior(), true, &mut d);
+            for hole in p.interiors() {
+                self.path(hole, true, &mut d);
+            }
+        }
+        d
+    }
+}
+
+fn hex((r, g, b): (u8, u8, u8)) -> String {
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
+fn escape(text: &str) -> String {
+    crate::qgis::escape(text)
+}
+
+/// Every map of a run: one per snapshot, then one per treaty step.
+pub fn maps(inputs: &Inputs, analysis: &Analysis, title: &str) -> Result<Vec<Map>> {
+    let frame = Frame::new(inputs)?;
+    let holders: Vec<String> = inputs
+        .snapshots
+        .iter()
+        .flat_map(|s| s.holdings.iter().map(|h| h.state.clone()))
+        .collect();
+    let colours = holder_colours(&holders);
+    let colour_of = |state: &str| {
+        colours
+            .iter()
+            .find(|(n, _)| n == state)
+            .map_or((200, 200, 200), |(_, c)| *c)
+    };
+    // The whole transfer palette: step i starts at colour i.
+    let slots: Vec<String> = (0..8).map(|k| k.to_string()).collect();
+    let treaty_colour = treaty_colours(&slots);
+
+    let mut out = Vec::new();
+    for s in &inputs.snapshots {
+        let caption = format!("{} — {} ({})", title, s.treaty, s.year);
+        let mut body = String::new();
+        for h in &s.holdings {
+            let _ = writeln!(
+                body,
+                "<path d=\"{}\" fill=\"{}\" fill-rule=\"evenodd\" stroke=\"none\"/>",
+                frame.polygons(&h.geometry),
+                hex(colour_of(&h.state))
+            );
+        }
+        body.push_str(&graticule(&frame));
+        body.push_str(&rivers(&frame, inputs));
+        for ys in analysis.stretches.iter().filter(|ys| ys.year == s.year) {
+            let mut d = String::new();
+            frame.path(&ys.stretch.line, false, &mut d);
+            let style = match ys.stretch.kind {
+                StretchKind::River => "stroke=\"#1f78b4\" stroke-width=\"2.4\"",
+                StretchKind::Land => {
+                    "stroke=\"#333333\" stroke-width=\"1.6\" stroke-dasharray=\"5 3\""
+                }
+            };
+            let _ = writeln!(
+                body,
+                "<path d=\"{d}\" fill=\"none\" {style} stroke-linejoin=\"round\"/>"
+            );
+        }
+        let mut legend: Vec<LegendItem> = s
+            .holdings
+            .iter()
+            .map(|h| LegendItem::Fill(h.state.clone(), colour_of(&h.state)))
+            .collect();
+        legend.push(LegendItem::Line(
+            "border along a river".into(),
+            "#1f78b4",
+            false,
+        ));
+        legend.push(LegendItem::Line("border over land".into(), "#333333", true));
+        out.push(Map {
+            name: format!("snapshot-{}", s.year),
+            title: caption.clone(),
+            svg: document(&frame, &caption, &body, &legend),
+        });
+    }
+    for (i, step) in analysis.steps.iter().enumerate() {
+        let caption = format!(
+            "{} — transfers, {} → {} ({})",
+            title, step.from_year, step.to_year, step.treaty
+        );
+        let mut body = String::new();
+        if let Some(earlier) = inputs.snapshots.iter().find(|s| s.year == step.from_year) {
+            for h in &earlier.holdings {
+                let _ = writeln!(
+                    body,
+                    "<path d=\"{}\" fill=\"{}\" fill-opacity=\"0.45\" fill-rule=\"evenodd\" stroke=\"#ffffff\" stroke-width=\"0.4\"/>",
+                    frame.polygons(&h.geometry),
+                    hex(colour_of(&h.state))
+                );
+            }
+        }
+        let mut legend = Vec::new();
+        for (j, t) in analysis
+            .transfers
+            .iter()
+            .filter(|t| t.from_year == step.from_year && t.to_year == step.to_year)
+            .enumerate()
+        {
+            // The step's colour for its first piece, the next ones after it.
+            let colour = treaty_colour[(i + j) % treaty_colour.len()].1;
+            let _ = writeln!(
+                body,
+                "<path d=\"{}\" fill=\"{}\" fill-opacity=\"0.75\" fill-rule=\"evenodd\" stroke=\"{}\" stroke-width=\"0.8\"/>",
+                frame.polygons(&t.geometry),
+                hex(colour),
+                hex(colour)
+            );
+            legend.push(LegendItem::Fill(
+                format!(
+                    "{} → {}: {} km²",
+                    t.from_state,
+                    t.to_state,
+                    super::thousands(t.area_km2, 0)
+                ),
+                colour,
+            ));
+        }
+        body.push_str(&graticule(&frame));
+        body.push_str(&rivers(&frame, inputs));
+        out.push(Map {
+            name: format!("transfers-{}-{}", step.from_year, step.to_year),
+            title: caption.clone(),
+            svg: document(&frame, &caption, &body, &legend),
+        });
+    }
+    Ok(out)
+}
+
+/// Rivers as thin lines, each labelled once at the middle of its longest
+/// part.
+fn rivers(frame: &Frame, inputs: &Inputs) -> String {
+    let mut s = String::new();
+    for r in &inputs.rivers {
+        let mut d = String::new();
+        for line in &r.geometry.0 {
+            frame.path(line, false, &mut d);
+        }
+        let _ = writeln!(
+            s,
+            "<path d=\"{d}\" fill=\"none\" stroke=\"#4a90c8\" stroke-width=\"0.9\"/>"
+        );
+        if let Some(longest) = r.geometry.0.iter().max_by_key(|l| l.0.len()) {
+            if let Some(mid) = longest.0.get(longest.0.len() / 2) {
+                if let Some((x, y)) = frame.px(mid.x, mid.y) {
+                    let _ = writeln!(
+                        s,
+                        "<text x=\"{:.1}\" y=\"{:.1}\" class=\"river\">{}</text>",
+                        x + 4.0,
+                        y - 4.0,
+                        escape(&r.name)
+                    );
+                }
+            }
+        }
+    }
+    s
+}
+
+/// Meridians and parallels every 5° (10° for wide regions), labelled at the
+/// edges.
+fn graticule(frame: &Frame) -> String {
+    let mut s = String::from("<g class=\"graticule\">\n");
+    let step = 5.0;
+    let mut lon = 60.0;
+    while lon <= 180.0 {
+        let line: LineString<f64> = (0..=60)
+            .map(|i| (lon, 20.0 + f64::from(i) * 1.0))
+            .collect::<Vec<_>>()
+            .into();
+        let mut d = String::new();
+        frame.path(&line, false, &mut d);
+        let _ = writeln!(s, "<path d=\"{d}\"/>");
+        if (lon % 10.0) == 0.0 {
+            if let Some((x, y)) = frame.px(lon, 35.0) {
+                let _ = writeln!(
+                    s,
+                    "<text x=\"{x:.1}\" y=\"{y:.1}\" class=\"grat\">{lon:.0}°E</text>"
+                );
+            }
+        }
+        lon += step;
+    }
+    let mut lat = 20.0;
+    while lat <= 80.0 {
+        let line: LineString<f64> = (0..=120)
+            .map(|i| (60.0 + f64::from(i), lat))
+            .collect::<Vec<_>>()
+            .into();
+        let mut d = String::new();
+        frame.path(&line, false, &mut d);
+        let _ = writeln!(s, "<path d=\"{d}\"/>");
+        if let Some((x, y)) = frame.px(85.0, lat) {
+            let _ = writeln!(
+                s,
+                "<text x=\"{x:.1}\" y=\"{y:.1}\" class=\"grat\">{lat:.0}°N</text>"
+            );
+        }
+        lat += step;
+    }
+    s.push_str("</g>\n");
+    s
+}
+
+enum LegendItem {
+    Fill(String, (u8, u8, u8)),
+    Line(String, &'static str, bool),
+}
+
+/// The whole SVG: clip to the map area, title, legend, scale bar, north
+/// arrow.
+fn document(frame: &Frame, title: &str, body: &str, legend: &[LegendItem]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\">"
+    );
+    s.push_str(
+        "<style>.graticule path{fill:none;stroke:#9aa4ad;stroke-width:0.5;stroke-dasharray:2 3}\
+         .grat{font-size:10px;fill:#6b7680}\
+         .river{font-size:11px;font-style:italic;fill:#1f5f96;paint-order:stroke;stroke:#ffffff;stroke-width:3px}\
+         .legend{font-size:11px;fill:#222222}</style>\n",
+    );
+    let map_w = WIDTH - LEGEND;
+    let _ = writeln!(
+        s,
+        "<rect width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"#ffffff\"/>\n<clipPath id=\"map\"><rect x=\"{MARGIN}\" y=\"{TOP}\" width=\"{}\" height=\"{}\"/></clipPath>",
+        map_w - 2.0 * MARGIN,
+        HEIGHT - TOP - MARGIN
+    );
+    let _ = writeln!(
+        s,
+        "<rect x=\"{MARGIN}\" y=\"{TOP}\" width=\"{}\" height=\"{}\" fill=\"#eef4f8\"/>",
+        map_w - 2.0 * MARGIN,
+        HEIGHT - TOP - MARGIN
+    );
+    let _ = writeln!(s, "<g clip-path=\"url(#map)\">\n{body}</g>");
+    let _ = writeln!(
+        s,
+        "<text x=\"{MARGIN}\" y=\"26\" font-size=\"17\" font-weight=\"bold\" fill=\"#222222\">{}</text>",
+        escape(title)
+    );
+    // Legend.
+    let lx = map_w + 4.0;
+    let mut ly = TOP + 14.0;
+    for item in legend {
+        match item {
+            LegendItem::Fill(label, colour) => {
+                let _ = writeln!(
+                    s,
+                    "<rect x=\"{lx}\" y=\"{:.1}\" width=\"18\" height=\"12\" fill=\"{}\" stroke=\"#666666\" stroke-width=\"0.5\"/>",
+                    ly - 10.0,
+                    hex(*colour)
+                );
+                let _ = writeln!(
+                    s,
+                    "<text x=\"{}\" y=\"{ly:.1}\" class=\"legend\">{}</text>",
+                    lx + 24.0,
+                    escape(label)
+                );
+            }
+            LegendItem::Line(label, colour, dashed) => {
+                let _ = writeln!(
+                    s,
+                    "<line x1=\"{lx}\" y1=\"{:.1}\" x2=\"{}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"2.2\"{}/>",
+                    ly - 4.0,
+                    lx + 18.0,
+                    ly - 4.0,
+                    if *dashed { " stroke-dasharray=\"5 3\"" } else { "" }
+                );
+                let _ = writeln!(
+                    s,
+                    "<text x=\"{}\" y=\"{ly:.1}\" class=\"legend\">{}</text>",
+                    lx + 24.0,
+                    escape(label)
+                );
+            }
+        }
+        ly += 20.0;
+    }
+    // Scale bar: a round length near a fifth of the map width, true at the
+    // standard parallels of the conic (the map is equal-area, not
+    // equidistant: say so).
+    let target_km = (map_w / 5.0) / frame.scale / 1000.0;
+    let magnitude = 10f64.powf(target_km.log10().floor());
+    let km = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * magnitude)
+        .filter(|v| *v <= target_km)
+        .fold(magnitude, f64::max);
+    let bar = km * 1000.0 * frame.scale;
+    let (bx, by) = (MARGIN + 14.0, HEIGHT - MARGIN - 16.0);
+    let _ = writeln!(
+        s,
+        "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"26\" fill=\"#ffffff\" fill-opacity=\"0.8\"/>",
+        bx - 6.0,
+        by - 16.0,
+        bar + 90.0
+    );
+    let _ = writeln!(
+        s,
+        "<path d=\"M{bx:.1},{by:.1}h{bar:.1}\" stroke=\"#222222\" stroke-width=\"3\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"legend\">{} km</text>",
+        bx + bar + 6.0,
+        by + 4.0,
+        super::thousands(km, 0)
+    );
+    let _ = writeln!(
+        s,
+        "<text x=\"{bx:.1}\" y=\"{:.1}\" font-size=\"9\" fill=\"#555555\">scale true along the standard parallels</text>",
+        by - 6.0
+    );
+    // North arrow (north is up along the central meridian).
+    let (nx, ny) = (map_w - MARGIN - 24.0, TOP + 36.0);
+    let _ = writeln!(
+        s,
+        "<path d=\"M{nx:.1},{:.1}L{:.1},{:.1}L{nx:.1},{:.1}L{:.1},{:.1}Z\" fill=\"#222222\"/><text x=\"{nx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\" fill=\"#222222\">N</text>",
+        ny - 18.0,
+        nx + 8.0,
+        ny + 8.0,
+        ny + 3.0,
+        nx - 8.0,
+        ny + 8.0,
+        ny - 22.0
+    );
+    let _ = writeln!(
+        s,
+        "<text x=\"{lx}\" y=\"{:.1}\" font-size=\"9\" fill=\"#555555\">Albers equal-area conic, WGS84</text>",
+        HEIGHT - MARGIN
+    );
+    s.push_str("</svg>\n");
+    s
+}
+
+/// Rasterises an SVG map to PNG (fonts from the system, as fontconfig
+/// finds them; labels are skipped when there are none).
+pub fn png(svg: &str, fonts: &std::sync::Arc<resvg::usvg::fontdb::Database>) -> Option<Vec<u8>> {
+    let options = resvg::usvg::Options {
+        fontdb: fonts.clone(),
+        ..resvg::usvg::Options::default()
+    };
+    let tree = resvg::usvg::Tree::from_str(svg, &options).ok()?;
+    let size = tree.size().to_int_size();
+    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())?;
+    resvg::render(
+        &tree,
+        resvg::tiny_skia::Transform::default(),
+        &mut pixmap.as_mut(),
+    );
+    pixmap.encode_png().ok()
+}
+
+/// The system's fonts, loaded once per run.
+pub fn system_fonts() -> std::sync::Arc<resvg::usvg::fontdb::Database> {
+    let mut db = resvg::usvg::fontdb::Database::new();
+    db.load_system_fonts();
+    std::sync::Arc::new(db)
+}

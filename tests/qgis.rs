@@ -1,0 +1,68 @@
+//! The QGIS project a run writes, opened in real QGIS (Debian's `qgis` and
+//! `python3-qgis`, headless): layers valid, counts as in the report, styles
+//! and time applied, QGIS's own `$area` equal to ours. `make test` installs
+//! QGIS; see DEVELOPERS.md.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::Workdir;
+
+/// Debian's Python, which has the `qgis` module (not a pyenv or venv one).
+const SYSTEM_PYTHON: &str = "/usr/bin/python3";
+
+fn check_in_qgis(outputs: &Path, scratch: &Path) -> (bool, String) {
+    let runtime = scratch.join("xdg");
+    std::fs::create_dir_all(&runtime).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&runtime, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/qgis/check_project.py");
+    let output = Command::new(SYSTEM_PYTHON)
+        .arg(&script)
+        .arg(outputs)
+        .arg("--render")
+        .arg(outputs.join("qgis-render.png"))
+        .env("QT_QPA_PLATFORM", "offscreen")
+        .env("XDG_RUNTIME_DIR", &runtime)
+        .output()
+        .unwrap_or_else(|e| panic!("cannot start {SYSTEM_PYTHON}: {e}"));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !text.contains("No module named 'qgis'"),
+        "QGIS's Python module is missing: run `make test` (it installs qgis, python3-qgis and qgis-providers)"
+    );
+    let text = format!("{text}\n(exit status: {})", output.status);
+    (output.status.success(), text)
+}
+
+#[test]
+fn bundled_project_opens_in_qgis_as_reported() {
+    let work = Workdir::new();
+    let out = work.join("out");
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml");
+    let run = work.run(&[
+        "run",
+        config.to_str().unwrap(),
+        "-o",
+        out.to_str().unwrap(),
+        "-q",
+    ]);
+    assert!(
+        run.status.code() == Some(0),
+        "run failed: {}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let (ok, text) = check_in_qgis(&out, work.path());
+    assert!(ok, "QGIS checks failed:\n{text}");
+    assert!(text.contains("QGIS $area agrees with area_km2"), "{text}");
+    assert!(out.join("qgis-render.png").exists());
+}

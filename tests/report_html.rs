@@ -1,0 +1,141 @@
+//! `report.html` in real headless Chromium (Debian's `chromium`; `make test`
+//! installs it): the page loads offline with no script errors, every map
+//! draws, and the numbers in the tables are the ones in `report.json`. A
+//! screenshot is kept under the output folder.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+
+use common::{two_snapshots, Workdir};
+use serde_json::Value;
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+fn chromium(args: &[&str], profile: &Path) -> (String, String) {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "Chromium is missing: run `make test` (it installs Debian's chromium)"
+    );
+    let output = Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .expect("run chromium");
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// The `data-value` of every number cell in the table with this id.
+fn column_values(html: &str, table: &str) -> Vec<f64> {
+    let start = html
+        .find(&format!("<table id=\"{table}\""))
+        .unwrap_or_else(|| panic!("table {table}"));
+    let end = start + html[start..].find("</table>").unwrap();
+    html[start..end]
+        .split("data-value=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].parse().unwrap())
+        .collect()
+}
+
+#[test]
+fn report_opens_in_chromium_and_matches_the_json() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    let run = w.run(&["run", "analysis.toml", "-q"]);
+    assert_eq!(
+        run.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let html_path = w.join("out/report.html");
+    let html = w.read("out/report.html");
+    assert!(!html.contains("<script src"), "no remote scripts");
+    assert!(!html.contains("<link"), "no external stylesheets");
+
+    let url = format!("file://{}", html_path.display());
+    let profile = w.join("chromium-profile");
+    let (dom, log) = chromium(&["--dump-dom", &url], &profile);
+    assert!(
+        !log.contains("Uncaught") && !log.contains(":ERROR:CONSOLE"),
+        "console errors: {log}"
+    );
+    // The page's own script counts maps with a drawn size.
+    let maps = html.matches("<figure id=\"map-").count();
+    assert!(maps >= 3, "a map per snapshot and per step: {maps}");
+    assert!(
+        dom.contains(&format!("data-maps-drawn=\"{maps}/{maps}\"")),
+        "every map draws: {}",
+        &dom[..dom.len().min(400)]
+    );
+    let shot = w.join("out/report-screenshot.png");
+    chromium(
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1200,2400",
+            &url,
+        ],
+        &profile,
+    );
+    assert!(std::fs::metadata(&shot)
+        .map(|m| m.len() > 10_000)
+        .unwrap_or(false));
+
+    // Numbers: the HTML tables carry the JSON's values.
+    let report: Value = serde_json::from_str(&w.read("out/report.json")).unwrap();
+    let json_transfers: Vec<f64> = report["transfers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|t| {
+            let km2 = t["area_km2"].as_f64().unwrap();
+            [
+                km2,
+                km2 / (1.609_344 * 1.609_344),
+                t["area_ea_km2"].as_f64().unwrap(),
+            ]
+        })
+        .collect();
+    let html_transfers = column_values(&html, "transfers");
+    assert_eq!(html_transfers.len(), json_transfers.len());
+    for (h, j) in html_transfers.iter().zip(&json_transfers) {
+        assert!((h - j).abs() <= 1e-9 * j.abs(), "{h} vs {j}");
+    }
+    let json_areas: Vec<f64> = report["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["area_km2"].as_f64().unwrap())
+        .collect();
+    let html_areas: Vec<f64> = column_values(&html, "areas")
+        .chunks(3)
+        .map(|c| c[0])
+        .collect();
+    assert_eq!(html_areas, json_areas);
+    // Maps as files too.
+    for entry in ["snapshot-1700", "snapshot-1800", "transfers-1700-1800"] {
+        for ext in ["svg", "png"] {
+            assert!(
+                w.join(&format!("out/maps/{entry}.{ext}")).exists(),
+                "{entry}.{ext}"
+            );
+        }
+    }
+}
