@@ -437,6 +437,9 @@ pub struct Project<'a> {
     pub map_proj: String,
     /// The same CRS as WKT (what QGIS reads first).
     pub map_wkt: String,
+    /// WKT of the layers' CRS, EPSG:4326 (QGIS does not look up an
+    /// `authid` alone).
+    pub layer_wkt: String,
     /// Map extent in the map CRS: (xmin, ymin, xmax, ymax).
     pub extent: (f64, f64, f64, f64),
     /// Temporal range of the project, years (start, end).
@@ -514,9 +517,11 @@ pub fn project(p: &Project) -> String {
         );
         let _ = writeln!(x, "      <layername>{}</layername>", escape(&l.name));
         x.push_str("      <srs>\n");
-        x.push_str(
-            "        <spatialrefsys><authid>EPSG:4326</authid><srid>4326</srid></spatialrefsys>\n",
-        );
+        x.push_str(&spatialrefsys(
+            &p.layer_wkt,
+            "+proj=longlat +datum=WGS84 +no_defs",
+            "        ",
+        ));
         x.push_str("      </srs>\n");
         x.push_str("      <provider encoding=\"UTF-8\">ogr</provider>\n");
         x.push_str(&style_body(l.style, "      "));

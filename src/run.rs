@@ -35,17 +35,28 @@ pub struct Outcome {
 /// Runs the analysis in `config_path`, writing to `output_dir` or, when
 /// `None`, to the folder the analysis file names.
 pub fn run(config_path: &Path, output_dir: Option<&Path>) -> Result<Outcome> {
-    run_with(config_path, output_dir, None)
+    run_with(config_path, output_dir, None, &|_| {})
 }
 
+/// The stages of a run, in order, as [`run_with`] reports them.
+pub const STAGES: [&str; 3] = [
+    "reading and validating the inputs",
+    "measuring areas, boundaries and transfers",
+    "writing outputs, maps and reports",
+];
+
 /// As [`run`], writing the layer `formats` given instead of the ones the
-/// analysis file names (`--format`); the manifest records the formats used.
+/// analysis file names (`--format`; the manifest records the formats used),
+/// and calling `progress` with the index into [`STAGES`] as each stage
+/// starts.
 pub fn run_with(
     config_path: &Path,
     output_dir: Option<&Path>,
     formats: Option<&[String]>,
+    progress: &dyn Fn(usize),
 ) -> Result<Outcome> {
     let clock = Instant::now();
+    progress(0);
     let mut config = Config::load(config_path)?;
     if let Some(formats) = formats {
         config.output.formats = formats.to_vec();
@@ -53,6 +64,7 @@ pub fn run_with(
     }
     let inputs = load::load(&config)?;
     let read_seconds = clock.elapsed().as_secs_f64();
+    progress(1);
     let mut analysis = analysis::analyse(&config, &inputs.snapshots, &inputs.rivers)?;
     let output_dir = match output_dir {
         Some(dir) => dir.to_owned(),
@@ -66,6 +78,7 @@ pub fn run_with(
         config_path: config_path.display().to_string(),
     };
     let clock = Instant::now();
+    progress(2);
     let files = write_outputs(&output_dir, &config, &inputs, &analysis, &provenance)?;
     analysis
         .timings
@@ -353,6 +366,7 @@ fn project_xml(config: &Config, inputs: &Inputs, styles: &[qgis::Style]) -> Resu
         geopackage: GEOPACKAGE.into(),
         groups,
         map_wkt: crate::io::crs_wkt(&map.definition)?,
+        layer_wkt: crate::io::crs_wkt("EPSG:4326")?,
         map_proj: map.definition,
         extent,
         years: (first, last),

@@ -71,7 +71,12 @@ pub fn verify(manifest_path: &Path, config: Option<&Path>) -> Result<Verificatio
                 .filter_map(|f| f.as_str().map(str::to_owned))
                 .collect()
         });
-    let outcome = crate::run::run_with(&config_path, Some(scratch.path()), formats.as_deref())?;
+    let outcome = crate::run::run_with(
+        &config_path,
+        Some(scratch.path()),
+        formats.as_deref(),
+        &|_| {},
+    )?;
     let fresh = manifest::output_entries(&outcome.output_dir, &outcome.files)?;
     // The fresh run's own manifest differs from the recorded one exactly when
     // something else differs; compare the rest.

@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 use std::process::Command;
 
-use common::Workdir;
+use common::{chromium, Workdir};
 
 /// Debian's Python, which has the `qgis` module (not a pyenv or venv one).
 const SYSTEM_PYTHON: &str = "/usr/bin/python3";
@@ -65,4 +65,22 @@ fn bundled_project_opens_in_qgis_as_reported() {
     assert!(ok, "QGIS checks failed:\n{text}");
     assert!(text.contains("QGIS $area agrees with area_km2"), "{text}");
     assert!(out.join("qgis-render.png").exists());
+
+    // Pictures to look at: QGIS's render of the project and Chromium's of
+    // report.html, kept in outputs/screenshots/ (not committed).
+    let keep = Path::new(env!("CARGO_MANIFEST_DIR")).join("outputs/screenshots");
+    std::fs::create_dir_all(&keep).unwrap();
+    std::fs::copy(out.join("qgis-render.png"), keep.join("bundled-qgis.png")).unwrap();
+    let shot = keep.join("bundled-report.png");
+    let url = format!("file://{}", out.join("report.html").display());
+    let (_, log) = chromium(
+        &[
+            &format!("--screenshot={}", shot.display()),
+            "--window-size=1200,3200",
+            &url,
+        ],
+        &work.join("chromium-profile"),
+    );
+    assert!(!log.contains("Uncaught"), "{log}");
+    assert!(shot.exists(), "{log}");
 }

@@ -5,41 +5,8 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::Command;
-
-use common::{two_snapshots, Workdir};
+use common::{chromium, two_snapshots, Workdir};
 use serde_json::Value;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
-
-fn chromium(args: &[&str], profile: &Path) -> (String, String) {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "Chromium is missing: run `make test` (it installs Debian's chromium)"
-    );
-    let output = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--enable-logging=stderr",
-            "--v=0",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .args(args)
-        .output()
-        .expect("run chromium");
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
-}
 
 /// The `data-value` of every number cell in the table with this id.
 fn column_values(html: &str, table: &str) -> Vec<f64> {

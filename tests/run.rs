@@ -326,3 +326,72 @@ fn unknown_format_is_refused_with_the_choices() {
     );
     assert!(!w.join("out").exists(), "nothing is written");
 }
+
+#[test]
+fn progress_shows_on_a_terminal_only() {
+    let w = Workdir::new();
+    two_snapshots(&w, PASSING);
+    // Piped (as here): no progress lines, no terminal control codes.
+    let piped = w.run(&["run", "analysis.toml"]);
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(
+        !stderr.contains("[1/3]") && !stderr.contains('\x1b'),
+        "{stderr}"
+    );
+    // On a terminal (util-linux `script` gives the command a pseudo-terminal).
+    let command = format!(
+        "{} run analysis.toml -o tty",
+        env!("CARGO_BIN_EXE_borderchange")
+    );
+    let tty = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(w.path())
+        .output()
+        .expect("run script (util-linux)");
+    let shown = String::from_utf8_lossy(&tty.stdout);
+    assert!(
+        shown.contains("[1/3] reading and validating the inputs"),
+        "{shown}"
+    );
+    assert!(shown.contains("[3/3] writing outputs"), "{shown}");
+    // --quiet silences it.
+    let command = format!("{command} --quiet");
+    let quiet = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .current_dir(w.path())
+        .output()
+        .expect("run script (util-linux)");
+    assert!(!String::from_utf8_lossy(&quiet.stdout).contains("[1/3]"));
+}
+
+/// The tables of report.md and the CSVs for the fixture, compared with the
+/// committed golden files (`tests/golden/`). Set `BORDERCHANGE_BLESS=1` to
+/// rewrite them after a deliberate change, and review the diff.
+#[test]
+fn tables_match_the_golden_files() {
+    let w = Workdir::new();
+    two_snapshots(&w, PASSING);
+    let out = w.run(&["run", "analysis.toml", "-q"]);
+    assert_eq!(out.status.code(), Some(0));
+    let tables: String = w
+        .read("out/report.md")
+        .lines()
+        .filter(|l| l.starts_with('|'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let golden = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden");
+    for (name, text) in [
+        ("fixture-report-tables.md", tables),
+        ("fixture-areas.csv", w.read("out/areas.csv")),
+        ("fixture-transfers.csv", w.read("out/transfers.csv")),
+        ("fixture-boundaries.csv", w.read("out/boundaries.csv")),
+    ] {
+        let path = golden.join(name);
+        if std::env::var_os("BORDERCHANGE_BLESS").is_some() {
+            std::fs::write(&path, &text).unwrap();
+        }
+        let expected = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e} (BORDERCHANGE_BLESS=1 writes it)", path.display()));
+        assert_eq!(text, expected, "{name} differs from the golden file");
+    }
+}

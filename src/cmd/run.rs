@@ -1,5 +1,6 @@
 //! `borderchange run [CONFIG]`: the whole analysis, outputs written atomically.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -33,8 +34,26 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let config = args.config.unwrap_or_else(|| PathBuf::from(BUNDLED_CONFIG));
     let formats = (!args.formats.is_empty()).then_some(args.formats.as_slice());
-    let outcome = borderchange::run::run_with(&config, args.output.as_deref(), formats)
-        .with_context(|| format!("running the analysis in '{}'", config.display()))?;
+    // Progress on a terminal only: not in pipes, logs or with --quiet.
+    let show = !args.quiet && std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let progress = |stage: usize| {
+        if show {
+            let name = borderchange::run::STAGES[stage];
+            let total = borderchange::run::STAGES.len();
+            eprint!(
+                "\r\x1b[2K[{}/{total}] {name}… ({:.1} s)",
+                stage + 1,
+                started.elapsed().as_secs_f64()
+            );
+        }
+    };
+    let outcome = borderchange::run::run_with(&config, args.output.as_deref(), formats, &progress);
+    if show {
+        eprint!("\r\x1b[2K");
+    }
+    let outcome =
+        outcome.with_context(|| format!("running the analysis in '{}'", config.display()))?;
     let analysis = &outcome.analysis;
     if args.timings {
         for (stage, seconds) in &analysis.timings {

@@ -164,3 +164,34 @@ pub fn files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     walk(dir, dir, &mut out);
     out
 }
+
+/// Debian's Chromium, headless, with a fresh profile; returns (stdout, stderr).
+pub const CHROMIUM: &str = "/usr/bin/chromium";
+
+pub fn chromium(args: &[&str], profile: &Path) -> (String, String) {
+    assert!(
+        Path::new(CHROMIUM).exists(),
+        "Chromium is missing: run `make test` (it installs Debian's chromium)"
+    );
+    let output = std::process::Command::new(CHROMIUM)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--enable-logging=stderr",
+            "--v=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.display()))
+        .args(args)
+        .output()
+        .expect("run chromium");
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}

@@ -93,6 +93,8 @@ def main():
     check(len(layers) >= 3, f"project has layers ({len(layers)})")
     for layer_id, layer in sorted(layers.items()):
         check(layer.isValid(), f"{layer_id}: valid")
+        check(layer.crs().isValid() and layer.crs().authid() == "EPSG:4326",
+              f"{layer_id}: CRS EPSG:4326 (found {layer.crs().authid()}, valid {layer.crs().isValid()})")
         if not layer.isValid():
             continue
         if layer_id in expected:
@@ -143,6 +145,8 @@ def main():
         visible = [l.layer() for l in root.findLayers() if l.isVisible()]
         settings.setLayers(visible)
         settings.setDestinationCrs(project.crs())
+        settings.setTransformContext(project.transformContext())
+        settings.setEllipsoid(project.ellipsoid())
         settings.setBackgroundColor(QColor(255, 255, 255))
         settings.setOutputSize(QSize(1400, 900))
         settings.setExtent(project.viewSettings().defaultViewExtent()

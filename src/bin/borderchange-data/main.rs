@@ -338,11 +338,14 @@ fn main() -> Result<()> {
     let uda = river("Uda"); // source → mouth
     let mut north = vec![east_corner];
     north.extend(uda.0.iter().copied());
+    // The box reaches past the krai's northern (62.5° N) and eastern
+    // (147.3° E) ends: a smaller one left the Okhotsk coast in the region,
+    // where the partition gave it to the Qing.
     north.extend([
         c(55.5, 135.6),
-        c(55.5, 145.0),
-        c(60.0, 145.0),
-        c(60.0, east_corner.x),
+        c(55.5, 150.0),
+        c(63.5, 150.0),
+        c(63.5, east_corner.x),
     ]);
     let khabarovsk = zone("khabarovsk").difference(&cut(north));
     // Right bank of the Amur below the Ussuri mouth: the 1858–1860 joint zone.
