@@ -3,6 +3,7 @@
 #   make test   install what is missing, then the whole test suite
 #   make check  formatting, lints and docs, as CI checks them
 #   make data   regenerate shapefiles/ from the installed geography packages
+#   make bench  borderchange against the GeoPandas reference (BENCHMARKS.md)
 
 SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
@@ -48,6 +49,14 @@ data: deps-data
 
 test: deps-test
 	cargo test --locked
+
+# borderchange against the same pipeline in GeoPandas (bench/reference.py),
+# on the bundled data and generated coarser and denser copies; BENCHMARKS.md.
+bench: deps
+	cargo build --release --locked
+	python3 -m pip install -q -r bench/requirements.txt
+	python3 bench/make_inputs.py
+	python3 bench/bench.py
 
 check: deps
 	cargo fmt --all -- --check

@@ -37,6 +37,9 @@ pub struct Config {
     /// Published figures to compare against.
     #[serde(default, rename = "reference")]
     pub references: Vec<Reference>,
+    /// Places to mark and label on the maps.
+    #[serde(default, rename = "place")]
+    pub places: Vec<Place>,
     /// Folder relative paths are resolved against: the config file's own.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -197,6 +200,21 @@ pub struct SnapshotSource {
     pub holder_field: Option<String>,
     /// CRS to assume when the layer declares none.
     pub assume_crs: Option<String>,
+}
+
+/// A named place shown on the maps.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Place {
+    /// Label.
+    pub name: String,
+    /// Latitude, degrees north (WGS84).
+    pub lat: f64,
+    /// Longitude, degrees east (WGS84).
+    pub lon: f64,
+    /// Where the coordinates come from.
+    #[serde(default)]
+    pub source: String,
 }
 
 /// The rivers layer.
@@ -588,6 +606,21 @@ impl Config {
                 "densify_km",
                 format!("'densify_km' must be a number > 0, got {}", p.densify_km),
             ));
+        }
+        for place in &self.places {
+            let ok = place.lat.is_finite()
+                && place.lon.is_finite()
+                && (-90.0..=90.0).contains(&place.lat)
+                && (-180.0..=180.0).contains(&place.lon);
+            if !ok {
+                return Err(fail(
+                    &format!("name = \"{}\"", place.name),
+                    format!(
+                        "place '{}': lat must be in −90..90 and lon in −180..180 (degrees)",
+                        place.name
+                    ),
+                ));
+            }
         }
         if let Err(message) = self.output.formats() {
             let bad = self

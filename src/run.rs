@@ -161,18 +161,20 @@ fn write_all(
         fs::write(&path, content).map_err(|source| Error::Io { path, source })?;
         Ok(PathBuf::from(name))
     };
-    let maps = report::maps::maps(inputs, analysis, &config.title)?;
+    let maps = report::maps::maps(inputs, analysis, &config.title, &config.places)?;
     let maps_dir = dir.join("maps");
     fs::create_dir_all(&maps_dir).map_err(|source| Error::Io {
         path: maps_dir.clone(),
         source,
     })?;
     let fonts = report::maps::system_fonts();
+    // Rasterising is the slow part: one map per core.
+    let pngs = crate::parallel::map(&maps, |m| report::maps::png(&m.svg, &fonts));
     let mut map_files = Vec::new();
-    for m in &maps {
+    for (m, png) in maps.iter().zip(pngs) {
         map_files.push(text(&format!("maps/{}.svg", m.name), m.svg.clone())?);
         let png_name = format!("maps/{}.png", m.name);
-        let png = report::maps::png(&m.svg, &fonts).ok_or_else(|| Error::Io {
+        let png = png.ok_or_else(|| Error::Io {
             path: dir.join(&png_name),
             source: std::io::Error::other("the map could not be rasterised"),
         })?;

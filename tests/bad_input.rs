@@ -201,3 +201,31 @@ fn unknown_format_in_the_analysis_file_has_line_and_column() {
     assert!(err.contains(&format!("analysis.toml:{line}:20:")), "{err}");
     assert!(err.contains("unknown output format 'DXF'"), "{err}");
 }
+
+#[test]
+fn feature_without_geometry_is_named_not_a_crash() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    // A shapefile "null shape", as GIS tools write for a feature whose
+    // geometry was deleted (this used to end in a segmentation fault).
+    let source = w.join("a1700.geojson");
+    let target = w.join("a1700.shp");
+    let status = std::process::Command::new("ogr2ogr")
+        .args(["-f", "ESRI Shapefile", "-dialect", "sqlite", "-sql"])
+        .arg("SELECT state, CASE WHEN state = 'B' THEN NULL ELSE geometry END AS geometry FROM a1700")
+        .arg(&target)
+        .arg(&source)
+        .status()
+        .expect("ogr2ogr (gdal-bin)");
+    assert!(status.success());
+    let config = w
+        .read("analysis.toml")
+        .replace("a1700.geojson", "a1700.shp");
+    w.write("analysis.toml", &config);
+    let err = fails(&w);
+    assert!(err.contains("a1700.shp"), "{err}");
+    assert!(
+        err.contains("feature 1: the geometry is missing (null)"),
+        "{err}"
+    );
+}

@@ -213,7 +213,13 @@ where
         if value.is_empty() {
             return Err(bad(format!("field '{field}' is empty")));
         }
-        let Some(geometry) = feature.geometry() else {
+        // gdal 0.19 hands out a geometry wrapping a null handle for a
+        // feature without geometry (a shapefile "null shape"); GDAL reports
+        // its type as unknown, which no real geometry has.
+        let geometry = feature
+            .geometry()
+            .filter(|g| g.geometry_type() != gdal::vector::OGRwkbGeometryType::wkbUnknown);
+        let Some(geometry) = geometry else {
             return Err(bad("the geometry is missing (null)".to_owned()));
         };
         let found = geometry.geometry_name();

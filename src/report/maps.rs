@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use geo::{LineString, MultiPolygon};
 
 use crate::analysis::Analysis;
+use crate::config::Place;
 use crate::error::Result;
 use crate::load::Inputs;
 use crate::model::StretchKind;
@@ -124,7 +125,12 @@ fn escape(text: &str) -> String {
 }
 
 /// Every map of a run: one per snapshot, then one per treaty step.
-pub fn maps(inputs: &Inputs, analysis: &Analysis, title: &str) -> Result<Vec<Map>> {
+pub fn maps(
+    inputs: &Inputs,
+    analysis: &Analysis,
+    title: &str,
+    places: &[Place],
+) -> Result<Vec<Map>> {
     let frame = Frame::new(inputs)?;
     let holders: Vec<String> = inputs
         .snapshots
@@ -156,6 +162,7 @@ pub fn maps(inputs: &Inputs, analysis: &Analysis, title: &str) -> Result<Vec<Map
         }
         body.push_str(&graticule(&frame));
         body.push_str(&rivers(&frame, inputs));
+        body.push_str(&place_marks(&frame, places));
         for ys in analysis.stretches.iter().filter(|ys| ys.year == s.year) {
             let mut d = String::new();
             frame.path(&ys.stretch.line, false, &mut d);
@@ -231,6 +238,7 @@ pub fn maps(inputs: &Inputs, analysis: &Analysis, title: &str) -> Result<Vec<Map
         }
         body.push_str(&graticule(&frame));
         body.push_str(&rivers(&frame, inputs));
+        body.push_str(&place_marks(&frame, places));
         out.push(Map {
             name: format!("transfers-{}-{}", step.from_year, step.to_year),
             title: caption.clone(),
@@ -265,6 +273,23 @@ fn rivers(frame: &Frame, inputs: &Inputs) -> String {
                     );
                 }
             }
+        }
+    }
+    s
+}
+
+/// A dot and a label for each place.
+fn place_marks(frame: &Frame, places: &[Place]) -> String {
+    let mut s = String::new();
+    for p in places {
+        if let Some((x, y)) = frame.px(p.lon, p.lat) {
+            let _ = writeln!(
+                s,
+                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"#222222\" stroke=\"#ffffff\" stroke-width=\"1\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"place\">{}</text>",
+                x + 5.0,
+                y + 4.0,
+                escape(&p.name)
+            );
         }
     }
     s
@@ -332,7 +357,8 @@ fn document(frame: &Frame, title: &str, body: &str, legend: &[LegendItem]) -> St
         "<style>.graticule path{fill:none;stroke:#9aa4ad;stroke-width:0.5;stroke-dasharray:2 3}\
          .grat{font-size:10px;fill:#6b7680}\
          .river{font-size:11px;font-style:italic;fill:#1f5f96;paint-order:stroke;stroke:#ffffff;stroke-width:3px}\
-         .legend{font-size:11px;fill:#222222}</style>\n",
+         .legend{font-size:11px;fill:#222222}\
+         .place{font-size:11px;fill:#222222;paint-order:stroke;stroke:#ffffff;stroke-width:3px}</style>\n",
     );
     let map_w = WIDTH - LEGEND;
     let _ = writeln!(
