@@ -33,4 +33,5 @@ pub mod projection;
 pub mod qgis;
 pub mod report;
 pub mod run;
+pub mod validate;
 pub mod verify;

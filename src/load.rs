@@ -119,6 +119,9 @@ fn read_snapshot(config: &Config, s: &SnapshotSource, max_edge_m: f64) -> Result
 /// Coordinates must be finite lon/lat and polygons valid (OGC rules as `geo`
 /// checks them): an overlay of invalid polygons gives meaningless areas.
 fn check_geometry(source: &LayerSource, f: &PolygonFeature) -> Result<()> {
+    let Some(problem) = geometry_problems(&f.geometry).into_iter().find(|p| p.fatal) else {
+        return Ok(());
+    };
     let layer = source.layer.clone().unwrap_or_else(|| {
         source
             .path
@@ -126,37 +129,115 @@ fn check_geometry(source: &LayerSource, f: &PolygonFeature) -> Result<()> {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default()
     });
-    let bad = |reason: String| Error::BadFeature {
+    Err(Error::BadFeature {
         path: source.path.clone(),
-        layer: layer.clone(),
+        layer,
         feature: f.fid,
-        reason,
-    };
+        reason: problem.message,
+    })
+}
+
+/// What is wrong with one polygon feature's geometry, and where.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GeometryProblem {
+    /// A short name: `coordinate`, `too-few-points`, `unclosed-ring`,
+    /// `zero-area-ring`, `self-intersection`, `repeated-points`.
+    pub kind: &'static str,
+    /// The message, naming the point where there is one.
+    pub message: String,
+    /// Where (longitude, latitude), when a point can be named.
+    pub at: Option<Coord<f64>>,
+    /// True when the run refuses the feature (repeated points are only
+    /// reported).
+    pub fatal: bool,
+}
+
+/// Every problem of a polygon geometry: coordinates that are not finite
+/// longitude/latitude, rings with fewer than three distinct points, unclosed
+/// rings, rings enclosing no area, self-intersections (bow-ties included),
+/// and repeated consecutive points. Fatal problems come first.
+pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
+    let mut out = Vec::new();
     let in_range = |c: Coord<f64>| (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y);
-    if let Some(c) = f.geometry.coords_iter().find(|c| !in_range(*c)) {
-        return Err(bad(format!(
-            "coordinate ({}, {}) is not a longitude/latitude on WGS84",
-            c.x, c.y
-        )));
+    if let Some(c) = geometry.coords_iter().find(|c| !in_range(*c)) {
+        out.push(GeometryProblem {
+            kind: "coordinate",
+            message: format!(
+                "coordinate ({}, {}) is not a longitude/latitude on WGS84",
+                c.x, c.y
+            ),
+            at: None,
+            fatal: true,
+        });
+        return out;
     }
-    // geo's `Validation` compares every pair of edges of a ring, which takes
-    // minutes on real borders; check rings through a spatial index instead.
-    for polygon in &f.geometry.0 {
+    let mut repeated = Vec::new();
+    for polygon in &geometry.0 {
         for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
-            if ring.0.len() < 4 {
-                return Err(bad(
-                    "invalid polygon: a ring has fewer than 3 distinct points".into(),
-                ));
+            let points = &ring.0;
+            let first = points.first().copied();
+            if points.len() >= 2 && points.first() != points.last() {
+                out.push(GeometryProblem {
+                    kind: "unclosed-ring",
+                    message: "invalid polygon: a ring does not end where it starts".into(),
+                    at: first,
+                    fatal: true,
+                });
             }
+            let mut distinct: Vec<Coord<f64>> = points.clone();
+            distinct.dedup();
+            if distinct.len() < points.len() {
+                if let Some(w) = points.windows(2).find(|w| w[0] == w[1]) {
+                    repeated.push(w[0]);
+                }
+            }
+            if distinct.len() < 4 {
+                out.push(GeometryProblem {
+                    kind: "too-few-points",
+                    message: "invalid polygon: a ring has fewer than 3 distinct points".into(),
+                    at: first,
+                    fatal: true,
+                });
+                continue;
+            }
+            // A bow-tie encloses zero signed area: name the crossing first.
             if let Some(c) = ring_self_intersection(ring) {
-                return Err(bad(format!(
-                    "invalid polygon: ring self-intersection at ({}, {})",
-                    c.x, c.y
-                )));
+                out.push(GeometryProblem {
+                    kind: "self-intersection",
+                    message: format!(
+                        "invalid polygon: ring self-intersection at ({}, {})",
+                        c.x, c.y
+                    ),
+                    at: Some(c),
+                    fatal: true,
+                });
+                continue;
+            }
+            if geo::Area::unsigned_area(&geo::Polygon::new(ring.clone(), vec![])) == 0.0 {
+                out.push(GeometryProblem {
+                    kind: "zero-area-ring",
+                    message: "invalid polygon: a ring encloses no area".into(),
+                    at: first,
+                    fatal: true,
+                });
+                continue;
             }
         }
     }
-    Ok(())
+    if let Some(c) = repeated.first() {
+        out.push(GeometryProblem {
+            kind: "repeated-points",
+            message: format!(
+                "{} ring(s) repeat a point consecutively, first at ({}, {}); harmless, ignored",
+                repeated.len(),
+                c.x,
+                c.y
+            ),
+            at: Some(*c),
+            fatal: false,
+        });
+    }
+    out
 }
 
 /// A point where two non-adjacent edges of a closed ring meet, if any.

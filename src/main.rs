@@ -1,6 +1,6 @@
 //! The `borderchange` command: parses arguments, calls one library function
 //! per subcommand, prints, and picks the exit code (0 all good, 1 a reference
-//! check failed, 2 an error).
+//! check failed or `validate` found problems, 2 an error).
 
 #![forbid(unsafe_code)]
 
@@ -28,14 +28,26 @@ enum Command {
     Init(cmd::init::Args),
     /// Re-check a run's inputs and re-run it: identical, or what differs.
     Verify(cmd::verify::Args),
+    /// Check an analysis's inputs without analysing: every problem, with
+    /// where it is (listed on stderr and written to problems.gpkg).
+    Validate(cmd::validate::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // GDAL's messages reach the user inside ours (file, layer, feature);
+    // print only its warnings, and never the null-pointer notices gdal 0.19
+    // triggers while we detect features without geometry.
+    gdal::config::set_error_handler(|class, _code, message| {
+        if matches!(class, gdal::errors::CplErrType::Warning) && !message.contains("is NULL in") {
+            eprintln!("GDAL warning: {message}");
+        }
+    });
     let outcome = match cli.command {
         Command::Run(args) => cmd::run::run(args),
         Command::Init(args) => cmd::init::run(args),
         Command::Verify(args) => cmd::verify::run(args),
+        Command::Validate(args) => cmd::validate::run(args),
     };
     match outcome {
         Ok(code) => code,

@@ -4,7 +4,7 @@
 mod common;
 
 use approx::assert_relative_eq;
-use common::{two_snapshots, Workdir, CELL_50N_KM2};
+use common::{cell_ring, two_snapshots, Workdir, CELL_50N_KM2};
 use serde_json::Value;
 
 const PASSING: &str = r#"
@@ -394,4 +394,55 @@ fn tables_match_the_golden_files() {
             .unwrap_or_else(|e| panic!("{}: {e} (BORDERCHANGE_BLESS=1 writes it)", path.display()));
         assert_eq!(text, expected, "{name} differs from the golden file");
     }
+}
+
+#[test]
+fn a_hole_wound_like_its_exterior_is_still_a_hole() {
+    // The same holdings twice: the hole wound clockwise (as GeoJSON wants)
+    // and counter-clockwise (as many tools write it). A's two features are
+    // dissolved by an overlay that fills by winding; both must give the
+    // same areas, with the hole left out.
+    let outer = "[124,50],[127,50],[127,53],[124,53],[124,50]";
+    let clockwise = "[125,51],[125,52],[126,52],[126,51],[125,51]";
+    let counter = "[125,51],[126,51],[126,52],[125,52],[125,51]";
+    let mut areas = Vec::new();
+    for hole in [clockwise, counter] {
+        let w = Workdir::new();
+        two_snapshots(&w, "");
+        let holed = format!("[{outer}],[{hole}]");
+        for (file, b_ring) in [
+            ("a1700.geojson", cell_ring(122.0, 50.0)),
+            ("b1800.geojson", cell_ring(122.0, 50.0)),
+        ] {
+            w.write(
+                file,
+                &common::polygons(&[
+                    ("A", &cell_ring(120.0, 50.0)),
+                    ("A", &holed),
+                    ("B", &b_ring),
+                    ("B", &cell_ring(121.0, 50.0)),
+                ]),
+            );
+        }
+        let out = w.run(&["run", "analysis.toml", "-q"]);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let r = report(&w);
+        let a = r["areas"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["state"] == "A" && row["year"] == 1700)
+            .unwrap()["area_km2"]
+            .as_f64()
+            .unwrap();
+        areas.push(a);
+    }
+    assert_relative_eq!(areas[0], areas[1], max_relative = 1e-12);
+    // One cell plus eight cells of the 3×3 block: well under ten cells.
+    assert!(areas[0] < 9.0 * CELL_50N_KM2, "{areas:?}");
 }

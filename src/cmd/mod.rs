@@ -3,4 +3,5 @@
 
 pub mod init;
 pub mod run;
+pub mod validate;
 pub mod verify;

@@ -49,7 +49,19 @@ pub struct LineFeature {
 /// other geometry, a null geometry, or an empty holder value is an error
 /// naming the feature.
 pub fn read_polygons(source: &LayerSource, holder_field: &str) -> Result<Vec<PolygonFeature>> {
-    read_features(source, holder_field, "polygons", |geometry| {
+    read_polygons_with(source, holder_field, &mut |e| Err(e))
+}
+
+/// As [`read_polygons`], handing each feature that cannot be read to
+/// `skip` (which may return the error to stop, or `Ok` to go on without the
+/// feature): what `validate` uses to list every problem at once. Problems
+/// with the file or layer as a whole are returned as errors either way.
+pub fn read_polygons_with(
+    source: &LayerSource,
+    holder_field: &str,
+    skip: &mut dyn FnMut(Error) -> Result<()>,
+) -> Result<Vec<PolygonFeature>> {
+    read_features(source, holder_field, "polygons", skip, |geometry| {
         let mut polygons = Vec::new();
         collect_polygons(geometry, &mut polygons).then(|| MultiPolygon::new(polygons))
     })
@@ -67,7 +79,7 @@ pub fn read_polygons(source: &LayerSource, holder_field: &str) -> Result<Vec<Pol
 
 /// Reads every feature of a line layer with the value of `name_field`.
 pub fn read_lines(source: &LayerSource, name_field: &str) -> Result<Vec<LineFeature>> {
-    read_features(source, name_field, "lines", |geometry| {
+    read_features(source, name_field, "lines", &mut |e| Err(e), |geometry| {
         let mut lines = Vec::new();
         collect_lines(geometry, &mut lines).then(|| MultiLineString::new(lines))
     })
@@ -84,10 +96,17 @@ pub fn read_lines(source: &LayerSource, name_field: &str) -> Result<Vec<LineFeat
 }
 
 /// True when `g` holds only polygons (pushed onto `out`).
+///
+/// Rings are oriented the OGC way (exteriors counter-clockwise, holes
+/// clockwise) whatever the file had: overlays fill by winding, and a hole
+/// wound like its exterior would otherwise be filled in.
 fn collect_polygons(g: GeoGeometry<f64>, out: &mut Vec<Polygon<f64>>) -> bool {
+    use geo::orient::{Direction, Orient};
     match g {
-        GeoGeometry::Polygon(p) => out.push(p),
-        GeoGeometry::MultiPolygon(mp) => out.extend(mp.0),
+        GeoGeometry::Polygon(p) => out.push(p.orient(Direction::Default)),
+        GeoGeometry::MultiPolygon(mp) => {
+            out.extend(mp.0.into_iter().map(|p| p.orient(Direction::Default)))
+        }
         GeoGeometry::GeometryCollection(c) => {
             return c.0.into_iter().all(|g| collect_polygons(g, out))
         }
@@ -115,6 +134,7 @@ fn read_features<G, F>(
     source: &LayerSource,
     field: &str,
     expected: &'static str,
+    skip: &mut dyn FnMut(Error) -> Result<()>,
     convert: F,
 ) -> Result<Converted<G>>
 where
@@ -211,7 +231,8 @@ where
             .map(|v| v.trim().to_owned())
             .unwrap_or_default();
         if value.is_empty() {
-            return Err(bad(format!("field '{field}' is empty")));
+            skip(bad(format!("field '{field}' is empty")))?;
+            continue;
         }
         // gdal 0.19 hands out a geometry wrapping a null handle for a
         // feature without geometry (a shapefile "null shape"); GDAL reports
@@ -220,23 +241,31 @@ where
             .geometry()
             .filter(|g| g.geometry_type() != gdal::vector::OGRwkbGeometryType::wkbUnknown);
         let Some(geometry) = geometry else {
-            return Err(bad("the geometry is missing (null)".to_owned()));
+            skip(bad("the geometry is missing (null)".to_owned()))?;
+            continue;
         };
         let found = geometry.geometry_name();
-        let geo =
-            to_geo(geometry).map_err(|e| bad(format!("unreadable geometry ({found}): {e}")))?;
+        let geo = match to_geo(geometry) {
+            Ok(geo) => geo,
+            Err(e) => {
+                skip(bad(format!("unreadable geometry ({found}): {e}")))?;
+                continue;
+            }
+        };
         let Some(mut converted) = convert(geo) else {
-            return Err(Error::WrongGeometry {
+            skip(Error::WrongGeometry {
                 path: path.clone(),
                 layer: layer_name.clone(),
                 feature: fid,
                 expected,
                 found,
-            });
+            })?;
+            continue;
         };
-        to_wgs84
-            .apply(&mut converted)
-            .map_err(|message| bad(format!("cannot reproject to WGS84: {message}")))?;
+        if let Err(message) = to_wgs84.apply(&mut converted) {
+            skip(bad(format!("cannot reproject to WGS84: {message}")))?;
+            continue;
+        }
         out.push((fid, value, converted));
     }
     if out.is_empty() {

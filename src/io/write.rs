@@ -22,6 +22,8 @@ pub enum GeometryKind {
     LineString,
     /// Several lines per feature.
     MultiLineString,
+    /// Points.
+    Point,
 }
 
 /// The type of an attribute.
@@ -233,6 +235,7 @@ fn write_one(
         GeometryKind::MultiPolygon => OGRwkbGeometryType::wkbMultiPolygon,
         GeometryKind::LineString => OGRwkbGeometryType::wkbLineString,
         GeometryKind::MultiLineString => OGRwkbGeometryType::wkbMultiLineString,
+        GeometryKind::Point => OGRwkbGeometryType::wkbPoint,
     };
     let layer = dataset
         .create_layer(LayerOptions {

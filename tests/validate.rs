@@ -1,0 +1,133 @@
+//! `borderchange validate`: every problem at once, each with its file,
+//! feature and place, on stderr and as points in problems.gpkg; exit 0 when
+//! clean, 1 when not, 2 when the analysis file itself cannot be used.
+
+mod common;
+
+use common::{cell_ring, polygons, two_snapshots, Workdir};
+
+fn validate(w: &Workdir) -> (Option<i32>, String, String) {
+    let out = w.run(&["validate", "analysis.toml"]);
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Features of the problems layer: (kind, severity, feature id).
+fn problem_rows(w: &Workdir) -> Vec<(String, String, i64)> {
+    let out = std::process::Command::new("ogr2ogr")
+        .args([
+            "-f",
+            "CSV",
+            "-select",
+            "feature,kind,severity",
+            "/vsistdout/",
+        ])
+        .arg(w.join("out/problems.gpkg"))
+        .arg("problems")
+        .output()
+        .expect("ogr2ogr (gdal-bin)");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let cols: Vec<&str> = line.split(',').collect();
+            (
+                cols[1].to_owned(),
+                cols[2].to_owned(),
+                cols[0].trim_matches('"').parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn clean_inputs_pass() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    let (code, stdout, stderr) = validate(&w);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("0 error(s)") && stdout.contains("0 warning(s)"),
+        "{stdout}"
+    );
+    assert!(problem_rows(&w).is_empty());
+    // Nothing but the problems layer is written.
+    let written: Vec<_> = std::fs::read_dir(w.join("out")).unwrap().collect();
+    assert_eq!(written.len(), 1, "{written:?}");
+}
+
+#[test]
+fn every_problem_is_listed_with_its_place() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    // 1700: A's square crosses itself (a bow-tie); C overlaps B by a
+    // quarter of a cell; a cell-sized hole is left inside A's other square.
+    let bow_tie = "[[120,50],[121,51],[121,50],[120,51],[120,50]]";
+    let with_hole = "[[124,50],[127,50],[127,53],[124,53],[124,50]],[[125,51],[126,51],[126,52],[125,52],[125,51]]";
+    w.write(
+        "a1700.geojson",
+        &polygons(&[
+            ("A", bow_tie),
+            ("B", &cell_ring(122.0, 50.0)),
+            (
+                "C",
+                "[[122.5,50.5],[123.5,50.5],[123.5,51.5],[122.5,51.5],[122.5,50.5]]",
+            ),
+            ("A", with_hole),
+            ("D", ""),
+        ])
+        .replace(r#"{"type":"Polygon","coordinates":[]}"#, "null"),
+    );
+    let (code, stdout, stderr) = validate(&w);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    // The bow-tie, named by file, feature and crossing point.
+    assert!(
+        stderr.contains("error: a1700.geojson feature 0: self-intersection")
+            && stderr.contains("[at 120.50000, 50.50000]"),
+        "{stderr}"
+    );
+    // The feature without geometry.
+    assert!(
+        stderr.contains("feature 4: feature:") && stderr.contains("missing (null)"),
+        "{stderr}"
+    );
+    // The overlap between B and C, about a quarter of a cell (≈ 1,973 km²).
+    assert!(
+        stderr.contains("warning: a1700.geojson: overlap: holders 'B' and 'C' overlap by 19"),
+        "{stderr}"
+    );
+    // The hole in A's square.
+    assert!(
+        stderr.contains("warning: a1700.geojson: gap: a hole of"),
+        "{stderr}"
+    );
+    // 1800's region differs from 1700's (the extra squares).
+    assert!(
+        stderr.contains("b1800.geojson: region: the study region differs from the 1700"),
+        "{stderr}"
+    );
+    let rows = problem_rows(&w);
+    let kinds: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+    for kind in ["self-intersection", "overlap", "gap", "region"] {
+        assert!(
+            kinds.contains(&kind),
+            "{kind} missing from problems.gpkg: {rows:?}"
+        );
+    }
+    assert!(
+        rows.contains(&("self-intersection".into(), "error".into(), 0)),
+        "{rows:?}"
+    );
+}
+
+#[test]
+fn unusable_analysis_file_is_exit_2() {
+    let w = Workdir::new();
+    w.write("analysis.toml", "title = 3\n");
+    let (code, _, stderr) = validate(&w);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(stderr.contains("analysis.toml:1:"), "{stderr}");
+}
