@@ -200,6 +200,7 @@ fn write_all(
         text("areas.csv", report::areas_csv(analysis))?,
         text("transfers.csv", report::transfers_csv(analysis))?,
         text("boundaries.csv", report::boundaries_csv(analysis))?,
+        text("datapackage.json", report::datapackage_json(&config.title))?,
     ];
     files.extend(map_files);
 

@@ -212,6 +212,8 @@ fn every_output_is_written_with_its_fields() {
     assert!(project.contains("./borderchange.gpkg|layername=states|subset=&quot;year&quot; = 1700"));
     assert!(project.contains("<Ellipsoid type=\"QString\">EPSG:7030</Ellipsoid>"));
     assert!(w.read("out/states.qml").contains("attr=\"state\""));
+    let package: Value = serde_json::from_str(&w.read("out/datapackage.json")).unwrap();
+    assert_eq!(package["resources"][1]["path"], "transfers.csv");
     for file in ["report.md", "areas.csv", "transfers.csv", "boundaries.csv"] {
         assert!(
             !w.read(&format!("out/{file}")).is_empty(),

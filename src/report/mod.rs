@@ -87,6 +87,63 @@ pub fn boundaries_csv(analysis: &Analysis) -> String {
     out
 }
 
+/// `datapackage.json`: a Frictionless Tabular Data Package describing the
+/// three CSV tables (fields, types, units), so they load typed into R,
+/// Python or a spreadsheet and cite as one dataset.
+pub fn datapackage_json(title: &str) -> String {
+    let field = |name: &str, ty: &str, description: &str| serde_json::json!({"name": name, "type": ty, "description": description});
+    let resource = |name: &str, title: &str, fields: Vec<serde_json::Value>| {
+        serde_json::json!({
+            "name": name,
+            "path": format!("{name}.csv"),
+            "title": title,
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "profile": "tabular-data-resource",
+            "schema": {"fields": fields},
+        })
+    };
+    let package = serde_json::json!({
+        "profile": "tabular-data-package",
+        "name": "borderchange-results",
+        "title": title,
+        "description": "Areas held, transfers and boundary lengths computed by borderchange; geodesic on the WGS84 ellipsoid. Method and inputs: report.json and manifest.json.",
+        "resources": [
+            resource("areas", "Area each holder held in each snapshot", vec![
+                field("year", "integer", "snapshot year"),
+                field("treaty", "string", "treaty that made the snapshot"),
+                field("state", "string", "holder"),
+                field("area_km2", "number", "geodesic area on WGS84, km²"),
+                field("area_ea_km2", "number", "planar area in the equal-area cross-check projection, km²"),
+                field("ea_rel_diff", "number", "(area_ea_km2 − area_km2) / area_km2"),
+            ]),
+            resource("transfers", "Land passing between holders at each treaty", vec![
+                field("from_year", "integer", "year of the earlier snapshot"),
+                field("to_year", "integer", "year of the later snapshot"),
+                field("treaty", "string", "treaty that made the later snapshot"),
+                field("from_state", "string", "holder before"),
+                field("to_state", "string", "holder after"),
+                field("area_km2", "number", "geodesic area on WGS84, km²"),
+                field("area_sq_mi", "number", "the same in square miles (1 mi = 1.609344 km)"),
+                field("area_ea_km2", "number", "planar area in the equal-area cross-check projection, km²"),
+            ]),
+            resource("boundaries", "Boundary length per snapshot, holder pair and river (or land)", vec![
+                field("year", "integer", "snapshot year"),
+                field("state_a", "string", "first holder (by name)"),
+                field("state_b", "string", "second holder"),
+                field("kind", "string", "river or land"),
+                field("river", "string", "the river followed, for river rows"),
+                field("stretches", "integer", "number of stretches summed"),
+                field("length_km", "number", "geodesic length on WGS84, km, at the input lines' resolution"),
+            ]),
+        ],
+    });
+    let mut text = serde_json::to_string_pretty(&package).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// Quotes a CSV field when it needs it (RFC 4180).
 fn csv_text(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -99,6 +156,40 @@ fn csv_text(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn datapackage_describes_every_csv_column() {
+        let package: serde_json::Value =
+            serde_json::from_str(&datapackage_json("t")).expect("JSON");
+        let empty = Analysis {
+            areas: vec![],
+            regions: vec![],
+            transfers: vec![],
+            steps: vec![],
+            stretches: vec![],
+            checks: vec![],
+            timings: vec![],
+        };
+        let analysis_headers = [
+            areas_csv(&empty),
+            transfers_csv(&empty),
+            boundaries_csv(&empty),
+        ];
+        for (resource, header) in package["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .zip(analysis_headers)
+        {
+            let names: Vec<&str> = resource["schema"]["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|f| f["name"].as_str().unwrap())
+                .collect();
+            assert_eq!(names.join(","), header.trim_end());
+        }
+    }
 
     #[test]
     fn csv_quotes_only_when_needed() {
