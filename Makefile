@@ -40,7 +40,7 @@ deps-data:
 	fi
 
 run: deps
-	cargo run --release --locked --bin borderchange -- run
+	cargo run --release --locked --bin borderchange -- run --force
 
 # Rebuilds shapefiles/ from DCW and GSHHG (Debian's gmt packages) and
 # data/waypoints.csv; running it twice gives identical files.

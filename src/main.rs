@@ -35,14 +35,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // GDAL's messages reach the user inside ours (file, layer, feature);
-    // print only its warnings, and never the null-pointer notices gdal 0.19
-    // triggers while we detect features without geometry.
-    gdal::config::set_error_handler(|class, _code, message| {
-        if matches!(class, gdal::errors::CplErrType::Warning) && !message.contains("is NULL in") {
-            eprintln!("GDAL warning: {message}");
-        }
-    });
+    borderchange::io::capture_gdal_messages();
     let outcome = match cli.command {
         Command::Run(args) => cmd::run::run(args),
         Command::Init(args) => cmd::init::run(args),

@@ -35,7 +35,13 @@ pub struct Outcome {
 /// Runs the analysis in `config_path`, writing to `output_dir` or, when
 /// `None`, to the folder the analysis file names.
 pub fn run(config_path: &Path, output_dir: Option<&Path>) -> Result<Outcome> {
-    run_with(config_path, output_dir, None, &|_| {})
+    run_with(
+        config_path,
+        &Options {
+            output_dir,
+            ..Options::default()
+        },
+    )
 }
 
 /// The stages of a run, in order, as [`run_with`] reports them.
@@ -45,16 +51,36 @@ pub const STAGES: [&str; 3] = [
     "writing outputs, maps and reports",
 ];
 
-/// As [`run`], writing the layer `formats` given instead of the ones the
-/// analysis file names (`--format`; the manifest records the formats used),
-/// and calling `progress` with the index into [`STAGES`] as each stage
-/// starts.
-pub fn run_with(
-    config_path: &Path,
-    output_dir: Option<&Path>,
-    formats: Option<&[String]>,
-    progress: &dyn Fn(usize),
-) -> Result<Outcome> {
+/// How to run, beyond what the analysis file says.
+pub struct Options<'a> {
+    /// Write here instead of the folder the analysis file names.
+    pub output_dir: Option<&'a Path>,
+    /// Layer formats instead of the analysis file's `output.formats`
+    /// (`--format`; the manifest records the formats used).
+    pub formats: Option<&'a [String]>,
+    /// Replace the outputs in an output folder that is not empty (`--force`);
+    /// without it such a folder is an error and nothing is touched.
+    pub force: bool,
+    /// Called with the index into [`STAGES`] as each stage starts.
+    pub progress: &'a dyn Fn(usize),
+}
+
+impl Default for Options<'_> {
+    fn default() -> Self {
+        Options {
+            output_dir: None,
+            formats: None,
+            force: false,
+            progress: &|_| {},
+        }
+    }
+}
+
+/// As [`run`], with [`Options`].
+pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
+    let progress = options.progress;
+    let formats = options.formats;
+    let output_dir = options.output_dir;
     let clock = Instant::now();
     progress(0);
     let mut config = Config::load(config_path)?;
@@ -62,14 +88,21 @@ pub fn run_with(
         config.output.formats = formats.to_vec();
         config.output.formats().map_err(Error::Usage)?;
     }
-    let inputs = load::load(&config)?;
-    let read_seconds = clock.elapsed().as_secs_f64();
-    progress(1);
-    let mut analysis = analysis::analyse(&config, &inputs.snapshots, &inputs.rivers)?;
     let output_dir = match output_dir {
         Some(dir) => dir.to_owned(),
         None => config.resolve(&config.output.dir),
     };
+    // Before any work: an occupied folder is only written with --force.
+    if !options.force && folder_has_files(&output_dir) {
+        return Err(Error::Usage(format!(
+            "'{}' is not empty: pass --force to replace the outputs in it (other files are kept), or choose another folder with --output",
+            output_dir.display()
+        )));
+    }
+    let inputs = load::load(&config)?;
+    let read_seconds = clock.elapsed().as_secs_f64();
+    progress(1);
+    let mut analysis = analysis::analyse(&config, &inputs.snapshots, &inputs.rivers)?;
     let provenance = Provenance {
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         gdal_version: crate::io::gdal_version(),
@@ -91,6 +124,11 @@ pub fn run_with(
         output_dir,
         files,
     })
+}
+
+/// True when `dir` exists and holds anything.
+fn folder_has_files(dir: &Path) -> bool {
+    fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some())
 }
 
 /// Writes everything into a temporary sibling of `dir`, then moves each file

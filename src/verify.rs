@@ -73,9 +73,11 @@ pub fn verify(manifest_path: &Path, config: Option<&Path>) -> Result<Verificatio
         });
     let outcome = crate::run::run_with(
         &config_path,
-        Some(scratch.path()),
-        formats.as_deref(),
-        &|_| {},
+        &crate::run::Options {
+            output_dir: Some(scratch.path()),
+            formats: formats.as_deref(),
+            ..crate::run::Options::default()
+        },
     )?;
     let fresh = manifest::output_entries(&outcome.output_dir, &outcome.files)?;
     // The fresh run's own manifest differs from the recorded one exactly when

@@ -229,3 +229,58 @@ fn feature_without_geometry_is_named_not_a_crash() {
         "{err}"
     );
 }
+
+/// The fixture's 1700 snapshot as a shapefile, with one of its parts cut
+/// short to the length `keep` gives for its bytes.
+fn truncated_shapefile(w: &Workdir, part: &str, keep: impl Fn(&[u8]) -> usize) {
+    let status = std::process::Command::new("ogr2ogr")
+        .args(["-f", "ESRI Shapefile"])
+        .arg(w.join("a1700.shp"))
+        .arg(w.join("a1700.geojson"))
+        .status()
+        .expect("ogr2ogr (gdal-bin)");
+    assert!(status.success());
+    let path = w.join(&format!("a1700.{part}"));
+    let bytes = std::fs::read(&path).unwrap();
+    let keep = keep(&bytes);
+    assert!(bytes.len() > keep, "{part} is only {} bytes", bytes.len());
+    std::fs::write(&path, &bytes[..keep]).unwrap();
+    let config = w
+        .read("analysis.toml")
+        .replace("a1700.geojson", "a1700.shp");
+    w.write("analysis.toml", &config);
+}
+
+#[test]
+fn truncated_shp_is_named_as_such() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    // The file header and the first record's header only.
+    truncated_shapefile(&w, "shp", |_| 108);
+    let err = fails(&w);
+    assert!(err.contains("a1700.shp"), "{err}");
+    assert!(err.contains("truncated or corrupt"), "{err}");
+    assert!(
+        !err.contains("is NULL"),
+        "GDAL's internal notices stay out: {err}"
+    );
+}
+
+#[test]
+fn truncated_dbf_never_analyses_part_of_a_layer() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    // dBASE: header length at bytes 8–9, record length at 10–11. Keep the
+    // header and the first of the two records.
+    truncated_shapefile(&w, "dbf", |b| {
+        let header = usize::from(u16::from_le_bytes([b[8], b[9]]));
+        let record = usize::from(u16::from_le_bytes([b[10], b[11]]));
+        header + record
+    });
+    let err = fails(&w);
+    assert!(err.contains("a1700.shp"), "{err}");
+    assert!(
+        err.contains("only 1 of the layer's 2 features could be read"),
+        "{err}"
+    );
+}

@@ -264,7 +264,7 @@ role = "context"
 
     let failing = context.replace("role = \"context\"", "");
     two_snapshots(&w, &failing);
-    let out = w.run(&["run", "analysis.toml"]);
+    let out = w.run(&["run", "analysis.toml", "--force"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("reference check"));
     // The outputs are still written: a failed check is a result, not an error.
@@ -357,7 +357,7 @@ fn progress_shows_on_a_terminal_only() {
     );
     assert!(shown.contains("[3/3] writing outputs"), "{shown}");
     // --quiet silences it.
-    let command = format!("{command} --quiet");
+    let command = format!("{command}-quiet --quiet");
     let quiet = std::process::Command::new("script")
         .args(["-qec", &command, "/dev/null"])
         .current_dir(w.path())
@@ -447,4 +447,29 @@ fn a_hole_wound_like_its_exterior_is_still_a_hole() {
     assert_relative_eq!(areas[0], areas[1], max_relative = 1e-12);
     // One cell plus eight cells of the 3×3 block: well under ten cells.
     assert!(areas[0] < 9.0 * CELL_50N_KM2, "{areas:?}");
+}
+
+#[test]
+fn an_occupied_output_folder_needs_force() {
+    let w = Workdir::new();
+    two_snapshots(&w, PASSING);
+    std::fs::create_dir(w.join("out")).unwrap();
+    w.write("out/notes.txt", "mine");
+    let out = w.run(&["run", "analysis.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is not empty: pass --force"), "{err}");
+    // Nothing was touched.
+    let names: Vec<_> = std::fs::read_dir(w.join("out")).unwrap().collect();
+    assert_eq!(names.len(), 1);
+    // With --force the outputs are written and the user's file is kept.
+    let out = w.run(&["run", "analysis.toml", "--force"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(w.read("out/notes.txt"), "mine");
+    assert!(w.join("out/report.json").exists());
 }

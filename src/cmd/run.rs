@@ -16,6 +16,10 @@ pub struct Args {
     /// Write outputs here instead of the folder the analysis file names.
     #[arg(short, long, value_name = "DIR")]
     output: Option<PathBuf>,
+    /// Replace the outputs in an output folder that is not empty (files of
+    /// other names are kept).
+    #[arg(long)]
+    force: bool,
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
@@ -48,7 +52,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     };
-    let outcome = borderchange::run::run_with(&config, args.output.as_deref(), formats, &progress);
+    let outcome = borderchange::run::run_with(
+        &config,
+        &borderchange::run::Options {
+            output_dir: args.output.as_deref(),
+            formats,
+            force: args.force,
+            progress: &progress,
+        },
+    );
     if show {
         eprint!("\r\x1b[2K");
     }

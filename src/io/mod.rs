@@ -26,3 +26,41 @@ pub fn crs_wkt(crs: &str) -> crate::error::Result<String> {
         .and_then(|srs| srs.to_wkt())
         .map_err(proj_error)
 }
+
+thread_local! {
+    /// The last failure GDAL reported on this thread, if not yet taken.
+    static LAST_FAILURE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Routes GDAL's messages through borderchange (once per process): failures
+/// are kept for the next message about the file at hand (see
+/// [`take_gdal_failure`]) instead of being printed on their own; warnings
+/// are printed; the null-pointer notices gdal 0.19 triggers while detecting
+/// features without geometry are dropped. GDAL still hands every failure to
+/// the `gdal` crate's results as before.
+pub fn capture_gdal_messages() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        gdal::config::set_error_handler(|class, _code, message| {
+            use gdal::errors::CplErrType;
+            if message.contains("is NULL in") {
+                return;
+            }
+            match class {
+                CplErrType::Failure | CplErrType::Fatal => {
+                    let message = message.trim().to_owned();
+                    LAST_FAILURE.with(|last| *last.borrow_mut() = Some(message));
+                }
+                CplErrType::Warning => {
+                    eprintln!("GDAL warning: {message}");
+                }
+                _ => {}
+            }
+        });
+    });
+}
+
+/// The failure GDAL last reported on this thread, once.
+pub fn take_gdal_failure() -> Option<String> {
+    LAST_FAILURE.with(|last| last.borrow_mut().take())
+}

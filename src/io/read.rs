@@ -141,6 +141,8 @@ where
     G: geo::MapCoordsInPlace<f64>,
     F: Fn(GeoGeometry<f64>) -> Option<G>,
 {
+    super::capture_gdal_messages();
+    let _ = super::take_gdal_failure();
     let path = &source.path;
     let gdal_error = |layer: Option<String>| {
         let path = path.clone();
@@ -216,8 +218,11 @@ where
     };
     let to_wgs84 = ToWgs84::new(&crs)?;
 
+    let declared = layer.feature_count();
+    let mut seen = 0u64;
     let mut out = Vec::new();
     for feature in layer.features() {
+        seen += 1;
         let fid = feature.fid().unwrap_or(out.len() as u64);
         let bad = |reason: String| Error::BadFeature {
             path: path.clone(),
@@ -241,7 +246,14 @@ where
             .geometry()
             .filter(|g| g.geometry_type() != gdal::vector::OGRwkbGeometryType::wkbUnknown);
         let Some(geometry) = geometry else {
-            skip(bad("the geometry is missing (null)".to_owned()))?;
+            // A geometry GDAL failed to read looks the same as none at all.
+            let reason = match super::take_gdal_failure() {
+                Some(failure) => format!(
+                    "the geometry cannot be read (GDAL: {failure}); is the file truncated or corrupt?"
+                ),
+                None => "the geometry is missing (null)".to_owned(),
+            };
+            skip(bad(reason))?;
             continue;
         };
         let found = geometry.geometry_name();
@@ -267,6 +279,21 @@ where
             continue;
         }
         out.push((fid, value, converted));
+    }
+    // A damaged index or attribute table can end the iteration early, with
+    // nothing but a message from GDAL: never analyse part of a layer.
+    if seen < declared {
+        let failure = super::take_gdal_failure()
+            .map(|f| format!(" (GDAL: {f})"))
+            .unwrap_or_default();
+        return Err(Error::BadFeature {
+            path: path.clone(),
+            layer: layer_name,
+            feature: seen,
+            reason: format!(
+                "only {seen} of the layer's {declared} features could be read{failure}; is the file (or its .shx/.dbf) truncated or corrupt?"
+            ),
+        });
     }
     if out.is_empty() {
         return Err(Error::EmptyLayer {
