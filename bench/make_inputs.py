@@ -1,114 +1,186 @@
-"""Builds the benchmark inputs from the bundled dataset (not committed; under
-bench/data/): a coarser copy (about 10^5 vertices) and denser copies (about
-3×10^6 and 10^7), each with its own analysis file.
+#!/usr/bin/env python3
+"""Generates the benchmark inputs under bench/data/ (not committed).
 
-Every change is decided per vertex or per undirected edge, never per ring, so
-a border shared by two holders, or by two snapshots, stays identical on both
-sides:
-- thinning keeps a vertex when a hash of its coordinates says so (and always
-  keeps ring ends), then repairs the few rings this makes invalid;
-- densifying splits each edge into equal parts interpolated from its
-  lexicographically smaller end.
+    python3 bench/make_inputs.py
 
-Usage: python3 bench/make_inputs.py
+From the bundled snapshots (shapefiles/borders_*.shp, about 10^6 vertices
+over the four snapshots) it writes three analyses, each a copy of
+borderchange.toml with its paths rewritten (references kept):
+
+  bench/data/1e5/  about 10^5 vertices: the four snapshots noded together on
+                   a 1e-5° grid (about 1 m), polygonised into the faces of
+                   their common refinement, simplified as one coverage
+                   (shapely.coverage_simplify) and dissolved back into each
+                   snapshot's holders. Borders shared by two holders, or by
+                   two snapshots, stay identical.
+  bench/data/1e6/  the bundled shapefiles themselves (config only).
+  bench/data/1e7/  about 10^7 vertices: the bundled snapshots with points
+                   inserted along every edge (straight in lon/lat), placed
+                   from the edge's lexicographically smaller end, so an edge
+                   shared by two holders or two snapshots gets the same
+                   points on both sides.
+
+The rivers layer is the bundled one in every analysis.
 """
 
-import hashlib
 import os
 import re
-import struct
+import sys
+import time
+import tomllib
 
-import geopandas as gpd
 import numpy as np
+import pyogrio
 import shapely
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DATA = os.path.join(ROOT, "bench", "data")
-YEARS = [1689, 1727, 1858, 1860]
+CONFIG = os.path.join(ROOT, "borderchange.toml")
+GRID = 1e-5
+SMALL_TARGET = 100_000
+LARGE_TARGET = 10_000_000
 
 
-def keep_mask(coords, every):
-    """True for the vertices to keep: 1 in `every`, by coordinate hash."""
-    keys = np.round(coords, 9)
-    out = np.zeros(len(coords), dtype=bool)
-    for i, (x, y) in enumerate(keys):
-        digest = hashlib.blake2b(struct.pack("<dd", x, y), digest_size=4).digest()
-        out[i] = int.from_bytes(digest, "little") % every == 0
-    out[0] = out[-1] = True
-    return out
+def log(message):
+    print(message, file=sys.stderr, flush=True)
 
 
-def thin_ring(coords, every):
-    kept = coords[keep_mask(coords, every)]
-    return kept if len(kept) >= 4 else None
+def read_snapshots():
+    with open(CONFIG, "rb") as f:
+        config = tomllib.load(f)
+    snapshots = []
+    for s in sorted(config["snapshot"], key=lambda s: s["year"]):
+        path = os.path.join(ROOT, s["path"])
+        snapshots.append((s, path, pyogrio.read_dataframe(path)))
+    return snapshots
 
 
-def densify_ring(coords, step):
-    a, b = coords[:-1], coords[1:]
-    swap = (a[:, 0] > b[:, 0]) | ((a[:, 0] == b[:, 0]) & (a[:, 1] > b[:, 1]))
-    lo = np.where(swap[:, None], b, a)
-    hi = np.where(swap[:, None], a, b)
-    length = np.hypot(*(hi - lo).T)
-    parts = np.maximum(np.ceil(length / step).astype(np.int64), 1)
-    edge = np.repeat(np.arange(len(a)), parts)
-    k = np.arange(parts.sum()) - np.repeat(np.cumsum(parts) - parts, parts)
-    n = parts[edge]
-    # Point j of an edge is lo + (hi - lo) * j / n whichever way the ring
-    # runs; a ring running hi → lo takes j = n, n-1, …, 1 (and hi itself).
-    j = np.where(swap[edge], n - k, k)
-    pts = lo[edge] + (hi[edge] - lo[edge]) * (j / n)[:, None]
-    start = k == 0
-    pts[start] = a[edge[start]]
-    return np.vstack([pts, coords[-1:]])
+def vertices(frames):
+    return int(sum(shapely.get_num_coordinates(f.geometry.values).sum() for f in frames))
 
 
-def map_rings(geom, fn):
-    polygons = geom.geoms if geom.geom_type == "MultiPolygon" else [geom]
-    out = []
-    for p in polygons:
-        shell = fn(np.asarray(p.exterior.coords)[:, :2])
-        if shell is None:
-            continue
-        holes = [h for h in (fn(np.asarray(r.coords)[:, :2]) for r in p.interiors) if h is not None]
-        out.append(shapely.Polygon(shell, holes))
-    geom = shapely.MultiPolygon(out)
-    if not geom.is_valid:
-        fixed = shapely.get_parts(shapely.make_valid(geom))
-        geom = shapely.MultiPolygon([g for g in fixed if g.geom_type == "Polygon"])
-    return geom
-
-
-def vertices(frame):
-    return int(shapely.get_num_coordinates(frame.geometry.values).sum())
-
-
-def build(name, fn):
-    folder = os.path.join(DATA, name)
+def write_config(size, snapshot_paths):
+    """Copies borderchange.toml into bench/data/<size>/analysis.toml with every
+    `path` rewritten: snapshots to `snapshot_paths` (by original path), the
+    rest to the bundled file, relative to the new config's folder."""
+    folder = os.path.join(DATA, size)
     os.makedirs(folder, exist_ok=True)
-    total = 0
-    for year in YEARS:
-        frame = gpd.read_file(os.path.join(ROOT, "shapefiles", f"borders_{year}.shp"), engine="pyogrio")
-        frame["geometry"] = [map_rings(g, fn) for g in frame.geometry]
-        frame.to_file(os.path.join(folder, f"borders_{year}.shp"), engine="pyogrio")
-        total += vertices(frame)
-    rivers = gpd.read_file(os.path.join(ROOT, "shapefiles", "rivers.shp"), engine="pyogrio")
-    rivers.to_file(os.path.join(folder, "rivers.shp"), engine="pyogrio")
-    config = open(os.path.join(ROOT, "borderchange.toml"), encoding="utf-8").read()
-    config = re.sub(r'path = "shapefiles/', 'path = "', config)
-    open(os.path.join(folder, "analysis.toml"), "w", encoding="utf-8").write(config)
-    print(f"{name}: {total} vertices")
-    return total
+    with open(CONFIG, encoding="utf-8") as f:
+        text = f.read()
+
+    def rewrite(match):
+        original = os.path.join(ROOT, match.group(2))
+        target = snapshot_paths.get(original, original)
+        return f'{match.group(1)}"{os.path.relpath(target, folder)}"'
+
+    text = re.sub(r'^(path\s*=\s*)"([^"]*)"', rewrite, text, flags=re.M)
+    header = f"# Benchmark input ({size}), generated by bench/make_inputs.py from borderchange.toml.\n"
+    with open(os.path.join(folder, "analysis.toml"), "w", encoding="utf-8") as f:
+        f.write(header + text)
+
+
+def write_snapshots(size, snapshots, geometries):
+    folder = os.path.join(DATA, size)
+    os.makedirs(folder, exist_ok=True)
+    paths = {}
+    for (s, path, frame), geoms in zip(snapshots, geometries):
+        out = frame.copy()
+        out = out.set_geometry(list(geoms), crs=frame.crs)
+        target = os.path.join(folder, os.path.basename(path))
+        pyogrio.write_dataframe(out, target, encoding="UTF-8")
+        paths[path] = target
+    write_config(size, paths)
+    total = sum(int(shapely.get_num_coordinates(g).sum()) for g in geometries)
+    log(f"{size}: {total} vertices in {folder}")
+
+
+# --- about 10^5: one coverage simplified --------------------------------------
+
+
+def small(snapshots):
+    frames = [f for _, _, f in snapshots]
+    outlines = [shapely.boundary(g) for f in frames for g in f.geometry.values]
+    noded = shapely.union_all(outlines, grid_size=GRID)
+    faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
+    inside = shapely.point_on_surface(faces)
+    tree = shapely.STRtree(inside)
+    owners = []
+    for f in frames:
+        holder, face = tree.query(f.geometry.values, predicate="contains")
+        owner = np.full(len(faces), -1)
+        # Where features overlap (a few m² in the source), the first wins.
+        owner[face[::-1]] = holder[::-1]
+        owners.append(owner)
+    log(f"1e5: {len(faces)} faces of the common refinement")
+    best = None
+    for tolerance in (0.001, 0.0015, 0.002, 0.003, 0.004, 0.006):
+        simple = shapely.coverage_simplify(faces, tolerance)
+        geometries = [
+            [shapely.coverage_union_all(simple[owner == k]) for k in range(len(f))]
+            for f, owner in zip(frames, owners)
+        ]
+        total = sum(int(shapely.get_num_coordinates(g).sum()) for g in geometries)
+        log(f"1e5: tolerance {tolerance}°: {total} vertices")
+        if best is None or abs(np.log(total / SMALL_TARGET)) < abs(np.log(best[0] / SMALL_TARGET)):
+            best = (total, geometries)
+        if total < SMALL_TARGET:
+            break
+    geometries = best[1]
+    for g in (g for gs in geometries for g in gs):
+        if not g.is_valid:
+            raise SystemExit(f"1e5: simplified holder invalid: {shapely.is_valid_reason(g)}")
+    write_snapshots("1e5", snapshots, geometries)
+
+
+# --- about 10^7: points inserted along every edge ------------------------------
+
+
+def split_ring(coords, inserted):
+    """`inserted` points on every edge of a ring, equally spaced in lon/lat
+    from the edge's lexicographically smaller end (so both traversals of an
+    edge get identical points)."""
+    a, b = coords[:-1], coords[1:]
+    swap = (b[:, 0] < a[:, 0]) | ((b[:, 0] == a[:, 0]) & (b[:, 1] < a[:, 1]))
+    start = np.where(swap[:, None], b, a)
+    end = np.where(swap[:, None], a, b)
+    moving = np.nonzero((a != b).any(axis=1))[0]
+    n = inserted + 1
+    j = np.arange(1, n)
+    # Ring order from a; fraction from the smaller end.
+    frac = np.where(swap[moving][:, None], (n - j)[None, :], j[None, :]) / n
+    s = start[moving][:, None, :]
+    e = end[moving][:, None, :]
+    points = (s + (e - s) * frac[:, :, None]).reshape(-1, 2)
+    return np.insert(coords, np.repeat(moving + 1, inserted), points, axis=0)
+
+
+def split_polygon(polygon, inserted):
+    shell = split_ring(shapely.get_coordinates(polygon.exterior), inserted)
+    holes = [split_ring(shapely.get_coordinates(r), inserted) for r in polygon.interiors]
+    return shapely.Polygon(shell, holes)
+
+
+def large(snapshots, bundled):
+    inserted = max(1, round(LARGE_TARGET / bundled) - 1)
+    geometries = []
+    for _, _, frame in snapshots:
+        out = []
+        for g in frame.geometry.values:
+            parts = [split_polygon(p, inserted) for p in shapely.get_parts(g)]
+            out.append(shapely.MultiPolygon(parts) if len(parts) > 1 or g.geom_type == "MultiPolygon" else parts[0])
+        geometries.append(out)
+    write_snapshots("1e7", snapshots, geometries)
 
 
 def main():
-    bundled = sum(
-        vertices(gpd.read_file(os.path.join(ROOT, "shapefiles", f"borders_{y}.shp"), engine="pyogrio"))
-        for y in YEARS
-    )
-    print(f"bundled: {bundled} vertices")
-    build("small", lambda c: thin_ring(c, 6))
-    build("dense3", lambda c: densify_ring(c, 0.0007))
-    build("dense10", lambda c: densify_ring(c, 0.0002))
+    clock = time.perf_counter()
+    snapshots = read_snapshots()
+    bundled = vertices([f for _, _, f in snapshots])
+    log(f"1e6: {bundled} vertices (the bundled snapshots)")
+    write_config("1e6", {})
+    small(snapshots)
+    large(snapshots, bundled)
+    log(f"done in {time.perf_counter() - clock:.1f} s")
 
 
 if __name__ == "__main__":

@@ -41,6 +41,8 @@ pub struct Map {
 
 /// Screen transform: projected metres → px.
 struct Frame {
+    /// The study region's longitude/latitude box (west, south, east, north).
+    bbox: (f64, f64, f64, f64),
     projection: MapProjection,
     scale: f64,
     x0: f64,
@@ -60,6 +62,7 @@ impl Frame {
         let left = MARGIN + (inner_w - (xmax - xmin) * scale) / 2.0;
         let top = TOP + MARGIN + (inner_h - (ymax - ymin) * scale) / 2.0;
         Ok(Frame {
+            bbox: b,
             projection,
             scale,
             x0: xmin,
@@ -298,43 +301,56 @@ fn place_marks(frame: &Frame, places: &[Place]) -> String {
 /// Meridians and parallels every 5° (10° for wide regions), labelled at the
 /// edges.
 fn graticule(frame: &Frame) -> String {
+    let (west, south, east, north) = frame.bbox;
+    // Every 5° for regions up to 60° wide, every 10° beyond; one step of
+    // margin round the region, as the conic's corners reach past its box.
+    let step = if east - west > 60.0 { 10.0 } else { 5.0 };
+    let lon0 = ((west / step).floor() - 1.0) * step;
+    let lon1 = ((east / step).ceil() + 1.0) * step;
+    let lat0 = (((south / step).floor() - 1.0) * step).max(-90.0);
+    let lat1 = (((north / step).ceil() + 1.0) * step).min(90.0);
+    let steps = |from: f64, to: f64| {
+        let n = ((to - from) / step).round() as i32;
+        (0..=n).map(move |i| from + f64::from(i) * step)
+    };
+    let along =
+        |from: f64, to: f64| (0..=100).map(move |i| from + (to - from) * f64::from(i) / 100.0);
     let mut s = String::from("<g class=\"graticule\">\n");
-    let step = 5.0;
-    let mut lon = 60.0;
-    while lon <= 180.0 {
-        let line: LineString<f64> = (0..=60)
-            .map(|i| (lon, 20.0 + f64::from(i) * 1.0))
+    for lon in steps(lon0, lon1) {
+        let line: LineString<f64> = along(lat0, lat1)
+            .map(|lat| (lon, lat))
             .collect::<Vec<_>>()
             .into();
         let mut d = String::new();
         frame.path(&line, false, &mut d);
         let _ = writeln!(s, "<path d=\"{d}\"/>");
-        if (lon % 10.0) == 0.0 {
-            if let Some((x, y)) = frame.px(lon, 35.0) {
-                let _ = writeln!(
-                    s,
-                    "<text x=\"{x:.1}\" y=\"{y:.1}\" class=\"grat\">{lon:.0}°E</text>"
-                );
-            }
-        }
-        lon += step;
-    }
-    let mut lat = 20.0;
-    while lat <= 80.0 {
-        let line: LineString<f64> = (0..=120)
-            .map(|i| (60.0 + f64::from(i), lat))
-            .collect::<Vec<_>>()
-            .into();
-        let mut d = String::new();
-        frame.path(&line, false, &mut d);
-        let _ = writeln!(s, "<path d=\"{d}\"/>");
-        if let Some((x, y)) = frame.px(85.0, lat) {
+        if let Some((x, y)) = frame.px(lon, south) {
+            let hemisphere = if lon < 0.0 { "W" } else { "E" };
             let _ = writeln!(
                 s,
-                "<text x=\"{x:.1}\" y=\"{y:.1}\" class=\"grat\">{lat:.0}°N</text>"
+                "<text x=\"{x:.1}\" y=\"{:.1}\" class=\"grat\">{:.0}°{hemisphere}</text>",
+                y + 14.0,
+                lon.abs()
             );
         }
-        lat += step;
+    }
+    for lat in steps(lat0, lat1) {
+        let line: LineString<f64> = along(lon0, lon1)
+            .map(|lon| (lon, lat))
+            .collect::<Vec<_>>()
+            .into();
+        let mut d = String::new();
+        frame.path(&line, false, &mut d);
+        let _ = writeln!(s, "<path d=\"{d}\"/>");
+        if let Some((x, y)) = frame.px(west, lat) {
+            let hemisphere = if lat < 0.0 { "S" } else { "N" };
+            let _ = writeln!(
+                s,
+                "<text x=\"{:.1}\" y=\"{y:.1}\" class=\"grat\">{:.0}°{hemisphere}</text>",
+                x - 34.0,
+                lat.abs()
+            );
+        }
     }
     s.push_str("</g>\n");
     s
