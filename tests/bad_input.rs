@@ -284,3 +284,54 @@ fn truncated_dbf_never_analyses_part_of_a_layer() {
         "{err}"
     );
 }
+
+#[test]
+fn unwritable_output_folder_is_named_and_nothing_is_left() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    // A file where the output folder should be: no folder can be made there
+    // (unlike permissions, this holds when the tests run as root).
+    w.write("blocked", "a file, not a folder");
+    let out = w.run(&["run", "analysis.toml", "-o", "blocked/out"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("blocked/out"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(w.read("blocked"), "a file, not a folder");
+}
+
+#[test]
+fn dbf_in_another_encoding_is_read_by_its_cpg() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    // Holder names in Cyrillic, stored as Windows-1251 with a .cpg saying so.
+    let source = w.read("a1700.geojson").replace("\"A\"", "\"Цин\"");
+    w.write("a1700.geojson", &source);
+    let status = std::process::Command::new("ogr2ogr")
+        .args(["-f", "ESRI Shapefile", "-lco", "ENCODING=CP1251"])
+        .arg(w.join("a1700.shp"))
+        .arg(w.join("a1700.geojson"))
+        .status()
+        .expect("ogr2ogr (gdal-bin)");
+    assert!(status.success());
+    assert_eq!(w.read("a1700.cpg").trim(), "CP1251");
+    let dbf = std::fs::read(w.join("a1700.dbf")).unwrap();
+    assert!(
+        dbf.windows(3).any(|b| b == [0xD6, 0xE8, 0xED]),
+        "the .dbf holds Windows-1251 bytes"
+    );
+    let config = w
+        .read("analysis.toml")
+        .replace("a1700.geojson", "a1700.shp");
+    w.write("analysis.toml", &config);
+    let out = w.run(&["run", "analysis.toml", "-q"]);
+    // A in 1800 and Цин in 1700: the holders differ, so the run still works
+    // and reports the name as written.
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(w.read("out/areas.csv").contains("1700,First,Цин,"));
+}
