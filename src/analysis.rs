@@ -2,14 +2,18 @@
 //! between consecutive snapshots with the balance of every holder, boundary
 //! stretches, and the reference checks. No file is touched here.
 
-use geo::{unary_union, MultiPolygon};
+use std::collections::BTreeMap;
+
+use geo::{CoordsIter, MultiPolygon};
 use serde::Serialize;
 
 use crate::boundary::{self, BoundaryParams};
 use crate::checks::{self, Check};
+use crate::clip;
 use crate::config::Config;
 use crate::error::Result;
 use crate::geodesy;
+use crate::guard;
 use crate::model::{Holding, River, Snapshot, Stretch, Transfer};
 use crate::overlay::{self, Dropped};
 use crate::parallel;
@@ -129,10 +133,15 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
 
     // Snapshots are independent of each other, and so are treaty steps.
     let clock = std::time::Instant::now();
-    let per_snapshot = parallel::map(snapshots, |snapshot| -> Result<SnapshotResult> {
-        let equal_area = EqualArea::new(&params.equal_area_crs)?;
-        measure_snapshot(snapshot, &equal_area, rivers, &boundary_params)
-    });
+    let snapshot_size = |s: &Snapshot| s.holdings.iter().map(|h| h.geometry.coords_count()).sum();
+    let per_snapshot = parallel::map_costliest_first(
+        snapshots,
+        snapshot_size,
+        |snapshot| -> Result<SnapshotResult> {
+            let equal_area = EqualArea::new(&params.equal_area_crs)?;
+            measure_snapshot(snapshot, &equal_area, rivers, &boundary_params)
+        },
+    );
     let snapshots_seconds = clock.elapsed().as_secs_f64();
     let clock = std::time::Instant::now();
     // Every (step, from holder, to holder) overlay is independent: one flat
@@ -148,9 +157,21 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
                 .map(move |(before, after)| (i, before, after))
         })
         .collect();
-    let pieces = parallel::map(&tasks, |(i, before, after)| -> Result<_> {
+    let size = |(_, before, after): &(usize, &Holding, &Holding)| {
+        before.geometry.coords_count() + after.geometry.coords_count()
+    };
+    let pieces = parallel::map_costliest_first(&tasks, size, |(i, before, after)| -> Result<_> {
         let (earlier, later) = steps_in[*i];
-        let Some(mut t) = overlay::piece(earlier, later, before, after) else {
+        let piece = guard::catching(
+            || {
+                format!(
+                    "intersecting '{}' of {} with '{}' of {}",
+                    before.state, earlier.year, after.state, later.year
+                )
+            },
+            || overlay::piece(earlier, later, before, after),
+        )?;
+        let Some(mut t) = piece else {
             return Ok(None);
         };
         t.area_ea_km2 = EqualArea::new(&params.equal_area_crs)?.area_km2(&t.geometry)?;
@@ -162,11 +183,31 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
             per_step_pieces[i].push(t);
         }
     }
+    let mut areas = Vec::new();
+    let mut regions = Vec::new();
+    let mut stretches = Vec::new();
+    for result in per_snapshot {
+        let r = result?;
+        areas.extend(r.areas);
+        regions.push(r.region);
+        stretches.extend(r.stretches);
+    }
+    // Each holder's geodesic area, measured once per snapshot above.
+    let mut areas_of: BTreeMap<i32, BTreeMap<String, f64>> = BTreeMap::new();
+    for row in &areas {
+        *areas_of
+            .entry(row.year)
+            .or_default()
+            .entry(row.state.clone())
+            .or_default() += row.area_km2;
+    }
+    let no_areas = BTreeMap::new();
+    let areas_in = |year: i32| areas_of.get(&year).unwrap_or(&no_areas);
     let per_step: Vec<(Vec<Transfer>, Step)> = steps_in
         .iter()
         .zip(per_step_pieces)
         .map(|((earlier, later), pieces)| {
-            let balances = balances(earlier, later, &pieces);
+            let balances = balances(areas_in(earlier.year), areas_in(later.year), &pieces);
             let (kept, dropped) = overlay::split_slivers(pieces, params.sliver_km2);
             let step = Step {
                 from_year: earlier.year,
@@ -180,15 +221,6 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         .collect();
     let steps_seconds = clock.elapsed().as_secs_f64();
 
-    let mut areas = Vec::new();
-    let mut regions = Vec::new();
-    let mut stretches = Vec::new();
-    for result in per_snapshot {
-        let r = result?;
-        areas.extend(r.areas);
-        regions.push(r.region);
-        stretches.extend(r.stretches);
-    }
     if let Some(first) = regions.first().map(|r| r.area_km2) {
         for r in &mut regions {
             r.rel_to_first = relative(r.area_km2 - first, first);
@@ -245,8 +277,17 @@ fn measure_snapshot(
             ea_rel_diff: relative(area_ea_km2 - area_km2, area_km2),
         });
     }
-    let union: MultiPolygon<f64> = unary_union(snapshot.holdings.iter().map(|h| &h.geometry));
-    let area_km2 = geodesy::area_km2(&union);
+    let parts: Vec<&MultiPolygon<f64>> = snapshot.holdings.iter().map(|h| &h.geometry).collect();
+    let what = |doing: &str| {
+        let holders: Vec<&str> = snapshot.holdings.iter().map(|h| h.state.as_str()).collect();
+        format!(
+            "{doing} of the {} snapshot ({})",
+            snapshot.year,
+            holders.join(", ")
+        )
+    };
+    let overlap = guard::catching(|| what("overlaying the holders"), || overlap_km2(&parts))?;
+    let area_km2 = holders_sum_km2 - overlap;
     let region = RegionRow {
         year: snapshot.year,
         area_km2,
@@ -254,13 +295,16 @@ fn measure_snapshot(
         overlap_rel: relative(holders_sum_km2 - area_km2, area_km2),
         rel_to_first: 0.0,
     };
-    let stretches = boundary::stretches(&snapshot.holdings, rivers, boundary_params)
-        .into_iter()
-        .map(|stretch| YearStretch {
-            year: snapshot.year,
-            stretch,
-        })
-        .collect();
+    let stretches = guard::catching(
+        || what("tracing the boundaries"),
+        || boundary::stretches(&snapshot.holdings, rivers, boundary_params),
+    )?
+    .into_iter()
+    .map(|stretch| YearStretch {
+        year: snapshot.year,
+        stretch,
+    })
+    .collect();
     Ok(SnapshotResult {
         areas,
         region,
@@ -268,29 +312,25 @@ fn measure_snapshot(
     })
 }
 
-/// Each holder's area before and after, and what it gave and received.
-fn balances(earlier: &Snapshot, later: &Snapshot, pieces: &[Transfer]) -> Vec<Balance> {
+/// Each holder's area before and after (geodesic, km², by holder), and what
+/// it gave and received.
+fn balances(
+    earlier: &BTreeMap<String, f64>,
+    later: &BTreeMap<String, f64>,
+    pieces: &[Transfer],
+) -> Vec<Balance> {
     let mut states: Vec<&str> = earlier
-        .holdings
-        .iter()
-        .chain(&later.holdings)
-        .map(|h| h.state.as_str())
+        .keys()
+        .chain(later.keys())
+        .map(String::as_str)
         .collect();
     states.sort_unstable();
     states.dedup();
-    let area_of = |snapshot: &Snapshot, state: &str| -> f64 {
-        snapshot
-            .holdings
-            .iter()
-            .filter(|h| h.state == state)
-            .map(|h| geodesy::area_km2(&h.geometry))
-            .sum()
-    };
     states
         .into_iter()
         .map(|state| {
-            let before_km2 = area_of(earlier, state);
-            let after_km2 = area_of(later, state);
+            let before_km2 = earlier.get(state).copied().unwrap_or(0.0);
+            let after_km2 = later.get(state).copied().unwrap_or(0.0);
             let outgoing_km2: f64 = pieces
                 .iter()
                 .filter(|t| t.from_state == state)
@@ -312,6 +352,41 @@ fn balances(earlier: &Snapshot, later: &Snapshot, pieces: &[Transfer]) -> Vec<Ba
             }
         })
         .collect()
+}
+
+/// How much the holders' areas, summed, exceed the area of their union:
+/// the land claimed twice, by inclusion–exclusion (Σ pairs − Σ triples + …).
+/// Each intersection is overlaid on operands clipped to where they can meet
+/// (see [`clip::intersection`]), so a clean partition, whose holders only
+/// touch, costs a few small overlays instead of one of the whole snapshot.
+fn overlap_km2(parts: &[&MultiPolygon<f64>]) -> f64 {
+    /// `sign` × the area of `piece` (the intersection of parts up to
+    /// `last`), plus the alternating sum over its intersections with later parts.
+    fn deeper(
+        piece: &MultiPolygon<f64>,
+        last: usize,
+        parts: &[&MultiPolygon<f64>],
+        sign: f64,
+    ) -> f64 {
+        let mut sum = sign * geodesy::area_km2(piece);
+        for (k, part) in parts.iter().enumerate().skip(last + 1) {
+            let next = clip::intersection(piece, part);
+            if !next.0.is_empty() {
+                sum += deeper(&next, k, parts, -sign);
+            }
+        }
+        sum
+    }
+    let mut sum = 0.0;
+    for (i, a) in parts.iter().enumerate() {
+        for (j, b) in parts.iter().enumerate().skip(i + 1) {
+            let both = clip::intersection(a, b);
+            if !both.0.is_empty() {
+                sum += deeper(&both, j, parts, 1.0);
+            }
+        }
+    }
+    sum
 }
 
 fn relative(difference: f64, base: f64) -> f64 {

@@ -73,6 +73,12 @@ pub struct Parameters {
     pub densify_km: f64,
     /// Equal-area CRS (any PROJ string or authority code) for the cross-check.
     pub equal_area_crs: String,
+    /// Repair what is safe to repair in the input features instead of
+    /// refusing them: repeated consecutive points are removed, and rings
+    /// enclosing nothing (fewer than three distinct points, or zero area) are
+    /// dropped. Every change is listed on stderr and in `report.json`.
+    /// `run --repair` sets it.
+    pub repair: bool,
 }
 
 impl Default for Parameters {
@@ -83,6 +89,7 @@ impl Default for Parameters {
             min_river_run_km: 10.0,
             densify_km: 2.0,
             equal_area_crs: crate::projection::DEFAULT_EQUAL_AREA.to_owned(),
+            repair: false,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The library's one error type: every variant names the file (and where it
 //! applies the layer and feature) so a message can be acted on.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Everything that can go wrong in an analysis.
 #[derive(Debug, thiserror::Error)]
@@ -104,6 +104,14 @@ pub enum Error {
         /// What was found.
         found: String,
     },
+    /// A geometry operation failed inside a dependency (it panicked).
+    #[error("geometry operation failed while {what}: {reason}. This is a fault in borderchange or a library it uses, set off by these features; `borderchange validate` may show what is unusual about them")]
+    Geometry {
+        /// What was being done, to which features.
+        what: String,
+        /// The dependency's own message.
+        reason: String,
+    },
     /// A feature cannot be used as it is.
     #[error("'{}' layer '{layer}' feature {feature}: {reason}", path.display())]
     BadFeature {
@@ -141,4 +149,32 @@ fn in_layer(layer: &Option<String>) -> String {
         .as_ref()
         .map(|l| format!(" layer '{l}'"))
         .unwrap_or_default()
+}
+
+impl Error {
+    /// The same error with a path under `from` moved under `to`: files are
+    /// written in a staging folder, and an error should name the file the
+    /// user asked for.
+    pub fn relocated(self, from: &Path, to: &Path) -> Error {
+        let relocate = |path: PathBuf| match path.strip_prefix(from) {
+            Ok(rest) => to.join(rest),
+            Err(_) => path,
+        };
+        match self {
+            Error::Io { path, source } => Error::Io {
+                path: relocate(path),
+                source,
+            },
+            Error::Gdal {
+                path,
+                layer,
+                source,
+            } => Error::Gdal {
+                path: relocate(path),
+                layer,
+                source,
+            },
+            other => other,
+        }
+    }
 }

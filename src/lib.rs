@@ -20,9 +20,11 @@
 pub mod analysis;
 pub mod boundary;
 pub mod checks;
+pub mod clip;
 pub mod config;
 pub mod error;
 pub mod geodesy;
+pub mod guard;
 pub mod io;
 pub mod load;
 pub mod manifest;

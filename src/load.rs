@@ -22,6 +22,22 @@ pub struct Inputs {
     pub snapshots: Vec<Snapshot>,
     /// Rivers sorted by name (empty when the config names no rivers layer).
     pub rivers: Vec<River>,
+    /// What `parameters.repair` changed in the input features, in snapshot
+    /// and feature order (empty without it).
+    pub repairs: Vec<Repair>,
+}
+
+/// One change `parameters.repair` (`run --repair`) made to an input feature.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Repair {
+    /// The file, as the analysis file names it.
+    pub file: String,
+    /// The layer.
+    pub layer: String,
+    /// The feature id.
+    pub feature: u64,
+    /// What was changed, and where.
+    pub change: String,
 }
 
 impl Inputs {
@@ -55,9 +71,33 @@ pub fn load(config: &Config) -> Result<Inputs> {
     let max_edge_m = config.parameters.densify_km * 1_000.0;
     // Snapshots are read on as many cores as there are (one GDAL dataset
     // per thread); the first error in year order is the one reported.
-    let snapshots = crate::parallel::map(&sources, |s| read_snapshot(config, s, max_edge_m))
+    let features = crate::parallel::map(&sources, |s| read_features(config, s))
         .into_iter()
         .collect::<Result<Vec<_>>>()?;
+    // Decided on every snapshot at once, so that all share one longitude range.
+    let raw = || {
+        features
+            .iter()
+            .flat_map(|(_, f)| f.iter().map(|f| &f.geometry))
+    };
+    let shift = crosses_antimeridian(raw());
+    if shift && has_long_jump(raw().map(unwrap_polygons).collect::<Vec<_>>().iter()) {
+        return Err(Error::Usage(
+            "the polygons cross both the antimeridian (180°) and the prime meridian (0°): data that wraps around the globe cannot be overlaid in longitude/latitude; split it at one of the two".into(),
+        ));
+    }
+    let tasks: Vec<_> = sources.iter().zip(features).collect();
+    let read = crate::parallel::map(&tasks, |(s, (source, features))| {
+        holdings(config, s, source, features, max_edge_m, shift)
+    })
+    .into_iter()
+    .collect::<Result<Vec<_>>>()?;
+    let mut snapshots = Vec::with_capacity(read.len());
+    let mut repairs = Vec::new();
+    for (snapshot, changes) in read {
+        snapshots.push(snapshot);
+        repairs.extend(changes);
+    }
     let rivers = match &config.rivers {
         Some(r) => {
             let source = LayerSource {
@@ -71,69 +111,257 @@ pub fn load(config: &Config) -> Result<Inputs> {
             }
             by_name
                 .into_iter()
-                .map(|(name, lines)| River {
-                    name,
-                    geometry: MultiLineString::new(lines),
+                .map(|(name, lines)| {
+                    let mut geometry = MultiLineString::new(lines);
+                    if shift {
+                        unwrap_longitudes(&mut geometry);
+                    }
+                    River { name, geometry }
                 })
                 .collect()
         }
         None => Vec::new(),
     };
     check_reference_holders(config, &snapshots)?;
-    Ok(Inputs { snapshots, rivers })
+    Ok(Inputs {
+        snapshots,
+        rivers,
+        repairs,
+    })
 }
 
-fn read_snapshot(config: &Config, s: &SnapshotSource, max_edge_m: f64) -> Result<Snapshot> {
+/// One snapshot's layer and its features, as read.
+fn read_features(
+    config: &Config,
+    s: &SnapshotSource,
+) -> Result<(LayerSource, Vec<PolygonFeature>)> {
     let source = LayerSource {
         path: config.resolve(&s.path),
         layer: s.layer.clone(),
         assume_crs: s.assume_crs.clone(),
     };
     let features = read_polygons(&source, config.holder_field(s))?;
-    let mut by_holder: BTreeMap<String, Vec<MultiPolygon<f64>>> = BTreeMap::new();
+    Ok((source, features))
+}
+
+/// One snapshot's holdings from its features: each feature repaired where
+/// `parameters.repair` says, then checked; each holder's features dissolved
+/// and densified; all in 0–360° longitude when `shift` says the data crosses
+/// the antimeridian. Also returns the repairs made.
+fn holdings(
+    config: &Config,
+    s: &SnapshotSource,
+    source: &LayerSource,
+    features: &[PolygonFeature],
+    max_edge_m: f64,
+    shift: bool,
+) -> Result<(Snapshot, Vec<Repair>)> {
+    let layer = layer_name(source);
+    let mut repairs = Vec::new();
+    let mut by_holder: BTreeMap<&str, Vec<MultiPolygon<f64>>> = BTreeMap::new();
     for f in features {
-        check_geometry(&source, &f)?;
-        by_holder.entry(f.holder).or_default().push(f.geometry);
+        let mut geometry = if shift {
+            unwrap_polygons(&f.geometry)
+        } else {
+            f.geometry.clone()
+        };
+        if config.parameters.repair {
+            let (fixed, changes) = repair_geometry(&geometry);
+            if !changes.is_empty() {
+                repairs.extend(changes.into_iter().map(|change| Repair {
+                    file: s.path.display().to_string(),
+                    layer: layer.clone(),
+                    feature: f.fid,
+                    change,
+                }));
+                if fixed.0.is_empty() {
+                    continue;
+                }
+                geometry = fixed;
+            }
+        }
+        check_geometry(source, f.fid, &geometry)?;
+        by_holder.entry(&f.holder).or_default().push(geometry);
     }
     let holdings = by_holder
         .into_iter()
-        .map(|(state, mut parts)| {
+        .map(|(state, parts)| -> Result<Holding> {
             let merged = if parts.len() == 1 {
-                parts.pop().unwrap_or_else(|| MultiPolygon::new(vec![]))
+                parts
+                    .into_iter()
+                    .next()
+                    .unwrap_or_else(|| MultiPolygon::new(vec![]))
             } else {
-                unary_union(parts.iter())
+                crate::guard::catching(
+                    || {
+                        format!(
+                            "dissolving the features of '{state}' in '{}'",
+                            s.path.display()
+                        )
+                    },
+                    || unary_union(parts.iter()),
+                )?
             };
-            Holding {
-                state,
-                geometry: geodesy::densify(&merged, max_edge_m),
+            let mut geometry = geodesy::densify(&merged, max_edge_m);
+            if shift {
+                // Points on geodesics across 180° come back as negative
+                // longitudes.
+                geometry = unwrap_polygons(&geometry);
             }
+            Ok(Holding {
+                state: state.to_owned(),
+                geometry,
+            })
         })
-        .collect();
-    Ok(Snapshot {
+        .collect::<Result<Vec<_>>>()?;
+    let snapshot = Snapshot {
         year: s.year,
         treaty: s.treaty.clone(),
         holdings,
+    };
+    Ok((snapshot, repairs))
+}
+
+/// True when the polygons cross the antimeridian: an edge jumps more than
+/// 180° in longitude (it is the short way round, across 180°), or the data
+/// reaches both sides of 180° (polygons split there, as Chukotka is in most
+/// world datasets). Such data is analysed in longitudes 0–360°, where the
+/// lon/lat overlay sees the polygons whole.
+pub fn crosses_antimeridian<'a>(
+    polygons: impl Iterator<Item = &'a MultiPolygon<f64>> + Clone,
+) -> bool {
+    if has_long_jump(polygons.clone()) {
+        return true;
+    }
+    let (mut east, mut west) = (false, false);
+    for c in polygons.flat_map(|mp| mp.coords_iter()) {
+        east |= c.x >= 179.0;
+        west |= c.x <= -179.0;
+    }
+    east && west
+}
+
+/// True when some edge jumps more than 180° in longitude.
+fn has_long_jump<'a>(polygons: impl Iterator<Item = &'a MultiPolygon<f64>>) -> bool {
+    polygons
+        .flat_map(|mp| mp.0.iter())
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .any(|ring| ring.0.windows(2).any(|w| (w[1].x - w[0].x).abs() > 180.0))
+}
+
+/// Longitudes below 0° moved to 180–360°.
+fn unwrap_polygons(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    use geo::MapCoords;
+    mp.map_coords(|c| Coord {
+        x: if c.x < 0.0 { c.x + 360.0 } else { c.x },
+        y: c.y,
     })
 }
 
-/// Coordinates must be finite lon/lat and polygons valid (OGC rules as `geo`
-/// checks them): an overlay of invalid polygons gives meaningless areas.
-fn check_geometry(source: &LayerSource, f: &PolygonFeature) -> Result<()> {
-    let Some(problem) = geometry_problems(&f.geometry).into_iter().find(|p| p.fatal) else {
-        return Ok(());
-    };
-    let layer = source.layer.clone().unwrap_or_else(|| {
+fn unwrap_longitudes(lines: &mut MultiLineString<f64>) {
+    use geo::MapCoordsInPlace;
+    lines.map_coords_in_place(|c| Coord {
+        x: if c.x < 0.0 { c.x + 360.0 } else { c.x },
+        y: c.y,
+    });
+}
+
+/// The layer's name: as configured, or the file's stem.
+fn layer_name(source: &LayerSource) -> String {
+    source.layer.clone().unwrap_or_else(|| {
         source
             .path
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default()
-    });
+    })
+}
+
+/// The safe repairs of one feature's geometry: repeated consecutive points
+/// are removed, and rings that enclose nothing (fewer than three distinct
+/// points, or zero area) are dropped, with a polygon's holes when its
+/// exterior goes. No area changes. Returns the repaired geometry (empty when
+/// nothing is left) and one sentence per change.
+pub fn repair_geometry(geometry: &MultiPolygon<f64>) -> (MultiPolygon<f64>, Vec<String>) {
+    let mut changes = Vec::new();
+    let mut repaired = Vec::new();
+    let mut repeated = 0;
+    let mut first_repeated = None;
+    let mut fix_ring = |ring: &LineString<f64>, what: &str, changes: &mut Vec<String>| {
+        let mut points = ring.0.clone();
+        points.dedup();
+        if points.len() < ring.0.len() {
+            repeated += ring.0.len() - points.len();
+            if first_repeated.is_none() {
+                first_repeated = ring.0.windows(2).find(|w| w[0] == w[1]).map(|w| w[0]);
+            }
+        }
+        let ring = LineString::new(points);
+        let at = ring
+            .0
+            .first()
+            .map(|c| format!(" at ({}, {})", c.x, c.y))
+            .unwrap_or_default();
+        if ring.0.len() < 4 {
+            changes.push(format!(
+                "dropped {what} with fewer than 3 distinct points{at}"
+            ));
+            return None;
+        }
+        if geo::Area::unsigned_area(&geo::Polygon::new(ring.clone(), vec![])) == 0.0 {
+            changes.push(format!("dropped {what} that encloses no area{at}"));
+            return None;
+        }
+        Some(ring)
+    };
+    for polygon in &geometry.0 {
+        let Some(exterior) = fix_ring(polygon.exterior(), "an exterior ring", &mut changes) else {
+            if !polygon.interiors().is_empty() {
+                changes.push(format!(
+                    "dropped the {} hole(s) of that ring",
+                    polygon.interiors().len()
+                ));
+            }
+            continue;
+        };
+        let interiors = polygon
+            .interiors()
+            .iter()
+            .filter_map(|r| fix_ring(r, "a hole", &mut changes))
+            .collect();
+        repaired.push(geo::Polygon::new(exterior, interiors));
+    }
+    if let Some(c) = first_repeated {
+        changes.insert(
+            0,
+            format!(
+                "removed {repeated} repeated consecutive point(s), the first at ({}, {})",
+                c.x, c.y
+            ),
+        );
+    }
+    if repaired.is_empty() && !geometry.0.is_empty() {
+        changes.push("nothing with an area is left: the feature is left out".into());
+    }
+    (MultiPolygon::new(repaired), changes)
+}
+
+/// Coordinates must be finite lon/lat and polygons valid (OGC rules as `geo`
+/// checks them): an overlay of invalid polygons gives meaningless areas.
+fn check_geometry(source: &LayerSource, fid: u64, geometry: &MultiPolygon<f64>) -> Result<()> {
+    let Some(problem) = geometry_problems(geometry).into_iter().find(|p| p.fatal) else {
+        return Ok(());
+    };
+    let hint = if matches!(problem.kind, "too-few-points" | "zero-area-ring") {
+        " (run --repair drops such rings and says so)"
+    } else {
+        ""
+    };
     Err(Error::BadFeature {
         path: source.path.clone(),
-        layer,
-        feature: f.fid,
-        reason: problem.message,
+        layer: layer_name(source),
+        feature: fid,
+        reason: format!("{}{hint}", problem.message),
     })
 }
 
@@ -158,12 +386,14 @@ pub struct GeometryProblem {
 /// and repeated consecutive points. Fatal problems come first.
 pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
     let mut out = Vec::new();
-    let in_range = |c: Coord<f64>| (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y);
+    // Longitudes up to 360° are data stored east of 180° (and what the
+    // antimeridian shift makes of it).
+    let in_range = |c: Coord<f64>| (-180.0..=360.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y);
     if let Some(c) = geometry.coords_iter().find(|c| !in_range(*c)) {
         out.push(GeometryProblem {
             kind: "coordinate",
             message: format!(
-                "coordinate ({}, {}) is not a longitude/latitude on WGS84",
+                "coordinate ({}, {}) is not a longitude/latitude on WGS84 (longitude −180…360°, latitude −90…90°)",
                 c.x, c.y
             ),
             at: None,

@@ -36,16 +36,34 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     borderchange::io::capture_gdal_messages();
-    let outcome = match cli.command {
+    // Geometry operations catch their own panics and name the features; any
+    // other panic is a bug, reported as one, never as a trace.
+    borderchange::guard::install_quiet_panic_hook();
+    let outcome = std::panic::catch_unwind(|| match cli.command {
         Command::Run(args) => cmd::run::run(args),
         Command::Init(args) => cmd::init::run(args),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Validate(args) => cmd::validate::run(args),
-    };
+    });
     match outcome {
-        Ok(code) => code,
-        Err(error) => {
-            eprintln!("error: {error:#}");
+        Ok(Ok(code)) => code,
+        Ok(Err(error)) => {
+            // Each cause once: our errors already quote their source's text.
+            let mut text = error.to_string();
+            for cause in error.chain().skip(1) {
+                let cause = cause.to_string();
+                if !text.contains(&cause) {
+                    text = format!("{text}: {cause}");
+                }
+            }
+            eprintln!("error: {text}");
+            ExitCode::from(2)
+        }
+        Err(payload) => {
+            eprintln!(
+                "error: internal error (a bug in borderchange; please report it with the analysis file): {}",
+                borderchange::guard::panic_message(payload.as_ref())
+            );
             ExitCode::from(2)
         }
     }

@@ -1,8 +1,9 @@
 //! Transfers between consecutive snapshots: for each ordered pair of
 //! different holders, the land the first held before and the second after.
 
-use geo::{BooleanOps, BoundingRect, Intersects, MultiPolygon};
+use geo::{BoundingRect, Intersects};
 
+use crate::clip;
 use crate::geodesy;
 use crate::model::{Holding, Snapshot, Transfer};
 
@@ -47,13 +48,17 @@ pub fn pairs<'a>(earlier: &'a Snapshot, later: &'a Snapshot) -> Vec<(&'a Holding
 }
 
 /// The land `before` held in `earlier` and `after` holds in `later`, if any.
+///
+/// The overlay runs on both holdings clipped to the overlap of their
+/// bounding boxes (see [`clip::intersection`]): the same land, from a
+/// fraction of the vertices.
 pub fn piece(
     earlier: &Snapshot,
     later: &Snapshot,
     before: &Holding,
     after: &Holding,
 ) -> Option<Transfer> {
-    let piece: MultiPolygon<f64> = before.geometry.intersection(&after.geometry);
+    let piece = clip::intersection(&before.geometry, &after.geometry);
     if piece.0.is_empty() {
         return None;
     }
@@ -100,7 +105,7 @@ pub fn split_slivers(pieces: Vec<Transfer>, sliver_km2: f64) -> (Vec<Transfer>, 
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
-    use geo::polygon;
+    use geo::{polygon, BooleanOps, MultiPolygon};
 
     fn square(x: f64, y: f64) -> MultiPolygon<f64> {
         let cell = MultiPolygon::new(vec![polygon![

@@ -41,6 +41,26 @@ where
         .collect()
 }
 
+/// [`map`], starting the costliest items first (by `cost`) so that one long
+/// item left for last does not keep a core idle; results still come back
+/// in the order of `items`.
+pub fn map_costliest_first<T, R, F, C>(items: &[T], cost: C, f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync,
+    C: Fn(&T) -> usize,
+{
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(cost(&items[i])));
+    let results = map(&order, |&i| f(&items[i]));
+    let mut slots: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    for (i, r) in order.into_iter().zip(results) {
+        slots[i] = Some(r);
+    }
+    slots.into_iter().flatten().collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -48,6 +68,13 @@ mod tests {
         let items: Vec<u64> = (0..100).collect();
         let squares = super::map(&items, |x| x * x);
         assert_eq!(squares, items.iter().map(|x| x * x).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn costliest_first_keeps_order() {
+        let items: Vec<u64> = (0..50).collect();
+        let got = super::map_costliest_first(&items, |x| (*x % 7) as usize, |x| x + 1);
+        assert_eq!(got, items.iter().map(|x| x + 1).collect::<Vec<_>>());
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub struct Outcome {
     pub output_dir: PathBuf,
     /// The files written, relative to `output_dir`, sorted.
     pub files: Vec<PathBuf>,
+    /// What `--repair` changed in the inputs (also in report.json).
+    pub repairs: Vec<crate::load::Repair>,
 }
 
 /// Runs the analysis in `config_path`, writing to `output_dir` or, when
@@ -61,6 +63,9 @@ pub struct Options<'a> {
     /// Replace the outputs in an output folder that is not empty (`--force`);
     /// without it such a folder is an error and nothing is touched.
     pub force: bool,
+    /// Repair what is safe to repair in the inputs (`--repair`; sets
+    /// `parameters.repair`, which the manifest records).
+    pub repair: bool,
     /// Called with the index into [`STAGES`] as each stage starts.
     pub progress: &'a dyn Fn(usize),
 }
@@ -71,6 +76,7 @@ impl Default for Options<'_> {
             output_dir: None,
             formats: None,
             force: false,
+            repair: false,
             progress: &|_| {},
         }
     }
@@ -87,6 +93,9 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
     if let Some(formats) = formats {
         config.output.formats = formats.to_vec();
         config.output.formats().map_err(Error::Usage)?;
+    }
+    if options.repair {
+        config.parameters.repair = true;
     }
     let output_dir = match output_dir {
         Some(dir) => dir.to_owned(),
@@ -123,6 +132,7 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
         analysis,
         output_dir,
         files,
+        repairs: inputs.repairs,
     })
 }
 
@@ -146,7 +156,14 @@ fn write_outputs(
     };
     fs::create_dir_all(dir).map_err(io_error(dir))?;
     let staging = staging_dir(dir)?;
-    let written = write_all(&staging, config, inputs, analysis, provenance);
+    // A panic while writing (in a dependency) must not leave the staging
+    // folder behind either.
+    let written = crate::guard::catching(
+        || "writing the outputs".to_owned(),
+        || write_all(&staging, config, inputs, analysis, provenance),
+    )
+    .and_then(|written| written)
+    .map_err(|e| e.relocated(&staging, dir));
     let result = written.and_then(|mut files| {
         files.sort();
         for file in &files {

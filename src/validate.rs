@@ -177,7 +177,7 @@ fn overlaps(
                 (Some(ra), Some(rb)) if ra.intersects(&rb) => {}
                 _ => continue,
             }
-            let both = ga.intersection(gb);
+            let both = crate::clip::intersection(ga, gb);
             let km2 = geodesy::area_km2(&both);
             if km2 <= 0.0 {
                 continue;

@@ -76,6 +76,7 @@ pub fn verify(manifest_path: &Path, config: Option<&Path>) -> Result<Verificatio
         &crate::run::Options {
             output_dir: Some(scratch.path()),
             formats: formats.as_deref(),
+            repair: recorded.config_normalised["parameters"]["repair"].as_bool() == Some(true),
             ..crate::run::Options::default()
         },
     )?;

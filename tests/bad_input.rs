@@ -335,3 +335,96 @@ fn dbf_in_another_encoding_is_read_by_its_cpg() {
     );
     assert!(w.read("out/areas.csv").contains("1700,First,Цин,"));
 }
+
+/// B's 1700 polygon with a hole whose three points lie on one line: a ring
+/// enclosing no area.
+fn zero_area_hole(w: &Workdir) {
+    let b_with_hole = format!(
+        "{},[[122.2,50.2],[122.4,50.2],[122.3,50.2],[122.2,50.2]]",
+        cell_ring(122.0, 50.0)
+    );
+    let joined = "[[120,50],[121,50],[122,50],[122,51],[121,51],[120,51],[120,50]]";
+    w.write(
+        "a1700.geojson",
+        &polygons(&[("A", joined), ("B", &b_with_hole)]),
+    );
+}
+
+#[test]
+fn ring_enclosing_nothing_is_refused_and_named_with_the_repair() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    zero_area_hole(&w);
+    let err = fails(&w);
+    assert!(err.contains("a1700.geojson"), "{err}");
+    assert!(err.contains("feature 1"), "{err}");
+    assert!(err.contains("encloses no area"), "{err}");
+    assert!(err.contains("--repair"), "the way out is named: {err}");
+}
+
+#[test]
+fn repair_drops_the_ring_says_so_and_records_it() {
+    let clean = Workdir::new();
+    two_snapshots(&clean, "");
+    assert_eq!(
+        clean.run(&["run", "analysis.toml", "-q"]).status.code(),
+        Some(0)
+    );
+
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    zero_area_hole(&w);
+    let out = w.run(&["run", "analysis.toml", "--repair"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains(
+            "repaired 'a1700.geojson' layer 'a1700' feature 1: dropped a hole that encloses no area at (122.2, 50.2)"
+        ),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&w.read("out/report.json")).unwrap();
+    assert_eq!(report["parameters"]["repair"], true);
+    let repairs = report["repairs"].as_array().unwrap();
+    assert_eq!(repairs.len(), 1, "{repairs:?}");
+    assert_eq!(repairs[0]["feature"], 1);
+    // No area changes: the repaired run measures what the clean one does.
+    let clean_report: serde_json::Value =
+        serde_json::from_str(&clean.read("out/report.json")).unwrap();
+    assert_eq!(report["areas"], clean_report["areas"]);
+    assert_eq!(report["transfers"], clean_report["transfers"]);
+    // `verify` re-runs with the repair the manifest records.
+    let verify = w.run(&["verify", "out/manifest.json"]);
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
+
+#[test]
+fn full_disk_is_named_and_nothing_is_left() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    // The shell's file-size limit (32–64 KiB) makes writes fail as they do
+    // on a full disk, with an error (SIGXFSZ ignored) instead of a signal.
+    let bin = env!("CARGO_BIN_EXE_borderchange");
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "trap '' XFSZ; ulimit -f 64; exec '{bin}' run analysis.toml"
+        ))
+        .current_dir(w.path())
+        .output()
+        .expect("sh");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(stderr.contains("File too large"), "{stderr}");
+    // The file is named where the user asked for it, not in the staging folder.
+    assert!(stderr.contains("'out/"), "{stderr}");
+    assert!(!stderr.contains("partial"), "{stderr}");
+    let left: Vec<_> = std::fs::read_dir(w.join("out")).unwrap().collect();
+    assert!(left.is_empty(), "outputs left behind: {left:?}");
+}

@@ -20,6 +20,11 @@ pub struct Args {
     /// other names are kept).
     #[arg(long)]
     force: bool,
+    /// Repair what is safe to repair in the inputs instead of refusing them
+    /// (repeated points removed; rings enclosing nothing dropped), listing
+    /// every change on stderr and in report.json.
+    #[arg(long)]
+    repair: bool,
     /// Print nothing but errors.
     #[arg(short, long)]
     quiet: bool,
@@ -58,6 +63,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             output_dir: args.output.as_deref(),
             formats,
             force: args.force,
+            repair: args.repair,
             progress: &progress,
         },
     );
@@ -67,6 +73,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let outcome =
         outcome.with_context(|| format!("running the analysis in '{}'", config.display()))?;
     let analysis = &outcome.analysis;
+    if !args.quiet {
+        for r in &outcome.repairs {
+            eprintln!(
+                "repaired '{}' layer '{}' feature {}: {}",
+                r.file, r.layer, r.feature, r.change
+            );
+        }
+    }
     if args.timings {
         for (stage, seconds) in &analysis.timings {
             eprintln!("stage {seconds:.3} {stage}");

@@ -14,6 +14,8 @@ struct Report<'a> {
     provenance: &'a Provenance,
     method: Method,
     parameters: &'a Parameters,
+    /// What `parameters.repair` changed in the inputs.
+    repairs: &'a [crate::load::Repair],
     snapshots: Vec<SnapshotInfo<'a>>,
     regions: &'a [RegionRow],
     areas: &'a [AreaRow],
@@ -93,6 +95,7 @@ pub fn report_json(
             units: "areas in km², lengths in km",
         },
         parameters: &config.parameters,
+        repairs: &inputs.repairs,
         snapshots: snapshot_infos(config, inputs),
         regions: &analysis.regions,
         areas: &analysis.areas,

@@ -120,7 +120,16 @@ pub fn two_snapshots(w: &Workdir, references: &str) -> PathBuf {
 river_distance_km = 1.0
 min_river_run_km = 5.0
 
-[output]
+{SNAPSHOT_TABLES}
+[rivers]
+path = "rivers.geojson"
+{references}"#
+        ),
+    )
+}
+
+/// The output folder and the two snapshots of the fixtures' analysis files.
+const SNAPSHOT_TABLES: &str = r#"[output]
 dir = "out"
 
 [[snapshot]]
@@ -132,11 +141,14 @@ path = "a1700.geojson"
 year = 1800
 treaty = "Second"
 path = "b1800.geojson"
+"#;
 
-[rivers]
-path = "rivers.geojson"
-{references}"#
-        ),
+/// A minimal `analysis.toml`: snapshots 1700 (`a1700.geojson`) and 1800
+/// (`b1800.geojson`), outputs to `out`, no rivers or references.
+pub fn plain_config(w: &Workdir, title: &str) -> PathBuf {
+    w.write(
+        "analysis.toml",
+        &format!("title = \"{title}\"\n\n{SNAPSHOT_TABLES}"),
     )
 }
 

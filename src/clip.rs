@@ -1,0 +1,254 @@
+//! Overlays restricted to where they can matter.
+//!
+//! An overlay costs time in proportion to every vertex it is given, but the
+//! intersection of two holdings can only lie where both their bounding boxes
+//! do. [`intersection`] first cuts each operand down to that box with a
+//! linear-time rectangle clip, then hands the smaller polygons to `geo`'s
+//! overlay. On the bundled data this cuts the vertices fed to the transfer
+//! overlays by about two thirds and their time by half.
+//!
+//! The clip is Sutherland–Hodgman, ring by ring. Where a concave ring leaves
+//! the rectangle and comes back, the clipped ring runs along the rectangle's
+//! side and back again; those doubled edges enclose no area, and the overlay
+//! (even–odd fill) cancels them, so the result is the same land.
+
+use geo::{BooleanOps, BoundingRect, Coord, CoordsIter, LineString, MultiPolygon, Polygon, Rect};
+
+/// `a ∩ b`, computed on both operands clipped to the overlap of their
+/// bounding boxes where that leaves at most half of their vertices. Empty
+/// when the boxes do not meet.
+pub fn intersection(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    let Some(window) = overlap(a, b) else {
+        return MultiPolygon::new(vec![]);
+    };
+    let (ca, cb) = (clip_to_rect(a, window), clip_to_rect(b, window));
+    // The overlay of barely clipped operands was measured slower than of the
+    // whole ones (Qing 1727 ∩ Joint 1858: 1.5 s against 0.7 s, with 7% of
+    // the vertices gone), so the clip is used only where it saves much.
+    if 2 * (ca.coords_count() + cb.coords_count()) > a.coords_count() + b.coords_count() {
+        return a.intersection(b);
+    }
+    ca.intersection(&cb)
+}
+
+/// The overlap of two geometries' bounding boxes, if they meet.
+pub fn overlap(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> Option<Rect<f64>> {
+    let (ra, rb) = (a.bounding_rect()?, b.bounding_rect()?);
+    let min = Coord {
+        x: ra.min().x.max(rb.min().x),
+        y: ra.min().y.max(rb.min().y),
+    };
+    let max = Coord {
+        x: ra.max().x.min(rb.max().x),
+        y: ra.max().y.min(rb.max().y),
+    };
+    (min.x <= max.x && min.y <= max.y).then(|| Rect::new(min, max))
+}
+
+/// The part of `geometry` inside `rect`, for use as an overlay operand (see
+/// the module notes: it may carry zero-width doubled edges along the
+/// rectangle's sides, which an even–odd overlay removes).
+pub fn clip_to_rect(geometry: &MultiPolygon<f64>, rect: Rect<f64>) -> MultiPolygon<f64> {
+    clip_counted(geometry, rect).0
+}
+
+/// [`clip_to_rect`], with the number of times the rings cross the
+/// rectangle's sides.
+fn clip_counted(geometry: &MultiPolygon<f64>, rect: Rect<f64>) -> (MultiPolygon<f64>, usize) {
+    let mut crossings = 0;
+    let polygons = geometry
+        .0
+        .iter()
+        .filter_map(|polygon| {
+            let exterior = clip_ring(polygon.exterior(), rect, &mut crossings)?;
+            let interiors = polygon
+                .interiors()
+                .iter()
+                .filter_map(|ring| clip_ring(ring, rect, &mut crossings))
+                .collect();
+            Some(Polygon::new(exterior, interiors))
+        })
+        .collect();
+    (MultiPolygon::new(polygons), crossings)
+}
+
+/// One ring clipped to `rect`, closed; `None` when fewer than three points
+/// are left.
+fn clip_ring(
+    ring: &LineString<f64>,
+    rect: Rect<f64>,
+    crossings: &mut usize,
+) -> Option<LineString<f64>> {
+    let bounds = ring.bounding_rect()?;
+    let (lo, hi) = (rect.min(), rect.max());
+    if bounds.max().x < lo.x
+        || bounds.min().x > hi.x
+        || bounds.max().y < lo.y
+        || bounds.min().y > hi.y
+    {
+        return None;
+    }
+    if bounds.min().x >= lo.x
+        && bounds.max().x <= hi.x
+        && bounds.min().y >= lo.y
+        && bounds.max().y <= hi.y
+    {
+        return (ring.0.len() >= 4).then(|| ring.clone());
+    }
+    let mut points: Vec<Coord<f64>> = ring.0.clone();
+    if points.len() > 1 && points.first() == points.last() {
+        points.pop();
+    }
+    for side in [
+        Side::West(lo.x),
+        Side::East(hi.x),
+        Side::South(lo.y),
+        Side::North(hi.y),
+    ] {
+        points = clip_side(&points, side, crossings);
+        if points.len() < 3 {
+            return None;
+        }
+    }
+    points.push(points[0]);
+    Some(LineString::new(points))
+}
+
+/// One side of the clip rectangle, with the coordinate of its line.
+#[derive(Clone, Copy)]
+enum Side {
+    West(f64),
+    East(f64),
+    South(f64),
+    North(f64),
+}
+
+impl Side {
+    fn inside(self, c: Coord<f64>) -> bool {
+        match self {
+            Side::West(x) => c.x >= x,
+            Side::East(x) => c.x <= x,
+            Side::South(y) => c.y >= y,
+            Side::North(y) => c.y <= y,
+        }
+    }
+
+    /// Where the segment `a`–`b` (one end on each side) crosses the line.
+    fn crossing(self, a: Coord<f64>, b: Coord<f64>) -> Coord<f64> {
+        match self {
+            Side::West(x) | Side::East(x) => Coord {
+                x,
+                y: a.y + (x - a.x) * (b.y - a.y) / (b.x - a.x),
+            },
+            Side::South(y) | Side::North(y) => Coord {
+                x: a.x + (y - a.y) * (b.x - a.x) / (b.y - a.y),
+                y,
+            },
+        }
+    }
+}
+
+/// One Sutherland–Hodgman pass: the open ring `points` cut by one side.
+fn clip_side(points: &[Coord<f64>], side: Side, crossings: &mut usize) -> Vec<Coord<f64>> {
+    let mut out = Vec::with_capacity(points.len() + 4);
+    let Some(&last) = points.last() else {
+        return out;
+    };
+    let mut previous = last;
+    let mut previous_inside = side.inside(previous);
+    for &current in points {
+        let current_inside = side.inside(current);
+        if current_inside != previous_inside {
+            *crossings += 1;
+            out.push(side.crossing(previous, current));
+        }
+        if current_inside {
+            out.push(current);
+        }
+        previous = current;
+        previous_inside = current_inside;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, Area};
+
+    /// The intersection on operands clipped to their boxes' overlap, however
+    /// little the clip removes.
+    fn always_clipped(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+        let window = overlap(a, b).expect("boxes meet");
+        clip_to_rect(a, window).intersection(&clip_to_rect(b, window))
+    }
+
+    /// A U opening north with its arms reaching past y = 3, and a hole in
+    /// its base.
+    fn u_shape() -> MultiPolygon<f64> {
+        MultiPolygon::new(vec![Polygon::new(
+            LineString::from(vec![
+                (0.0, 0.0),
+                (5.0, 0.0),
+                (5.0, 5.0),
+                (4.0, 5.0),
+                (4.0, 1.0),
+                (1.0, 1.0),
+                (1.0, 5.0),
+                (0.0, 5.0),
+                (0.0, 0.0),
+            ]),
+            vec![LineString::from(vec![
+                (2.0, 0.25),
+                (2.0, 0.75),
+                (3.0, 0.75),
+                (3.0, 0.25),
+                (2.0, 0.25),
+            ])],
+        )])
+    }
+
+    #[test]
+    fn clipped_operands_give_the_same_intersection() {
+        let u = u_shape();
+        // A box over the top of both arms and the gap between them: the
+        // clipped U runs along the box's south side between the arms.
+        let other = MultiPolygon::new(vec![polygon![
+            (x: -1.0, y: 3.0), (x: 6.0, y: 3.0), (x: 6.0, y: 8.0), (x: -1.0, y: 8.0),
+        ]]);
+        let whole = u.intersection(&other);
+        let clipped = always_clipped(&u, &other);
+        assert!((whole.unsigned_area() - 4.0).abs() < 1e-9);
+        assert!((clipped.unsigned_area() - whole.unsigned_area()).abs() < 1e-9);
+        assert_eq!(clipped.0.len(), 2, "the two arms stay apart: {clipped:?}");
+    }
+
+    #[test]
+    fn holes_are_clipped_too() {
+        let u = u_shape();
+        let base = MultiPolygon::new(vec![polygon![
+            (x: 2.5, y: -1.0), (x: 9.0, y: -1.0), (x: 9.0, y: 0.5), (x: 2.5, y: 0.5),
+        ]]);
+        let expected = u.intersection(&base).unsigned_area();
+        // 2.5 × 0.5 of the U's base, less the hole's 0.5 × 0.25.
+        assert!((expected - (1.25 - 0.125)).abs() < 1e-9);
+        assert!((always_clipped(&u, &base).unsigned_area() - expected).abs() < 1e-9);
+        assert!((intersection(&u, &base).unsigned_area() - expected).abs() < 1e-9);
+    }
+
+    #[test]
+    fn boxes_apart_give_nothing() {
+        let far = MultiPolygon::new(vec![polygon![
+            (x: 10.0, y: 10.0), (x: 11.0, y: 10.0), (x: 11.0, y: 11.0),
+        ]]);
+        assert!(intersection(&u_shape(), &far).0.is_empty());
+        assert!(overlap(&u_shape(), &far).is_none());
+    }
+
+    #[test]
+    fn rings_inside_are_kept_unchanged() {
+        let u = u_shape();
+        let rect = Rect::new(Coord { x: -1.0, y: -1.0 }, Coord { x: 6.0, y: 6.0 });
+        assert_eq!(clip_to_rect(&u, rect), u);
+    }
+}
