@@ -211,95 +211,32 @@ fn write_all(
     analysis: &Analysis,
     provenance: &Provenance,
 ) -> Result<Vec<PathBuf>> {
-    let text = |name: &str, content: String| -> Result<PathBuf> {
-        let path = dir.join(name);
-        fs::write(&path, content).map_err(|source| Error::Io { path, source })?;
-        Ok(PathBuf::from(name))
+    // The layers (GDAL) on one thread while maps and reports are made on the
+    // others: the two share nothing but the finished analysis.
+    let out = Outputs {
+        dir,
+        config,
+        inputs,
+        analysis,
+        provenance,
     };
-    let maps = report::maps::maps(inputs, analysis, &config.title, &config.places)?;
-    let maps_dir = dir.join("maps");
-    fs::create_dir_all(&maps_dir).map_err(|source| Error::Io {
-        path: maps_dir.clone(),
-        source,
-    })?;
-    let fonts = report::maps::system_fonts();
-    // Rasterising is the slow part: one map per core.
-    let pngs = crate::parallel::map(&maps, |m| report::maps::png(&m.svg, &fonts));
-    let mut map_files = Vec::new();
-    for (m, png) in maps.iter().zip(pngs) {
-        map_files.push(text(&format!("maps/{}.svg", m.name), m.svg.clone())?);
-        let png_name = format!("maps/{}.png", m.name);
-        let png = png.ok_or_else(|| Error::Io {
-            path: dir.join(&png_name),
-            source: std::io::Error::other("the map could not be rasterised"),
-        })?;
-        let path = dir.join(&png_name);
-        fs::write(&path, png).map_err(|source| Error::Io { path, source })?;
-        map_files.push(PathBuf::from(png_name));
-    }
-    let mut markdown = report::report_markdown(config, analysis, provenance);
-    markdown.push_str("\n## Maps\n\n");
-    for m in &maps {
-        markdown.push_str(&format!("![{}](maps/{}.png)\n\n", m.title, m.name));
-    }
-    let mut files = vec![
-        text(
-            "report.json",
-            report::report_json(config, analysis, provenance, inputs),
-        )?,
-        text("report.md", markdown)?,
-        text(
-            "report.html",
-            report::report_html(config, analysis, provenance, &maps),
-        )?,
-        text("areas.csv", report::areas_csv(analysis))?,
-        text("transfers.csv", report::transfers_csv(analysis))?,
-        text("boundaries.csv", report::boundaries_csv(analysis))?,
-        text("datapackage.json", report::datapackage_json(&config.title))?,
-    ];
-    files.extend(map_files);
-
-    let formats = config.output.formats().map_err(|message| Error::Config {
-        path: PathBuf::from(&provenance.config_path),
-        line: 0,
-        column: 0,
-        message,
-    })?;
-    let until = until_years(inputs);
-    let layers = [
-        state_layer(inputs, analysis, &until),
-        boundary_layer(analysis, &until),
-        transfer_layer(analysis, &until),
-        river_layer(inputs),
-    ];
-    let styles = layer_styles(inputs, analysis);
-    for format in &formats {
-        if format.driver == "GPKG" {
-            files.extend(write_geopackage(dir, config, inputs, &layers, &styles)?);
-            continue;
-        }
-        for (layer, style) in layers.iter().zip(&styles) {
-            let path = dir.join(format!("{}.{}", layer.name, format.extension));
-            write_dataset(&path, format.driver, std::slice::from_ref(layer), &[])?;
-            let parts: &[&str] = if format.driver == "ESRI Shapefile" {
-                &["shp", "shx", "dbf", "prj", "cpg"]
-            } else {
-                &[format.extension]
-            };
-            files.extend(
-                parts
-                    .iter()
-                    .map(|ext| PathBuf::from(format!("{}.{ext}", layer.name)))
-                    .filter(|p| dir.join(p).exists()),
-            );
-            // QGIS applies a `.qml` beside a layer file when it opens it.
-            let qml = PathBuf::from(format!("{}.qml", layer.name));
-            if !files.contains(&qml) {
-                files.push(text(&qml.to_string_lossy(), qgis::qml(style))?);
-            }
-        }
-    }
+    let (layers, reports) = std::thread::scope(|scope| {
+        let layers = scope.spawn(|| {
+            crate::guard::catching(|| "writing the layers".to_owned(), || write_layers(&out))
+        });
+        let reports = write_reports(&out);
+        let layers = layers.join().unwrap_or_else(|payload| {
+            Err(Error::Geometry {
+                what: "writing the layers".to_owned(),
+                reason: crate::guard::panic_message(payload.as_ref()),
+            })
+        });
+        (layers, reports)
+    });
+    let mut files = reports?;
+    files.extend(layers??);
     files.sort();
+    let text = |name: &str, content: String| write_text(dir, name, content);
 
     let (config_normalised, config_sha256) = manifest::normalised_config(config);
     let manifest = Manifest {
@@ -316,6 +253,132 @@ fn write_all(
     let mut json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
     json.push('\n');
     files.push(text(MANIFEST, json)?);
+    Ok(files)
+}
+
+/// What the writers of a run's outputs need.
+struct Outputs<'a> {
+    dir: &'a Path,
+    config: &'a Config,
+    inputs: &'a Inputs,
+    analysis: &'a Analysis,
+    provenance: &'a Provenance,
+}
+
+/// Writes `content` to `name` in `dir`; returns `name`.
+fn write_text(dir: &Path, name: &str, content: String) -> Result<PathBuf> {
+    let path = dir.join(name);
+    fs::write(&path, content).map_err(|source| Error::Io { path, source })?;
+    Ok(PathBuf::from(name))
+}
+
+/// The maps (SVG and PNG), reports and tables.
+fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
+    let text = |name: &str, content: String| write_text(out.dir, name, content);
+    let maps = report::maps::maps(
+        out.inputs,
+        out.analysis,
+        &out.config.title,
+        &out.config.places,
+    )?;
+    let maps_dir = out.dir.join("maps");
+    fs::create_dir_all(&maps_dir).map_err(|source| Error::Io {
+        path: maps_dir.clone(),
+        source,
+    })?;
+    let fonts = report::maps::system_fonts();
+    // Rasterising is the slow part: one map per core.
+    let pngs = crate::parallel::map(&maps, |m| report::maps::png(&m.svg, &fonts));
+    let mut map_files = Vec::new();
+    for (m, png) in maps.iter().zip(pngs) {
+        map_files.push(text(&format!("maps/{}.svg", m.name), m.svg.clone())?);
+        let png_name = format!("maps/{}.png", m.name);
+        let png = png.ok_or_else(|| Error::Io {
+            path: out.dir.join(&png_name),
+            source: std::io::Error::other("the map could not be rasterised"),
+        })?;
+        let path = out.dir.join(&png_name);
+        fs::write(&path, png).map_err(|source| Error::Io { path, source })?;
+        map_files.push(PathBuf::from(png_name));
+    }
+    let mut markdown = report::report_markdown(out.config, out.analysis, out.provenance);
+    markdown.push_str("\n## Maps\n\n");
+    for m in &maps {
+        markdown.push_str(&format!("![{}](maps/{}.png)\n\n", m.title, m.name));
+    }
+    let mut files = vec![
+        text(
+            "report.json",
+            report::report_json(out.config, out.analysis, out.provenance, out.inputs),
+        )?,
+        text("report.md", markdown)?,
+        text(
+            "report.html",
+            report::report_html(out.config, out.analysis, out.provenance, &maps),
+        )?,
+        text("areas.csv", report::areas_csv(out.analysis))?,
+        text("transfers.csv", report::transfers_csv(out.analysis))?,
+        text("boundaries.csv", report::boundaries_csv(out.analysis))?,
+        text(
+            "datapackage.json",
+            report::datapackage_json(&out.config.title),
+        )?,
+    ];
+    files.extend(map_files);
+    Ok(files)
+}
+
+/// The layers in every output format, with their styles (and the QGIS
+/// project with the GeoPackage).
+fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
+    let text = |name: &str, content: String| write_text(out.dir, name, content);
+    let mut files = Vec::new();
+    let formats = out
+        .config
+        .output
+        .formats()
+        .map_err(|message| Error::Config {
+            path: PathBuf::from(&out.provenance.config_path),
+            line: 0,
+            column: 0,
+            message,
+        })?;
+    let until = until_years(out.inputs);
+    let layers = [
+        state_layer(out.inputs, out.analysis, &until),
+        boundary_layer(out.analysis, &until),
+        transfer_layer(out.analysis, &until),
+        river_layer(out.inputs),
+    ];
+    let styles = layer_styles(out.inputs, out.analysis);
+    for format in &formats {
+        if format.driver == "GPKG" {
+            files.extend(write_geopackage(
+                out.dir, out.config, out.inputs, &layers, &styles,
+            )?);
+            continue;
+        }
+        for (layer, style) in layers.iter().zip(&styles) {
+            let path = out.dir.join(format!("{}.{}", layer.name, format.extension));
+            write_dataset(&path, format.driver, std::slice::from_ref(layer), &[])?;
+            let parts: &[&str] = if format.driver == "ESRI Shapefile" {
+                &["shp", "shx", "dbf", "prj", "cpg"]
+            } else {
+                &[format.extension]
+            };
+            files.extend(
+                parts
+                    .iter()
+                    .map(|ext| PathBuf::from(format!("{}.{ext}", layer.name)))
+                    .filter(|p| out.dir.join(p).exists()),
+            );
+            // QGIS applies a `.qml` beside a layer file when it opens it.
+            let qml = PathBuf::from(format!("{}.qml", layer.name));
+            if !files.contains(&qml) {
+                files.push(text(&qml.to_string_lossy(), qgis::qml(style))?);
+            }
+        }
+    }
     Ok(files)
 }
 

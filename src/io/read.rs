@@ -101,18 +101,32 @@ pub fn read_lines(source: &LayerSource, name_field: &str) -> Result<Vec<LineFeat
 /// clockwise) whatever the file had: overlays fill by winding, and a hole
 /// wound like its exterior would otherwise be filled in.
 fn collect_polygons(g: GeoGeometry<f64>, out: &mut Vec<Polygon<f64>>) -> bool {
-    use geo::orient::{Direction, Orient};
     match g {
-        GeoGeometry::Polygon(p) => out.push(p.orient(Direction::Default)),
-        GeoGeometry::MultiPolygon(mp) => {
-            out.extend(mp.0.into_iter().map(|p| p.orient(Direction::Default)))
-        }
+        GeoGeometry::Polygon(p) => out.push(oriented(p)),
+        GeoGeometry::MultiPolygon(mp) => out.extend(mp.0.into_iter().map(oriented)),
         GeoGeometry::GeometryCollection(c) => {
             return c.0.into_iter().all(|g| collect_polygons(g, out))
         }
         _ => return false,
     }
     true
+}
+
+/// `polygon` with its rings oriented the OGC way (exterior counter-clockwise,
+/// holes clockwise), as every polygon is read. A polygon with a coordinate
+/// that is not a finite number is left as it is (orienting it would panic in
+/// `geo`); the checks that follow reading refuse it with its feature named.
+pub fn oriented(polygon: Polygon<f64>) -> Polygon<f64> {
+    use geo::orient::{Direction, Orient};
+    use geo::CoordsIter;
+    if polygon
+        .coords_iter()
+        .all(|c| c.x.is_finite() && c.y.is_finite())
+    {
+        polygon.orient(Direction::Default)
+    } else {
+        polygon
+    }
 }
 
 /// True when `g` holds only lines (pushed onto `out`).

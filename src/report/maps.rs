@@ -504,9 +504,34 @@ pub fn png(svg: &str, fonts: &std::sync::Arc<resvg::usvg::fontdb::Database>) -> 
     pixmap.encode_png().ok()
 }
 
-/// The system's fonts, loaded once per run.
+/// The families the maps name, in order of preference.
+const MAP_FONTS: [&str; 3] = ["DejaVu Sans", "Liberation Sans", "Arial"];
+
+/// The system's fonts of the families the maps use, read into memory once
+/// per run (all system fonts when none of them is installed). A database of
+/// font files opens the file again for every label: thousands of opens per
+/// run.
 pub fn system_fonts() -> std::sync::Arc<resvg::usvg::fontdb::Database> {
-    let mut db = resvg::usvg::fontdb::Database::new();
-    db.load_system_fonts();
+    use resvg::usvg::fontdb::{Database, Source};
+    let mut system = Database::new();
+    system.load_system_fonts();
+    let mut db = Database::new();
+    let mut read = std::collections::BTreeSet::new();
+    for face in system.faces() {
+        let wanted = face
+            .families
+            .iter()
+            .any(|(name, _)| MAP_FONTS.contains(&name.as_str()));
+        if let (true, Source::File(path)) = (wanted, &face.source) {
+            if read.insert(path.clone()) {
+                if let Ok(bytes) = std::fs::read(path) {
+                    db.load_font_data(bytes);
+                }
+            }
+        }
+    }
+    if db.is_empty() {
+        return std::sync::Arc::new(system);
+    }
     std::sync::Arc::new(db)
 }
