@@ -101,7 +101,18 @@ fn edge_bound_m(a: Coord<f64>, b: Coord<f64>) -> f64 {
     MAX_RADIUS_M * ((b.y - a.y).abs() + cos * d_lon).to_radians() * (1.0 + 1e-9)
 }
 
+/// A point an overlay's snapping put a hair past a pole, put back on it: no
+/// geodesic is defined beyond (found by the fuzzer: a dissolve of two
+/// features touching the South Pole).
+fn on_the_globe(c: Coord<f64>) -> Coord<f64> {
+    Coord {
+        x: c.x,
+        y: c.y.clamp(-90.0, 90.0),
+    }
+}
+
 fn densify_ring(ring: &LineString<f64>, max_edge_m: f64) -> LineString<f64> {
+    let ring = LineString::new(ring.0.iter().copied().map(on_the_globe).collect());
     let mut out = Vec::with_capacity(ring.0.len());
     for w in ring.0.windows(2) {
         out.push(w[0]);

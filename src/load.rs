@@ -202,7 +202,10 @@ fn holdings(
                     || unary_union(parts.iter()),
                 )?
             };
-            let mut geometry = geodesy::densify(&merged, max_edge_m);
+            let mut geometry = crate::guard::catching(
+                || format!("densifying the land of '{state}' in '{}'", s.path.display()),
+                || geodesy::densify(&merged, max_edge_m),
+            )?;
             if shift {
                 // Points on geodesics across 180° come back as negative
                 // longitudes.
@@ -249,8 +252,9 @@ fn has_long_jump<'a>(polygons: impl Iterator<Item = &'a MultiPolygon<f64>>) -> b
         .any(|ring| ring.0.windows(2).any(|w| (w[1].x - w[0].x).abs() > 180.0))
 }
 
-/// Longitudes below 0° moved to 180–360°.
-fn unwrap_polygons(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+/// Longitudes below 0° moved to 180–360° (for data that
+/// [`crosses_antimeridian`]).
+pub fn unwrap_polygons(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     use geo::MapCoords;
     mp.map_coords(|c| Coord {
         x: if c.x < 0.0 { c.x + 360.0 } else { c.x },

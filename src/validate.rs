@@ -83,28 +83,48 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
     sources.sort_by_key(|s| s.year);
     let mut first_region: Option<(i32, MultiPolygon<f64>)> = None;
     let sliver_km2 = config.parameters.sliver_km2;
-    for s in sources {
+    // Every layer first: whether the data crosses the antimeridian is decided
+    // on all snapshots at once, as `run` decides it (see `load`).
+    let reads: Vec<_> = sources
+        .into_iter()
+        .map(|s| {
+            let source = LayerSource {
+                path: config.resolve(&s.path),
+                layer: s.layer.clone(),
+                assume_crs: s.assume_crs.clone(),
+            };
+            let mut feature_errors = Vec::new();
+            let read = read_polygons_with(&source, config.holder_field(s), &mut |e| {
+                feature_errors.push(e);
+                Ok(())
+            });
+            (s, feature_errors, read)
+        })
+        .collect();
+    let shift = crate::load::crosses_antimeridian(
+        reads
+            .iter()
+            .filter_map(|(_, _, read)| read.as_ref().ok())
+            .flatten()
+            .map(|f| &f.geometry),
+    );
+    for (s, feature_errors, read) in reads {
         let file = s.path.display().to_string();
-        let source = LayerSource {
-            path: config.resolve(&s.path),
-            layer: s.layer.clone(),
-            assume_crs: s.assume_crs.clone(),
-        };
-        let mut feature_errors = Vec::new();
-        let read = read_polygons_with(&source, config.holder_field(s), &mut |e| {
-            feature_errors.push(e);
-            Ok(())
-        });
         for e in feature_errors {
             problems.push(from_error(&file, s.year, e));
         }
-        let features = match read {
+        let mut features = match read {
             Ok(features) => features,
             Err(e) => {
                 problems.push(from_error(&file, s.year, e));
                 continue;
             }
         };
+        if shift {
+            for f in &mut features {
+                f.geometry = crate::load::unwrap_polygons(&f.geometry);
+            }
+        }
         let mut by_holder: std::collections::BTreeMap<String, Vec<MultiPolygon<f64>>> =
             std::collections::BTreeMap::new();
         for f in features {

@@ -45,7 +45,14 @@ fn land_across_180_degrees_is_measured_and_overlaid_whole() {
         &polygons(&[("A", &box_ring(178.0, 2)), ("B", &box_ring(180.0, 4))]),
     );
     plain_config(&w, "antimeridian");
-    let out = w.run(&["run", "analysis.toml", "-q"]);
+    // `validate` reads it the same way: no bow-tie, no overlap.
+    let checked = w.run(&["validate", "analysis.toml"]);
+    let problems = String::from_utf8_lossy(&checked.stderr);
+    assert_eq!(checked.status.code(), Some(0), "{problems}");
+    assert!(!problems.contains("overlap"), "{problems}");
+
+    // (validate wrote problems.gpkg into the output folder.)
+    let out = w.run(&["run", "analysis.toml", "-q", "--force"]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "{stderr}");
     let report: serde_json::Value = serde_json::from_str(&w.read("out/report.json")).unwrap();

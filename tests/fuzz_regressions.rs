@@ -74,13 +74,19 @@ fn config_regressions() {
 
 #[test]
 fn geometry_corpus() {
-    let n = replay("corpus", "geometry", geometry_case::check);
+    // The fuzzer ran with BORDERCHANGE_FUZZ_SKIP_KNOWN set, so the corpus may
+    // reach a known bug: the regressions test those.
+    let n = replay("corpus", "geometry", |data| {
+        geometry_case::check_with(data, true)
+    });
     assert!(n > 0, "fuzz/corpus/geometry is empty");
 }
 
 #[test]
 fn geometry_regressions() {
-    replay("regressions", "geometry", geometry_case::check);
+    replay("regressions", "geometry", |data| {
+        geometry_case::check_with(data, false)
+    });
 }
 
 /// Every layer file in `fuzz/regressions/reader/` (holder field `state`) is
@@ -111,6 +117,44 @@ fn reader_regressions() {
     assert!(
         failed.is_empty(),
         "reading panicked (messages above):\n{}",
+        failed.join("\n")
+    );
+}
+
+/// Every folder in `fuzz/regressions/load/` holds an `analysis.toml` and its
+/// layers: a crash a fuzz target found, as real files. Each is loaded with
+/// `load::load` and, when that succeeds, analysed with `analysis::analyse`
+/// (no output is written): errors are fine, panics are not.
+#[test]
+fn load_regressions() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/regressions/load");
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return;
+    };
+    let mut cases: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path().join("analysis.toml")))
+        .filter(|p| p.is_file())
+        .collect();
+    cases.sort();
+    let mut failed = Vec::new();
+    for path in &cases {
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let Ok(config) = borderchange::config::Config::load(path) else {
+                return;
+            };
+            if let Ok(inputs) = borderchange::load::load(&config) {
+                let _ = borderchange::analysis::analyse(&config, &inputs.snapshots, &inputs.rivers);
+            }
+        }));
+        if outcome.is_err() {
+            failed.push(path.display().to_string());
+        }
+    }
+    assert!(
+        failed.is_empty(),
+        "{} of {} analyses panicked (messages above):\n{}",
+        failed.len(),
+        cases.len(),
         failed.join("\n")
     );
 }
