@@ -161,36 +161,25 @@ pub fn overlap(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> Option<Rect<f64>
 /// the module notes: it may carry zero-width doubled edges along the
 /// rectangle's sides, which an even–odd overlay removes).
 pub fn clip_to_rect(geometry: &MultiPolygon<f64>, rect: Rect<f64>) -> MultiPolygon<f64> {
-    clip_counted(geometry, rect).0
-}
-
-/// [`clip_to_rect`], with the number of times the rings cross the
-/// rectangle's sides.
-fn clip_counted(geometry: &MultiPolygon<f64>, rect: Rect<f64>) -> (MultiPolygon<f64>, usize) {
-    let mut crossings = 0;
     let polygons = geometry
         .0
         .iter()
         .filter_map(|polygon| {
-            let exterior = clip_ring(polygon.exterior(), rect, &mut crossings)?;
+            let exterior = clip_ring(polygon.exterior(), rect)?;
             let interiors = polygon
                 .interiors()
                 .iter()
-                .filter_map(|ring| clip_ring(ring, rect, &mut crossings))
+                .filter_map(|ring| clip_ring(ring, rect))
                 .collect();
             Some(Polygon::new(exterior, interiors))
         })
         .collect();
-    (MultiPolygon::new(polygons), crossings)
+    MultiPolygon::new(polygons)
 }
 
 /// One ring clipped to `rect`, closed; `None` when fewer than three points
 /// are left.
-fn clip_ring(
-    ring: &LineString<f64>,
-    rect: Rect<f64>,
-    crossings: &mut usize,
-) -> Option<LineString<f64>> {
+fn clip_ring(ring: &LineString<f64>, rect: Rect<f64>) -> Option<LineString<f64>> {
     let bounds = ring.bounding_rect()?;
     let (lo, hi) = (rect.min(), rect.max());
     if bounds.max().x < lo.x
@@ -217,7 +206,7 @@ fn clip_ring(
         Side::South(lo.y),
         Side::North(hi.y),
     ] {
-        points = clip_side(&points, side, crossings);
+        points = clip_side(&points, side);
         if points.len() < 3 {
             return None;
         }
@@ -261,7 +250,7 @@ impl Side {
 }
 
 /// One Sutherland–Hodgman pass: the open ring `points` cut by one side.
-fn clip_side(points: &[Coord<f64>], side: Side, crossings: &mut usize) -> Vec<Coord<f64>> {
+fn clip_side(points: &[Coord<f64>], side: Side) -> Vec<Coord<f64>> {
     let mut out = Vec::with_capacity(points.len() + 4);
     let Some(&last) = points.last() else {
         return out;
@@ -271,7 +260,6 @@ fn clip_side(points: &[Coord<f64>], side: Side, crossings: &mut usize) -> Vec<Co
     for &current in points {
         let current_inside = side.inside(current);
         if current_inside != previous_inside {
-            *crossings += 1;
             out.push(side.crossing(previous, current));
         }
         if current_inside {

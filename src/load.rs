@@ -81,7 +81,7 @@ pub fn load(config: &Config) -> Result<Inputs> {
             .flat_map(|(_, f)| f.iter().map(|f| &f.geometry))
     };
     let shift = crosses_antimeridian(raw());
-    if shift && has_long_jump(raw().map(unwrap_polygons).collect::<Vec<_>>().iter()) {
+    if shift && raw().any(|g| has_long_jump(std::iter::once(&unwrap_polygons(g)))) {
         return Err(Error::Usage(
             "the polygons cross both the antimeridian (180°) and the prime meridian (0°): data that wraps around the globe cannot be overlaid in longitude/latitude; split it at one of the two".into(),
         ));
