@@ -400,3 +400,40 @@ fn relative(difference: f64, base: f64) -> f64 {
         difference / base
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, unary_union};
+
+    fn cell(x: f64, y: f64, w: f64) -> MultiPolygon<f64> {
+        let p = polygon![
+            (x: x, y: y), (x: x + w, y: y), (x: x + w, y: y + w), (x: x, y: y + w),
+        ];
+        geodesy::densify(&MultiPolygon::new(vec![p]), geodesy::DENSIFY_MAX_EDGE_M)
+    }
+
+    /// Three holders claiming land pairwise and all three at once: the sum
+    /// less the inclusion–exclusion overlap is the area of their union.
+    #[test]
+    fn overlap_by_inclusion_exclusion_matches_the_union() {
+        let parts = [
+            cell(120.0, 50.0, 1.0),
+            cell(120.5, 50.0, 1.0),
+            cell(120.25, 50.5, 1.0),
+        ];
+        let refs: Vec<&MultiPolygon<f64>> = parts.iter().collect();
+        let sum: f64 = parts.iter().map(geodesy::area_km2).sum();
+        let union: MultiPolygon<f64> = unary_union(parts.iter());
+        let expected = sum - geodesy::area_km2(&union);
+        assert!(expected > 1_000.0, "the cells do overlap: {expected}");
+        let got = overlap_km2(&refs);
+        assert!(
+            (got - expected).abs() / expected < 1e-7,
+            "{got} vs {expected}"
+        );
+        // Holders that only touch claim nothing twice.
+        let touching = [cell(120.0, 50.0, 1.0), cell(121.0, 50.0, 1.0)];
+        assert!(overlap_km2(&touching.iter().collect::<Vec<_>>()).abs() < 1e-6);
+    }
+}
