@@ -10,8 +10,11 @@
 //!
 //! Each edge of a line is then labelled with the nearest river whose line
 //! lies within `river_distance_km` of the edge's midpoint and runs within 60°
-//! of the edge's direction there (a river that leaves the border at an angle
-//! does not claim the border beyond the junction), or land. A river does not
+//! of the edge's direction or of the boundary's direction around the edge
+//! (the chord from `river_distance_km` before its midpoint to as far after
+//! it, so a detailed border that meanders about a generalised river still
+//! follows it), or land. A river that leaves the border at an angle does
+//! not claim the border much beyond the junction. A river does not
 //! claim border beyond its own ends. Runs of a
 //! river shorter than `min_run_km` become land, and land runs shorter than
 //! `min_run_km` between two runs of the same river join that river (a meander
@@ -186,25 +189,31 @@ impl<'a> RiverIndex<'a> {
         }
     }
 
-    /// The river that boundary edge `p`–`q` follows, if any: the nearest
+    /// The river that the boundary edge `edge` follows, if any: the nearest
     /// river within `max_m` metres of the edge's midpoint, running within
-    /// 60° of the edge's direction there, and not only past the river's end.
-    fn followed(&self, p: Coord<f64>, q: Coord<f64>, max_m: f64) -> Option<usize> {
+    /// 60° of the edge's direction or of the boundary's direction around it
+    /// (`around`, a chord), and not only past the river's end.
+    fn followed(
+        &self,
+        edge: (Coord<f64>, Coord<f64>),
+        around: (Coord<f64>, Coord<f64>),
+        max_m: f64,
+    ) -> Option<usize> {
         let mid = Coord {
-            x: (p.x + q.x) / 2.0,
-            y: (p.y + q.y) / 2.0,
+            x: (edge.0.x + edge.1.x) / 2.0,
+            y: (edge.0.y + edge.1.y) / 2.0,
         };
         let hit = self.index.nearest(mid, max_m)?;
         if hit.at_line_end && hit.distance_m > SNAP_M {
             return None;
         }
-        let (ex, ey) = index::local_vector(p, q);
         let (rx, ry) = hit.direction;
-        let norms = (ex * ex + ey * ey).sqrt() * (rx * rx + ry * ry).sqrt();
-        if norms > 0.0 && (ex * rx + ey * ry).abs() < 0.5 * norms {
-            return None;
-        }
-        Some(hit.info.tag)
+        let within_60 = |(p, q): (Coord<f64>, Coord<f64>)| {
+            let (ex, ey) = index::local_vector(p, q);
+            let norms = (ex * ex + ey * ey).sqrt() * (rx * rx + ry * ry).sqrt();
+            norms == 0.0 || (ex * rx + ey * ry).abs() >= 0.5 * norms
+        };
+        (within_60(edge) || within_60(around)).then_some(hit.info.tag)
     }
 }
 
@@ -216,14 +225,32 @@ fn label(
 ) -> Vec<(StretchKind, Option<String>, LineString<f64>)> {
     let coords = &line.0;
     let max_m = params.river_distance_km * 1000.0;
-    // One label per edge: the river it follows, if any.
-    let edges: Vec<Option<usize>> = coords
-        .windows(2)
-        .map(|w| rivers.followed(w[0], w[1], max_m))
-        .collect();
     let lengths: Vec<f64> = coords
         .windows(2)
         .map(|w| geodesy::length_km(&LineString::new(w.to_vec())))
+        .collect();
+    let mut along = Vec::with_capacity(coords.len());
+    along.push(0.0);
+    for km in &lengths {
+        along.push(along[along.len() - 1] + km);
+    }
+    // One label per edge: the river it follows, if any. Besides the edge's
+    // own direction, the boundary's direction around it (the chord over
+    // `river_distance_km` either side) may match the river's, so that
+    // meanders within the matching distance (a detailed border along a
+    // generalised river) do not break the match.
+    let half = params.river_distance_km;
+    let edges: Vec<Option<usize>> = coords
+        .windows(2)
+        .enumerate()
+        .map(|(k, w)| {
+            let at = along[k] + lengths[k] / 2.0;
+            let around = (
+                point_at(coords, &along, at - half),
+                point_at(coords, &along, at + half),
+            );
+            rivers.followed((w[0], w[1]), around, max_m)
+        })
         .collect();
 
     // Runs of equal labels: (label, first edge, edge count, km).
@@ -268,6 +295,34 @@ fn label(
             }
         })
         .collect()
+}
+
+/// The point `km` along the line (`along`: the distance of each vertex from
+/// the start), clamped to the line's ends; straight in longitude/latitude
+/// within an edge.
+fn point_at(coords: &[Coord<f64>], along: &[f64], km: f64) -> Coord<f64> {
+    let last = along.len() - 1;
+    if km <= 0.0 {
+        return coords[0];
+    }
+    if km >= along[last] {
+        return coords[last];
+    }
+    // The edge k..k+1 with along[k] <= km < along[k + 1].
+    let k = along
+        .partition_point(|a| *a <= km)
+        .saturating_sub(1)
+        .min(last - 1);
+    let span = along[k + 1] - along[k];
+    let t = if span > 0.0 {
+        (km - along[k]) / span
+    } else {
+        0.0
+    };
+    Coord {
+        x: coords[k].x + t * (coords[k + 1].x - coords[k].x),
+        y: coords[k].y + t * (coords[k + 1].y - coords[k].y),
+    }
 }
 
 /// Joins neighbouring runs with the same label.
@@ -324,6 +379,42 @@ mod tests {
         assert!((s[0].length_km - 111.25).abs() < 0.1, "{}", s[0].length_km);
         assert!(s[0].line.0.iter().all(|c| (c.x - 121.0).abs() < 1e-9));
         assert_eq!(s[0].line.0[0].y, 50.0);
+    }
+
+    /// A border that zig-zags across a straight river, each edge at about
+    /// 75° to it (as a detailed border meanders about a generalised river),
+    /// follows the river: its direction is taken over 5 km either side.
+    #[test]
+    fn meandering_border_follows_a_straight_river() {
+        let zig: Vec<(f64, f64)> = (0..=500)
+            .map(|i| {
+                let x = if i % 2 == 1 { 121.012 } else { 121.0 };
+                (x, 50.0 + f64::from(i) * 0.002)
+            })
+            .collect();
+        let mut west = vec![(120.0, 50.0)];
+        west.extend(zig.iter().copied());
+        west.extend([(120.0, 51.0), (120.0, 50.0)]);
+        let mut east = vec![(122.0, 50.0), (122.0, 51.0)];
+        east.extend(zig.iter().rev().copied());
+        east.push((122.0, 50.0));
+        let poly = |c: Vec<(f64, f64)>| geo::Polygon::new(LineString::from(c), vec![]);
+        let holdings = vec![holding("West", poly(west)), holding("East", poly(east))];
+        let river = River {
+            name: "Test".to_owned(),
+            geometry: MultiLineString::new(vec![LineString::from(vec![
+                (121.006, 49.9),
+                (121.006, 51.1),
+            ])]),
+        };
+        let s = stretches(&holdings, &[river], &params());
+        assert_eq!(s.len(), 1, "{s:?}");
+        assert_eq!(
+            (s[0].kind, s[0].river.as_deref()),
+            (StretchKind::River, Some("Test"))
+        );
+        // 500 edges of 0.86 km across and 0.22 km along: about 445 km.
+        assert!(s[0].length_km > 400.0, "{}", s[0].length_km);
     }
 
     #[test]
