@@ -131,52 +131,66 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         min_run_km: params.min_river_run_km,
     };
 
-    // Snapshots are independent of each other, and so are treaty steps.
+    // Snapshots are independent of each other, and every (step, from
+    // holder, to holder) overlay is independent too: one list of both keeps
+    // both cores busy, the costliest first, so the measuring of snapshots
+    // fills the time beside the longest overlays.
     let clock = std::time::Instant::now();
-    let snapshot_size = |s: &Snapshot| s.holdings.iter().map(|h| h.geometry.coords_count()).sum();
-    let per_snapshot = parallel::map_costliest_first(
-        snapshots,
-        snapshot_size,
-        |snapshot| -> Result<SnapshotResult> {
-            let equal_area = EqualArea::new(&params.equal_area_crs)?;
-            measure_snapshot(snapshot, &equal_area, rivers, &boundary_params)
-        },
-    );
-    let snapshots_seconds = clock.elapsed().as_secs_f64();
-    let clock = std::time::Instant::now();
-    // Every (step, from holder, to holder) overlay is independent: one flat
-    // list keeps both cores busy even when there are fewer steps than cores.
     let steps_in: Vec<(&Snapshot, &Snapshot)> =
         snapshots.windows(2).map(|w| (&w[0], &w[1])).collect();
-    let tasks: Vec<(usize, &Holding, &Holding)> = steps_in
+    let jobs: Vec<Job> = snapshots
         .iter()
-        .enumerate()
-        .flat_map(|(i, (earlier, later))| {
-            overlay::pairs(earlier, later)
-                .into_iter()
-                .map(move |(before, after)| (i, before, after))
-        })
+        .map(Job::Measure)
+        .chain(
+            steps_in
+                .iter()
+                .enumerate()
+                .flat_map(|(i, (earlier, later))| {
+                    overlay::pairs(earlier, later)
+                        .into_iter()
+                        .map(move |(before, after)| Job::Overlay(i, before, after))
+                }),
+        )
         .collect();
-    let size = |(_, before, after): &(usize, &Holding, &Holding)| {
-        before.geometry.coords_count() + after.geometry.coords_count()
+    let cost = |job: &Job| match job {
+        Job::Measure(s) => s.holdings.iter().map(|h| h.geometry.coords_count()).sum(),
+        Job::Overlay(_, before, after) => {
+            before.geometry.coords_count() + after.geometry.coords_count()
+        }
     };
-    let pieces = parallel::map_costliest_first(&tasks, size, |(i, before, after)| -> Result<_> {
-        let (earlier, later) = steps_in[*i];
-        let piece = guard::catching(
-            || {
-                format!(
-                    "intersecting '{}' of {} with '{}' of {}",
-                    before.state, earlier.year, after.state, later.year
-                )
-            },
-            || overlay::piece(earlier, later, before, after),
-        )?;
-        let Some(mut t) = piece else {
-            return Ok(None);
-        };
-        t.area_ea_km2 = EqualArea::new(&params.equal_area_crs)?.area_km2(&t.geometry)?;
-        Ok(Some((*i, t)))
+    let done = parallel::map_costliest_first(&jobs, cost, |job| match job {
+        Job::Measure(snapshot) => Done::Measured(
+            EqualArea::new(&params.equal_area_crs)
+                .and_then(|ea| measure_snapshot(snapshot, &ea, rivers, &boundary_params)),
+        ),
+        Job::Overlay(i, before, after) => Done::Overlaid((|| -> Result<_> {
+            let (earlier, later) = steps_in[*i];
+            let piece = guard::catching(
+                || {
+                    format!(
+                        "intersecting '{}' of {} with '{}' of {}",
+                        before.state, earlier.year, after.state, later.year
+                    )
+                },
+                || overlay::piece(earlier, later, before, after),
+            )?;
+            let Some(mut t) = piece else {
+                return Ok(None);
+            };
+            t.area_ea_km2 = EqualArea::new(&params.equal_area_crs)?.area_km2(&t.geometry)?;
+            Ok(Some((*i, t)))
+        })()),
     });
+    let measured_seconds = clock.elapsed().as_secs_f64();
+    let clock = std::time::Instant::now();
+    let mut per_snapshot = Vec::new();
+    let mut pieces = Vec::new();
+    for d in done {
+        match d {
+            Done::Measured(r) => per_snapshot.push(r),
+            Done::Overlaid(r) => pieces.push(r),
+        }
+    }
     let mut per_step_pieces: Vec<Vec<Transfer>> = steps_in.iter().map(|_| Vec::new()).collect();
     for piece in pieces {
         if let Some((i, t)) = piece? {
@@ -219,7 +233,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
             (kept, step)
         })
         .collect();
-    let steps_seconds = clock.elapsed().as_secs_f64();
+    let balances_seconds = clock.elapsed().as_secs_f64();
 
     if let Some(first) = regions.first().map(|r| r.area_km2) {
         for r in &mut regions {
@@ -241,12 +255,27 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         stretches,
         checks: Vec::new(),
         timings: vec![
-            ("areas and boundaries", snapshots_seconds),
-            ("transfers", steps_seconds),
+            ("areas, boundaries and transfers", measured_seconds),
+            ("balances", balances_seconds),
         ],
     };
     analysis.checks = checks::evaluate(&config.references, &analysis);
     Ok(analysis)
+}
+
+/// One unit of the analysis's parallel work.
+enum Job<'a> {
+    /// Areas, study region and boundaries of one snapshot.
+    Measure(&'a Snapshot),
+    /// The land of holder `.1` in step `.0`'s earlier snapshot that holder
+    /// `.2` has in its later one.
+    Overlay(usize, &'a Holding, &'a Holding),
+}
+
+/// A [`Job`]'s result.
+enum Done {
+    Measured(Result<SnapshotResult>),
+    Overlaid(Result<Option<(usize, Transfer)>>),
 }
 
 /// What one snapshot contributes on its own.

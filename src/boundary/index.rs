@@ -2,8 +2,7 @@
 //! "how far, in metres, is the nearest segment" for short distances.
 
 use geo::Coord;
-use rstar::primitives::{GeomWithData, Line};
-use rstar::{RTree, AABB};
+use rstar::{RTree, RTreeObject, AABB};
 
 /// WGS84 semi-major axis (m) and first eccentricity squared.
 const A: f64 = 6_378_137.0;
@@ -19,7 +18,36 @@ fn metres_per_degree(lat: f64) -> (f64, f64) {
     (meridian * rad, (normal * phi.cos()).max(1.0) * rad)
 }
 
-type Segment = GeomWithData<Line<[f64; 2]>, usize>;
+/// A segment with its bounding box worked out once: building the tree
+/// compares boxes many times over, and rstar's own line type recomputes its
+/// box at every comparison.
+#[derive(Debug, Clone, Copy)]
+struct Segment {
+    from: [f64; 2],
+    to: [f64; 2],
+    bbox: AABB<[f64; 2]>,
+    /// Index into the segment information.
+    data: usize,
+}
+
+impl Segment {
+    fn new(from: [f64; 2], to: [f64; 2], data: usize) -> Self {
+        Segment {
+            from,
+            to,
+            bbox: AABB::from_corners(from, to),
+            data,
+        }
+    }
+}
+
+impl RTreeObject for Segment {
+    type Envelope = AABB<[f64; 2]>;
+
+    fn envelope(&self) -> Self::Envelope {
+        self.bbox
+    }
+}
 
 /// What a segment came from.
 #[derive(Debug, Clone, Copy)]
@@ -63,7 +91,7 @@ impl SegmentIndex {
                     starts_line: false,
                     ends_line: false,
                 });
-                GeomWithData::new(Line::new([p.x, p.y], [q.x, q.y]), info.len() - 1)
+                Segment::new([p.x, p.y], [q.x, q.y], info.len() - 1)
             })
             .collect();
         SegmentIndex {
@@ -87,8 +115,9 @@ impl SegmentIndex {
                     starts_line: k == 0,
                     ends_line: k == last,
                 });
-                items.push(GeomWithData::new(
-                    Line::new([w[0].x, w[0].y], [w[1].x, w[1].y]),
+                items.push(Segment::new(
+                    [w[0].x, w[0].y],
+                    [w[1].x, w[1].y],
                     info.len() - 1,
                 ));
             }
@@ -128,7 +157,7 @@ impl SegmentIndex {
         let envelope = AABB::from_corners([c.x - dx, c.y - dy], [c.x + dx, c.y + dy]);
         let mut best: Option<(f64, usize, usize, Hit)> = None;
         for seg in self.tree.locate_in_envelope_intersecting(&envelope) {
-            let line = seg.geom();
+            let line = seg;
             // Local plane centred on c, in metres.
             let p = ((line.from[0] - c.x) * mx, (line.from[1] - c.y) * my);
             let q = ((line.to[0] - c.x) * mx, (line.to[1] - c.y) * my);

@@ -225,9 +225,14 @@ fn label(
 ) -> Vec<(StretchKind, Option<String>, LineString<f64>)> {
     let coords = &line.0;
     let max_m = params.river_distance_km * 1000.0;
+    // Edge lengths for the run rules, on the local plane (the stretches'
+    // own lengths below are geodesic).
     let lengths: Vec<f64> = coords
         .windows(2)
-        .map(|w| geodesy::length_km(&LineString::new(w.to_vec())))
+        .map(|w| {
+            let (x, y) = index::local_vector(w[0], w[1]);
+            x.hypot(y) / 1000.0
+        })
         .collect();
     let mut along = Vec::with_capacity(coords.len());
     along.push(0.0);
