@@ -18,26 +18,56 @@ fn metres_per_degree(lat: f64) -> (f64, f64) {
     (meridian * rad, (normal * phi.cos()).max(1.0) * rad)
 }
 
-/// A segment with its bounding box worked out once: building the tree
+/// A segment stored as its bounding box, worked out once (building the tree
 /// compares boxes many times over, and rstar's own line type recomputes its
-/// box at every comparison.
+/// box at every comparison). The segment runs between two opposite corners
+/// of the box; which ones is kept in the top two bits of `packed`, beside
+/// the index into the segment information, so a segment takes no more
+/// memory than a line would.
 #[derive(Debug, Clone, Copy)]
 struct Segment {
-    from: [f64; 2],
-    to: [f64; 2],
     bbox: AABB<[f64; 2]>,
-    /// Index into the segment information.
-    data: usize,
+    packed: usize,
 }
+
+const FLIP_X: usize = 1 << (usize::BITS - 1);
+const FLIP_Y: usize = 1 << (usize::BITS - 2);
 
 impl Segment {
     fn new(from: [f64; 2], to: [f64; 2], data: usize) -> Self {
-        Segment {
-            from,
-            to,
-            bbox: AABB::from_corners(from, to),
-            data,
+        debug_assert!(data & (FLIP_X | FLIP_Y) == 0);
+        let mut packed = data;
+        if from[0] > to[0] {
+            packed |= FLIP_X;
         }
+        if from[1] > to[1] {
+            packed |= FLIP_Y;
+        }
+        Segment {
+            bbox: AABB::from_corners(from, to),
+            packed,
+        }
+    }
+
+    /// Index into the segment information.
+    fn data(&self) -> usize {
+        self.packed & !(FLIP_X | FLIP_Y)
+    }
+
+    /// The segment's first and last points.
+    fn ends(&self) -> ([f64; 2], [f64; 2]) {
+        let (lo, hi) = (self.bbox.lower(), self.bbox.upper());
+        let (x0, x1) = if self.packed & FLIP_X == 0 {
+            (lo[0], hi[0])
+        } else {
+            (hi[0], lo[0])
+        };
+        let (y0, y1) = if self.packed & FLIP_Y == 0 {
+            (lo[1], hi[1])
+        } else {
+            (hi[1], lo[1])
+        };
+        ([x0, y0], [x1, y1])
     }
 }
 
@@ -157,16 +187,16 @@ impl SegmentIndex {
         let envelope = AABB::from_corners([c.x - dx, c.y - dy], [c.x + dx, c.y + dy]);
         let mut best: Option<(f64, usize, usize, Hit)> = None;
         for seg in self.tree.locate_in_envelope_intersecting(&envelope) {
-            let line = seg;
+            let (from, to) = seg.ends();
             // Local plane centred on c, in metres.
-            let p = ((line.from[0] - c.x) * mx, (line.from[1] - c.y) * my);
-            let q = ((line.to[0] - c.x) * mx, (line.to[1] - c.y) * my);
+            let p = ((from[0] - c.x) * mx, (from[1] - c.y) * my);
+            let q = ((to[0] - c.x) * mx, (to[1] - c.y) * my);
             let (d, t) = point_segment_distance(p, q);
             if d > max_m {
                 continue;
             }
-            let info = self.info[seg.data];
-            let key = (d, info.tag, seg.data);
+            let info = self.info[seg.data()];
+            let key = (d, info.tag, seg.data());
             if best.is_some_and(|(bd, bt, bi, _)| (bd, bt, bi) <= key) {
                 continue;
             }
@@ -176,7 +206,7 @@ impl SegmentIndex {
                 direction: (q.0 - p.0, q.1 - p.1),
                 at_line_end: (t == 0.0 && info.starts_line) || (t == 1.0 && info.ends_line),
             };
-            best = Some((d, info.tag, seg.data, hit));
+            best = Some((d, info.tag, seg.data(), hit));
         }
         best.map(|b| b.3)
     }
@@ -260,5 +290,20 @@ mod tests {
                 .unwrap()
                 .at_line_end
         );
+    }
+
+    #[test]
+    fn segment_keeps_its_direction() {
+        for (from, to) in [
+            ([1.0, 2.0], [3.0, 5.0]),
+            ([3.0, 2.0], [1.0, 5.0]),
+            ([1.0, 5.0], [3.0, 2.0]),
+            ([3.0, 5.0], [1.0, 2.0]),
+            ([1.0, 2.0], [1.0, 5.0]),
+        ] {
+            let s = Segment::new(from, to, 12345);
+            assert_eq!(s.ends(), (from, to));
+            assert_eq!(s.data(), 12345);
+        }
     }
 }
