@@ -6,7 +6,9 @@
 //! within [`SNAP_M`] of B's rings is shared. Runs of shared edges, in ring
 //! order, are chained into lines (joining the run that wraps past the ring's
 //! start). Holdings from one partition share their vertices exactly; the
-//! snap distance absorbs rounding and layers digitised a little apart.
+//! snap distance absorbs rounding and layers digitised a little apart. Where
+//! a line goes out and comes straight back (both sides of a hair-thin slit
+//! in an outline, within about 1 m), the excursion is cut out.
 //!
 //! Each edge of a line is then labelled with the nearest river whose line
 //! lies within `river_distance_km` of the edge's midpoint and runs within 60°
@@ -143,6 +145,8 @@ fn shared_lines(a: &MultiPolygon<f64>, other: &SegmentIndex) -> Vec<LineString<f
             lines.push(orient_open(run));
         }
     }
+    // A run that only went out and back is gone.
+    lines.retain(|l| l.0.len() >= 2);
     lines.sort_by(|x, y| cmp_coord(&x.0[0], &y.0[0]).then(x.0.len().cmp(&y.0.len())));
     lines
 }
@@ -151,8 +155,32 @@ fn cmp_coord(a: &Coord<f64>, b: &Coord<f64>) -> std::cmp::Ordering {
     a.x.total_cmp(&b.x).then(a.y.total_cmp(&b.y))
 }
 
+/// Points closer than this (degrees, about 1 m) are the same point when
+/// looking for a line that doubles back on itself.
+const SAME_POINT_DEG: f64 = 1e-5;
+
+/// Removes the parts of a run that go out and come straight back (a ring
+/// pinched into a hair-thin slit has both sides of the slit on the
+/// neighbour's outline; the slit is not border, twice over).
+fn despike(coords: Vec<Coord<f64>>) -> Vec<Coord<f64>> {
+    let same = |a: &Coord<f64>, b: &Coord<f64>| {
+        (a.x - b.x).abs() < SAME_POINT_DEG && (a.y - b.y).abs() < SAME_POINT_DEG
+    };
+    let mut out: Vec<Coord<f64>> = Vec::with_capacity(coords.len());
+    for c in coords {
+        if out.len() >= 2 && same(&c, &out[out.len() - 2]) {
+            // c returns to the point before the last: the last was a tip.
+            out.pop();
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// An open run, reversed if needed to start at its smaller end.
-fn orient_open(mut coords: Vec<Coord<f64>>) -> LineString<f64> {
+fn orient_open(coords: Vec<Coord<f64>>) -> LineString<f64> {
+    let mut coords = despike(coords);
     if cmp_coord(&coords[coords.len() - 1], &coords[0]).is_lt() {
         coords.reverse();
     }
@@ -420,6 +448,26 @@ mod tests {
         );
         // 500 edges of 0.86 km across and 0.22 km along: about 445 km.
         assert!(s[0].length_km > 400.0, "{}", s[0].length_km);
+    }
+
+    #[test]
+    fn despike_removes_out_and_back() {
+        let c = |x: f64, y: f64| Coord { x, y };
+        // A hair from (1, 0) out to (1, 1) and back, with a second vertex
+        // on the way back a hair's breadth off.
+        let run = vec![
+            c(0.0, 0.0),
+            c(1.0, 0.0),
+            c(1.0, 0.5),
+            c(1.0, 1.0),
+            c(1.0 + 1e-7, 0.5),
+            c(1.0, 0.0),
+            c(2.0, 0.0),
+        ];
+        assert_eq!(despike(run), vec![c(0.0, 0.0), c(1.0, 0.0), c(2.0, 0.0)]);
+        // A real bend is kept.
+        let bend = vec![c(0.0, 0.0), c(1.0, 1.0), c(2.0, 0.0)];
+        assert_eq!(despike(bend.clone()), bend);
     }
 
     #[test]
