@@ -120,3 +120,44 @@ fn bundled_dataset_meets_its_quality_targets() {
         assert!(row.ea_rel_diff.abs() < 1e-3, "{row:?}");
     }
 }
+
+/// No part of a bundled holder lies inside another part of the same holder
+/// (a nested shell: the GeoPandas benchmark refuses such data as invalid,
+/// and a build that filled holes by dropping their rings once made one).
+#[test]
+fn bundled_parts_are_not_nested() {
+    use gdal::vector::LayerAccess;
+    use geo::{BoundingRect, Contains, InteriorPoint, Intersects};
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("shapefiles");
+    for year in [1689, 1727, 1858, 1860] {
+        let path = dir.join(format!("borders_{year}.shp"));
+        let ds = gdal::Dataset::open(&path).expect("open");
+        let mut layer = ds.layer(0).expect("layer");
+        for f in layer.features() {
+            let state = f
+                .field_as_string(f.field_index("state").expect("state field"))
+                .expect("state")
+                .unwrap_or_default();
+            let geo::Geometry::MultiPolygon(m) =
+                f.geometry().expect("geometry").to_geo().expect("geo")
+            else {
+                panic!("{year} {state}: not a multipolygon");
+            };
+            let boxes: Vec<_> = m.0.iter().map(|p| p.bounding_rect()).collect();
+            for (i, p) in m.0.iter().enumerate() {
+                let Some(at) = p.interior_point() else {
+                    continue;
+                };
+                for (j, q) in m.0.iter().enumerate() {
+                    if i != j && boxes[j].is_some_and(|b| b.intersects(&at)) {
+                        assert!(
+                            !q.contains(&at),
+                            "{year} {state}: part {i} lies inside part {j} (at {:?})",
+                            at.0
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

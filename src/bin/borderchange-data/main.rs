@@ -166,42 +166,38 @@ const SLIVER_HOLE_KM2: f64 = 1.0;
 
 /// Fills each holder's small holes that no other holder of the snapshot
 /// covers. Left in, every such sliver's two sides lie within the boundary
-/// snap of the neighbour and count as border twice.
+/// snap of the neighbour and count as border twice. The holes are added by
+/// a union, so that a piece of the same holder inside one merges with it.
 fn fill_slivers(s: &mut Snapshot) {
     let others: Vec<MultiPolygon<f64>> = s.holders.iter().map(|h| h.1.clone()).collect();
     let (mut filled, mut km2) = (0usize, 0.0);
     for (k, holder) in s.holders.iter_mut().enumerate() {
-        let polys = holder
-            .1
-             .0
-            .iter()
-            .map(|p| {
-                let holes = p
-                    .interiors()
-                    .iter()
-                    .filter(|ring| {
-                        let hole = Polygon::new((*ring).clone(), vec![]);
-                        let a = area(&mp(hole.clone()));
-                        let covered = hole.interior_point().is_some_and(|at| {
-                            others.iter().enumerate().any(|(j, o)| {
-                                j != k
-                                    && o.bounding_rect().is_some_and(|r| r.intersects(&at))
-                                    && o.contains(&at)
-                            })
-                        });
-                        let keep = a >= SLIVER_HOLE_KM2 || covered;
-                        if !keep {
-                            filled += 1;
-                            km2 += a;
-                        }
-                        keep
-                    })
-                    .cloned()
-                    .collect();
-                Polygon::new(p.exterior().clone(), holes)
-            })
-            .collect();
-        holder.1 = MultiPolygon::new(polys);
+        let mut slivers = Vec::new();
+        for ring in holder.1 .0.iter().flat_map(|p| p.interiors()) {
+            let hole = Polygon::new(ring.clone(), vec![]).orient(Direction::Default);
+            let a = area(&mp(hole.clone()));
+            if a >= SLIVER_HOLE_KM2 {
+                continue;
+            }
+            let covered = hole.interior_point().is_some_and(|at| {
+                others.iter().enumerate().any(|(j, o)| {
+                    j != k
+                        && o.bounding_rect().is_some_and(|r| r.intersects(&at))
+                        && o.contains(&at)
+                })
+            });
+            if !covered {
+                filled += 1;
+                km2 += a;
+                slivers.push(hole);
+            }
+        }
+        if !slivers.is_empty() {
+            holder.1 = holder
+                .1
+                .union(&MultiPolygon::new(slivers))
+                .orient(Direction::Default);
+        }
     }
     eprintln!(
         "  {} {}: filled {filled} sliver holes, {km2:.4} km² in all",
