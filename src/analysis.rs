@@ -163,23 +163,13 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
             EqualArea::new(&params.equal_area_crs)
                 .and_then(|ea| measure_snapshot(snapshot, &ea, rivers, &boundary_params)),
         ),
-        Job::Overlay(i, before, after) => Done::Overlaid((|| -> Result<_> {
+        Job::Overlay(i, before, after) => {
             let (earlier, later) = steps_in[*i];
-            let piece = guard::catching(
-                || {
-                    format!(
-                        "intersecting '{}' of {} with '{}' of {}",
-                        before.state, earlier.year, after.state, later.year
-                    )
-                },
-                || overlay::piece(earlier, later, before, after),
-            )?;
-            let Some(mut t) = piece else {
-                return Ok(None);
-            };
-            t.area_ea_km2 = EqualArea::new(&params.equal_area_crs)?.area_km2(&t.geometry)?;
-            Ok(Some((*i, t)))
-        })()),
+            Done::Overlaid(
+                transfer_piece(earlier, later, before, after, &params.equal_area_crs)
+                    .map(|t| t.map(|t| (*i, t))),
+            )
+        }
     });
     let measured_seconds = clock.elapsed().as_secs_f64();
     let clock = std::time::Instant::now();
@@ -261,6 +251,31 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     };
     analysis.checks = checks::evaluate(&config.references, &analysis);
     Ok(analysis)
+}
+
+/// The land of `before` (in `earlier`) that `after` holds in `later`, with
+/// its equal-area cross-check; `None` when they do not meet.
+fn transfer_piece(
+    earlier: &Snapshot,
+    later: &Snapshot,
+    before: &Holding,
+    after: &Holding,
+    equal_area_crs: &str,
+) -> Result<Option<Transfer>> {
+    let piece = guard::catching(
+        || {
+            format!(
+                "intersecting '{}' of {} with '{}' of {}",
+                before.state, earlier.year, after.state, later.year
+            )
+        },
+        || overlay::piece(earlier, later, before, after),
+    )?;
+    let Some(mut t) = piece else {
+        return Ok(None);
+    };
+    t.area_ea_km2 = EqualArea::new(equal_area_crs)?.area_km2(&t.geometry)?;
+    Ok(Some(t))
 }
 
 /// One unit of the analysis's parallel work.

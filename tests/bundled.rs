@@ -121,28 +121,38 @@ fn bundled_dataset_meets_its_quality_targets() {
     }
 }
 
+/// The holders of one bundled snapshot, as read from its shapefile.
+fn bundled_holders(year: i32) -> Vec<(String, geo::MultiPolygon<f64>)> {
+    use gdal::vector::LayerAccess;
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("shapefiles")
+        .join(format!("borders_{year}.shp"));
+    let ds = gdal::Dataset::open(&path).expect("open");
+    let mut layer = ds.layer(0).expect("layer");
+    layer
+        .features()
+        .map(|f| {
+            let state = f
+                .field_as_string(f.field_index("state").expect("state field"))
+                .expect("state")
+                .unwrap_or_default();
+            match f.geometry().expect("geometry").to_geo().expect("geo") {
+                geo::Geometry::MultiPolygon(m) => (state, m),
+                geo::Geometry::Polygon(p) => (state, geo::MultiPolygon::new(vec![p])),
+                other => panic!("{year} {state}: not polygons: {other:?}"),
+            }
+        })
+        .collect()
+}
+
 /// No part of a bundled holder lies inside another part of the same holder
 /// (a nested shell: the GeoPandas benchmark refuses such data as invalid,
 /// and a build that filled holes by dropping their rings once made one).
 #[test]
 fn bundled_parts_are_not_nested() {
-    use gdal::vector::LayerAccess;
     use geo::{BoundingRect, Contains, InteriorPoint, Intersects};
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("shapefiles");
     for year in [1689, 1727, 1858, 1860] {
-        let path = dir.join(format!("borders_{year}.shp"));
-        let ds = gdal::Dataset::open(&path).expect("open");
-        let mut layer = ds.layer(0).expect("layer");
-        for f in layer.features() {
-            let state = f
-                .field_as_string(f.field_index("state").expect("state field"))
-                .expect("state")
-                .unwrap_or_default();
-            let geo::Geometry::MultiPolygon(m) =
-                f.geometry().expect("geometry").to_geo().expect("geo")
-            else {
-                panic!("{year} {state}: not a multipolygon");
-            };
+        for (state, m) in bundled_holders(year) {
             let boxes: Vec<_> = m.0.iter().map(|p| p.bounding_rect()).collect();
             for (i, p) in m.0.iter().enumerate() {
                 let Some(at) = p.interior_point() else {
@@ -157,6 +167,37 @@ fn bundled_parts_are_not_nested() {
                         );
                     }
                 }
+            }
+        }
+    }
+}
+
+/// No holder keeps a hole under 1 km² that no other holder fills: the
+/// slivers the build's overlays leave between outlines are filled (each
+/// would otherwise count twice as border).
+#[test]
+fn bundled_has_no_sliver_holes() {
+    use geo::{Contains, InteriorPoint};
+    for year in [1689, 1727, 1858, 1860] {
+        let holders = bundled_holders(year);
+        for (k, (state, m)) in holders.iter().enumerate() {
+            for ring in m.0.iter().flat_map(|p| p.interiors()) {
+                let hole = geo::Polygon::new(ring.clone(), vec![]);
+                let km2 =
+                    borderchange::geodesy::area_km2(&geo::MultiPolygon::new(vec![hole.clone()]));
+                if km2 >= 1.0 {
+                    continue;
+                }
+                let at = hole.interior_point().expect("a point inside the hole");
+                let filled = holders
+                    .iter()
+                    .enumerate()
+                    .any(|(j, (_, o))| j != k && o.contains(&at));
+                assert!(
+                    filled,
+                    "{year} {state}: a sliver hole of {km2} km² at {:?}",
+                    at.0
+                );
             }
         }
     }
