@@ -159,10 +159,9 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         }
     };
     let done = parallel::map_costliest_first(&jobs, cost, |job| match job {
-        Job::Measure(snapshot) => Done::Measured(
-            EqualArea::new(&params.equal_area_crs)
-                .and_then(|ea| measure_snapshot(snapshot, &ea, rivers, &boundary_params)),
-        ),
+        Job::Measure(snapshot) => Done::Measured(EqualArea::with(&params.equal_area_crs, |ea| {
+            measure_snapshot(snapshot, ea, rivers, &boundary_params)
+        })),
         Job::Overlay(i, before, after) => {
             let (earlier, later) = steps_in[*i];
             Done::Overlaid(
@@ -274,7 +273,7 @@ fn transfer_piece(
     let Some(mut t) = piece else {
         return Ok(None);
     };
-    t.area_ea_km2 = EqualArea::new(equal_area_crs)?.area_km2(&t.geometry)?;
+    t.area_ea_km2 = EqualArea::with(equal_area_crs, |ea| ea.area_km2(&t.geometry))?;
     Ok(Some(t))
 }
 

@@ -74,6 +74,36 @@ impl Grid {
         Grid::new(Rect::new(lo, hi))
     }
 
+    /// A boolean operation on this grid: `rule` applied to the union of
+    /// `subject` and the union of `clip` (each ring oriented first, and
+    /// filled non-zero, so overlapping pieces of one side simply merge).
+    ///
+    /// Every vertex of the result lies on the grid, and a vertex already on
+    /// it comes back bit for bit: lines that two results share keep
+    /// identical coordinates however many operations on the same grid they
+    /// went through. `make data` builds every snapshot this way, so that the
+    /// coastline and the borders that several snapshots share are the same
+    /// in each of them (which is also what lets the analysis's overlays
+    /// merge them instead of crossing two nearly equal copies).
+    ///
+    /// Geometry outside the grid's area is not supported: callers choose a
+    /// grid covering all they overlay.
+    pub fn boolean(
+        &self,
+        subject: &[&MultiPolygon<f64>],
+        clip: &[&MultiPolygon<f64>],
+        rule: OverlayRule,
+    ) -> MultiPolygon<f64> {
+        use geo::orient::{Direction, Orient};
+        let oriented = |parts: &[&MultiPolygon<f64>]| -> MultiPolygon<f64> {
+            parts
+                .iter()
+                .flat_map(|g| g.0.iter().map(|p| p.orient(Direction::Default)))
+                .collect()
+        };
+        self.overlay(&oriented(subject), &oriented(clip), rule, FillRule::NonZero)
+    }
+
     /// `a ∩ b` on this grid, computed on both operands clipped to the overlap
     /// of their bounding boxes. Empty when the boxes do not meet. Operands
     /// reaching outside the grid's area are overlaid whole by `geo`, on a
@@ -94,6 +124,17 @@ impl Grid {
             return a.intersection(b);
         }
         let (a, b) = (clip_to_rect(a, window), clip_to_rect(b, window));
+        self.overlay(&a, &b, OverlayRule::Intersect, FillRule::EvenOdd)
+    }
+
+    /// `rule` applied to `subject` and `clip` on this grid, as given.
+    fn overlay(
+        &self,
+        subject: &MultiPolygon<f64>,
+        clip: &MultiPolygon<f64>,
+        rule: OverlayRule,
+        fill: FillRule,
+    ) -> MultiPolygon<f64> {
         let contours = |g: &MultiPolygon<f64>| -> Vec<Vec<[f64; 2]>> {
             g.0.iter()
                 .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
@@ -104,7 +145,7 @@ impl Grid {
                 })
                 .collect()
         };
-        let (subject, clip) = (contours(&a), contours(&b));
+        let (subject, clip) = (contours(subject), contours(clip));
         let capacity = subject.iter().chain(&clip).map(Vec::len).sum();
         let mut overlay = FloatOverlay::new_custom(
             self.adapter.clone(),
@@ -118,23 +159,27 @@ impl Grid {
         for contour in &clip {
             overlay = overlay.unsafe_add_contour(contour, ShapeType::Clip);
         }
-        let shapes = overlay.overlay(OverlayRule::Intersect, FillRule::EvenOdd);
-        MultiPolygon::new(
-            shapes
-                .into_iter()
-                .filter_map(|shape| {
-                    let mut rings = shape.into_iter().map(|path| {
-                        let mut ring: LineString<f64> =
-                            path.into_iter().map(|[x, y]| Coord { x, y }).collect();
-                        ring.close();
-                        ring
-                    });
-                    let exterior = rings.next()?;
-                    Some(Polygon::new(exterior, rings.collect()))
-                })
-                .collect(),
-        )
+        shapes_to_multipolygon(overlay.overlay(rule, fill))
     }
+}
+
+/// An overlay's shapes (outer contour first, then holes) as polygons.
+fn shapes_to_multipolygon(shapes: Vec<Vec<Vec<[f64; 2]>>>) -> MultiPolygon<f64> {
+    MultiPolygon::new(
+        shapes
+            .into_iter()
+            .filter_map(|shape| {
+                let mut rings = shape.into_iter().map(|path| {
+                    let mut ring: LineString<f64> =
+                        path.into_iter().map(|[x, y]| Coord { x, y }).collect();
+                    ring.close();
+                    ring
+                });
+                let exterior = rings.next()?;
+                Some(Polygon::new(exterior, rings.collect()))
+            })
+            .collect(),
+    )
 }
 
 /// `a ∩ b`, on the grid `geo` would use for `a` and `b`, computed on both
@@ -275,6 +320,46 @@ fn clip_side(points: &[Coord<f64>], side: Side) -> Vec<Coord<f64>> {
 mod tests {
     use super::*;
     use geo::{polygon, Area};
+
+    /// On one grid, a line that went through an overlay comes out of the
+    /// next one bit for bit: a shape snapped once is a fixed point of union
+    /// and of intersection with a larger shape, and the part of its outline
+    /// that a cut leaves alone keeps its coordinates.
+    #[test]
+    fn one_grid_keeps_lines_bit_for_bit() {
+        let grid = Grid::new(Rect::new(
+            Coord { x: 60.0, y: 20.0 },
+            Coord { x: 160.0, y: 80.0 },
+        ));
+        let wiggly: MultiPolygon<f64> = MultiPolygon::new(vec![polygon![
+            (x: 120.000_000_123, y: 50.000_000_77),
+            (x: 121.333_333_333, y: 50.100_000_01),
+            (x: 122.718_281_828, y: 49.900_000_03),
+            (x: 122.900_000_07, y: 51.414_213_56),
+            (x: 121.100_000_09, y: 51.732_050_81),
+            (x: 120.200_000_11, y: 51.000_000_13),
+        ]]);
+        let snapped = grid.boolean(&[&wiggly], &[], OverlayRule::Subject);
+        assert_ne!(snapped, wiggly, "the input is off the grid");
+        let again = grid.boolean(&[&snapped], &[], OverlayRule::Subject);
+        assert_eq!(again, snapped);
+        let larger = MultiPolygon::new(vec![polygon![
+            (x: 119.0, y: 49.0), (x: 124.0, y: 49.0), (x: 124.0, y: 53.0), (x: 119.0, y: 53.0),
+        ]]);
+        assert_eq!(
+            grid.boolean(&[&snapped], &[&larger], OverlayRule::Intersect),
+            snapped
+        );
+        // Cut off the east: every vertex west of the cut survives exactly.
+        let west = MultiPolygon::new(vec![polygon![
+            (x: 119.0, y: 49.0), (x: 122.0, y: 49.0), (x: 122.0, y: 53.0), (x: 119.0, y: 53.0),
+        ]]);
+        let cut = grid.boolean(&[&snapped], &[&west], OverlayRule::Intersect);
+        let kept: Vec<Coord<f64>> = cut.0.iter().flat_map(|p| p.exterior().0.clone()).collect();
+        for c in snapped.0[0].exterior().0.iter().filter(|c| c.x < 122.0) {
+            assert!(kept.contains(c), "{c:?} moved");
+        }
+    }
 
     /// The intersection on operands clipped to their boxes' overlap, however
     /// little the clip removes.

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use geo::line_intersection::{line_intersection, LineIntersection};
 use geo::{unary_union, Coord, CoordsIter, Line, LineString, MultiLineString, MultiPolygon};
-use rstar::primitives::{GeomWithData, Line as RLine};
-use rstar::{RTree, AABB};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::RTree;
 
 use crate::config::{Config, SnapshotSource};
 use crate::error::{Error, Result};
@@ -474,7 +474,13 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
     out
 }
 
-/// A point where two non-adjacent edges of a closed ring meet, if any.
+/// A point where two non-adjacent edges of a closed ring meet, if any (of
+/// several, the one on the earliest pair of edges).
+///
+/// The edges go into an R-tree as their boxes (rstar's own line type would
+/// recompute its box at every comparison while the tree is built), and the
+/// tree is joined with itself, which visits each pair of overlapping boxes
+/// once per order instead of searching the tree once per edge.
 fn ring_self_intersection(ring: &LineString<f64>) -> Option<Coord<f64>> {
     let edges: Vec<Line<f64>> = ring.lines().filter(|l| l.start != l.end).collect();
     let n = edges.len();
@@ -483,33 +489,33 @@ fn ring_self_intersection(ring: &LineString<f64>) -> Option<Coord<f64>> {
             .iter()
             .enumerate()
             .map(|(i, l)| {
-                GeomWithData::new(RLine::new([l.start.x, l.start.y], [l.end.x, l.end.y]), i)
+                GeomWithData::new(
+                    Rectangle::from_corners([l.start.x, l.start.y], [l.end.x, l.end.y]),
+                    i,
+                )
             })
             .collect(),
     );
-    for (i, a) in edges.iter().enumerate() {
-        let envelope = AABB::from_corners(
-            [a.start.x.min(a.end.x), a.start.y.min(a.end.y)],
-            [a.start.x.max(a.end.x), a.start.y.max(a.end.y)],
-        );
-        for cand in tree.locate_in_envelope_intersecting(&envelope) {
-            let j = cand.data;
-            // Each pair once; neighbours share an end point by construction.
-            if j <= i || j == i + 1 || (i == 0 && j == n - 1) {
-                continue;
-            }
-            match line_intersection(*a, edges[j]) {
-                Some(LineIntersection::SinglePoint { intersection, .. }) => {
-                    return Some(intersection)
-                }
-                Some(LineIntersection::Collinear { intersection }) => {
-                    return Some(intersection.start)
-                }
-                None => {}
-            }
+    let mut first: Option<((usize, usize), Coord<f64>)> = None;
+    for (a, b) in tree.intersection_candidates_with_other_tree(&tree) {
+        let (i, j) = (a.data, b.data);
+        // Each pair once; neighbours share an end point by construction.
+        if j <= i || j == i + 1 || (i == 0 && j == n - 1) {
+            continue;
+        }
+        if first.is_some_and(|(at, _)| at < (i, j)) {
+            continue;
+        }
+        let found = match line_intersection(edges[i], edges[j]) {
+            Some(LineIntersection::SinglePoint { intersection, .. }) => Some(intersection),
+            Some(LineIntersection::Collinear { intersection }) => Some(intersection.start),
+            None => None,
+        };
+        if let Some(c) = found {
+            first = Some(((i, j), c));
         }
     }
-    None
+    first.map(|(_, c)| c)
 }
 
 fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()> {

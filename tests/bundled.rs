@@ -202,3 +202,45 @@ fn bundled_has_no_sliver_holes() {
         }
     }
 }
+
+/// A line that consecutive bundled snapshots share (the coast, a border
+/// that did not move) has the same coordinates, bit for bit, in both: the
+/// build runs every overlay on one snapping grid. Copies that drift apart by
+/// a few millimetres from one overlay to the next draw the same map but make
+/// every transfer overlay cross two nearly equal lines (issue #8).
+#[test]
+fn bundled_snapshots_share_lines_exactly() {
+    use std::collections::HashSet;
+    let edges = |year: i32| -> HashSet<[u64; 4]> {
+        let mut set = HashSet::new();
+        for (_, m) in bundled_holders(year) {
+            for p in &m.0 {
+                for ring in std::iter::once(p.exterior()).chain(p.interiors()) {
+                    for w in ring.0.windows(2) {
+                        // Undirected: the smaller end first.
+                        let (a, b) = if (w[0].x, w[0].y) <= (w[1].x, w[1].y) {
+                            (w[0], w[1])
+                        } else {
+                            (w[1], w[0])
+                        };
+                        set.insert([a.x.to_bits(), a.y.to_bits(), b.x.to_bits(), b.y.to_bits()]);
+                    }
+                }
+            }
+        }
+        set
+    };
+    let years = [1689, 1727, 1858, 1860];
+    let all: Vec<HashSet<[u64; 4]>> = years.iter().map(|&y| edges(y)).collect();
+    for (i, pair) in all.windows(2).enumerate() {
+        let shared = pair[1].intersection(&pair[0]).count();
+        let share = shared as f64 / pair[1].len() as f64;
+        assert!(
+            share > 0.9,
+            "{} → {}: only {:.1}% of the later snapshot's edges are in the earlier one exactly",
+            years[i],
+            years[i + 1],
+            share * 100.0
+        );
+    }
+}

@@ -49,6 +49,10 @@ struct Frame {
     y1: f64,
     left: f64,
     top: f64,
+    /// An eighth of a pixel in degrees of latitude: vertices closer than this
+    /// (in degrees, either way) to the last one kept are skipped before
+    /// projecting, which spares most of PROJ's work on detailed lines.
+    thin_deg: f64,
 }
 
 impl Frame {
@@ -61,7 +65,11 @@ impl Frame {
         let scale = (inner_w / (xmax - xmin)).min(inner_h / (ymax - ymin));
         let left = MARGIN + (inner_w - (xmax - xmin) * scale) / 2.0;
         let top = TOP + MARGIN + (inner_h - (ymax - ymin) * scale) / 2.0;
+        // One degree of latitude is at least 110.5 km; one of longitude is
+        // shorter still.
+        let thin_deg = 0.125 / scale / 110_500.0;
         Ok(Frame {
+            thin_deg,
             bbox: b,
             projection,
             scale,
@@ -83,8 +91,14 @@ impl Frame {
     /// SVG path data of a line, thinned to a quarter pixel.
     fn path(&self, line: &LineString<f64>, closed: bool, d: &mut String) {
         let mut last: Option<(f64, f64)> = None;
+        let mut last_ll: Option<geo::Coord<f64>> = None;
         let n = line.0.len();
         for (i, c) in line.0.iter().enumerate() {
+            if let Some(q) = last_ll {
+                if i + 1 < n && (c.x - q.x).abs() + (c.y - q.y).abs() < self.thin_deg {
+                    continue;
+                }
+            }
             let Some(p) = self.px(c.x, c.y) else { continue };
             let keep = match last {
                 None => true,
@@ -101,6 +115,7 @@ impl Frame {
                 p.1
             );
             last = Some(p);
+            last_ll = Some(*c);
         }
         if closed && last.is_some() {
             d.push('Z');
@@ -151,15 +166,27 @@ pub fn maps(
     let slots: Vec<String> = (0..8).map(|k| k.to_string()).collect();
     let treaty_colour = treaty_colours(&slots);
 
+    // Each snapshot's holdings, drawn once: the snapshot's map and the map
+    // of the step from it share them.
+    let drawn: Vec<Vec<String>> = inputs
+        .snapshots
+        .iter()
+        .map(|s| {
+            s.holdings
+                .iter()
+                .map(|h| frame.polygons(&h.geometry))
+                .collect()
+        })
+        .collect();
     let mut out = Vec::new();
-    for s in &inputs.snapshots {
+    for (s, drawn) in inputs.snapshots.iter().zip(&drawn) {
         let caption = format!("{} — {} ({})", title, s.treaty, s.year);
         let mut body = String::new();
-        for h in &s.holdings {
+        for (h, d) in s.holdings.iter().zip(drawn) {
             let _ = writeln!(
                 body,
                 "<path d=\"{}\" fill=\"{}\" fill-rule=\"evenodd\" stroke=\"none\"/>",
-                frame.polygons(&h.geometry),
+                d,
                 hex(colour_of(&h.state))
             );
         }
@@ -203,12 +230,17 @@ pub fn maps(
             title, step.from_year, step.to_year, step.treaty
         );
         let mut body = String::new();
-        if let Some(earlier) = inputs.snapshots.iter().find(|s| s.year == step.from_year) {
-            for h in &earlier.holdings {
+        if let Some((earlier, drawn)) = inputs
+            .snapshots
+            .iter()
+            .zip(&drawn)
+            .find(|(s, _)| s.year == step.from_year)
+        {
+            for (h, d) in earlier.holdings.iter().zip(drawn) {
                 let _ = writeln!(
                     body,
                     "<path d=\"{}\" fill=\"{}\" fill-opacity=\"0.45\" fill-rule=\"evenodd\" stroke=\"#ffffff\" stroke-width=\"0.4\"/>",
-                    frame.polygons(&h.geometry),
+                    d,
                     hex(colour_of(&h.state))
                 );
             }

@@ -11,14 +11,16 @@ use std::path::{Path, PathBuf};
 use anyhow::{anyhow, bail, Context, Result};
 use geo::orient::{Direction, Orient};
 use geo::{
-    BooleanOps, BoundingRect, Contains, Coord, CoordsIter, Densify, Distance, Geodesic,
-    InteriorPoint, Intersects, LineString, MultiPolygon, Point, Polygon,
+    BoundingRect, Contains, Coord, CoordsIter, Densify, Distance, Geodesic, InteriorPoint,
+    Intersects, LineString, MultiPolygon, Point, Polygon,
 };
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
 
+use borderchange::clip::Grid;
 use borderchange::geodesy;
 use borderchange::io::write::{write_layer, FieldDef, FieldKind, GeometryKind, OutFeature, Value};
+use i_overlay::core::overlay_rule::OverlayRule;
 
 /// The study region's zones: DCW units grouped by how the treaties treat
 /// them, in the order that settles the small overlaps between neighbours'
@@ -32,6 +34,38 @@ const ZONES: [(&str, &[&str]); 7] = [
     ("primorye", &["RU.PRI"]),
     ("sakhalin", &["RU.SAK"]),
 ];
+
+/// The one snapping grid of every overlay in the build (see
+/// [`Grid::boolean`]): 2^24 steps per degree (about 7 mm) over 60–160° E,
+/// 20–80° N. With one grid, a line that several snapshots share (the coast,
+/// a border) has the same coordinates in each of them; with the grid of
+/// each operation's own extent, as `geo`'s `BooleanOps` chooses it, copies
+/// of a line drifted apart by a few centimetres from one overlay to the
+/// next.
+fn grid() -> &'static Grid {
+    static GRID: std::sync::OnceLock<Grid> = std::sync::OnceLock::new();
+    GRID.get_or_init(|| {
+        Grid::new(geo::Rect::new(
+            Coord { x: 60.0, y: 20.0 },
+            Coord { x: 160.0, y: 80.0 },
+        ))
+    })
+}
+
+/// The union of `parts`, on the build's grid.
+fn union(parts: &[&MultiPolygon<f64>]) -> MultiPolygon<f64> {
+    grid().boolean(parts, &[], OverlayRule::Subject)
+}
+
+/// `a ∩ b`, on the build's grid.
+fn intersection(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    grid().boolean(&[a], &[b], OverlayRule::Intersect)
+}
+
+/// `a − b`, on the build's grid.
+fn difference(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    grid().boolean(&[a], &[b], OverlayRule::Difference)
+}
 
 /// Sakhalin Oblast without the Kuril Islands: everything west of 145.2° E.
 fn sakhalin_box() -> MultiPolygon<f64> {
@@ -75,21 +109,21 @@ fn partition() -> Result<Vec<(&'static str, MultiPolygon<f64>)>> {
         for code in codes {
             let mut u = gmt::dcw_unit(code)?.orient(Direction::Default);
             if *code == "RU.SAK" {
-                u = u.intersection(&sakhalin_box());
+                u = intersection(&u, &sakhalin_box());
             }
             parts.push(geodesy::densify(&u, 2000.0));
         }
-        raw.push((name, fill(&geo::unary_union(parts.iter()))));
+        raw.push((name, fill(&union(&parts.iter().collect::<Vec<_>>()))));
     }
-    let region = fill(&geo::unary_union(raw.iter().map(|r| &r.1)));
+    let region = fill(&union(&raw.iter().map(|r| &r.1).collect::<Vec<_>>()));
     let mut taken = MultiPolygon::new(vec![]);
     let mut zones = Vec::new();
     for (name, z) in &raw {
-        let core = z.difference(&taken);
-        taken = taken.union(&core);
+        let core = difference(z, &taken);
+        taken = union(&[&taken, &core]);
         zones.push((*name, core));
     }
-    let gaps = region.difference(&taken);
+    let gaps = difference(&region, &taken);
     eprintln!(
         "  {} gaps between zones, {:.1} km² in all",
         gaps.0.len(),
@@ -155,7 +189,7 @@ fn partition() -> Result<Vec<(&'static str, MultiPolygon<f64>)>> {
     for (z, extra) in zones.iter_mut().zip(joins) {
         let mut all = z.1 .0.clone();
         all.extend(extra);
-        z.1 = geo::unary_union(all.iter().map(|p| mp(p.clone())).collect::<Vec<_>>().iter());
+        z.1 = union(&[&MultiPolygon::new(all)]);
     }
     Ok(zones)
 }
@@ -193,10 +227,7 @@ fn fill_slivers(s: &mut Snapshot) {
             }
         }
         if !slivers.is_empty() {
-            holder.1 = holder
-                .1
-                .union(&MultiPolygon::new(slivers))
-                .orient(Direction::Default);
+            holder.1 = union(&[&holder.1, &MultiPolygon::new(slivers)]).orient(Direction::Default);
         }
     }
     eprintln!(
@@ -375,8 +406,8 @@ fn main() -> Result<()> {
     path.extend(shilka.0.iter().rev().copied()); // confluence → Gorbitsa mouth
     path.extend(gorbitsa.iter().copied()); // mouth → source
     let transbaikal = zone("transbaikal");
-    let zab_qing = transbaikal.intersection(&cut(path));
-    let transbaikal_rest = transbaikal.difference(&zab_qing);
+    let zab_qing = intersection(&transbaikal, &cut(path));
+    let transbaikal_rest = difference(&transbaikal, &zab_qing);
 
     // Khabarovsk Krai: only south of the Uda (the de facto line until 1858)
     // is in the region; north of it was Russian throughout.
@@ -392,7 +423,7 @@ fn main() -> Result<()> {
         c(63.5, 150.0),
         c(63.5, east_corner.x),
     ]);
-    let khabarovsk = zone("khabarovsk").difference(&cut(north));
+    let khabarovsk = difference(&zone("khabarovsk"), &cut(north));
     // Right bank of the Amur below the Ussuri mouth: the 1858–1860 joint zone.
     let amur = river("Amur");
     let ussuri_mouth = points(&waypoints, "river:Ussuri", &[])?[0];
@@ -417,21 +448,21 @@ fn main() -> Result<()> {
         c(47.0, 133.0),
         c(48.05, 134.35),
     ]);
-    let kha_joint = khabarovsk.intersection(&cut(path));
-    let kha_left = khabarovsk.difference(&kha_joint);
+    let kha_joint = intersection(&khabarovsk, &cut(path));
+    let kha_left = difference(&khabarovsk, &kha_joint);
     // Between the Uda and the Amur-basin watershed: undemarcated 1689–1858.
     let mut path = vec![east_corner];
     path.extend(uda.0.iter().copied());
     path.extend([c(55.4, 136.0), c(55.4, 139.5)]);
     path.extend(watershed.iter().rev().copied());
-    let uda_zone = kha_left.intersection(&cut(path));
-    let kha_qing = kha_left.difference(&uda_zone);
+    let uda_zone = intersection(&kha_left, &cut(path));
+    let kha_qing = difference(&kha_left, &uda_zone);
 
     let china = zone("china");
     let mt = zone("mongolia-tuva");
     let aj = zone("amur-jewish");
     let primorye = zone("primorye");
-    let u = |parts: &[&MultiPolygon<f64>]| geo::unary_union(parts.iter().copied());
+    let u = union;
     let sakhalin = zone("sakhalin");
     let joint = u(&[&kha_joint, &primorye, &sakhalin]);
     let north_bank = u(&[&zab_qing, &aj, &kha_qing]);
