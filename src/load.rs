@@ -477,13 +477,91 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
 /// A point where two non-adjacent edges of a closed ring meet, if any (of
 /// several, the one on the earliest pair of edges).
 ///
-/// The edges go into an R-tree as their boxes (rstar's own line type would
-/// recompute its box at every comparison while the tree is built), and the
-/// tree is joined with itself, which visits each pair of overlapping boxes
-/// once per order instead of searching the tree once per edge.
+/// A sweep from west to east: each edge is tested against the edges whose
+/// longitude range it overlaps, which for a border or a coastline are the
+/// few that cross the same meridian. A ring with very many edges over the
+/// same longitudes (one drawn along a meridian) would make that quadratic:
+/// past a budget of tests the search moves to an R-tree.
 fn ring_self_intersection(ring: &LineString<f64>) -> Option<Coord<f64>> {
     let edges: Vec<Line<f64>> = ring.lines().filter(|l| l.start != l.end).collect();
     let n = edges.len();
+    // (west, east, south, north) of each edge.
+    let boxes: Vec<[f64; 4]> = edges
+        .iter()
+        .map(|l| {
+            [
+                l.start.x.min(l.end.x),
+                l.start.x.max(l.end.x),
+                l.start.y.min(l.end.y),
+                l.start.y.max(l.end.y),
+            ]
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| boxes[a][0].total_cmp(&boxes[b][0]));
+    let mut finder = FirstCrossing::new(&edges);
+    let mut active: Vec<usize> = Vec::new();
+    let mut budget = 64 * n + 1024;
+    for &k in &order {
+        let [west, _, south, north] = boxes[k];
+        // Drop the edges that end west of this one; test the others.
+        let mut kept = 0;
+        for i in 0..active.len() {
+            let a = active[i];
+            if boxes[a][1] < west {
+                continue;
+            }
+            active[kept] = a;
+            kept += 1;
+            if boxes[a][2] <= north && south <= boxes[a][3] {
+                finder.test(a.min(k), a.max(k));
+            }
+        }
+        active.truncate(kept);
+        active.push(k);
+        budget = budget.saturating_sub(kept + 1);
+        if budget == 0 {
+            return ring_self_intersection_indexed(&edges);
+        }
+    }
+    finder.first.map(|(_, c)| c)
+}
+
+/// The earliest crossing of non-adjacent edges among the pairs tested.
+struct FirstCrossing<'a> {
+    edges: &'a [Line<f64>],
+    first: Option<((usize, usize), Coord<f64>)>,
+}
+
+impl<'a> FirstCrossing<'a> {
+    fn new(edges: &'a [Line<f64>]) -> Self {
+        FirstCrossing { edges, first: None }
+    }
+
+    /// Tests edges `i` < `j`.
+    fn test(&mut self, i: usize, j: usize) {
+        let n = self.edges.len();
+        // Neighbours share an end point by construction.
+        if j == i + 1 || (i == 0 && j == n - 1) {
+            return;
+        }
+        if self.first.is_some_and(|(at, _)| at < (i, j)) {
+            return;
+        }
+        let found = match line_intersection(self.edges[i], self.edges[j]) {
+            Some(LineIntersection::SinglePoint { intersection, .. }) => Some(intersection),
+            Some(LineIntersection::Collinear { intersection }) => Some(intersection.start),
+            None => None,
+        };
+        if let Some(c) = found {
+            self.first = Some(((i, j), c));
+        }
+    }
+}
+
+/// [`ring_self_intersection`] through an R-tree of the edges' boxes, joined
+/// with itself (each pair of overlapping boxes visited once per order).
+fn ring_self_intersection_indexed(edges: &[Line<f64>]) -> Option<Coord<f64>> {
     let tree = RTree::bulk_load(
         edges
             .iter()
@@ -496,26 +574,13 @@ fn ring_self_intersection(ring: &LineString<f64>) -> Option<Coord<f64>> {
             })
             .collect(),
     );
-    let mut first: Option<((usize, usize), Coord<f64>)> = None;
+    let mut finder = FirstCrossing::new(edges);
     for (a, b) in tree.intersection_candidates_with_other_tree(&tree) {
-        let (i, j) = (a.data, b.data);
-        // Each pair once; neighbours share an end point by construction.
-        if j <= i || j == i + 1 || (i == 0 && j == n - 1) {
-            continue;
-        }
-        if first.is_some_and(|(at, _)| at < (i, j)) {
-            continue;
-        }
-        let found = match line_intersection(edges[i], edges[j]) {
-            Some(LineIntersection::SinglePoint { intersection, .. }) => Some(intersection),
-            Some(LineIntersection::Collinear { intersection }) => Some(intersection.start),
-            None => None,
-        };
-        if let Some(c) = found {
-            first = Some(((i, j), c));
+        if a.data < b.data {
+            finder.test(a.data, b.data);
         }
     }
-    first.map(|(_, c)| c)
+    finder.first.map(|(_, c)| c)
 }
 
 fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()> {
@@ -555,4 +620,71 @@ fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A comb: `teeth` narrow teeth side by side, each `height` tall, so that
+    /// the sweep has every tooth's edges over the same longitudes when the
+    /// comb is turned to run north–south (`transpose`).
+    fn comb(teeth: usize, height: f64, transpose: bool) -> Vec<Coord<f64>> {
+        let mut points = vec![Coord { x: 0.0, y: 0.0 }];
+        for t in 0..teeth {
+            let x = t as f64;
+            points.push(Coord { x: x + 0.1, y: 0.0 });
+            points.push(Coord {
+                x: x + 0.1,
+                y: height,
+            });
+            points.push(Coord {
+                x: x + 0.9,
+                y: height,
+            });
+            points.push(Coord { x: x + 0.9, y: 0.0 });
+        }
+        points.push(Coord {
+            x: teeth as f64,
+            y: 0.0,
+        });
+        points.push(Coord {
+            x: teeth as f64,
+            y: -1.0,
+        });
+        points.push(Coord { x: 0.0, y: -1.0 });
+        points.push(Coord { x: 0.0, y: 0.0 });
+        if transpose {
+            for p in &mut points {
+                std::mem::swap(&mut p.x, &mut p.y);
+            }
+        }
+        points
+    }
+
+    /// The sweep and the R-tree find the same crossing, and nothing on a
+    /// valid ring, whether the sweep finishes (teeth across the sweep) or
+    /// runs over its budget and hands over (teeth along it).
+    #[test]
+    fn sweep_and_tree_agree() {
+        for transpose in [false, true] {
+            let valid = LineString::new(comb(400, 10.0, transpose));
+            assert_eq!(ring_self_intersection(&valid), None);
+            let edges: Vec<Line<f64>> = valid.lines().collect();
+            assert_eq!(ring_self_intersection_indexed(&edges), None);
+
+            // Stretch one tooth's tip across its neighbour.
+            let mut points = comb(400, 10.0, transpose);
+            let tip = 4 * 200 + 3;
+            if transpose {
+                points[tip].y += 1.5;
+            } else {
+                points[tip].x += 1.5;
+            }
+            let broken = LineString::new(points);
+            let found = ring_self_intersection(&broken).expect("a crossing");
+            let edges: Vec<Line<f64>> = broken.lines().filter(|l| l.start != l.end).collect();
+            assert_eq!(ring_self_intersection_indexed(&edges), Some(found));
+        }
+    }
 }
