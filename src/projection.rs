@@ -2,7 +2,7 @@
 //! links): reprojection of input layers to longitude/latitude on WGS84, and
 //! the equal-area projection used to cross-check geodesic areas.
 
-use geo::{Area, MapCoordsInPlace, MultiPolygon};
+use geo::{MapCoordsInPlace, MultiPolygon};
 use proj::Proj;
 
 use crate::error::{Error, Result};
@@ -101,15 +101,34 @@ impl EqualArea {
     /// Edges are straight in the projection: densify first (see
     /// [`crate::geodesy::densify`]) so that they follow the geodesics.
     pub fn area_km2(&self, geometry: &MultiPolygon<f64>) -> Result<f64> {
-        let mut projected = geometry.clone();
-        projected
-            .try_map_coords_in_place(|c| {
-                self.proj
-                    .convert((c.x, c.y))
-                    .map(|(x, y)| geo::Coord { x, y })
-            })
-            .map_err(|e| proj_error(&self.crs, e))?;
-        Ok(projected.unsigned_area() / 1.0e6)
+        // Ring by ring, each projected in one call to PROJ.
+        let mut buffer: Vec<geo::Coord<f64>> = Vec::new();
+        let mut ring_m2 = |ring: &geo::LineString<f64>| -> Result<f64> {
+            buffer.clear();
+            buffer.extend_from_slice(&ring.0);
+            self.proj
+                .convert_array(&mut buffer)
+                .map_err(|e| proj_error(&self.crs, e))?;
+            // The shoelace formula about the first point (fewer digits lost
+            // than about the projection's origin); rings are closed.
+            let Some(&o) = buffer.first() else {
+                return Ok(0.0);
+            };
+            let twice: f64 = buffer
+                .windows(2)
+                .map(|w| (w[0].x - o.x) * (w[1].y - o.y) - (w[1].x - o.x) * (w[0].y - o.y))
+                .sum();
+            Ok(twice.abs() / 2.0)
+        };
+        let mut m2 = 0.0;
+        for polygon in &geometry.0 {
+            let mut area = ring_m2(polygon.exterior())?;
+            for hole in polygon.interiors() {
+                area -= ring_m2(hole)?;
+            }
+            m2 += area.abs();
+        }
+        Ok(m2 / 1.0e6)
     }
 }
 
@@ -166,6 +185,15 @@ impl MapProjection {
             definition: crs.to_owned(),
             proj,
         })
+    }
+
+    /// Projects points (longitude, latitude in degrees) in place, in one
+    /// call to PROJ.
+    pub fn project_all(&self, points: &mut [(f64, f64)]) -> Result<()> {
+        self.proj
+            .convert_array(points)
+            .map(|_| ())
+            .map_err(|e| proj_error(&self.definition, e))
     }
 
     /// Projects one point (longitude, latitude in degrees).

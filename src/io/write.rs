@@ -11,7 +11,6 @@ use gdal::vector::{
 use gdal::DriverManager;
 
 use crate::error::{Error, Result};
-use geo::orient::{Direction, Orient};
 
 /// The geometry type of a layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -262,9 +261,14 @@ fn write_one(
         let mut feature = Feature::new(layer.defn()).map_err(gdal_error)?;
         let mut geometry = match (&f.geometry, layer_data.geometry) {
             (geo::Geometry::Polygon(p), GeometryKind::MultiPolygon) => {
-                oriented(geo::MultiPolygon::new(vec![p.clone()]), shapefile).to_gdal()
+                gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(
+                    std::slice::from_ref(p),
+                    shapefile,
+                ))
             }
-            (geo::Geometry::MultiPolygon(mp), _) => oriented(mp.clone(), shapefile).to_gdal(),
+            (geo::Geometry::MultiPolygon(mp), _) => {
+                gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(&mp.0, shapefile))
+            }
             (g, _) => g.to_gdal(),
         }
         .map_err(gdal_error)?;
@@ -325,15 +329,55 @@ fn quote(text: &str) -> String {
     format!("'{}'", text.replace('\'', "''"))
 }
 
-/// Shapefiles want exterior rings clockwise and holes counter-clockwise;
-/// other formats get the OGC (and GeoJSON) convention, the opposite.
-fn oriented(mp: geo::MultiPolygon<f64>, shapefile: bool) -> geo::MultiPolygon<f64> {
-    let direction = if shapefile {
-        Direction::Reversed
-    } else {
-        Direction::Default
+/// Polygons as a well-known-binary multipolygon (little-endian), which GDAL
+/// reads in one call instead of one call per point. Rings are written
+/// oriented: shapefiles want exterior rings clockwise and holes
+/// counter-clockwise; other formats get the OGC (and GeoJSON) convention,
+/// the opposite. A ring enclosing no area is written as it is.
+fn multi_polygon_wkb(polygons: &[geo::Polygon<f64>], shapefile: bool) -> Vec<u8> {
+    /// Twice the signed area in the plane (positive counter-clockwise).
+    fn twice_area(ring: &[geo::Coord<f64>]) -> f64 {
+        ring.windows(2)
+            .map(|w| (w[0].x - w[1].x) * (w[0].y + w[1].y))
+            .sum()
+    }
+    let points: usize = polygons
+        .iter()
+        .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
+        .sum();
+    let rings: usize = polygons.iter().map(|p| 1 + p.interiors().len()).sum();
+    let mut wkb = Vec::with_capacity(9 + 9 * polygons.len() + 4 * rings + 16 * points);
+    let count = |wkb: &mut Vec<u8>, n: usize| {
+        wkb.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
     };
-    mp.orient(direction)
+    // Byte order (1: little-endian), then the type: 6 multipolygon, 3 polygon.
+    wkb.push(1);
+    wkb.extend_from_slice(&6u32.to_le_bytes());
+    count(&mut wkb, polygons.len());
+    for polygon in polygons {
+        wkb.push(1);
+        wkb.extend_from_slice(&3u32.to_le_bytes());
+        count(&mut wkb, 1 + polygon.interiors().len());
+        let rings = std::iter::once((polygon.exterior(), true))
+            .chain(polygon.interiors().iter().map(|r| (r, false)));
+        for (ring, exterior) in rings {
+            let area = twice_area(&ring.0);
+            // Exteriors counter-clockwise for OGC, clockwise for shapefiles.
+            let want_ccw = exterior != shapefile;
+            let reverse = area != 0.0 && (area > 0.0) != want_ccw;
+            count(&mut wkb, ring.0.len());
+            let mut put = |c: &geo::Coord<f64>| {
+                wkb.extend_from_slice(&c.x.to_le_bytes());
+                wkb.extend_from_slice(&c.y.to_le_bytes());
+            };
+            if reverse {
+                ring.0.iter().rev().for_each(&mut put);
+            } else {
+                ring.0.iter().for_each(&mut put);
+            }
+        }
+    }
+    wkb
 }
 
 #[cfg(test)]
@@ -345,6 +389,62 @@ mod tests {
     fn cell() -> geo::Geometry<f64> {
         polygon![(x: 120.0, y: 50.0), (x: 121.0, y: 50.0), (x: 121.0, y: 51.0), (x: 120.0, y: 51.0)]
             .into()
+    }
+
+    /// The well-known binary GDAL is given holds the polygons as they are,
+    /// rings turned the way the format wants: exteriors counter-clockwise
+    /// and holes clockwise (OGC), or the opposite (shapefile).
+    #[test]
+    fn wkb_orients_rings_for_the_format() {
+        use geo::Winding;
+        // Exterior clockwise, hole counter-clockwise: the shapefile way.
+        let p = geo::Polygon::new(
+            LineString::from(vec![
+                (0.0, 0.0),
+                (0.0, 4.0),
+                (4.0, 4.0),
+                (4.0, 0.0),
+                (0.0, 0.0),
+            ]),
+            vec![LineString::from(vec![
+                (1.0, 1.0),
+                (2.0, 1.0),
+                (2.0, 2.0),
+                (1.0, 2.0),
+                (1.0, 1.0),
+            ])],
+        );
+        let other = polygon![(x: 10.0, y: 0.0), (x: 11.0, y: 0.0), (x: 11.0, y: 1.0)];
+        for shapefile in [false, true] {
+            let wkb = multi_polygon_wkb(&[p.clone(), other.clone()], shapefile);
+            let back = gdal::vector::Geometry::from_wkb(&wkb)
+                .unwrap()
+                .to_geo()
+                .unwrap();
+            let geo::Geometry::MultiPolygon(back) = back else {
+                panic!("not a multipolygon: {back:?}");
+            };
+            assert_eq!(back.0.len(), 2);
+            for q in &back.0 {
+                assert_eq!(q.exterior().is_ccw(), !shapefile);
+                for hole in q.interiors() {
+                    assert_eq!(hole.is_ccw(), shapefile);
+                }
+            }
+            // The same rings, whichever way they run.
+            let expected = oriented_like(&p, shapefile);
+            assert_eq!(back.0[0], expected);
+        }
+    }
+
+    /// `p` with its rings turned by `geo` as [`multi_polygon_wkb`] turns them.
+    fn oriented_like(p: &geo::Polygon<f64>, shapefile: bool) -> geo::Polygon<f64> {
+        use geo::orient::{Direction, Orient};
+        p.orient(if shapefile {
+            Direction::Reversed
+        } else {
+            Direction::Default
+        })
     }
 
     #[test]

@@ -82,27 +82,52 @@ impl Frame {
 
     fn px(&self, lon: f64, lat: f64) -> Option<(f64, f64)> {
         let (x, y) = self.projection.project(lon, lat).ok()?;
-        Some((
+        Some(self.screen(x, y))
+    }
+
+    /// Projected metres → px.
+    fn screen(&self, x: f64, y: f64) -> (f64, f64) {
+        (
             self.left + (x - self.x0) * self.scale,
             self.top + (self.y1 - y) * self.scale,
-        ))
+        )
+    }
+
+    /// [`Frame::px`] of many points, projected in one call to PROJ (point
+    /// by point if that fails).
+    fn px_all(&self, lonlat: &[geo::Coord<f64>]) -> Vec<Option<(f64, f64)>> {
+        let mut points: Vec<(f64, f64)> = lonlat.iter().map(|c| (c.x, c.y)).collect();
+        if self.projection.project_all(&mut points).is_err() {
+            return lonlat.iter().map(|c| self.px(c.x, c.y)).collect();
+        }
+        points
+            .into_iter()
+            .map(|(x, y)| (x.is_finite() && y.is_finite()).then(|| self.screen(x, y)))
+            .collect()
     }
 
     /// SVG path data of a line, thinned to a quarter pixel.
     fn path(&self, line: &LineString<f64>, closed: bool, d: &mut String) {
-        let mut last: Option<(f64, f64)> = None;
-        let mut last_ll: Option<geo::Coord<f64>> = None;
+        // Vertices within an eighth of a pixel of the last one taken are
+        // skipped before projecting; the line's last vertex is kept.
         let n = line.0.len();
+        let mut lonlat: Vec<geo::Coord<f64>> = Vec::new();
         for (i, c) in line.0.iter().enumerate() {
-            if let Some(q) = last_ll {
+            if let Some(q) = lonlat.last() {
                 if i + 1 < n && (c.x - q.x).abs() + (c.y - q.y).abs() < self.thin_deg {
                     continue;
                 }
             }
-            let Some(p) = self.px(c.x, c.y) else { continue };
+            lonlat.push(*c);
+        }
+        let projected = self.px_all(&lonlat);
+        let m = projected.len();
+        let mut last: Option<(f64, f64)> = None;
+        for (i, p) in projected.into_iter().enumerate() {
+            let Some(p) = p else { continue };
             let keep = match last {
                 None => true,
-                Some(q) => i + 1 == n || (p.0 - q.0).abs() + (p.1 - q.1).abs() >= 0.25,
+                Some(q) => i + 1 == m || (p.0 - q.0).abs() + (p.1 - q.1).abs() >= 0.25,
             };
             if !keep {
                 continue;
@@ -115,7 +140,6 @@ impl Frame {
                 p.1
             );
             last = Some(p);
-            last_ll = Some(*c);
         }
         if closed && last.is_some() {
             d.push('Z');
