@@ -35,5 +35,6 @@ pub mod projection;
 pub mod qgis;
 pub mod report;
 pub mod run;
+pub mod topology;
 pub mod validate;
 pub mod verify;

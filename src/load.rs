@@ -4,16 +4,14 @@
 
 use std::collections::BTreeMap;
 
-use geo::line_intersection::{line_intersection, LineIntersection};
-use geo::{unary_union, Coord, CoordsIter, Line, LineString, MultiLineString, MultiPolygon};
-use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::RTree;
+use geo::{unary_union, Coord, CoordsIter, LineString, MultiLineString, MultiPolygon};
 
 use crate::config::{Config, SnapshotSource};
 use crate::error::{Error, Result};
 use crate::geodesy;
 use crate::io::read::{read_lines, read_polygons, LayerSource, PolygonFeature};
 use crate::model::{Holding, River, Snapshot};
+use crate::topology::PartsProblem;
 
 /// The inputs of an analysis, read and checked.
 #[derive(Debug, Clone)]
@@ -373,7 +371,8 @@ fn check_geometry(source: &LayerSource, fid: u64, geometry: &MultiPolygon<f64>) 
 #[derive(Debug, Clone, PartialEq)]
 pub struct GeometryProblem {
     /// A short name: `coordinate`, `too-few-points`, `unclosed-ring`,
-    /// `zero-area-ring`, `self-intersection`, `repeated-points`.
+    /// `zero-area-ring`, `self-intersection`, `rings-cross`, `nested-part`,
+    /// `repeated-points`.
     pub kind: &'static str,
     /// The message, naming the point where there is one.
     pub message: String,
@@ -387,7 +386,8 @@ pub struct GeometryProblem {
 /// Every problem of a polygon geometry: coordinates that are not finite
 /// longitude/latitude, rings with fewer than three distinct points, unclosed
 /// rings, rings enclosing no area, self-intersections (bow-ties included),
-/// and repeated consecutive points. Fatal problems come first.
+/// rings that cross each other, parts inside another part of the same
+/// feature, and repeated consecutive points. Fatal problems come first.
 pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
     let mut out = Vec::new();
     // Longitudes up to 360° are data stored east of 180° (and what the
@@ -406,56 +406,84 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
         return out;
     }
     let mut repeated = Vec::new();
-    for polygon in &geometry.0 {
-        for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
-            let points = &ring.0;
-            let first = points.first().copied();
-            if points.len() >= 2 && points.first() != points.last() {
-                out.push(GeometryProblem {
-                    kind: "unclosed-ring",
-                    message: "invalid polygon: a ring does not end where it starts".into(),
-                    at: first,
-                    fatal: true,
-                });
+    let rings: Vec<&LineString<f64>> = geometry
+        .0
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .collect();
+    let crossings = crate::topology::crossings(&rings);
+    for (r, ring) in rings.iter().enumerate() {
+        let points = &ring.0;
+        let first = points.first().copied();
+        if points.len() >= 2 && points.first() != points.last() {
+            out.push(GeometryProblem {
+                kind: "unclosed-ring",
+                message: "invalid polygon: a ring does not end where it starts".into(),
+                at: first,
+                fatal: true,
+            });
+        }
+        let mut distinct: Vec<Coord<f64>> = points.clone();
+        distinct.dedup();
+        if distinct.len() < points.len() {
+            if let Some(w) = points.windows(2).find(|w| w[0] == w[1]) {
+                repeated.push(w[0]);
             }
-            let mut distinct: Vec<Coord<f64>> = points.clone();
-            distinct.dedup();
-            if distinct.len() < points.len() {
-                if let Some(w) = points.windows(2).find(|w| w[0] == w[1]) {
-                    repeated.push(w[0]);
-                }
-            }
-            if distinct.len() < 4 {
-                out.push(GeometryProblem {
-                    kind: "too-few-points",
-                    message: "invalid polygon: a ring has fewer than 3 distinct points".into(),
-                    at: first,
-                    fatal: true,
-                });
-                continue;
-            }
-            // A bow-tie encloses zero signed area: name the crossing first.
-            if let Some(c) = ring_self_intersection(ring) {
-                out.push(GeometryProblem {
-                    kind: "self-intersection",
-                    message: format!(
-                        "invalid polygon: ring self-intersection at ({}, {})",
-                        c.x, c.y
-                    ),
-                    at: Some(c),
-                    fatal: true,
-                });
-                continue;
-            }
-            if geo::Area::unsigned_area(&geo::Polygon::new(ring.clone(), vec![])) == 0.0 {
-                out.push(GeometryProblem {
-                    kind: "zero-area-ring",
-                    message: "invalid polygon: a ring encloses no area".into(),
-                    at: first,
-                    fatal: true,
-                });
-                continue;
-            }
+        }
+        if distinct.len() < 4 {
+            out.push(GeometryProblem {
+                kind: "too-few-points",
+                message: "invalid polygon: a ring has fewer than 3 distinct points".into(),
+                at: first,
+                fatal: true,
+            });
+            continue;
+        }
+        // A bow-tie encloses zero signed area: name the crossing first.
+        if let Some(c) = crossings.within[r] {
+            out.push(GeometryProblem {
+                kind: "self-intersection",
+                message: format!(
+                    "invalid polygon: ring self-intersection at ({}, {})",
+                    c.x, c.y
+                ),
+                at: Some(c),
+                fatal: true,
+            });
+            continue;
+        }
+        if geo::Area::unsigned_area(&geo::Polygon::new((*ring).clone(), vec![])) == 0.0 {
+            out.push(GeometryProblem {
+                kind: "zero-area-ring",
+                message: "invalid polygon: a ring encloses no area".into(),
+                at: first,
+                fatal: true,
+            });
+            continue;
+        }
+    }
+    // Between rings: only once every ring is sound on its own.
+    if out.is_empty() {
+        match crate::topology::parts_problem_after(geometry, crossings.between) {
+            Some(PartsProblem::Cross(c)) => out.push(GeometryProblem {
+                kind: "rings-cross",
+                message: format!(
+                    "invalid polygon: two rings (two parts, or a part and a hole) cross at ({}, {})",
+                    c.x, c.y
+                ),
+                at: Some(c),
+                fatal: true,
+            }),
+            Some(PartsProblem::Nested(c)) => out.push(GeometryProblem {
+                kind: "nested-part",
+                message: format!(
+                    "invalid polygon: a part lies inside another part of the same feature, at ({}, {}); its land would count twice (dissolve the feature, e.g. QGIS \"Dissolve\")",
+                    c.x, c.y
+                ),
+                at: Some(c),
+                fatal: true,
+            }),
+            None => {}
         }
     }
     if let Some(c) = repeated.first() {
@@ -472,115 +500,6 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
         });
     }
     out
-}
-
-/// A point where two non-adjacent edges of a closed ring meet, if any (of
-/// several, the one on the earliest pair of edges).
-///
-/// A sweep from west to east: each edge is tested against the edges whose
-/// longitude range it overlaps, which for a border or a coastline are the
-/// few that cross the same meridian. A ring with very many edges over the
-/// same longitudes (one drawn along a meridian) would make that quadratic:
-/// past a budget of tests the search moves to an R-tree.
-fn ring_self_intersection(ring: &LineString<f64>) -> Option<Coord<f64>> {
-    let edges: Vec<Line<f64>> = ring.lines().filter(|l| l.start != l.end).collect();
-    let n = edges.len();
-    // (west, east, south, north) of each edge.
-    let boxes: Vec<[f64; 4]> = edges
-        .iter()
-        .map(|l| {
-            [
-                l.start.x.min(l.end.x),
-                l.start.x.max(l.end.x),
-                l.start.y.min(l.end.y),
-                l.start.y.max(l.end.y),
-            ]
-        })
-        .collect();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| boxes[a][0].total_cmp(&boxes[b][0]));
-    let mut finder = FirstCrossing::new(&edges);
-    let mut active: Vec<usize> = Vec::new();
-    let mut budget = 64 * n + 1024;
-    for &k in &order {
-        let [west, _, south, north] = boxes[k];
-        // Drop the edges that end west of this one; test the others.
-        let mut kept = 0;
-        for i in 0..active.len() {
-            let a = active[i];
-            if boxes[a][1] < west {
-                continue;
-            }
-            active[kept] = a;
-            kept += 1;
-            if boxes[a][2] <= north && south <= boxes[a][3] {
-                finder.test(a.min(k), a.max(k));
-            }
-        }
-        active.truncate(kept);
-        active.push(k);
-        budget = budget.saturating_sub(kept + 1);
-        if budget == 0 {
-            return ring_self_intersection_indexed(&edges);
-        }
-    }
-    finder.first.map(|(_, c)| c)
-}
-
-/// The earliest crossing of non-adjacent edges among the pairs tested.
-struct FirstCrossing<'a> {
-    edges: &'a [Line<f64>],
-    first: Option<((usize, usize), Coord<f64>)>,
-}
-
-impl<'a> FirstCrossing<'a> {
-    fn new(edges: &'a [Line<f64>]) -> Self {
-        FirstCrossing { edges, first: None }
-    }
-
-    /// Tests edges `i` < `j`.
-    fn test(&mut self, i: usize, j: usize) {
-        let n = self.edges.len();
-        // Neighbours share an end point by construction.
-        if j == i + 1 || (i == 0 && j == n - 1) {
-            return;
-        }
-        if self.first.is_some_and(|(at, _)| at < (i, j)) {
-            return;
-        }
-        let found = match line_intersection(self.edges[i], self.edges[j]) {
-            Some(LineIntersection::SinglePoint { intersection, .. }) => Some(intersection),
-            Some(LineIntersection::Collinear { intersection }) => Some(intersection.start),
-            None => None,
-        };
-        if let Some(c) = found {
-            self.first = Some(((i, j), c));
-        }
-    }
-}
-
-/// [`ring_self_intersection`] through an R-tree of the edges' boxes, joined
-/// with itself (each pair of overlapping boxes visited once per order).
-fn ring_self_intersection_indexed(edges: &[Line<f64>]) -> Option<Coord<f64>> {
-    let tree = RTree::bulk_load(
-        edges
-            .iter()
-            .enumerate()
-            .map(|(i, l)| {
-                GeomWithData::new(
-                    Rectangle::from_corners([l.start.x, l.start.y], [l.end.x, l.end.y]),
-                    i,
-                )
-            })
-            .collect(),
-    );
-    let mut finder = FirstCrossing::new(edges);
-    for (a, b) in tree.intersection_candidates_with_other_tree(&tree) {
-        if a.data < b.data {
-            finder.test(a.data, b.data);
-        }
-    }
-    finder.first.map(|(_, c)| c)
 }
 
 fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()> {
@@ -620,71 +539,4 @@ fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// A comb: `teeth` narrow teeth side by side, each `height` tall, so that
-    /// the sweep has every tooth's edges over the same longitudes when the
-    /// comb is turned to run north–south (`transpose`).
-    fn comb(teeth: usize, height: f64, transpose: bool) -> Vec<Coord<f64>> {
-        let mut points = vec![Coord { x: 0.0, y: 0.0 }];
-        for t in 0..teeth {
-            let x = t as f64;
-            points.push(Coord { x: x + 0.1, y: 0.0 });
-            points.push(Coord {
-                x: x + 0.1,
-                y: height,
-            });
-            points.push(Coord {
-                x: x + 0.9,
-                y: height,
-            });
-            points.push(Coord { x: x + 0.9, y: 0.0 });
-        }
-        points.push(Coord {
-            x: teeth as f64,
-            y: 0.0,
-        });
-        points.push(Coord {
-            x: teeth as f64,
-            y: -1.0,
-        });
-        points.push(Coord { x: 0.0, y: -1.0 });
-        points.push(Coord { x: 0.0, y: 0.0 });
-        if transpose {
-            for p in &mut points {
-                std::mem::swap(&mut p.x, &mut p.y);
-            }
-        }
-        points
-    }
-
-    /// The sweep and the R-tree find the same crossing, and nothing on a
-    /// valid ring, whether the sweep finishes (teeth across the sweep) or
-    /// runs over its budget and hands over (teeth along it).
-    #[test]
-    fn sweep_and_tree_agree() {
-        for transpose in [false, true] {
-            let valid = LineString::new(comb(400, 10.0, transpose));
-            assert_eq!(ring_self_intersection(&valid), None);
-            let edges: Vec<Line<f64>> = valid.lines().collect();
-            assert_eq!(ring_self_intersection_indexed(&edges), None);
-
-            // Stretch one tooth's tip across its neighbour.
-            let mut points = comb(400, 10.0, transpose);
-            let tip = 4 * 200 + 3;
-            if transpose {
-                points[tip].y += 1.5;
-            } else {
-                points[tip].x += 1.5;
-            }
-            let broken = LineString::new(points);
-            let found = ring_self_intersection(&broken).expect("a crossing");
-            let edges: Vec<Line<f64>> = broken.lines().filter(|l| l.start != l.end).collect();
-            assert_eq!(ring_self_intersection_indexed(&edges), Some(found));
-        }
-    }
 }

@@ -2,7 +2,7 @@
 //! with where it is, without analysing. Per feature: empty holder, missing
 //! geometry, wrong geometry type, coordinates that are not longitude/latitude,
 //! rings that are unclosed, too short, of zero area or self-intersecting,
-//! repeated points. Per snapshot: holders that overlap, holes in the study
+//! rings that cross each other, parts inside another part, repeated points. Per snapshot: holders that overlap, holes in the study
 //! region, and a study region that differs from the first snapshot's. Per
 //! layer: a file, layer, field or CRS that cannot be used.
 

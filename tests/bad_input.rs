@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{cell_ring, polygons, two_snapshots, Workdir};
+use common::{cell_ring, nested_parts, polygons, two_snapshots, Workdir};
 
 /// Runs the fixture analysis and returns stderr, asserting exit code 2, no
 /// panic, and no output folder contents.
@@ -72,6 +72,31 @@ fn invalid_polygon_names_the_feature() {
     assert!(err.contains("a1700.geojson"), "{err}");
     assert!(err.contains("feature 1"), "{err}");
     assert!(err.contains("self-intersection"), "{err}");
+}
+
+/// A feature whose parts lie one inside the other would have its land
+/// counted twice; one whose hole reaches out of its exterior is not a
+/// polygon. Both are refused, naming the feature and the point.
+#[test]
+fn parts_inside_or_across_each_other_are_refused() {
+    let w = Workdir::new();
+    nested_parts(&w);
+    let err = fails(&w);
+    assert!(err.contains("a1700.geojson"), "{err}");
+    assert!(err.contains("feature 0"), "{err}");
+    assert!(err.contains("inside another part"), "{err}");
+    assert!(err.contains("(121, 51)"), "the point is named: {err}");
+
+    // A hole that reaches out of its exterior.
+    let outer = "[[120,50],[124,50],[124,53],[120,53],[120,50]]";
+    let hole = "[[123,51],[125,51],[125,52],[123,52],[123,51]]";
+    w.write(
+        "a1700.geojson",
+        &polygons(&[("A", &format!("{outer},{hole}"))]),
+    );
+    let err = fails(&w);
+    assert!(err.contains("feature 0"), "{err}");
+    assert!(err.contains("cross"), "{err}");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{cell_ring, polygons, two_snapshots, Workdir};
+use common::{cell_ring, nested_parts, polygons, two_snapshots, Workdir};
 
 fn validate(w: &Workdir) -> (Option<i32>, String, String) {
     let out = w.run(&["validate", "analysis.toml"]);
@@ -120,6 +120,26 @@ fn every_problem_is_listed_with_its_place() {
     assert!(
         rows.contains(&("self-intersection".into(), "error".into(), 0)),
         "{rows:?}"
+    );
+}
+
+/// A feature with a part inside another part is listed as such, with the
+/// point, among the other problems.
+#[test]
+fn nested_part_is_listed() {
+    let w = Workdir::new();
+    nested_parts(&w);
+    let (code, stdout, stderr) = validate(&w);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("error: a1700.geojson feature 0: nested-part")
+            && stderr.contains("[at 121.00000, 51.00000]"),
+        "{stderr}"
+    );
+    assert!(
+        problem_rows(&w).contains(&("nested-part".into(), "error".into(), 0)),
+        "{:?}",
+        problem_rows(&w)
     );
 }
 

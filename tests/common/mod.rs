@@ -75,6 +75,28 @@ pub fn polygons(features: &[(&str, &str)]) -> String {
     )
 }
 
+/// A GeoJSON FeatureCollection of one multipolygon feature of `holder`,
+/// each part given as its rings' JSON.
+pub fn multipolygon(holder: &str, parts: &[&str]) -> String {
+    let parts: Vec<String> = parts.iter().map(|p| format!("[{p}]")).collect();
+    format!(
+        r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"state":"{holder}"}},"geometry":{{"type":"MultiPolygon","coordinates":[{}]}}}}]}}"#,
+        parts.join(",")
+    )
+}
+
+/// [`two_snapshots`], with the 1700 snapshot one feature of two parts, a
+/// cell at (121, 51) inside a 4° × 3° block: a nested part.
+pub fn nested_parts(w: &Workdir) -> PathBuf {
+    let config = two_snapshots(w, "");
+    let outer = "[[120,50],[124,50],[124,53],[120,53],[120,50]]";
+    w.write(
+        "a1700.geojson",
+        &multipolygon("A", &[outer, &cell_ring(121.0, 51.0)]),
+    );
+    config
+}
+
 /// A GeoJSON FeatureCollection of named lines: (name, coordinates JSON).
 pub fn lines(features: &[(&str, &str)]) -> String {
     let body: Vec<String> = features

@@ -1,0 +1,475 @@
+//! Validity of polygon geometry beyond single rings: rings that cross
+//! themselves, parts of one feature that cross each other, and parts that
+//! lie inside another part. Used by `run` (which refuses such features) and
+//! `validate` (which lists them); see [`crate::load::geometry_problems`].
+
+use geo::kernels::{Kernel, Orientation, RobustKernel};
+use geo::line_intersection::{line_intersection, LineIntersection};
+use geo::{Coord, Line, LineString, MultiPolygon};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::RTree;
+
+/// (west, east, south, north) of an edge.
+type Bounds = [f64; 4];
+
+fn bounds(l: &Line<f64>) -> Bounds {
+    [
+        l.start.x.min(l.end.x),
+        l.start.x.max(l.end.x),
+        l.start.y.min(l.end.y),
+        l.start.y.max(l.end.y),
+    ]
+}
+
+/// Calls `f(i, j)`, `i < j`, for every pair of boxes that overlap (touching
+/// counts), each pair once, in no set order.
+///
+/// A sweep from west to east: each box is tested against the boxes whose
+/// longitude range it overlaps, which for borders and coastlines are the
+/// few edges that cross the same meridian. Edges stacked over the same
+/// longitudes (a line drawn along a meridian) would make that quadratic:
+/// past a budget of tests the pairs come from an R-tree joined with itself
+/// instead.
+fn overlapping_pairs(boxes: &[Bounds], mut f: impl FnMut(usize, usize)) {
+    let n = boxes.len();
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_unstable_by(|&a, &b| boxes[a][0].total_cmp(&boxes[b][0]));
+    let mut active: Vec<usize> = Vec::new();
+    let mut budget = 64 * n + 1024;
+    let mut pairs = Vec::new();
+    for &k in &order {
+        let [west, _, south, north] = boxes[k];
+        // Drop the boxes that end west of this one; test the others.
+        let mut kept = 0;
+        for i in 0..active.len() {
+            let a = active[i];
+            if boxes[a][1] < west {
+                continue;
+            }
+            active[kept] = a;
+            kept += 1;
+            if boxes[a][2] <= north && south <= boxes[a][3] {
+                pairs.push((a.min(k), a.max(k)));
+            }
+        }
+        active.truncate(kept);
+        active.push(k);
+        budget = budget.saturating_sub(kept + 1);
+        if budget == 0 {
+            let tree = RTree::bulk_load(
+                boxes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, b)| {
+                        GeomWithData::new(Rectangle::from_corners([b[0], b[2]], [b[1], b[3]]), i)
+                    })
+                    .collect(),
+            );
+            for (a, b) in tree.intersection_candidates_with_other_tree(&tree) {
+                if a.data < b.data {
+                    f(a.data, b.data);
+                }
+            }
+            return;
+        }
+    }
+    for (i, j) in pairs {
+        f(i, j);
+    }
+}
+
+/// Where the rings of one geometry meet where they should not, found in one
+/// sweep over all their edges.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Crossings {
+    /// For each ring, a point where two of its non-adjacent edges meet (of
+    /// several, the one on the earliest pair of edges).
+    pub within: Vec<Option<Coord<f64>>>,
+    /// A point where edges of two different rings properly cross (touching
+    /// at a point, or sharing an edge, is not crossing), if any.
+    pub between: Option<Coord<f64>>,
+}
+
+/// A crossing found so far: the pair of edges and the point.
+type Found = Option<((usize, usize), Coord<f64>)>;
+
+/// The [`Crossings`] of `rings` (each closed).
+pub fn crossings(rings: &[&LineString<f64>]) -> Crossings {
+    // Each edge with its ring, its position in the ring's edges, and how
+    // many edges that ring has.
+    let mut edges: Vec<Line<f64>> = Vec::new();
+    let mut place: Vec<(u32, u32, u32)> = Vec::new();
+    for (r, ring) in rings.iter().enumerate() {
+        let start = edges.len();
+        edges.extend(ring.lines().filter(|l| l.start != l.end));
+        let n = (edges.len() - start) as u32;
+        place.extend((0..n).map(|k| (r as u32, k, n)));
+    }
+    let boxes: Vec<Bounds> = edges.iter().map(bounds).collect();
+    let mut within: Vec<Found> = vec![None; rings.len()];
+    let mut between: Found = None;
+    overlapping_pairs(&boxes, |i, j| {
+        let ((ri, ki, n), (rj, kj, _)) = (place[i], place[j]);
+        if ri == rj {
+            // Neighbours share an end point by construction.
+            if kj == ki + 1 || (ki == 0 && kj == n - 1) {
+                return;
+            }
+            let first = &mut within[ri as usize];
+            if first.is_some_and(|(at, _)| at < (i, j)) {
+                return;
+            }
+            let found = match line_intersection(edges[i], edges[j]) {
+                Some(LineIntersection::SinglePoint { intersection, .. }) => Some(intersection),
+                Some(LineIntersection::Collinear { intersection }) => Some(intersection.start),
+                None => None,
+            };
+            if let Some(c) = found {
+                *first = Some(((i, j), c));
+            }
+        } else if between.is_none_or(|(at, _)| at >= (i, j)) {
+            if let Some(LineIntersection::SinglePoint {
+                intersection,
+                is_proper: true,
+            }) = line_intersection(edges[i], edges[j])
+            {
+                between = Some(((i, j), intersection));
+            }
+        }
+    });
+    Crossings {
+        within: within.into_iter().map(|f| f.map(|(_, c)| c)).collect(),
+        between: between.map(|(_, c)| c),
+    }
+}
+
+/// A point where two non-adjacent edges of a closed ring meet, if any (of
+/// several, the one on the earliest pair of edges).
+pub fn ring_self_intersection(ring: &LineString<f64>) -> Option<Coord<f64>> {
+    crossings(&[ring]).within[0]
+}
+
+/// What is wrong between the parts of one multipolygon.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum PartsProblem {
+    /// Two rings (of two parts, or a part's exterior and a hole) cross at
+    /// this point.
+    Cross(Coord<f64>),
+    /// A part lies inside another part's exterior, outside its holes (the
+    /// land would be counted twice); the point is on the inner part.
+    Nested(Coord<f64>),
+}
+
+/// Rings of different parts (or of one part) that cross, and parts that lie
+/// inside another, if any: the first found, in a set order. Rings that only
+/// touch at points, or share edges, are not reported (the land is then
+/// counted once); each ring on its own is checked by
+/// [`ring_self_intersection`].
+pub fn parts_problem(geometry: &MultiPolygon<f64>) -> Option<PartsProblem> {
+    let rings: Vec<&LineString<f64>> = geometry
+        .0
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .collect();
+    parts_problem_after(geometry, crossings(&rings).between)
+}
+
+/// [`parts_problem`] when the crossings between rings are known already.
+pub fn parts_problem_after(
+    geometry: &MultiPolygon<f64>,
+    between: Option<Coord<f64>>,
+) -> Option<PartsProblem> {
+    if let Some(at) = between {
+        return Some(PartsProblem::Cross(at));
+    }
+    nested_part(geometry)
+}
+
+/// A part inside another part's exterior and outside its holes. The rings
+/// are known not to cross, so each part is wholly inside or outside each
+/// other ring; one point of it decides, taken off the other ring's line.
+fn nested_part(geometry: &MultiPolygon<f64>) -> Option<PartsProblem> {
+    let boxes: Vec<Option<geo::Rect<f64>>> = geometry
+        .0
+        .iter()
+        .map(|p| geo::BoundingRect::bounding_rect(p.exterior()))
+        .collect();
+    // Only a part whose box holds another part's box can hold that part.
+    let tree = RTree::bulk_load(
+        boxes
+            .iter()
+            .enumerate()
+            .filter_map(|(j, b)| {
+                let b = (*b)?;
+                Some(GeomWithData::new(
+                    Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
+                    j,
+                ))
+            })
+            .collect(),
+    );
+    let mut indexes: Vec<Option<RingIndex>> = (0..geometry.0.len()).map(|_| None).collect();
+    for (i, p) in geometry.0.iter().enumerate() {
+        let Some(inner) = boxes[i] else { continue };
+        let envelope = rstar::AABB::from_corners(
+            [inner.min().x, inner.min().y],
+            [inner.max().x, inner.max().y],
+        );
+        let mut outers: Vec<usize> = tree
+            .locate_in_envelope_intersecting(&envelope)
+            .map(|o| o.data)
+            .filter(|&j| {
+                boxes[j].is_some_and(|outer| {
+                    j != i
+                        && outer.min().x <= inner.min().x
+                        && outer.min().y <= inner.min().y
+                        && inner.max().x <= outer.max().x
+                        && inner.max().y <= outer.max().y
+                })
+            })
+            .collect();
+        outers.sort_unstable();
+        for j in outers {
+            let q = &geometry.0[j];
+            let index = indexes[j].get_or_insert_with(|| RingIndex::new(q.exterior()));
+            // A vertex of the part strictly inside or outside the exterior
+            // (one on its line, where the rings touch, says nothing).
+            let side = p
+                .exterior()
+                .0
+                .iter()
+                .map(|c| (*c, index.side(*c)))
+                .find(|(_, s)| *s != Side::On);
+            let Some((at, Side::Inside)) = side else {
+                continue;
+            };
+            let in_hole = q.interiors().iter().any(|h| {
+                geo::BoundingRect::bounding_rect(h).is_some_and(|b| {
+                    b.min().x <= at.x && at.x <= b.max().x && b.min().y <= at.y && at.y <= b.max().y
+                }) && RingIndex::new(h).side(at) == Side::Inside
+            });
+            if !in_hole {
+                return Some(PartsProblem::Nested(at));
+            }
+        }
+    }
+    None
+}
+
+/// Where a point lies with respect to a ring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Inside,
+    Outside,
+    On,
+}
+
+/// A ring's edges sorted into horizontal bands, for point-in-ring tests in
+/// time proportional to the edges of one band.
+struct RingIndex {
+    edges: Vec<Line<f64>>,
+    south: f64,
+    band: f64,
+    bands: Vec<Vec<u32>>,
+}
+
+impl RingIndex {
+    fn new(ring: &LineString<f64>) -> RingIndex {
+        let edges: Vec<Line<f64>> = ring.lines().filter(|l| l.start != l.end).collect();
+        let (mut south, mut north) = (f64::INFINITY, f64::NEG_INFINITY);
+        for l in &edges {
+            south = south.min(l.start.y.min(l.end.y));
+            north = north.max(l.start.y.max(l.end.y));
+        }
+        let count = ((edges.len() as f64).sqrt() as usize).clamp(1, 4096);
+        let band = ((north - south) / count as f64).max(f64::MIN_POSITIVE);
+        let mut bands = vec![Vec::new(); count];
+        let of = |y: f64| (((y - south) / band) as usize).min(count - 1);
+        for (k, l) in edges.iter().enumerate() {
+            let (lo, hi) = (l.start.y.min(l.end.y), l.start.y.max(l.end.y));
+            for b in &mut bands[of(lo)..=of(hi)] {
+                b.push(k as u32);
+            }
+        }
+        RingIndex {
+            edges,
+            south,
+            band,
+            bands,
+        }
+    }
+
+    /// Crossing number of a ray from `p` to the east, with exact
+    /// orientation tests; `On` when `p` lies on an edge.
+    fn side(&self, p: Coord<f64>) -> Side {
+        if self.bands.is_empty() || p.y.is_nan() || p.y < self.south {
+            return Side::Outside;
+        }
+        let b = ((p.y - self.south) / self.band) as usize;
+        let Some(band) = self.bands.get(b) else {
+            return Side::Outside;
+        };
+        let mut inside = false;
+        for &k in band {
+            let Line { start: a, end: c } = self.edges[k as usize];
+            let o = RobustKernel::orient2d(a, c, p);
+            let (lo, hi) = (a.y.min(c.y), a.y.max(c.y));
+            if o == Orientation::Collinear
+                && lo <= p.y
+                && p.y <= hi
+                && a.x.min(c.x) <= p.x
+                && p.x <= a.x.max(c.x)
+            {
+                return Side::On;
+            }
+            // Half-open in y, so a vertex on the ray counts once.
+            let upward = a.y <= p.y && p.y < c.y;
+            let downward = c.y <= p.y && p.y < a.y;
+            if (upward && o == Orientation::CounterClockwise)
+                || (downward && o == Orientation::Clockwise)
+            {
+                inside = !inside;
+            }
+        }
+        if inside {
+            Side::Inside
+        } else {
+            Side::Outside
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    /// A comb: `teeth` narrow teeth side by side, each `height` tall, so that
+    /// the sweep has every tooth's edges over the same longitudes when the
+    /// comb is turned to run north–south (`transpose`).
+    fn comb(teeth: usize, height: f64, transpose: bool) -> Vec<Coord<f64>> {
+        let mut points = vec![Coord { x: 0.0, y: 0.0 }];
+        for t in 0..teeth {
+            let x = t as f64;
+            points.push(Coord { x: x + 0.1, y: 0.0 });
+            points.push(Coord {
+                x: x + 0.1,
+                y: height,
+            });
+            points.push(Coord {
+                x: x + 0.9,
+                y: height,
+            });
+            points.push(Coord { x: x + 0.9, y: 0.0 });
+        }
+        points.push(Coord {
+            x: teeth as f64,
+            y: 0.0,
+        });
+        points.push(Coord {
+            x: teeth as f64,
+            y: -1.0,
+        });
+        points.push(Coord { x: 0.0, y: -1.0 });
+        points.push(Coord { x: 0.0, y: 0.0 });
+        if transpose {
+            for p in &mut points {
+                std::mem::swap(&mut p.x, &mut p.y);
+            }
+        }
+        points
+    }
+
+    /// The same crossing whether the sweep finishes (teeth across the sweep)
+    /// or runs over its budget and hands over to the R-tree (teeth along
+    /// it), and nothing on a valid ring either way.
+    #[test]
+    fn sweep_and_tree_agree() {
+        let mut found = Vec::new();
+        for transpose in [false, true] {
+            let valid = LineString::new(comb(400, 10.0, transpose));
+            assert_eq!(ring_self_intersection(&valid), None);
+            // Stretch one tooth's tip across its neighbour.
+            let mut points = comb(400, 10.0, transpose);
+            let tip = 4 * 200 + 3;
+            if transpose {
+                points[tip].y += 1.5;
+            } else {
+                points[tip].x += 1.5;
+            }
+            let c = ring_self_intersection(&LineString::new(points)).expect("a crossing");
+            found.push(if transpose {
+                Coord { x: c.y, y: c.x }
+            } else {
+                c
+            });
+        }
+        assert_eq!(found[0], found[1]);
+    }
+
+    fn square(x: f64, y: f64, w: f64) -> geo::Polygon<f64> {
+        polygon![(x: x, y: y), (x: x + w, y: y), (x: x + w, y: y + w), (x: x, y: y + w)]
+    }
+
+    #[test]
+    fn parts_that_cross_or_nest_are_found() {
+        // Apart, touching at a corner, sharing an edge: all fine.
+        for other in [
+            square(3.0, 0.0, 1.0),
+            square(1.0, 1.0, 1.0),
+            square(1.0, 0.0, 1.0),
+        ] {
+            let mp = MultiPolygon::new(vec![square(0.0, 0.0, 1.0), other]);
+            assert_eq!(parts_problem(&mp), None);
+        }
+        // Overlapping squares cross.
+        let mp = MultiPolygon::new(vec![square(0.0, 0.0, 2.0), square(1.0, 1.0, 2.0)]);
+        assert!(matches!(parts_problem(&mp), Some(PartsProblem::Cross(_))));
+        // A square inside another: nested.
+        let mp = MultiPolygon::new(vec![square(0.0, 0.0, 4.0), square(1.0, 1.0, 1.0)]);
+        assert_eq!(
+            parts_problem(&mp),
+            Some(PartsProblem::Nested(Coord { x: 1.0, y: 1.0 }))
+        );
+        // An island in a lake is not nested.
+        let lake = geo::Polygon::new(
+            square(0.0, 0.0, 4.0).exterior().clone(),
+            vec![square(1.0, 1.0, 2.0).exterior().clone()],
+        );
+        let mp = MultiPolygon::new(vec![lake.clone(), square(1.5, 1.5, 1.0)]);
+        assert_eq!(parts_problem(&mp), None);
+        // A hole reaching out of its exterior crosses it.
+        let bad = geo::Polygon::new(
+            square(0.0, 0.0, 4.0).exterior().clone(),
+            vec![square(3.0, 1.0, 2.0).exterior().clone()],
+        );
+        assert!(matches!(
+            parts_problem(&MultiPolygon::new(vec![bad])),
+            Some(PartsProblem::Cross(_))
+        ));
+        // A nested part touching the outer one at a corner is still nested.
+        let mp = MultiPolygon::new(vec![square(0.0, 0.0, 4.0), square(0.0, 0.0, 1.0)]);
+        assert!(matches!(parts_problem(&mp), Some(PartsProblem::Nested(_))));
+    }
+
+    #[test]
+    fn point_in_ring_by_bands() {
+        let ring = LineString::new(comb(50, 10.0, false));
+        let index = RingIndex::new(&ring);
+        let brute = |p: Coord<f64>| {
+            use geo::Contains;
+            geo::Polygon::new(ring.clone(), vec![]).contains(&geo::Point::from(p))
+        };
+        for k in 0..2000 {
+            let p = Coord {
+                x: -1.0 + (k % 53) as f64 * 0.987,
+                y: -1.5 + (k / 53) as f64 * 0.331,
+            };
+            let side = index.side(p);
+            if side != Side::On {
+                assert_eq!(side == Side::Inside, brute(p), "{p:?}");
+            }
+        }
+        assert_eq!(index.side(Coord { x: 0.1, y: 5.0 }), Side::On);
+    }
+}
