@@ -158,15 +158,25 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
             before.geometry.coords_count() + after.geometry.coords_count()
         }
     };
+    // Snapshots and pieces repeat many polygons vertex for vertex: each is
+    // measured once.
+    let areas = geodesy::AreaCache::new();
     let done = parallel::map_costliest_first(&jobs, cost, |job| match job {
         Job::Measure(snapshot) => Done::Measured(EqualArea::with(&params.equal_area_crs, |ea| {
-            measure_snapshot(snapshot, ea, rivers, &boundary_params)
+            measure_snapshot(snapshot, ea, &areas, rivers, &boundary_params)
         })),
         Job::Overlay(i, before, after) => {
             let (earlier, later) = steps_in[*i];
             Done::Overlaid(
-                transfer_piece(earlier, later, before, after, &params.equal_area_crs)
-                    .map(|t| t.map(|t| (*i, t))),
+                transfer_piece(
+                    earlier,
+                    later,
+                    before,
+                    after,
+                    &params.equal_area_crs,
+                    &areas,
+                )
+                .map(|t| t.map(|t| (*i, t))),
             )
         }
     });
@@ -260,6 +270,7 @@ fn transfer_piece(
     before: &Holding,
     after: &Holding,
     equal_area_crs: &str,
+    areas: &geodesy::AreaCache,
 ) -> Result<Option<Transfer>> {
     let piece = guard::catching(
         || {
@@ -268,7 +279,7 @@ fn transfer_piece(
                 before.state, earlier.year, after.state, later.year
             )
         },
-        || overlay::piece(earlier, later, before, after),
+        || overlay::piece(earlier, later, before, after, areas),
     )?;
     let Some(mut t) = piece else {
         return Ok(None);
@@ -302,13 +313,14 @@ struct SnapshotResult {
 fn measure_snapshot(
     snapshot: &Snapshot,
     equal_area: &EqualArea,
+    area_cache: &geodesy::AreaCache,
     rivers: &[River],
     boundary_params: &BoundaryParams,
 ) -> Result<SnapshotResult> {
     let mut areas = Vec::new();
     let mut holders_sum_km2 = 0.0;
     for h in &snapshot.holdings {
-        let area_km2 = geodesy::area_km2(&h.geometry);
+        let area_km2 = area_cache.area_km2(&h.geometry);
         let area_ea_km2 = equal_area.area_km2(&h.geometry)?;
         holders_sum_km2 += area_km2;
         areas.push(AreaRow {

@@ -19,9 +19,10 @@ use crate::model::{Holding, Snapshot, Transfer};
 /// # Units
 /// Areas in km², geodesic on WGS84 (Karney 2013).
 pub fn transfers(earlier: &Snapshot, later: &Snapshot) -> Vec<Transfer> {
+    let areas = geodesy::AreaCache::new();
     pairs(earlier, later)
         .into_iter()
-        .filter_map(|(before, after)| piece(earlier, later, before, after))
+        .filter_map(|(before, after)| piece(earlier, later, before, after, &areas))
         .collect()
 }
 
@@ -47,7 +48,8 @@ pub fn pairs<'a>(earlier: &'a Snapshot, later: &'a Snapshot) -> Vec<(&'a Holding
     out
 }
 
-/// The land `before` held in `earlier` and `after` holds in `later`, if any.
+/// The land `before` held in `earlier` and `after` holds in `later`, if any,
+/// its area measured through `areas`.
 ///
 /// The overlay runs on both holdings clipped to the overlap of their
 /// bounding boxes (see [`clip::intersection`]): the same land, from a
@@ -57,12 +59,13 @@ pub fn piece(
     later: &Snapshot,
     before: &Holding,
     after: &Holding,
+    areas: &geodesy::AreaCache,
 ) -> Option<Transfer> {
     let piece = clip::intersection(&before.geometry, &after.geometry);
     if piece.0.is_empty() {
         return None;
     }
-    let area_km2 = geodesy::area_km2(&piece);
+    let area_km2 = areas.area_km2(&piece);
     Some(Transfer {
         from_state: before.state.clone(),
         to_state: after.state.clone(),

@@ -22,7 +22,8 @@ fn bounds(l: &Line<f64>) -> Bounds {
 }
 
 /// Calls `f(i, j)`, `i < j`, for every pair of boxes that overlap (touching
-/// counts), each pair once, in no set order.
+/// counts), in no set order; a pair may come twice (when the sweep hands
+/// over to the R-tree), so `f` must not mind.
 ///
 /// A sweep from west to east: each box is tested against the boxes whose
 /// longitude range it overlaps, which for borders and coastlines are the
@@ -36,7 +37,6 @@ fn overlapping_pairs(boxes: &[Bounds], mut f: impl FnMut(usize, usize)) {
     order.sort_unstable_by(|&a, &b| boxes[a][0].total_cmp(&boxes[b][0]));
     let mut active: Vec<usize> = Vec::new();
     let mut budget = 64 * n + 1024;
-    let mut pairs = Vec::new();
     for &k in &order {
         let [west, _, south, north] = boxes[k];
         // Drop the boxes that end west of this one; test the others.
@@ -49,7 +49,7 @@ fn overlapping_pairs(boxes: &[Bounds], mut f: impl FnMut(usize, usize)) {
             active[kept] = a;
             kept += 1;
             if boxes[a][2] <= north && south <= boxes[a][3] {
-                pairs.push((a.min(k), a.max(k)));
+                f(a.min(k), a.max(k));
             }
         }
         active.truncate(kept);
@@ -72,9 +72,6 @@ fn overlapping_pairs(boxes: &[Bounds], mut f: impl FnMut(usize, usize)) {
             }
             return;
         }
-    }
-    for (i, j) in pairs {
-        f(i, j);
     }
 }
 

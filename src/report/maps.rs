@@ -435,9 +435,7 @@ fn document(frame: &Frame, title: &str, body: &str, legend: &[LegendItem]) -> St
     let map_w = WIDTH - LEGEND;
     let _ = writeln!(
         s,
-        "<rect width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"#ffffff\"/>\n<clipPath id=\"map\"><rect x=\"{MARGIN}\" y=\"{TOP}\" width=\"{}\" height=\"{}\"/></clipPath>",
-        map_w - 2.0 * MARGIN,
-        HEIGHT - TOP - MARGIN
+        "<rect width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"#ffffff\"/>"
     );
     let _ = writeln!(
         s,
@@ -445,7 +443,14 @@ fn document(frame: &Frame, title: &str, body: &str, legend: &[LegendItem]) -> St
         map_w - 2.0 * MARGIN,
         HEIGHT - TOP - MARGIN
     );
-    let _ = writeln!(s, "<g clip-path=\"url(#map)\">\n{body}</g>");
+    // What the map draws past its frame is painted over by the margins
+    // (a clip path would cost the rasteriser a layer the size of the map).
+    let right = map_w - MARGIN;
+    let _ = writeln!(
+        s,
+        "<g>\n{body}</g>\n<path d=\"M0,0H{WIDTH}V{TOP}H0Z M0,{bottom}H{WIDTH}V{HEIGHT}H0Z M0,0H{MARGIN}V{HEIGHT}H0Z M{right},0H{WIDTH}V{HEIGHT}H{right}Z\" fill=\"#ffffff\"/>",
+        bottom = HEIGHT - MARGIN
+    );
     let _ = writeln!(
         s,
         "<text x=\"{MARGIN}\" y=\"26\" font-size=\"17\" font-weight=\"bold\" fill=\"#222222\">{}</text>",
