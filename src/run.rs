@@ -13,7 +13,7 @@ use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::geodesy;
 use crate::io::write::{
-    write_dataset, FieldDef, FieldKind, GeometryKind, Layer, LayerStyle, OutFeature, Value,
+    write_dataset, FieldDef, FieldKind, GeometryKind, Layer, LayerStyle, OutFeature, Shape, Value,
 };
 use crate::load::{self, Inputs};
 use crate::manifest::{self, Manifest, MANIFEST};
@@ -530,7 +530,7 @@ fn until_of(until: &BTreeMap<i32, i32>, year: i32) -> Value {
     Value::Int(until.get(&year).copied().unwrap_or(year + 1).into())
 }
 
-fn transfer_layer(analysis: &Analysis, until: &BTreeMap<i32, i32>) -> Layer {
+fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Layer<'a> {
     Layer {
         name: "transfers".into(),
         geometry: GeometryKind::MultiPolygon,
@@ -548,7 +548,7 @@ fn transfer_layer(analysis: &Analysis, until: &BTreeMap<i32, i32>) -> Layer {
             .transfers
             .iter()
             .map(|t| OutFeature {
-                geometry: t.geometry.clone().into(),
+                geometry: Shape::MultiPolygon(&t.geometry),
                 values: vec![
                     Value::Text(t.from_state.clone()),
                     Value::Text(t.to_state.clone()),
@@ -564,7 +564,7 @@ fn transfer_layer(analysis: &Analysis, until: &BTreeMap<i32, i32>) -> Layer {
     }
 }
 
-fn boundary_layer(analysis: &Analysis, until: &BTreeMap<i32, i32>) -> Layer {
+fn boundary_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Layer<'a> {
     Layer {
         name: "boundaries".into(),
         geometry: GeometryKind::LineString,
@@ -583,7 +583,7 @@ fn boundary_layer(analysis: &Analysis, until: &BTreeMap<i32, i32>) -> Layer {
             .map(|ys| {
                 let s = &ys.stretch;
                 OutFeature {
-                    geometry: s.line.clone().into(),
+                    geometry: Shape::LineString(&s.line),
                     values: vec![
                         Value::Int(ys.year.into()),
                         until_of(until, ys.year),
@@ -599,7 +599,11 @@ fn boundary_layer(analysis: &Analysis, until: &BTreeMap<i32, i32>) -> Layer {
     }
 }
 
-fn state_layer(inputs: &Inputs, analysis: &Analysis, until: &BTreeMap<i32, i32>) -> Layer {
+fn state_layer<'a>(
+    inputs: &'a Inputs,
+    analysis: &Analysis,
+    until: &BTreeMap<i32, i32>,
+) -> Layer<'a> {
     let mut features = Vec::new();
     for s in &inputs.snapshots {
         for h in &s.holdings {
@@ -609,7 +613,7 @@ fn state_layer(inputs: &Inputs, analysis: &Analysis, until: &BTreeMap<i32, i32>)
                 .find(|a| a.year == s.year && a.state == h.state)
                 .map_or(0.0, |a| a.area_km2);
             features.push(OutFeature {
-                geometry: h.geometry.clone().into(),
+                geometry: Shape::MultiPolygon(&h.geometry),
                 values: vec![
                     Value::Int(s.year.into()),
                     until_of(until, s.year),
@@ -634,7 +638,7 @@ fn state_layer(inputs: &Inputs, analysis: &Analysis, until: &BTreeMap<i32, i32>)
     }
 }
 
-fn river_layer(inputs: &Inputs) -> Layer {
+fn river_layer(inputs: &Inputs) -> Layer<'_> {
     Layer {
         name: "rivers".into(),
         geometry: GeometryKind::MultiLineString,
@@ -646,7 +650,7 @@ fn river_layer(inputs: &Inputs) -> Layer {
             .rivers
             .iter()
             .map(|r| OutFeature {
-                geometry: r.geometry.clone().into(),
+                geometry: Shape::MultiLineString(&r.geometry),
                 values: vec![
                     Value::Text(r.name.clone()),
                     Value::Real(geodesy::multi_length_km(&r.geometry)),

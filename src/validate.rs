@@ -15,7 +15,7 @@ use crate::error::{Error, Result};
 use crate::geodesy;
 use crate::io::read::{read_polygons_with, LayerSource};
 use crate::io::write::{
-    write_dataset, FieldDef, FieldKind, GeometryKind, Layer, OutFeature, Value,
+    write_dataset, FieldDef, FieldKind, GeometryKind, Layer, OutFeature, Shape, Value,
 };
 use crate::load::geometry_problems;
 
@@ -300,7 +300,7 @@ pub fn write_problems(path: &Path, problems: &[Problem]) -> Result<PathBuf> {
         .filter_map(|p| {
             let at = p.at?;
             Some(OutFeature {
-                geometry: geo::Point::from(at).into(),
+                geometry: Shape::Owned(geo::Point::from(at).into()),
                 values: vec![
                     Value::Text(p.file.clone()),
                     Value::Int(p.year.map_or(0, i64::from)),

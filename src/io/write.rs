@@ -68,11 +68,33 @@ pub enum Value {
 
 /// A feature to write: longitude/latitude geometry and its values.
 #[derive(Debug, Clone)]
-pub struct OutFeature {
+pub struct OutFeature<'a> {
     /// Longitude/latitude on WGS84.
-    pub geometry: geo::Geometry<f64>,
+    pub geometry: Shape<'a>,
     /// One value per field, in field order.
     pub values: Vec<Value>,
+}
+
+/// A feature's geometry, owned or borrowed from the analysis: a run writes
+/// every snapshot, piece and boundary, and copying them all for the writer
+/// would hold a second copy of the coordinates while the layers are
+/// written.
+#[derive(Debug, Clone)]
+pub enum Shape<'a> {
+    /// Any geometry, owned.
+    Owned(geo::Geometry<f64>),
+    /// Polygons, borrowed.
+    MultiPolygon(&'a geo::MultiPolygon<f64>),
+    /// A line, borrowed.
+    LineString(&'a geo::LineString<f64>),
+    /// Lines, borrowed.
+    MultiLineString(&'a geo::MultiLineString<f64>),
+}
+
+impl From<geo::Geometry<f64>> for Shape<'_> {
+    fn from(g: geo::Geometry<f64>) -> Self {
+        Shape::Owned(g)
+    }
 }
 
 /// Shapefile DBF headers carry a "last update" date; a fixed one keeps the
@@ -85,7 +107,7 @@ const FIXED_GPKG_DATE: &str = "2000-01-01T00:00:00.000Z";
 
 /// A whole layer: its name, geometry type, columns and features.
 #[derive(Debug, Clone)]
-pub struct Layer {
+pub struct Layer<'a> {
     /// Layer (and, for one-layer formats, file) name.
     pub name: String,
     /// Geometry type.
@@ -93,7 +115,7 @@ pub struct Layer {
     /// Attribute columns.
     pub fields: Vec<FieldDef>,
     /// Features, in the order they are written.
-    pub features: Vec<OutFeature>,
+    pub features: Vec<OutFeature<'a>>,
 }
 
 /// A QGIS style for one layer of a GeoPackage, stored in its `layer_styles`
@@ -260,16 +282,21 @@ fn write_one(
     for (i, f) in layer_data.features.iter().enumerate() {
         let mut feature = Feature::new(layer.defn()).map_err(gdal_error)?;
         let mut geometry = match (&f.geometry, layer_data.geometry) {
-            (geo::Geometry::Polygon(p), GeometryKind::MultiPolygon) => {
+            (Shape::Owned(geo::Geometry::Polygon(p)), GeometryKind::MultiPolygon) => {
                 gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(
                     std::slice::from_ref(p),
                     shapefile,
                 ))
             }
-            (geo::Geometry::MultiPolygon(mp), _) => {
+            (Shape::Owned(geo::Geometry::MultiPolygon(mp)), _) => {
                 gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(&mp.0, shapefile))
             }
-            (g, _) => g.to_gdal(),
+            (Shape::MultiPolygon(mp), _) => {
+                gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(&mp.0, shapefile))
+            }
+            (Shape::Owned(g), _) => g.to_gdal(),
+            (Shape::LineString(l), _) => l.to_gdal(),
+            (Shape::MultiLineString(l), _) => l.to_gdal(),
         }
         .map_err(gdal_error)?;
         geometry.set_spatial_ref(srs.clone());
@@ -456,7 +483,7 @@ mod tests {
             FieldDef::new("year", FieldKind::Int),
         ];
         let features = [OutFeature {
-            geometry: cell(),
+            geometry: cell().into(),
             values: vec![Value::Text("Цин".into()), Value::Int(1689)],
         }];
         write_layer(
@@ -487,7 +514,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let fields = [FieldDef::new("area_km2", FieldKind::Real)];
         let features = [OutFeature {
-            geometry: cell(),
+            geometry: cell().into(),
             values: vec![Value::Real(7892.061583)],
         }];
         let mut hashes = Vec::new();
@@ -533,7 +560,7 @@ mod tests {
         let path = dir.path().join("rivers.gpkg");
         let line: geo::Geometry<f64> = LineString::from(vec![(120.0, 50.0), (121.0, 50.5)]).into();
         let features = [OutFeature {
-            geometry: line,
+            geometry: line.into(),
             values: vec![Value::Text("Amur".into())],
         }];
         write_layer(

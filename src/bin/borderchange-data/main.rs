@@ -19,7 +19,9 @@ use rstar::RTree;
 
 use borderchange::clip::Grid;
 use borderchange::geodesy;
-use borderchange::io::write::{write_layer, FieldDef, FieldKind, GeometryKind, OutFeature, Value};
+use borderchange::io::write::{
+    write_layer, FieldDef, FieldKind, GeometryKind, OutFeature, Shape, Value,
+};
 use i_overlay::core::overlay_rule::OverlayRule;
 
 /// The study region's zones: DCW units grouped by how the treaties treat
@@ -632,7 +634,7 @@ fn write_all(
         let features = holders
             .iter()
             .map(|(state, geometry, source)| OutFeature {
-                geometry: geo::Geometry::MultiPolygon(geometry.clone()),
+                geometry: Shape::MultiPolygon(geometry),
                 values: vec![
                     Value::Text(state.to_string()),
                     Value::Int(s.year as i64),
@@ -660,7 +662,7 @@ fn write_all(
     let features = named
         .iter()
         .map(|(name, line)| OutFeature {
-            geometry: geo::Geometry::LineString(line.clone()),
+            geometry: Shape::LineString(line),
             values: vec![
                 Value::Text(name.clone()),
                 Value::Text(if name == "Gorbitsa" {
