@@ -95,13 +95,22 @@ impl Grid {
         rule: OverlayRule,
     ) -> MultiPolygon<f64> {
         use geo::orient::{Direction, Orient};
-        let oriented = |parts: &[&MultiPolygon<f64>]| -> MultiPolygon<f64> {
+        let oriented = |parts: &[&MultiPolygon<f64>]| -> Vec<Polygon<f64>> {
             parts
                 .iter()
                 .flat_map(|g| g.0.iter().map(|p| p.orient(Direction::Default)))
                 .collect()
         };
-        self.overlay(&oriented(subject), &oriented(clip), rule, FillRule::NonZero)
+        let (subject, clip) = (oriented(subject), oriented(clip));
+        let (subject, clip): (Vec<&Polygon<f64>>, Vec<&Polygon<f64>>) =
+            (subject.iter().collect(), clip.iter().collect());
+        self.overlay(
+            &rings_of(&subject),
+            &rings_of(&clip),
+            None,
+            rule,
+            FillRule::NonZero,
+        )
     }
 
     /// `a ∩ b` on this grid, computed on both operands clipped to the overlap
@@ -137,8 +146,31 @@ impl Grid {
             };
             return owned(a).intersection(&owned(b));
         }
-        let (subject, clip) = (rings_of(a), rings_of(b));
-        let capacity = subject.iter().chain(&clip).map(|r| r.0.len()).sum();
+        self.overlay(
+            &rings_of(a),
+            &rings_of(b),
+            Some(window),
+            OverlayRule::Intersect,
+            FillRule::EvenOdd,
+        )
+    }
+
+    /// `rule` applied to the rings of `subject` and of `clip` on this grid,
+    /// each ring first clipped to `window` if there is one.
+    fn overlay(
+        &self,
+        subject: &[&LineString<f64>],
+        clip: &[&LineString<f64>],
+        window: Option<Rect<f64>>,
+        rule: OverlayRule,
+        fill: FillRule,
+    ) -> MultiPolygon<f64> {
+        // The overlay's contours are implicitly closed.
+        let open = |points: &[Coord<f64>]| -> Vec<[f64; 2]> {
+            let n = points.len().saturating_sub(1);
+            points[..n].iter().map(|c| [c.x, c.y]).collect()
+        };
+        let capacity = subject.iter().chain(clip).map(|r| r.0.len()).sum();
         let mut overlay = FloatOverlay::new_custom(
             self.adapter.clone(),
             OverlayOptions::ogc(),
@@ -147,45 +179,16 @@ impl Grid {
         );
         for (rings, shape) in [(subject, ShapeType::Subject), (clip, ShapeType::Clip)] {
             for ring in rings {
-                if let Some(contour) = clip_contour(ring, window) {
+                // Each contour is made and handed over in turn: the operands
+                // are never copied whole.
+                let contour = match window {
+                    None => Some(open(&ring.0)),
+                    Some(rect) => clip_ring(ring, rect).map(|clipped| open(&clipped.0)),
+                };
+                if let Some(contour) = contour {
                     overlay = overlay.unsafe_add_contour(&contour, shape);
                 }
             }
-        }
-        shapes_to_multipolygon(overlay.overlay(OverlayRule::Intersect, FillRule::EvenOdd))
-    }
-
-    /// `rule` applied to `subject` and `clip` on this grid, as given.
-    fn overlay(
-        &self,
-        subject: &MultiPolygon<f64>,
-        clip: &MultiPolygon<f64>,
-        rule: OverlayRule,
-        fill: FillRule,
-    ) -> MultiPolygon<f64> {
-        let contours = |g: &MultiPolygon<f64>| -> Vec<Vec<[f64; 2]>> {
-            g.0.iter()
-                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-                .map(|ring| {
-                    // The overlay's contours are implicitly closed.
-                    let open = ring.0.len().saturating_sub(1);
-                    ring.0[..open].iter().map(|c| [c.x, c.y]).collect()
-                })
-                .collect()
-        };
-        let (subject, clip) = (contours(subject), contours(clip));
-        let capacity = subject.iter().chain(&clip).map(Vec::len).sum();
-        let mut overlay = FloatOverlay::new_custom(
-            self.adapter.clone(),
-            OverlayOptions::ogc(),
-            Solver::default(),
-            capacity,
-        );
-        for contour in &subject {
-            overlay = overlay.unsafe_add_contour(contour, ShapeType::Subject);
-        }
-        for contour in &clip {
-            overlay = overlay.unsafe_add_contour(contour, ShapeType::Clip);
         }
         shapes_to_multipolygon(overlay.overlay(rule, fill))
     }
@@ -254,24 +257,6 @@ fn bounds_of(parts: &[&Polygon<f64>]) -> Option<Rect<f64>> {
                 },
             )
         })
-}
-
-/// One ring clipped to `rect` as an overlay contour (open: the overlay
-/// closes it); `None` when fewer than three points are left.
-fn clip_contour(ring: &LineString<f64>, rect: Rect<f64>) -> Option<Vec<[f64; 2]>> {
-    let bounds = ring.bounding_rect()?;
-    let within = bounds.min().x >= rect.min().x
-        && bounds.max().x <= rect.max().x
-        && bounds.min().y >= rect.min().y
-        && bounds.max().y <= rect.max().y;
-    let open = |points: &[Coord<f64>]| -> Vec<[f64; 2]> {
-        let n = points.len().saturating_sub(1);
-        points[..n].iter().map(|c| [c.x, c.y]).collect()
-    };
-    if within {
-        return (ring.0.len() >= 4).then(|| open(&ring.0));
-    }
-    clip_ring(ring, rect).map(|clipped| open(&clipped.0))
 }
 
 /// The polygons of `b` that `a` also has, then the rest of `a`, then the
@@ -376,10 +361,12 @@ fn rect_overlap(ra: Rect<f64>, rb: Rect<f64>) -> Option<Rect<f64>> {
     (min.x <= max.x && min.y <= max.y).then(|| Rect::new(min, max))
 }
 
-/// The part of `geometry` inside `rect`, for use as an overlay operand (see
-/// the module notes: it may carry zero-width doubled edges along the
-/// rectangle's sides, which an even–odd overlay removes).
-pub fn clip_to_rect(geometry: &MultiPolygon<f64>, rect: Rect<f64>) -> MultiPolygon<f64> {
+/// The part of `geometry` inside `rect`, ring by ring as the overlays clip
+/// them (see the module notes: it may carry zero-width doubled edges along
+/// the rectangle's sides, which an even–odd overlay removes). The tests
+/// compare overlays of it with overlays of the whole.
+#[cfg(test)]
+fn clip_to_rect(geometry: &MultiPolygon<f64>, rect: Rect<f64>) -> MultiPolygon<f64> {
     let polygons = geometry
         .0
         .iter()

@@ -464,7 +464,7 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
     }
     // Between rings: only once every ring is sound on its own.
     if out.is_empty() {
-        match crate::topology::parts_problem_after(geometry, crossings.between) {
+        match crate::topology::parts_problem(geometry, crossings.between) {
             Some(PartsProblem::Cross(c)) => out.push(GeometryProblem {
                 kind: "rings-cross",
                 message: format!(

@@ -130,9 +130,7 @@ impl EqualArea {
         }
         Ok(m2 / 1.0e6)
     }
-}
 
-impl EqualArea {
     /// Calls `f` with an [`EqualArea`] for `crs` made once per thread and
     /// kept: making one costs PROJ a database lookup (about 15 ms), more
     /// than measuring most transferred pieces.

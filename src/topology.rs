@@ -140,12 +140,6 @@ pub fn crossings(rings: &[&LineString<f64>]) -> Crossings {
     }
 }
 
-/// A point where two non-adjacent edges of a closed ring meet, if any (of
-/// several, the one on the earliest pair of edges).
-pub fn ring_self_intersection(ring: &LineString<f64>) -> Option<Coord<f64>> {
-    crossings(&[ring]).within[0]
-}
-
 /// What is wrong between the parts of one multipolygon.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum PartsProblem {
@@ -158,21 +152,11 @@ pub enum PartsProblem {
 }
 
 /// Rings of different parts (or of one part) that cross, and parts that lie
-/// inside another, if any: the first found, in a set order. Rings that only
-/// touch at points, or share edges, are not reported (the land is then
-/// counted once); each ring on its own is checked by
-/// [`ring_self_intersection`].
-pub fn parts_problem(geometry: &MultiPolygon<f64>) -> Option<PartsProblem> {
-    let rings: Vec<&LineString<f64>> = geometry
-        .0
-        .iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .collect();
-    parts_problem_after(geometry, crossings(&rings).between)
-}
-
-/// [`parts_problem`] when the crossings between rings are known already.
-pub fn parts_problem_after(
+/// inside another, if any: the first found, in a set order, given the
+/// crossings between rings (`between` of [`crossings`] over all the rings).
+/// Rings that only touch at points, or share edges, are not reported (the
+/// land is then counted once).
+pub fn parts_problem(
     geometry: &MultiPolygon<f64>,
     between: Option<Coord<f64>>,
 ) -> Option<PartsProblem> {
@@ -341,6 +325,19 @@ mod tests {
     use super::*;
     use geo::polygon;
 
+    fn ring_self_intersection(ring: &LineString<f64>) -> Option<Coord<f64>> {
+        crossings(&[ring]).within[0]
+    }
+
+    fn parts_problem_of(geometry: &MultiPolygon<f64>) -> Option<PartsProblem> {
+        let rings: Vec<&LineString<f64>> = geometry
+            .0
+            .iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .collect();
+        parts_problem(geometry, crossings(&rings).between)
+    }
+
     /// A comb: `teeth` narrow teeth side by side, each `height` tall, so that
     /// the sweep has every tooth's edges over the same longitudes when the
     /// comb is turned to run north–south (`transpose`).
@@ -417,15 +414,18 @@ mod tests {
             square(1.0, 0.0, 1.0),
         ] {
             let mp = MultiPolygon::new(vec![square(0.0, 0.0, 1.0), other]);
-            assert_eq!(parts_problem(&mp), None);
+            assert_eq!(parts_problem_of(&mp), None);
         }
         // Overlapping squares cross.
         let mp = MultiPolygon::new(vec![square(0.0, 0.0, 2.0), square(1.0, 1.0, 2.0)]);
-        assert!(matches!(parts_problem(&mp), Some(PartsProblem::Cross(_))));
+        assert!(matches!(
+            parts_problem_of(&mp),
+            Some(PartsProblem::Cross(_))
+        ));
         // A square inside another: nested.
         let mp = MultiPolygon::new(vec![square(0.0, 0.0, 4.0), square(1.0, 1.0, 1.0)]);
         assert_eq!(
-            parts_problem(&mp),
+            parts_problem_of(&mp),
             Some(PartsProblem::Nested(Coord { x: 1.0, y: 1.0 }))
         );
         // An island in a lake is not nested.
@@ -434,19 +434,22 @@ mod tests {
             vec![square(1.0, 1.0, 2.0).exterior().clone()],
         );
         let mp = MultiPolygon::new(vec![lake.clone(), square(1.5, 1.5, 1.0)]);
-        assert_eq!(parts_problem(&mp), None);
+        assert_eq!(parts_problem_of(&mp), None);
         // A hole reaching out of its exterior crosses it.
         let bad = geo::Polygon::new(
             square(0.0, 0.0, 4.0).exterior().clone(),
             vec![square(3.0, 1.0, 2.0).exterior().clone()],
         );
         assert!(matches!(
-            parts_problem(&MultiPolygon::new(vec![bad])),
+            parts_problem_of(&MultiPolygon::new(vec![bad])),
             Some(PartsProblem::Cross(_))
         ));
         // A nested part touching the outer one at a corner is still nested.
         let mp = MultiPolygon::new(vec![square(0.0, 0.0, 4.0), square(0.0, 0.0, 1.0)]);
-        assert!(matches!(parts_problem(&mp), Some(PartsProblem::Nested(_))));
+        assert!(matches!(
+            parts_problem_of(&mp),
+            Some(PartsProblem::Nested(_))
+        ));
     }
 
     #[test]
