@@ -244,3 +244,70 @@ fn bundled_snapshots_share_lines_exactly() {
         );
     }
 }
+
+/// The 1860 Qing–Russia line lies on the modern Russia–China border
+/// (issue 3): GSHHG's national borders (`tests/data/gshhg_borders.txt`, the
+/// same data `make data` checks against) are within 5.5 km of every vertex
+/// of the line east of the Mongolian tripoint, outside Lake Khanka (GSHHG
+/// draws no border across it) and Bolshoy Ussuriysky island (moved by the
+/// 2004 agreement); half the line is within 1 km. The target of 5 km is
+/// missed by 0.2 km in two braided reaches (shapefiles/SOURCES.md).
+#[test]
+fn bundled_1860_line_lies_on_the_modern_border() {
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/gshhg_borders.txt"),
+    )
+    .expect("GSHHG borders");
+    let mut lines: Vec<Vec<geo::Coord<f64>>> = Vec::new();
+    for row in text.lines().filter(|l| !l.starts_with('#')) {
+        if row.starts_with('>') {
+            lines.push(Vec::new());
+            continue;
+        }
+        let mut xy = row
+            .split_whitespace()
+            .map(|v| v.parse::<f64>().expect("number"));
+        let (x, y) = (xy.next().expect("x"), xy.next().expect("y"));
+        lines
+            .last_mut()
+            .expect("a '>' line first")
+            .push(geo::Coord { x, y });
+    }
+    let modern = borderchange::geodesy::NearestLine::new(lines.iter().map(Vec::as_slice));
+
+    let holders = bundled_holders(1860);
+    let of = |state: &str| {
+        use geo::CoordsIter;
+        holders
+            .iter()
+            .filter(|h| h.0 == state)
+            .flat_map(|h| h.1.coords_iter())
+            .collect::<Vec<_>>()
+    };
+    // The snapshots share their lines to the bit: the line is the points
+    // both holders have.
+    let russia: std::collections::HashSet<(u64, u64)> = of("Russia")
+        .iter()
+        .map(|c| (c.x.to_bits(), c.y.to_bits()))
+        .collect();
+    let khanka =
+        |c: &geo::Coord<f64>| (44.5..=45.4).contains(&c.y) && (131.9..=132.95).contains(&c.x);
+    let ussuriysky =
+        |c: &geo::Coord<f64>| (48.1..=48.5).contains(&c.y) && (133.6..=134.8).contains(&c.x);
+    let mut offsets: Vec<(f64, geo::Coord<f64>)> = of("Qing")
+        .into_iter()
+        .filter(|c| c.x > 116.75 && russia.contains(&(c.x.to_bits(), c.y.to_bits())))
+        .filter(|c| !khanka(c) && !ussuriysky(c))
+        .map(|c| (modern.distance_m(c).expect("border lines"), c))
+        .collect();
+    assert!(
+        offsets.len() > 3_000,
+        "{} points on the line",
+        offsets.len()
+    );
+    offsets.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let (max, at) = offsets[offsets.len() - 1];
+    assert!(max <= 5_500.0, "{max:.0} m off the modern border at {at:?}");
+    let median = offsets[offsets.len() / 2].0;
+    assert!(median <= 1_000.0, "median offset {median:.0} m");
+}

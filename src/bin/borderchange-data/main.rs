@@ -531,17 +531,13 @@ fn main() -> Result<()> {
 }
 
 /// How far the 1860 Qing–Russia line (China's DCW outline where it meets
-/// the Russian units) lies from GSHHG's Russia–China border: the largest
-/// distance from a vertex of the line to the nearest GSHHG border vertex.
+/// the Russian units) lies from GSHHG's Russia–China border: for each vertex
+/// of the line, the geodesic distance to the nearest point of the GSHHG
+/// border line (not just its nearest vertex: GSHHG's vertices are up to a few
+/// kilometres apart on straight reaches).
 fn offset_from_modern_border(china: &MultiPolygon<f64>, russia: &MultiPolygon<f64>) -> Result<()> {
     let border = gmt::segments(&["coast", "-R115/136/41/54", "-N1", "-Df", "-M"])?;
-    let tree = RTree::bulk_load(
-        border
-            .iter()
-            .flatten()
-            .map(|c| [c.x, c.y])
-            .collect::<Vec<_>>(),
-    );
+    let modern = geodesy::NearestLine::new(border.iter().map(Vec::as_slice));
     let ru = RTree::bulk_load(russia.coords_iter().map(|c| [c.x, c.y]).collect::<Vec<_>>());
     let metres =
         |p: Coord<f64>, q: &[f64; 2]| Geodesic.distance(Point::from(p), Point::new(q[0], q[1]));
@@ -551,10 +547,7 @@ fn offset_from_modern_border(china: &MultiPolygon<f64>, russia: &MultiPolygon<f6
             ru.nearest_neighbor(&[p.x, p.y])
                 .is_some_and(|q| metres(*p, q) < 100.0)
         })
-        .filter_map(|p| {
-            tree.nearest_neighbor(&[p.x, p.y])
-                .map(|q| (metres(p, q), p))
-        })
+        .filter_map(|p| modern.distance_m(p).map(|d| (d, p)))
         .collect();
     located.sort_by(|a, b| a.0.total_cmp(&b.0).then(cmp_coord(&a.1, &b.1)));
     // GSHHG draws no border across Lake Khanka, and the 2004 agreement moved
