@@ -465,7 +465,7 @@ mod tests {
         let p = polygon![
             (x: x, y: y), (x: x + w, y: y), (x: x + w, y: y + w), (x: x, y: y + w),
         ];
-        geodesy::densify(&MultiPolygon::new(vec![p]), geodesy::DENSIFY_MAX_EDGE_M)
+        geodesy::densify(MultiPolygon::new(vec![p]), geodesy::DENSIFY_MAX_EDGE_M)
     }
 
     /// Three holders claiming land pairwise and all three at once: the sum

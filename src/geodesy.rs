@@ -230,15 +230,16 @@ impl NearestLine {
 /// The points are those of `geo`'s geodesic `Densify`; only edges that may
 /// be longer than `max_edge_m` are measured (most edges of detailed data are
 /// far shorter, and a geodesic inverse for each was a tenth of a run).
-pub fn densify(geometry: &MultiPolygon<f64>, max_edge_m: f64) -> MultiPolygon<f64> {
-    let ring = |r: &LineString<f64>| densify_ring(r, max_edge_m);
-    MultiPolygon::new(
-        geometry
-            .0
-            .iter()
-            .map(|p| Polygon::new(ring(p.exterior()), p.interiors().iter().map(ring).collect()))
-            .collect(),
-    )
+pub fn densify(mut geometry: MultiPolygon<f64>, max_edge_m: f64) -> MultiPolygon<f64> {
+    for p in &mut geometry.0 {
+        p.exterior_mut(|r| densify_ring(r, max_edge_m));
+        p.interiors_mut(|holes| {
+            for r in holes {
+                densify_ring(r, max_edge_m);
+            }
+        });
+    }
+    geometry
 }
 
 /// Largest radius of curvature of the WGS84 ellipsoid, a/√(1 − e²), in
@@ -267,10 +268,22 @@ fn on_the_globe(c: Coord<f64>) -> Coord<f64> {
     }
 }
 
-fn densify_ring(ring: &LineString<f64>, max_edge_m: f64) -> LineString<f64> {
-    let ring = LineString::new(ring.0.iter().copied().map(on_the_globe).collect());
-    let mut out = Vec::with_capacity(ring.0.len());
-    for w in ring.0.windows(2) {
+/// Densifies `ring` in place; a ring with no edge to split keeps its
+/// buffer (most rings of detailed data).
+fn densify_ring(ring: &mut LineString<f64>, max_edge_m: f64) {
+    for c in &mut ring.0 {
+        *c = on_the_globe(*c);
+    }
+    let Some(first) = ring
+        .0
+        .windows(2)
+        .position(|w| edge_bound_m(w[0], w[1]) > max_edge_m)
+    else {
+        return;
+    };
+    let mut out = Vec::with_capacity(ring.0.len() + ring.0.len() / 8);
+    out.extend_from_slice(&ring.0[..first]);
+    for w in ring.0[first..].windows(2) {
         out.push(w[0]);
         if edge_bound_m(w[0], w[1]) > max_edge_m {
             let edge = Geodesic.densify(&LineString::new(vec![w[0], w[1]]), max_edge_m);
@@ -280,7 +293,7 @@ fn densify_ring(ring: &LineString<f64>, max_edge_m: f64) -> LineString<f64> {
         }
     }
     out.extend(ring.0.last());
-    LineString::new(out)
+    ring.0 = out;
 }
 
 #[cfg(test)]
@@ -327,7 +340,7 @@ mod tests {
     fn cached_areas_are_the_plain_ones() {
         let cell = |x: f64| {
             densify(
-                &MultiPolygon::new(vec![polygon![
+                MultiPolygon::new(vec![polygon![
                     (x: x, y: 50.0), (x: x + 1.0, y: 50.0), (x: x + 1.0, y: 51.0), (x: x, y: 51.0),
                 ]]),
                 DENSIFY_MAX_EDGE_M,
@@ -378,7 +391,7 @@ mod tests {
             (x: 121.0, y: 51.0),
             (x: 120.0, y: 51.0),
         ]]);
-        let dense = densify(&cell, DENSIFY_MAX_EDGE_M);
+        let dense = densify(cell.clone(), DENSIFY_MAX_EDGE_M);
         assert!(dense.0[0].exterior().0.len() > 100);
         assert_relative_eq!(area_km2(&dense), area_km2(&cell), max_relative = 1e-9);
     }
@@ -400,7 +413,7 @@ mod tests {
         let mp = MultiPolygon::new(vec![Polygon::new(LineString::from(ring), vec![])]);
         for max in [50.0, 2_000.0, 100_000.0] {
             assert_eq!(
-                densify(&mp, max),
+                densify(mp.clone(), max),
                 Geodesic.densify(&mp, max),
                 "max edge {max} m"
             );

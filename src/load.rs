@@ -84,9 +84,21 @@ pub fn load(config: &Config) -> Result<Inputs> {
             "the polygons cross both the antimeridian (180°) and the prime meridian (0°): data that wraps around the globe cannot be overlaid in longitude/latitude; split it at one of the two".into(),
         ));
     }
-    let tasks: Vec<_> = sources.iter().zip(features).collect();
-    let read = crate::parallel::map(&tasks, |(s, (source, features))| {
-        holdings(config, s, source, features, max_edge_m, shift)
+    // Each worker takes its snapshot's features and lets go of each as it
+    // is checked, dissolved and densified: the raw features and the
+    // holdings are not both held in full.
+    let tasks: Vec<_> = sources
+        .iter()
+        .zip(features)
+        .map(|task| std::sync::Mutex::new(Some(task)))
+        .collect();
+    let read = crate::parallel::map(&tasks, |task| {
+        let (s, (source, features)) = task
+            .lock()
+            .ok()
+            .and_then(|mut t| t.take())
+            .expect("each snapshot is read once");
+        holdings(config, s, &source, features, max_edge_m, shift)
     })
     .into_iter()
     .collect::<Result<Vec<_>>>()?;
@@ -150,18 +162,18 @@ fn holdings(
     config: &Config,
     s: &SnapshotSource,
     source: &LayerSource,
-    features: &[PolygonFeature],
+    features: Vec<PolygonFeature>,
     max_edge_m: f64,
     shift: bool,
 ) -> Result<(Snapshot, Vec<Repair>)> {
     let layer = layer_name(source);
     let mut repairs = Vec::new();
-    let mut by_holder: BTreeMap<&str, Vec<MultiPolygon<f64>>> = BTreeMap::new();
+    let mut by_holder: BTreeMap<String, Vec<MultiPolygon<f64>>> = BTreeMap::new();
     for f in features {
         let mut geometry = if shift {
             unwrap_polygons(&f.geometry)
         } else {
-            f.geometry.clone()
+            f.geometry
         };
         if config.parameters.repair {
             let (fixed, changes) = repair_geometry(&geometry);
@@ -179,7 +191,7 @@ fn holdings(
             }
         }
         check_geometry(source, f.fid, &geometry)?;
-        by_holder.entry(&f.holder).or_default().push(geometry);
+        by_holder.entry(f.holder).or_default().push(geometry);
     }
     let holdings = by_holder
         .into_iter()
@@ -202,7 +214,7 @@ fn holdings(
             };
             let mut geometry = crate::guard::catching(
                 || format!("densifying the land of '{state}' in '{}'", s.path.display()),
-                || geodesy::densify(&merged, max_edge_m),
+                || geodesy::densify(merged, max_edge_m),
             )?;
             if shift {
                 // Points on geodesics across 180° come back as negative
@@ -423,14 +435,14 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
                 fatal: true,
             });
         }
-        let mut distinct: Vec<Coord<f64>> = points.clone();
-        distinct.dedup();
-        if distinct.len() < points.len() {
+        // Points left once consecutive repeats are merged.
+        let distinct = points.len() - points.windows(2).filter(|w| w[0] == w[1]).count();
+        if distinct < points.len() {
             if let Some(w) = points.windows(2).find(|w| w[0] == w[1]) {
                 repeated.push(w[0]);
             }
         }
-        if distinct.len() < 4 {
+        if distinct < 4 {
             out.push(GeometryProblem {
                 kind: "too-few-points",
                 message: "invalid polygon: a ring has fewer than 3 distinct points".into(),
@@ -452,7 +464,7 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
             });
             continue;
         }
-        if geo::Area::unsigned_area(&geo::Polygon::new((*ring).clone(), vec![])) == 0.0 {
+        if twice_ring_area(points) == 0.0 {
             out.push(GeometryProblem {
                 kind: "zero-area-ring",
                 message: "invalid polygon: a ring encloses no area".into(),
@@ -500,6 +512,31 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
         });
     }
     out
+}
+
+/// Twice the signed planar area of the ring through `points`, closed if it
+/// is not: the sum `geo`'s `Area` makes (the determinants of the edges, with
+/// every point shifted by the first), without copying the ring.
+fn twice_ring_area(points: &[Coord<f64>]) -> f64 {
+    let Some(&shift) = points.first() else {
+        return 0.0;
+    };
+    let closing = (points.last() != Some(&shift)).then_some(shift);
+    let mut shifted = points
+        .iter()
+        .copied()
+        .chain(closing)
+        .skip(1)
+        .map(|c| c - shift);
+    let Some(mut prev) = shifted.next() else {
+        return 0.0;
+    };
+    let mut sum = 0.0;
+    for c in shifted {
+        sum += prev.x * c.y - prev.y * c.x;
+        prev = c;
+    }
+    sum
 }
 
 fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()> {

@@ -117,7 +117,7 @@ mod tests {
             (x: x + 1.0, y: y + 1.0),
             (x: x, y: y + 1.0),
         ]]);
-        geodesy::densify(&cell, geodesy::DENSIFY_MAX_EDGE_M)
+        geodesy::densify(cell.clone(), geodesy::DENSIFY_MAX_EDGE_M)
     }
 
     fn snapshot(year: i32, holdings: Vec<(&str, MultiPolygon<f64>)>) -> Snapshot {
@@ -169,7 +169,7 @@ mod tests {
             (x: 121.0001, y: 51.0),
             (x: 120.0, y: 51.0),
         ]]);
-        let shifted = geodesy::densify(&shifted, geodesy::DENSIFY_MAX_EDGE_M);
+        let shifted = geodesy::densify(shifted, geodesy::DENSIFY_MAX_EDGE_M);
         let b = square(121.0, 50.0);
         let before = snapshot(1, vec![("A", a.clone()), ("B", b.clone())]);
         let after = snapshot(

@@ -21,46 +21,49 @@ fn bounds(l: &Line<f64>) -> Bounds {
     ]
 }
 
-/// Calls `f(i, j)`, `i < j`, for every pair of boxes that overlap (touching
-/// counts), in no set order; a pair may come twice (when the sweep hands
-/// over to the R-tree), so `f` must not mind.
+/// Calls `f(i, j)`, `i < j`, for every pair of the `n` boxes (box `i` is
+/// `bounds(i)`) that overlap (touching counts), in no set order; a pair may
+/// come twice (when the sweep hands over to the R-tree), so `f` must not
+/// mind.
 ///
 /// A sweep from west to east: each box is tested against the boxes whose
 /// longitude range it overlaps, which for borders and coastlines are the
 /// few edges that cross the same meridian. Edges stacked over the same
 /// longitudes (a line drawn along a meridian) would make that quadratic:
 /// past a budget of tests the pairs come from an R-tree joined with itself
-/// instead.
-fn overlapping_pairs(boxes: &[Bounds], mut f: impl FnMut(usize, usize)) {
-    let n = boxes.len();
-    let mut order: Vec<usize> = (0..n).collect();
-    order.sort_unstable_by(|&a, &b| boxes[a][0].total_cmp(&boxes[b][0]));
-    let mut active: Vec<usize> = Vec::new();
+/// instead. Boxes are worked out when needed, not stored: the sweep keeps
+/// 12 bytes a box.
+fn overlapping_pairs(n: usize, bounds: impl Fn(usize) -> Bounds, mut f: impl FnMut(usize, usize)) {
+    let mut order: Vec<(f64, u32)> = (0..n).map(|i| (bounds(i)[0], i as u32)).collect();
+    order.sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let mut active: Vec<(usize, Bounds)> = Vec::new();
     let mut budget = 64 * n + 1024;
-    for &k in &order {
-        let [west, _, south, north] = boxes[k];
+    for &(_, k) in &order {
+        let k = k as usize;
+        let here = bounds(k);
+        let [west, _, south, north] = here;
         // Drop the boxes that end west of this one; test the others.
         let mut kept = 0;
         for i in 0..active.len() {
-            let a = active[i];
-            if boxes[a][1] < west {
+            let (a, b) = active[i];
+            if b[1] < west {
                 continue;
             }
-            active[kept] = a;
+            active[kept] = (a, b);
             kept += 1;
-            if boxes[a][2] <= north && south <= boxes[a][3] {
+            if b[2] <= north && south <= b[3] {
                 f(a.min(k), a.max(k));
             }
         }
         active.truncate(kept);
-        active.push(k);
+        active.push((k, here));
         budget = budget.saturating_sub(kept + 1);
         if budget == 0 {
+            drop(order);
             let tree = RTree::bulk_load(
-                boxes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, b)| {
+                (0..n)
+                    .map(|i| {
+                        let b = bounds(i);
                         GeomWithData::new(Rectangle::from_corners([b[0], b[2]], [b[1], b[3]]), i)
                     })
                     .collect(),
@@ -92,48 +95,66 @@ type Found = Option<((usize, usize), Coord<f64>)>;
 
 /// The [`Crossings`] of `rings` (each closed).
 pub fn crossings(rings: &[&LineString<f64>]) -> Crossings {
-    // Each edge with its ring, its position in the ring's edges, and how
-    // many edges that ring has.
-    let mut edges: Vec<Line<f64>> = Vec::new();
-    let mut place: Vec<(u32, u32, u32)> = Vec::new();
+    // Each edge (zero-length ones left out) as its ring and the position of
+    // its first point; each ring's first edge in that list.
+    let mut at: Vec<(u32, u32)> = Vec::new();
+    let mut first_edge: Vec<usize> = Vec::with_capacity(rings.len() + 1);
     for (r, ring) in rings.iter().enumerate() {
-        let start = edges.len();
-        edges.extend(ring.lines().filter(|l| l.start != l.end));
-        let n = (edges.len() - start) as u32;
-        place.extend((0..n).map(|k| (r as u32, k, n)));
+        first_edge.push(at.len());
+        at.extend(
+            ring.0
+                .windows(2)
+                .enumerate()
+                .filter(|(_, w)| w[0] != w[1])
+                .map(|(k, _)| (r as u32, k as u32)),
+        );
     }
-    let boxes: Vec<Bounds> = edges.iter().map(bounds).collect();
+    first_edge.push(at.len());
+    let edge = |i: usize| {
+        let (r, k) = at[i];
+        let points = &rings[r as usize].0;
+        Line::new(points[k as usize], points[k as usize + 1])
+    };
+    // Ring, position among the ring's edges, and the ring's number of edges.
+    let place = |i: usize| {
+        let r = at[i].0 as usize;
+        (r, i - first_edge[r], first_edge[r + 1] - first_edge[r])
+    };
     let mut within: Vec<Found> = vec![None; rings.len()];
     let mut between: Found = None;
-    overlapping_pairs(&boxes, |i, j| {
-        let ((ri, ki, n), (rj, kj, _)) = (place[i], place[j]);
-        if ri == rj {
-            // Neighbours share an end point by construction.
-            if kj == ki + 1 || (ki == 0 && kj == n - 1) {
-                return;
+    overlapping_pairs(
+        at.len(),
+        |i| bounds(&edge(i)),
+        |i, j| {
+            let ((ri, ki, n), (rj, kj, _)) = (place(i), place(j));
+            if ri == rj {
+                // Neighbours share an end point by construction.
+                if kj == ki + 1 || (ki == 0 && kj == n - 1) {
+                    return;
+                }
+                let first = &mut within[ri];
+                if first.is_some_and(|(at, _)| at < (i, j)) {
+                    return;
+                }
+                let found = match line_intersection(edge(i), edge(j)) {
+                    Some(LineIntersection::SinglePoint { intersection, .. }) => Some(intersection),
+                    Some(LineIntersection::Collinear { intersection }) => Some(intersection.start),
+                    None => None,
+                };
+                if let Some(c) = found {
+                    *first = Some(((i, j), c));
+                }
+            } else if between.is_none_or(|(at, _)| at >= (i, j)) {
+                if let Some(LineIntersection::SinglePoint {
+                    intersection,
+                    is_proper: true,
+                }) = line_intersection(edge(i), edge(j))
+                {
+                    between = Some(((i, j), intersection));
+                }
             }
-            let first = &mut within[ri as usize];
-            if first.is_some_and(|(at, _)| at < (i, j)) {
-                return;
-            }
-            let found = match line_intersection(edges[i], edges[j]) {
-                Some(LineIntersection::SinglePoint { intersection, .. }) => Some(intersection),
-                Some(LineIntersection::Collinear { intersection }) => Some(intersection.start),
-                None => None,
-            };
-            if let Some(c) = found {
-                *first = Some(((i, j), c));
-            }
-        } else if between.is_none_or(|(at, _)| at >= (i, j)) {
-            if let Some(LineIntersection::SinglePoint {
-                intersection,
-                is_proper: true,
-            }) = line_intersection(edges[i], edges[j])
-            {
-                between = Some(((i, j), intersection));
-            }
-        }
-    });
+        },
+    );
     Crossings {
         within: within.into_iter().map(|f| f.map(|(_, c)| c)).collect(),
         between: between.map(|(_, c)| c),

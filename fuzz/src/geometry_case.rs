@@ -436,7 +436,7 @@ fn densify(geometry: &MultiPolygon<f64>, max_edge_m: f64) -> MultiPolygon<f64> {
     } else {
         max_edge_m
     };
-    geodesy::densify(geometry, edge)
+    geodesy::densify(geometry.clone(), edge)
 }
 
 /// The area of a geometry `geo`'s overlay produced (holes inside their

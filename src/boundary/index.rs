@@ -2,7 +2,6 @@
 //! "how far, in metres, is the nearest segment" for short distances.
 
 use geo::Coord;
-use rstar::{RTree, RTreeObject, AABB};
 
 /// WGS84 semi-major axis (m) and first eccentricity squared.
 const A: f64 = 6_378_137.0;
@@ -16,67 +15,6 @@ fn metres_per_degree(lat: f64) -> (f64, f64) {
     let normal = A / w.sqrt();
     let rad = std::f64::consts::PI / 180.0;
     (meridian * rad, (normal * phi.cos()).max(1.0) * rad)
-}
-
-/// A segment stored as its bounding box, worked out once (building the tree
-/// compares boxes many times over, and rstar's own line type recomputes its
-/// box at every comparison). The segment runs between two opposite corners
-/// of the box; which ones is kept in the top two bits of `packed`, beside
-/// the index into the segment information, so a segment takes no more
-/// memory than a line would.
-#[derive(Debug, Clone, Copy)]
-struct Segment {
-    bbox: AABB<[f64; 2]>,
-    packed: usize,
-}
-
-const FLIP_X: usize = 1 << (usize::BITS - 1);
-const FLIP_Y: usize = 1 << (usize::BITS - 2);
-
-impl Segment {
-    fn new(from: [f64; 2], to: [f64; 2], data: usize) -> Self {
-        debug_assert!(data & (FLIP_X | FLIP_Y) == 0);
-        let mut packed = data;
-        if from[0] > to[0] {
-            packed |= FLIP_X;
-        }
-        if from[1] > to[1] {
-            packed |= FLIP_Y;
-        }
-        Segment {
-            bbox: AABB::from_corners(from, to),
-            packed,
-        }
-    }
-
-    /// Index into the segment information.
-    fn data(&self) -> usize {
-        self.packed & !(FLIP_X | FLIP_Y)
-    }
-
-    /// The segment's first and last points.
-    fn ends(&self) -> ([f64; 2], [f64; 2]) {
-        let (lo, hi) = (self.bbox.lower(), self.bbox.upper());
-        let (x0, x1) = if self.packed & FLIP_X == 0 {
-            (lo[0], hi[0])
-        } else {
-            (hi[0], lo[0])
-        };
-        let (y0, y1) = if self.packed & FLIP_Y == 0 {
-            (lo[1], hi[1])
-        } else {
-            (hi[1], lo[1])
-        };
-        ([x0, y0], [x1, y1])
-    }
-}
-
-impl RTreeObject for Segment {
-    type Envelope = AABB<[f64; 2]>;
-
-    fn envelope(&self) -> Self::Envelope {
-        self.bbox
-    }
 }
 
 /// What a segment came from.
@@ -104,74 +42,202 @@ pub struct Hit {
     pub at_line_end: bool,
 }
 
-/// Segments, each with a tag (which line or river it came from).
-pub struct SegmentIndex {
-    tree: RTree<Segment>,
-    info: Vec<SegmentInfo>,
+/// The segments of borrowed lines (or rings), each with a tag, on a uniform
+/// grid of cells in longitude/latitude: every cell lists the segments that
+/// pass through it.
+///
+/// A segment is kept as its line and position (8 bytes) and listed in one
+/// or a few cells (4 bytes each), so the index of a holder's outline takes a
+/// fraction of the memory of the outline itself, and is built in two linear
+/// passes (count, then fill).
+pub struct SegmentIndex<'a> {
+    lines: Vec<&'a [Coord<f64>]>,
+    tags: Vec<usize>,
+    /// Whether the lines are open, so that their first and last points are
+    /// line ends (rivers), or rings.
+    open: bool,
+    /// (line, position of the segment's first point), zero-length segments
+    /// left out.
+    segments: Vec<(u32, u32)>,
+    /// Bounds of every segment: min x, min y, max x, max y.
+    bounds: [f64; 4],
+    cells: Cells,
 }
 
-impl SegmentIndex {
-    /// Untagged segments.
-    pub fn new(segments: impl Iterator<Item = (Coord<f64>, Coord<f64>)>) -> Self {
-        let mut info = Vec::new();
-        let items = segments
-            .map(|(p, q)| {
-                info.push(SegmentInfo {
-                    tag: 0,
-                    starts_line: false,
-                    ends_line: false,
-                });
-                Segment::new([p.x, p.y], [q.x, q.y], info.len() - 1)
-            })
-            .collect();
-        SegmentIndex {
-            tree: RTree::bulk_load(items),
-            info,
-        }
+/// The grid: `start[c]..start[c + 1]` are the positions in `items` of the
+/// segments passing through cell `c` (row-major, `nx` cells to a row).
+struct Cells {
+    size: f64,
+    nx: usize,
+    ny: usize,
+    start: Vec<u32>,
+    items: Vec<u32>,
+}
+
+/// A segment whose bounding box spans more cells than this is listed only
+/// in the cells along it (see [`SegmentIndex::cells_of`]).
+const BOX_CELLS: usize = 16;
+
+impl<'a> SegmentIndex<'a> {
+    /// The edges of rings (untagged).
+    pub fn rings(rings: impl Iterator<Item = &'a [Coord<f64>]>) -> Self {
+        Self::build(rings.map(|r| (0, r)), false)
     }
 
     /// The segments of tagged lines.
-    pub fn lines<'a>(lines: impl Iterator<Item = (usize, &'a [Coord<f64>])>) -> Self {
-        let mut info = Vec::new();
-        let mut items = Vec::new();
+    pub fn lines(lines: impl Iterator<Item = (usize, &'a [Coord<f64>])>) -> Self {
+        Self::build(lines, true)
+    }
+
+    fn build(lines: impl Iterator<Item = (usize, &'a [Coord<f64>])>, open: bool) -> Self {
+        let mut index = SegmentIndex {
+            lines: Vec::new(),
+            tags: Vec::new(),
+            open,
+            segments: Vec::new(),
+            bounds: [
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+            ],
+            cells: Cells {
+                size: 1.0,
+                nx: 0,
+                ny: 0,
+                start: vec![0],
+                items: Vec::new(),
+            },
+        };
+        let too_many = "more than 2^32 segments in one boundary index";
+        let mut extent = 0.0;
         for (tag, coords) in lines {
-            let last = coords.len().saturating_sub(2);
+            let line = u32::try_from(index.lines.len()).expect(too_many);
             for (k, w) in coords.windows(2).enumerate() {
                 if w[0] == w[1] {
                     continue;
                 }
-                info.push(SegmentInfo {
-                    tag,
-                    starts_line: k == 0,
-                    ends_line: k == last,
-                });
-                items.push(Segment::new(
-                    [w[0].x, w[0].y],
-                    [w[1].x, w[1].y],
-                    info.len() - 1,
-                ));
+                let b = &mut index.bounds;
+                for c in w {
+                    (b[0], b[1]) = (b[0].min(c.x), b[1].min(c.y));
+                    (b[2], b[3]) = (b[2].max(c.x), b[3].max(c.y));
+                }
+                extent += (w[1].x - w[0].x).abs().max((w[1].y - w[0].y).abs());
+                let k = u32::try_from(k).expect(too_many);
+                index.segments.push((line, k));
+            }
+            index.lines.push(coords);
+            index.tags.push(tag);
+        }
+        let n = index.segments.len();
+        if n == 0 {
+            return index;
+        }
+        // Cells a few times the mean segment, so a cell on a line lists a
+        // handful of segments and a short segment lies in one or two cells;
+        // no more cells than about twice the segments.
+        let [x0, y0, x1, y1] = index.bounds;
+        let (width, height) = (x1 - x0, y1 - y0);
+        let mut size = (4.0 * extent / n as f64)
+            .max((width * height / n as f64).sqrt() / 4.0)
+            .max(1e-9);
+        while (width / size + 1.0) * (height / size + 1.0) > (2 * n + 64) as f64 {
+            size *= 1.5;
+        }
+        let (nx, ny) = ((width / size) as usize + 1, (height / size) as usize + 1);
+        index.cells.size = size;
+        (index.cells.nx, index.cells.ny) = (nx, ny);
+        let mut count = vec![0u32; nx * ny + 1];
+        let mut scratch = Vec::new();
+        for s in 0..n {
+            index.cells_of(s, &mut scratch);
+            for &c in &scratch {
+                count[c + 1] += 1;
             }
         }
-        SegmentIndex {
-            tree: RTree::bulk_load(items),
-            info,
+        for c in 1..count.len() {
+            count[c] = count[c].checked_add(count[c - 1]).expect(too_many);
         }
+        let mut next = count.clone();
+        let mut items = vec![0u32; count[nx * ny] as usize];
+        for s in 0..n {
+            index.cells_of(s, &mut scratch);
+            for &c in &scratch {
+                items[next[c] as usize] = s as u32;
+                next[c] += 1;
+            }
+        }
+        index.cells.start = count;
+        index.cells.items = items;
+        index
+    }
+
+    /// The segment's first and last points.
+    fn ends(&self, s: usize) -> (Coord<f64>, Coord<f64>) {
+        let (line, k) = self.segments[s];
+        let coords = self.lines[line as usize];
+        (coords[k as usize], coords[k as usize + 1])
+    }
+
+    fn info(&self, s: usize) -> SegmentInfo {
+        let (line, k) = self.segments[s];
+        let len = self.lines[line as usize].len();
+        SegmentInfo {
+            tag: self.tags[line as usize],
+            starts_line: self.open && k == 0,
+            ends_line: self.open && k as usize + 2 == len,
+        }
+    }
+
+    /// Cell column and row of a point, clamped to the grid.
+    fn cell(&self, x: f64, y: f64) -> (usize, usize) {
+        let g = &self.cells;
+        let at = |v: f64, lo: f64, n: usize| (((v - lo) / g.size).max(0.0) as usize).min(n - 1);
+        (at(x, self.bounds[0], g.nx), at(y, self.bounds[1], g.ny))
+    }
+
+    /// The cells segment `s` passes through (into `out`, sorted, without
+    /// repeats): those of its bounding box when few, otherwise those around
+    /// points along it, spaced at most half a cell apart, with the
+    /// neighbouring cells (a point of the segment between two samples is
+    /// within a quarter of a cell of one, so in its cell or a neighbour).
+    fn cells_of(&self, s: usize, out: &mut Vec<usize>) {
+        out.clear();
+        let (p, q) = self.ends(s);
+        let (cx0, cy0) = self.cell(p.x.min(q.x), p.y.min(q.y));
+        let (cx1, cy1) = self.cell(p.x.max(q.x), p.y.max(q.y));
+        let nx = self.cells.nx;
+        if (cx1 - cx0 + 1) * (cy1 - cy0 + 1) <= BOX_CELLS {
+            for cy in cy0..=cy1 {
+                out.extend((cx0..=cx1).map(|cx| cy * nx + cx));
+            }
+            return;
+        }
+        let span = (q.x - p.x).abs().max((q.y - p.y).abs());
+        let steps = (2.0 * span / self.cells.size).ceil() as usize + 1;
+        for i in 0..=steps {
+            let t = i as f64 / steps as f64;
+            let (cx, cy) = self.cell(p.x + t * (q.x - p.x), p.y + t * (q.y - p.y));
+            for y in cy.saturating_sub(1)..=(cy + 1).min(self.cells.ny - 1) {
+                for x in cx.saturating_sub(1)..=(cx + 1).min(nx - 1) {
+                    out.push(y * nx + x);
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
     }
 
     /// Whether the two sets' bounding boxes come within about `max_m`.
     pub fn near(&self, other: &SegmentIndex, max_m: f64) -> bool {
-        if self.tree.size() == 0 || other.tree.size() == 0 {
+        if self.segments.is_empty() || other.segments.is_empty() {
             return false;
         }
-        let a = self.tree.root().envelope();
-        let b = other.tree.root().envelope();
+        let (a, b) = (&self.bounds, &other.bounds);
         // Pad generously: a degree is never less than ~1 km of longitude
         // outside the polar caps, so max_m / 1 km degrees covers max_m.
         let pad = max_m / 1000.0 + 1e-9;
-        a.lower()[0] - pad <= b.upper()[0]
-            && b.lower()[0] - pad <= a.upper()[0]
-            && a.lower()[1] - pad <= b.upper()[1]
-            && b.lower()[1] - pad <= a.upper()[1]
+        a[0] - pad <= b[2] && b[0] - pad <= a[2] && a[1] - pad <= b[3] && b[1] - pad <= a[3]
     }
 
     /// Distance in metres from `c` to the nearest segment, if within `max_m`.
@@ -184,29 +250,45 @@ impl SegmentIndex {
     pub fn nearest(&self, c: Coord<f64>, max_m: f64) -> Option<Hit> {
         let (my, mx) = metres_per_degree(c.y);
         let (dy, dx) = (max_m / my, max_m / mx);
-        let envelope = AABB::from_corners([c.x - dx, c.y - dy], [c.x + dx, c.y + dy]);
+        let b = &self.bounds;
+        if self.segments.is_empty()
+            || c.x + dx < b[0]
+            || c.x - dx > b[2]
+            || c.y + dy < b[1]
+            || c.y - dy > b[3]
+        {
+            return None;
+        }
+        let (cx0, cy0) = self.cell(c.x - dx, c.y - dy);
+        let (cx1, cy1) = self.cell(c.x + dx, c.y + dy);
+        let g = &self.cells;
         let mut best: Option<(f64, usize, usize, Hit)> = None;
-        for seg in self.tree.locate_in_envelope_intersecting(&envelope) {
-            let (from, to) = seg.ends();
-            // Local plane centred on c, in metres.
-            let p = ((from[0] - c.x) * mx, (from[1] - c.y) * my);
-            let q = ((to[0] - c.x) * mx, (to[1] - c.y) * my);
-            let (d, t) = point_segment_distance(p, q);
-            if d > max_m {
-                continue;
+        for cy in cy0..=cy1 {
+            let row = cy * g.nx;
+            let listed = g.start[row + cx0] as usize..g.start[row + cx1 + 1] as usize;
+            for &s in &g.items[listed] {
+                let s = s as usize;
+                let (from, to) = self.ends(s);
+                // Local plane centred on c, in metres.
+                let p = ((from.x - c.x) * mx, (from.y - c.y) * my);
+                let q = ((to.x - c.x) * mx, (to.y - c.y) * my);
+                let (d, t) = point_segment_distance(p, q);
+                if d > max_m {
+                    continue;
+                }
+                let info = self.info(s);
+                let key = (d, info.tag, s);
+                if best.is_some_and(|(bd, bt, bi, _)| (bd, bt, bi) <= key) {
+                    continue;
+                }
+                let hit = Hit {
+                    distance_m: d,
+                    info,
+                    direction: (q.0 - p.0, q.1 - p.1),
+                    at_line_end: (t == 0.0 && info.starts_line) || (t == 1.0 && info.ends_line),
+                };
+                best = Some((d, info.tag, s, hit));
             }
-            let info = self.info[seg.data()];
-            let key = (d, info.tag, seg.data());
-            if best.is_some_and(|(bd, bt, bi, _)| (bd, bt, bi) <= key) {
-                continue;
-            }
-            let hit = Hit {
-                distance_m: d,
-                info,
-                direction: (q.0 - p.0, q.1 - p.1),
-                at_line_end: (t == 0.0 && info.starts_line) || (t == 1.0 && info.ends_line),
-            };
-            best = Some((d, info.tag, seg.data(), hit));
         }
         best.map(|b| b.3)
     }
@@ -249,10 +331,8 @@ mod tests {
 
     #[test]
     fn distance_to_a_meridian_segment() {
-        let idx = SegmentIndex::new(std::iter::once((
-            Coord { x: 121.0, y: 50.0 },
-            Coord { x: 121.0, y: 51.0 },
-        )));
+        let line = [Coord { x: 121.0, y: 50.0 }, Coord { x: 121.0, y: 51.0 }];
+        let idx = SegmentIndex::rings(std::iter::once(&line[..]));
         // 0.01° of longitude at 50.5°N ≈ 709 m.
         let d = idx
             .distance_m(Coord { x: 121.01, y: 50.5 }, 1000.0)
@@ -292,18 +372,71 @@ mod tests {
         );
     }
 
+    /// The grid finds what a scan of every segment finds, to the segment,
+    /// for short and long segments (a long one is listed along its length,
+    /// not over its whole bounding box) and points in and around the data.
     #[test]
-    fn segment_keeps_its_direction() {
-        for (from, to) in [
-            ([1.0, 2.0], [3.0, 5.0]),
-            ([3.0, 2.0], [1.0, 5.0]),
-            ([1.0, 5.0], [3.0, 2.0]),
-            ([3.0, 5.0], [1.0, 2.0]),
-            ([1.0, 2.0], [1.0, 5.0]),
-        ] {
-            let s = Segment::new(from, to, 12345);
-            assert_eq!(s.ends(), (from, to));
-            assert_eq!(s.data(), 12345);
+    fn grid_finds_what_a_full_scan_finds() {
+        // A deterministic scatter: short zig-zag lines and a few long ones.
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let mut lines: Vec<Vec<Coord<f64>>> = Vec::new();
+        for _ in 0..60 {
+            let mut at = Coord {
+                x: 120.0 + 5.0 * next(),
+                y: 45.0 + 5.0 * next(),
+            };
+            let mut line = vec![at];
+            for _ in 0..40 {
+                at.x += 0.02 * (next() - 0.5);
+                at.y += 0.02 * (next() - 0.5);
+                line.push(at);
+            }
+            lines.push(line);
         }
+        for k in 0..4 {
+            let y = 45.0 + k as f64;
+            lines.push(vec![
+                Coord { x: 119.5, y },
+                Coord {
+                    x: 125.5,
+                    y: y + 1.3,
+                },
+            ]);
+        }
+        let index = SegmentIndex::lines(lines.iter().enumerate().map(|(i, l)| (i, &l[..])));
+        let scan = |c: Coord<f64>, max_m: f64| {
+            let (my, mx) = metres_per_degree(c.y);
+            let mut best: Option<(f64, usize)> = None;
+            for (tag, line) in lines.iter().enumerate() {
+                for w in line.windows(2) {
+                    let p = ((w[0].x - c.x) * mx, (w[0].y - c.y) * my);
+                    let q = ((w[1].x - c.x) * mx, (w[1].y - c.y) * my);
+                    let (d, _) = point_segment_distance(p, q);
+                    if d <= max_m && best.is_none_or(|b| (d, tag) < b) {
+                        best = Some((d, tag));
+                    }
+                }
+            }
+            best
+        };
+        let mut found = 0;
+        for _ in 0..3_000 {
+            let c = Coord {
+                x: 119.0 + 7.0 * next(),
+                y: 44.0 + 7.5 * next(),
+            };
+            for max_m in [100.0, 2_000.0, 20_000.0] {
+                let got = index.nearest(c, max_m).map(|h| (h.distance_m, h.info.tag));
+                assert_eq!(got, scan(c, max_m), "at {c:?} within {max_m} m");
+                found += usize::from(got.is_some());
+            }
+        }
+        assert!(found > 800, "{found} points near a line");
     }
 }

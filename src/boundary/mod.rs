@@ -52,7 +52,7 @@ pub fn stretches(holdings: &[Holding], rivers: &[River], params: &BoundaryParams
     sorted.sort_by(|a, b| a.state.cmp(&b.state));
     let outlines: Vec<SegmentIndex> = sorted
         .iter()
-        .map(|h| SegmentIndex::new(rings(&h.geometry).flat_map(segments)))
+        .map(|h| SegmentIndex::rings(rings(&h.geometry).map(|r| &r.0[..])))
         .collect();
     let river_index = RiverIndex::new(rivers);
 
@@ -84,14 +84,6 @@ pub fn stretches(holdings: &[Holding], rivers: &[River], params: &BoundaryParams
 fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
     mp.0.iter()
         .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-}
-
-/// The ring's edges, skipping zero-length ones.
-fn segments(ring: &LineString<f64>) -> impl Iterator<Item = (Coord<f64>, Coord<f64>)> + '_ {
-    ring.0
-        .windows(2)
-        .map(|w| (w[0], w[1]))
-        .filter(|(p, q)| p != q)
 }
 
 /// The parts of `a`'s rings that lie on `other`, as lines, each oriented to
@@ -202,7 +194,7 @@ fn orient_closed(mut coords: Vec<Coord<f64>>) -> LineString<f64> {
 /// Every river's segments, indexed, with the river each belongs to.
 struct RiverIndex<'a> {
     rivers: &'a [River],
-    index: SegmentIndex,
+    index: SegmentIndex<'a>,
 }
 
 impl<'a> RiverIndex<'a> {
@@ -381,7 +373,7 @@ mod tests {
     fn holding(state: &str, poly: geo::Polygon<f64>) -> Holding {
         Holding {
             state: state.to_owned(),
-            geometry: geodesy::densify(&MultiPolygon::new(vec![poly]), 2000.0),
+            geometry: geodesy::densify(MultiPolygon::new(vec![poly]), 2000.0),
         }
     }
 

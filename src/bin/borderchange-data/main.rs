@@ -113,7 +113,7 @@ fn partition() -> Result<Vec<(&'static str, MultiPolygon<f64>)>> {
             if *code == "RU.SAK" {
                 u = intersection(&u, &sakhalin_box());
             }
-            parts.push(geodesy::densify(&u, 2000.0));
+            parts.push(geodesy::densify(u, 2000.0));
         }
         raw.push((name, fill(&union(&parts.iter().collect::<Vec<_>>()))));
     }
@@ -332,7 +332,7 @@ fn cut(path: Vec<Coord<f64>>) -> MultiPolygon<f64> {
     let first = coords[0];
     coords.push(first);
     let p = Polygon::new(LineString::new(coords), vec![]).orient(Direction::Default);
-    geodesy::densify(&mp(p), 2000.0)
+    geodesy::densify(mp(p), 2000.0)
 }
 
 fn c(lat: f64, lon: f64) -> Coord<f64> {
