@@ -1,10 +1,11 @@
 //! Measurement on the WGS84 ellipsoid: geodesic areas and lengths (Karney
-//! 2013, through `geo`'s `GeodesicArea` and `Geodesic` metric space), and the
+//! 2013, through `geographiclib-rs` as `geo`'s `GeodesicArea` uses it, and
+//! `geo`'s `Geodesic` metric space), and the
 //! densification that makes a lon/lat overlay agree with geodesic edges.
 
 use geo::{
-    Coord, Densify, Distance, Geodesic, GeodesicArea, Length, LineString, MultiLineString,
-    MultiPolygon, Point, Polygon,
+    Coord, Densify, Distance, Geodesic, Length, LineString, MultiLineString, MultiPolygon, Point,
+    Polygon,
 };
 use rstar::primitives::Line;
 use rstar::{PointDistance, RTree};
@@ -117,8 +118,22 @@ fn polygon_area_m2(polygon: &Polygon<f64>) -> f64 {
 /// WGS84 ellipsoid surface area, m²: 2πa²(1 + (1 − e²)/e · atanh e).
 const EARTH_M2: f64 = 510_065_621_724_088.5;
 
+/// The area `geo`'s `geodesic_area_unsigned` gives for a polygon with this
+/// ring as its exterior (the same Karney sums, point for point, the ring
+/// closed if it is not), without copying the ring into a polygon.
 fn ring_area_m2(ring: &LineString<f64>) -> f64 {
-    let a = Polygon::new(ring.clone(), vec![]).geodesic_area_unsigned();
+    use geographiclib_rs::{PolygonArea, Winding};
+    let Some(&first) = ring.0.first() else {
+        return 0.0;
+    };
+    static WGS84: std::sync::OnceLock<geographiclib_rs::Geodesic> = std::sync::OnceLock::new();
+    let wgs84 = WGS84.get_or_init(geographiclib_rs::Geodesic::wgs84);
+    let mut sum = PolygonArea::new(wgs84, Winding::CounterClockwise);
+    let closing = (ring.0.last() != Some(&first)).then_some(first);
+    for c in ring.0.iter().chain(closing.as_ref()) {
+        sum.add_point(c.y, c.x);
+    }
+    let (_, a, _) = sum.compute(false);
     a.min(EARTH_M2 - a).max(0.0)
 }
 
@@ -331,6 +346,43 @@ mod tests {
         assert!(NearestLine::new([])
             .distance_m(Coord { x: 0.0, y: 0.0 })
             .is_none());
+    }
+
+    /// Ring areas are `geo`'s `GeodesicArea` values to the bit, closed
+    /// rings or not, either winding.
+    #[test]
+    fn ring_areas_are_geos() {
+        use geo::GeodesicArea;
+        let ring = |closed: bool, reverse: bool| {
+            let mut points: Vec<Coord<f64>> = (0..50)
+                .map(|i| {
+                    let t = i as f64 / 50.0 * std::f64::consts::TAU;
+                    Coord {
+                        x: 125.0 + 3.0 * t.cos() + 0.1 * (7.0 * t).sin(),
+                        y: 48.0 + 2.0 * t.sin(),
+                    }
+                })
+                .collect();
+            if reverse {
+                points.reverse();
+            }
+            if closed {
+                points.push(points[0]);
+            }
+            LineString::new(points)
+        };
+        for closed in [true, false] {
+            for reverse in [false, true] {
+                let r = ring(closed, reverse);
+                // The smaller of the two regions the ring divides the
+                // ellipsoid into.
+                let a = Polygon::new(r.clone(), vec![]).geodesic_area_unsigned();
+                let expected = a.min(EARTH_M2 - a);
+                assert_eq!(ring_area_m2(&r).to_bits(), expected.to_bits());
+                assert!((1.5e11..1.6e11).contains(&expected), "{expected}");
+            }
+        }
+        assert_eq!(ring_area_m2(&LineString::new(vec![])), 0.0);
     }
 
     /// The cache gives what `area_km2` gives, to the bit, for polygons

@@ -101,23 +101,37 @@ impl EqualArea {
     /// Edges are straight in the projection: densify first (see
     /// [`crate::geodesy::densify`]) so that they follow the geodesics.
     pub fn area_km2(&self, geometry: &MultiPolygon<f64>) -> Result<f64> {
-        // Ring by ring, each projected in one call to PROJ.
+        // Ring by ring, each projected in calls to PROJ of up to CHUNK
+        // points (a buffer of fixed size, not a copy of the largest ring).
+        const CHUNK: usize = 1 << 16;
         let mut buffer: Vec<geo::Coord<f64>> = Vec::new();
         let mut ring_m2 = |ring: &geo::LineString<f64>| -> Result<f64> {
-            buffer.clear();
-            buffer.extend_from_slice(&ring.0);
-            self.proj
-                .convert_array(&mut buffer)
-                .map_err(|e| proj_error(&self.crs, e))?;
             // The shoelace formula about the first point (fewer digits lost
-            // than about the projection's origin); rings are closed.
-            let Some(&o) = buffer.first() else {
+            // than about the projection's origin); rings are closed. Each
+            // chunk starts with the last point of the one before.
+            let n = ring.0.len();
+            if n == 0 {
                 return Ok(0.0);
-            };
-            let twice: f64 = buffer
-                .windows(2)
-                .map(|w| (w[0].x - o.x) * (w[1].y - o.y) - (w[1].x - o.x) * (w[0].y - o.y))
-                .sum();
+            }
+            let mut origin: Option<geo::Coord<f64>> = None;
+            let mut twice = 0.0;
+            let mut start = 0;
+            loop {
+                let end = (start + CHUNK).min(n);
+                buffer.clear();
+                buffer.extend_from_slice(&ring.0[start..end]);
+                self.proj
+                    .convert_array(&mut buffer)
+                    .map_err(|e| proj_error(&self.crs, e))?;
+                let o = *origin.get_or_insert(buffer[0]);
+                for w in buffer.windows(2) {
+                    twice += (w[0].x - o.x) * (w[1].y - o.y) - (w[1].x - o.x) * (w[0].y - o.y);
+                }
+                if end == n {
+                    break;
+                }
+                start = end - 1;
+            }
             Ok(twice.abs() / 2.0)
         };
         let mut m2 = 0.0;
@@ -253,6 +267,32 @@ mod tests {
             7_892.061_583,
             max_relative = 1e-6
         );
+    }
+
+    /// A ring longer than one call to PROJ takes (densified to 10 m: over
+    /// 70,000 points) gives the area of the whole ring projected at once,
+    /// summed the same way, to the bit.
+    #[test]
+    fn long_rings_are_projected_in_chunks() {
+        let cell = MultiPolygon::new(vec![polygon![
+            (x: 120.0, y: 50.0),
+            (x: 122.0, y: 50.0),
+            (x: 122.0, y: 52.0),
+            (x: 120.0, y: 52.0),
+        ]]);
+        let dense = geodesy::densify(cell, 10.0);
+        let ring = dense.0[0].exterior();
+        assert!(ring.0.len() > 70_000, "{} points", ring.0.len());
+        let ea = EqualArea::new(DEFAULT_EQUAL_AREA).unwrap();
+        let mut whole = ring.0.clone();
+        ea.proj.convert_array(&mut whole).unwrap();
+        let o = whole[0];
+        let mut twice = 0.0;
+        for w in whole.windows(2) {
+            twice += (w[0].x - o.x) * (w[1].y - o.y) - (w[1].x - o.x) * (w[0].y - o.y);
+        }
+        let expected = twice.abs() / 2.0 / 1.0e6;
+        assert_eq!(ea.area_km2(&dense).unwrap().to_bits(), expected.to_bits());
     }
 
     #[test]
