@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::geodesy;
 use crate::guard;
+use crate::intersections::Intersections;
 use crate::model::{Holding, River, Snapshot, Stretch, Transfer};
 use crate::overlay::{self, Dropped};
 use crate::parallel;
@@ -159,11 +160,18 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         }
     };
     // Snapshots and pieces repeat many polygons vertex for vertex: each is
-    // measured once.
+    // measured once; and holders repeat whole, so some overlays do too.
     let areas = geodesy::AreaCache::new();
+    let overlays = Intersections::plan(
+        snapshots,
+        jobs.iter().filter_map(|job| match job {
+            Job::Overlay(_, before, after) => Some((*before, *after)),
+            Job::Measure(_) => None,
+        }),
+    );
     let done = parallel::map_costliest_first(&jobs, cost, |job| match job {
         Job::Measure(snapshot) => Done::Measured(EqualArea::with(&params.equal_area_crs, |ea| {
-            measure_snapshot(snapshot, ea, &areas, rivers, &boundary_params)
+            measure_snapshot(snapshot, ea, &areas, &overlays, rivers, &boundary_params)
         })),
         Job::Overlay(i, before, after) => {
             let (earlier, later) = steps_in[*i];
@@ -175,6 +183,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
                     after,
                     &params.equal_area_crs,
                     &areas,
+                    &overlays,
                 )
                 .map(|t| t.map(|t| (*i, t))),
             )
@@ -271,6 +280,7 @@ fn transfer_piece(
     after: &Holding,
     equal_area_crs: &str,
     areas: &geodesy::AreaCache,
+    overlays: &Intersections,
 ) -> Result<Option<Transfer>> {
     let piece = guard::catching(
         || {
@@ -279,7 +289,10 @@ fn transfer_piece(
                 before.state, earlier.year, after.state, later.year
             )
         },
-        || overlay::piece(earlier, later, before, after, areas),
+        || {
+            let piece = overlays.of(before, after);
+            overlay::transfer(earlier, later, before, after, piece, areas)
+        },
     )?;
     let Some(mut t) = piece else {
         return Ok(None);
@@ -314,6 +327,7 @@ fn measure_snapshot(
     snapshot: &Snapshot,
     equal_area: &EqualArea,
     area_cache: &geodesy::AreaCache,
+    overlays: &Intersections,
     rivers: &[River],
     boundary_params: &BoundaryParams,
 ) -> Result<SnapshotResult> {
@@ -341,7 +355,11 @@ fn measure_snapshot(
             holders.join(", ")
         )
     };
-    let overlap = guard::catching(|| what("overlaying the holders"), || overlap_km2(&parts))?;
+    let holdings = &snapshot.holdings;
+    let overlap = guard::catching(
+        || what("overlaying the holders"),
+        || overlap_km2_with(&parts, |i, j| overlays.of(&holdings[i], &holdings[j])),
+    )?;
     let area_km2 = holders_sum_km2 - overlap;
     let region = RegionRow {
         year: snapshot.year,
@@ -414,7 +432,17 @@ fn balances(
 /// Each intersection is overlaid on operands clipped to where they can meet
 /// (see [`clip::intersection`]), so a clean partition, whose holders only
 /// touch, costs a few small overlays instead of one of the whole snapshot.
+#[cfg(test)]
 fn overlap_km2(parts: &[&MultiPolygon<f64>]) -> f64 {
+    overlap_km2_with(parts, |i, j| clip::intersection(parts[i], parts[j]))
+}
+
+/// [`overlap_km2`], with the intersection of parts `i` and `j` made by
+/// `pair`.
+fn overlap_km2_with(
+    parts: &[&MultiPolygon<f64>],
+    pair: impl Fn(usize, usize) -> MultiPolygon<f64>,
+) -> f64 {
     /// `sign` × the area of `piece` (the intersection of parts up to
     /// `last`), plus the alternating sum over its intersections with later parts.
     fn deeper(
@@ -433,9 +461,9 @@ fn overlap_km2(parts: &[&MultiPolygon<f64>]) -> f64 {
         sum
     }
     let mut sum = 0.0;
-    for (i, a) in parts.iter().enumerate() {
-        for (j, b) in parts.iter().enumerate().skip(i + 1) {
-            let both = clip::intersection(a, b);
+    for i in 0..parts.len() {
+        for j in i + 1..parts.len() {
+            let both = pair(i, j);
             if !both.0.is_empty() {
                 sum += deeper(&both, j, parts, 1.0);
             }

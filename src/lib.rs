@@ -25,6 +25,7 @@ pub mod config;
 pub mod error;
 pub mod geodesy;
 pub mod guard;
+pub mod intersections;
 pub mod io;
 pub mod load;
 pub mod manifest;

@@ -62,6 +62,19 @@ pub fn piece(
     areas: &geodesy::AreaCache,
 ) -> Option<Transfer> {
     let piece = clip::intersection(&before.geometry, &after.geometry);
+    transfer(earlier, later, before, after, piece, areas)
+}
+
+/// The [`Transfer`] of `piece`, the intersection of `before` and `after`
+/// made elsewhere; `None` when it is empty.
+pub fn transfer(
+    earlier: &Snapshot,
+    later: &Snapshot,
+    before: &Holding,
+    after: &Holding,
+    piece: geo::MultiPolygon<f64>,
+    areas: &geodesy::AreaCache,
+) -> Option<Transfer> {
     if piece.0.is_empty() {
         return None;
     }
