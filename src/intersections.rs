@@ -155,26 +155,13 @@ fn hash(geometry: &MultiPolygon<f64>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::snapshot;
     use geo::polygon;
 
     fn cell(x: f64, y: f64, w: f64) -> MultiPolygon<f64> {
         MultiPolygon::new(vec![polygon![
             (x: x, y: y), (x: x + w, y: y), (x: x + w, y: y + w), (x: x, y: y + w),
         ]])
-    }
-
-    fn snapshot(year: i32, holdings: Vec<(&str, MultiPolygon<f64>)>) -> Snapshot {
-        Snapshot {
-            year,
-            treaty: format!("Treaty of {year}"),
-            holdings: holdings
-                .into_iter()
-                .map(|(state, geometry)| Holding {
-                    state: state.to_owned(),
-                    geometry,
-                })
-                .collect(),
-        }
     }
 
     /// A holder unchanged between two snapshots: the transfer from it and

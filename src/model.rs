@@ -93,3 +93,19 @@ pub struct Transfer {
     /// Planar area in the equal-area cross-check projection, km².
     pub area_ea_km2: f64,
 }
+
+/// A snapshot of `year` from (holder, geometry) pairs, for tests.
+#[cfg(test)]
+pub(crate) fn snapshot(year: i32, holdings: Vec<(&str, MultiPolygon<f64>)>) -> Snapshot {
+    Snapshot {
+        year,
+        treaty: format!("Treaty of {year}"),
+        holdings: holdings
+            .into_iter()
+            .map(|(state, geometry)| Holding {
+                state: state.to_owned(),
+                geometry,
+            })
+            .collect(),
+    }
+}

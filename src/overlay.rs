@@ -120,6 +120,7 @@ pub fn split_slivers(pieces: Vec<Transfer>, sliver_km2: f64) -> (Vec<Transfer>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::snapshot;
     use approx::assert_relative_eq;
     use geo::{polygon, BooleanOps, MultiPolygon};
 
@@ -131,20 +132,6 @@ mod tests {
             (x: x, y: y + 1.0),
         ]]);
         geodesy::densify(cell.clone(), geodesy::DENSIFY_MAX_EDGE_M)
-    }
-
-    fn snapshot(year: i32, holdings: Vec<(&str, MultiPolygon<f64>)>) -> Snapshot {
-        Snapshot {
-            year,
-            treaty: format!("Treaty of {year}"),
-            holdings: holdings
-                .into_iter()
-                .map(|(state, geometry)| Holding {
-                    state: state.to_owned(),
-                    geometry,
-                })
-                .collect(),
-        }
     }
 
     #[test]
