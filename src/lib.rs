@@ -15,7 +15,7 @@
 //! # Ok::<(), borderchange::error::Error>(())
 //! ```
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 pub mod analysis;
 pub mod boundary;
@@ -29,6 +29,7 @@ pub mod intersections;
 pub mod io;
 pub mod load;
 pub mod manifest;
+pub mod memory;
 pub mod model;
 pub mod overlay;
 pub mod parallel;

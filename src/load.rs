@@ -62,6 +62,17 @@ impl Inputs {
     }
 }
 
+/// The size in bytes of the snapshot files the config names (those that
+/// exist; reading reports the others).
+pub fn input_bytes(config: &Config) -> u64 {
+    config
+        .snapshots
+        .iter()
+        .filter_map(|s| std::fs::metadata(config.resolve(&s.path)).ok())
+        .map(|m| m.len())
+        .sum()
+}
+
 /// Reads everything the config names.
 pub fn load(config: &Config) -> Result<Inputs> {
     let mut sources: Vec<&SnapshotSource> = config.snapshots.iter().collect();

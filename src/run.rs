@@ -108,6 +108,9 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
             output_dir.display()
         )));
     }
+    if load::input_bytes(&config) >= crate::memory::LARGE_INPUT_BYTES {
+        crate::memory::map_large_blocks();
+    }
     let inputs = load::load(&config)?;
     let read_seconds = clock.elapsed().as_secs_f64();
     progress(1);
