@@ -128,6 +128,16 @@ pub fn load(config: &Config) -> Result<Inputs> {
             };
             let mut by_name: BTreeMap<String, Vec<_>> = BTreeMap::new();
             for f in read_lines(&source, &r.name_field)? {
+                // A river off the globe (a projected layer read as
+                // lon/lat) would be matched against nothing, silently.
+                if let Some(reason) = off_the_globe(f.geometry.coords_iter()) {
+                    return Err(Error::BadFeature {
+                        path: source.path.clone(),
+                        layer: layer_name(&source),
+                        feature: f.fid,
+                        reason,
+                    });
+                }
                 by_name.entry(f.name).or_default().extend(f.geometry.0);
             }
             by_name
@@ -406,6 +416,20 @@ pub struct GeometryProblem {
     pub fatal: bool,
 }
 
+/// The first coordinate that is not a longitude/latitude, as a message.
+/// Longitudes up to 360° are data stored east of 180° (and what the
+/// antimeridian shift makes of it).
+pub(crate) fn off_the_globe(mut coords: impl Iterator<Item = Coord<f64>>) -> Option<String> {
+    let in_range =
+        |c: &Coord<f64>| (-180.0..=360.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y);
+    coords.find(|c| !in_range(c)).map(|c| {
+        format!(
+            "coordinate ({}, {}) is not a longitude/latitude on WGS84 (longitude −180…360°, latitude −90…90°)",
+            c.x, c.y
+        )
+    })
+}
+
 /// Every problem of a polygon geometry: coordinates that are not finite
 /// longitude/latitude, rings with fewer than three distinct points, unclosed
 /// rings, rings enclosing no area, self-intersections (bow-ties included),
@@ -415,14 +439,10 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
     let mut out = Vec::new();
     // Longitudes up to 360° are data stored east of 180° (and what the
     // antimeridian shift makes of it).
-    let in_range = |c: Coord<f64>| (-180.0..=360.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y);
-    if let Some(c) = geometry.coords_iter().find(|c| !in_range(*c)) {
+    if let Some(message) = off_the_globe(geometry.coords_iter()) {
         out.push(GeometryProblem {
             kind: "coordinate",
-            message: format!(
-                "coordinate ({}, {}) is not a longitude/latitude on WGS84 (longitude −180…360°, latitude −90…90°)",
-                c.x, c.y
-            ),
+            message,
             at: None,
             fatal: true,
         });

@@ -4,7 +4,8 @@
 //! rings that are unclosed, too short, of zero area or self-intersecting,
 //! rings that cross each other, parts inside another part, repeated points. Per snapshot: holders that overlap, holes in the study
 //! region, and a study region that differs from the first snapshot's. Per
-//! layer: a file, layer, field or CRS that cannot be used.
+//! layer: a file, layer, field or CRS that cannot be used. The rivers layer:
+//! one that cannot be read, and lines off the globe.
 
 use std::path::{Path, PathBuf};
 
@@ -13,7 +14,7 @@ use geo::{unary_union, BooleanOps, BoundingRect, Coord, InteriorPoint, Intersect
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::geodesy;
-use crate::io::read::{read_polygons_with, LayerSource};
+use crate::io::read::{read_lines, read_polygons_with, LayerSource};
 use crate::io::write::{
     write_dataset, FieldDef, FieldKind, GeometryKind, Layer, OutFeature, Shape, Value,
 };
@@ -180,7 +181,41 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
             }
         }
     }
+    problems.extend(river_problems(config));
     Ok(problems)
+}
+
+/// The rivers layer's problems: one that cannot be read, and features with
+/// coordinates that are not longitude/latitude (as `run` refuses them).
+fn river_problems(config: &Config) -> Vec<Problem> {
+    let Some(r) = &config.rivers else {
+        return Vec::new();
+    };
+    let file = r.path.display().to_string();
+    let source = LayerSource {
+        path: config.resolve(&r.path),
+        layer: r.layer.clone(),
+        assume_crs: r.assume_crs.clone(),
+    };
+    let problem = |feature, kind: &str, message| Problem {
+        file: file.clone(),
+        year: None,
+        feature,
+        kind: kind.to_owned(),
+        message,
+        at: None,
+        severity: Severity::Error,
+    };
+    match read_lines(&source, &r.name_field) {
+        Err(e) => vec![problem(None, "layer", e.to_string())],
+        Ok(features) => features
+            .iter()
+            .filter_map(|f| {
+                crate::load::off_the_globe(geo::CoordsIter::coords_iter(&f.geometry))
+                    .map(|m| problem(Some(f.fid), "coordinate", m))
+            })
+            .collect(),
+    }
 }
 
 /// Land two holders of one snapshot both claim.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{cell_ring, nested_parts, polygons, two_snapshots, Workdir};
+use common::{cell_ring, lines, nested_parts, polygons, two_snapshots, Workdir};
 
 /// Runs the fixture analysis and returns stderr, asserting exit code 2, no
 /// panic, and no output folder contents.
@@ -108,6 +108,23 @@ fn lines_instead_of_polygons() {
     let err = fails(&w);
     assert!(err.contains("a1700.geojson"), "{err}");
     assert!(err.contains("polygon"), "{err}");
+}
+
+/// A river in projected metres read as lon/lat would follow no border and
+/// say nothing; it is refused, named.
+#[test]
+fn river_off_the_globe() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    w.write(
+        "rivers.geojson",
+        &lines(&[("Test", "[[121,50],[13000000,6000000]]")]),
+    );
+    let err = fails(&w);
+    assert!(err.contains("rivers.geojson"), "{err}");
+    assert!(err.contains("feature 0"), "{err}");
+    assert!(err.contains("13000000"), "{err}");
+    assert!(err.contains("longitude/latitude"), "{err}");
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{cell_ring, nested_parts, polygons, two_snapshots, Workdir};
+use common::{cell_ring, lines, nested_parts, polygons, two_snapshots, Workdir};
 
 fn validate(w: &Workdir) -> (Option<i32>, String, String) {
     let out = w.run(&["validate", "analysis.toml"]);
@@ -57,6 +57,29 @@ fn clean_inputs_pass() {
     // Nothing but the problems layer is written.
     let written: Vec<_> = std::fs::read_dir(w.join("out")).unwrap().collect();
     assert_eq!(written.len(), 1, "{written:?}");
+}
+
+/// The rivers layer is checked too: a line in projected metres, read as
+/// lon/lat, is an error with its feature.
+#[test]
+fn river_off_the_globe_is_listed() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    w.write(
+        "rivers.geojson",
+        &lines(&[
+            ("Test", "[[121,50],[121,50.5]]"),
+            ("Metres", "[[121,50],[13000000,6000000]]"),
+        ]),
+    );
+    let (code, stdout, stderr) = validate(&w);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains(
+            "error: rivers.geojson feature 1: coordinate: coordinate (13000000, 6000000)"
+        ),
+        "{stderr}"
+    );
 }
 
 #[test]
