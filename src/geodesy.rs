@@ -56,20 +56,28 @@ struct PolygonKey {
     hash: u64,
 }
 
+/// FNV-1a over a polygon's coordinates' bits, ring by ring (each ring's
+/// length first): polygons equal coordinate for coordinate hash equal.
+pub(crate) fn polygon_hash(polygon: &Polygon<f64>) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut mix = |bits: u64| hash = (hash ^ bits).wrapping_mul(0x0000_0100_0000_01b3);
+    for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+        mix(ring.0.len() as u64);
+        for c in &ring.0 {
+            mix(c.x.to_bits());
+            mix(c.y.to_bits());
+        }
+    }
+    hash
+}
+
 impl PolygonKey {
     fn of(polygon: &Polygon<f64>) -> PolygonKey {
-        // FNV-1a over the coordinates' bits, ring by ring.
-        let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut points = 0;
-        for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
-            points += ring.0.len();
-            for c in &ring.0 {
-                for bits in [c.x.to_bits(), c.y.to_bits()] {
-                    hash = (hash ^ bits).wrapping_mul(0x0000_0100_0000_01b3);
-                }
-            }
-            hash = (hash ^ 0xff).wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        let points = std::iter::once(polygon.exterior())
+            .chain(polygon.interiors())
+            .map(|r| r.0.len())
+            .sum();
+        let hash = polygon_hash(polygon);
         let first = polygon
             .exterior()
             .0
@@ -317,11 +325,6 @@ mod tests {
     use approx::assert_relative_eq;
     use geo::{polygon, MultiPolygon};
 
-    /// A 1°×1° cell between 50° and 51° N, with geodesic edges (the meridians
-    /// are geodesics, the two parallels are not). Reference value from
-    /// GeographicLib's own `Planimeter` 2.1 (Debian `geographiclib-tools`):
-    /// `printf '50 120\n50 121\n51 121\n51 120\n' | Planimeter -p 12`
-    /// prints 7,892,061,583.20654 m².
     /// Distance to a line is to its nearest point, between vertices too,
     /// and to an end point past the line's end; it matches the geodesic
     /// distance to that point to the millimetre.
@@ -411,6 +414,11 @@ mod tests {
         assert_ne!(cache.area_km2(&b), area_km2(&cell(121.0)));
     }
 
+    /// A 1°×1° cell between 50° and 51° N, with geodesic edges (the meridians
+    /// are geodesics, the two parallels are not). Reference value from
+    /// GeographicLib's own `Planimeter` 2.1 (Debian `geographiclib-tools`):
+    /// `printf '50 120\n50 121\n51 121\n51 120\n' | Planimeter -p 12`
+    /// prints 7,892,061,583.20654 m².
     #[test]
     fn clockwise_rings_give_the_same_area() {
         let ccw = polygon![(x: 120.0, y: 50.0), (x: 121.0, y: 50.0), (x: 121.0, y: 51.0), (x: 120.0, y: 51.0)];

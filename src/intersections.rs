@@ -134,22 +134,13 @@ impl<'a> Intersections<'a> {
     }
 }
 
-/// FNV-1a over a multipolygon's coordinates' bits and ring lengths: equal
-/// geometries hash equal (the converse is checked coordinate by coordinate).
+/// A multipolygon's hash from its polygons' (see
+/// [`crate::geodesy::polygon_hash`]): equal geometries hash equal (the
+/// converse is checked coordinate by coordinate).
 fn hash(geometry: &MultiPolygon<f64>) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut mix = |bits: u64| hash = (hash ^ bits).wrapping_mul(0x0000_0100_0000_01b3);
-    for polygon in &geometry.0 {
-        for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
-            mix(ring.0.len() as u64);
-            for c in &ring.0 {
-                mix(c.x.to_bits());
-                mix(c.y.to_bits());
-            }
-        }
-        mix(u64::MAX);
-    }
-    hash
+    geometry.0.iter().fold(0xcbf2_9ce4_8422_2325, |h, p| {
+        (h ^ crate::geodesy::polygon_hash(p)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]

@@ -495,7 +495,7 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
             });
             continue;
         }
-        if twice_ring_area(points) == 0.0 {
+        if crate::topology::twice_area(points) == 0.0 {
             out.push(GeometryProblem {
                 kind: "zero-area-ring",
                 message: "invalid polygon: a ring encloses no area".into(),
@@ -543,31 +543,6 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
         });
     }
     out
-}
-
-/// Twice the signed planar area of the ring through `points`, closed if it
-/// is not: the sum `geo`'s `Area` makes (the determinants of the edges, with
-/// every point shifted by the first), without copying the ring.
-fn twice_ring_area(points: &[Coord<f64>]) -> f64 {
-    let Some(&shift) = points.first() else {
-        return 0.0;
-    };
-    let closing = (points.last() != Some(&shift)).then_some(shift);
-    let mut shifted = points
-        .iter()
-        .copied()
-        .chain(closing)
-        .skip(1)
-        .map(|c| c - shift);
-    let Some(mut prev) = shifted.next() else {
-        return 0.0;
-    };
-    let mut sum = 0.0;
-    for c in shifted {
-        sum += prev.x * c.y - prev.y * c.x;
-        prev = c;
-    }
-    sum
 }
 
 fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()> {

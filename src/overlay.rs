@@ -131,7 +131,7 @@ mod tests {
             (x: x + 1.0, y: y + 1.0),
             (x: x, y: y + 1.0),
         ]]);
-        geodesy::densify(cell.clone(), geodesy::DENSIFY_MAX_EDGE_M)
+        geodesy::densify(cell, geodesy::DENSIFY_MAX_EDGE_M)
     }
 
     #[test]

@@ -259,7 +259,7 @@ mod tests {
             (x: 121.0, y: 51.0),
             (x: 120.0, y: 51.0),
         ]]);
-        let dense = geodesy::densify(cell.clone(), geodesy::DENSIFY_MAX_EDGE_M);
+        let dense = geodesy::densify(cell, geodesy::DENSIFY_MAX_EDGE_M);
         let ea = EqualArea::new(DEFAULT_EQUAL_AREA).unwrap();
         // GeographicLib Planimeter: 7,892,061,583.2 m² for the geodesic cell.
         assert_relative_eq!(

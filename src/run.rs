@@ -36,6 +36,10 @@ pub struct Outcome {
 
 /// Runs the analysis in `config_path`, writing to `output_dir` or, when
 /// `None`, to the folder the analysis file names.
+///
+/// On snapshot files of [`crate::memory::LARGE_INPUT_BYTES`] or more this
+/// also sets the process's allocator to hand large freed blocks back (see
+/// [`crate::memory`]); the setting stays for the rest of the process.
 pub fn run(config_path: &Path, output_dir: Option<&Path>) -> Result<Outcome> {
     run_with(
         config_path,

@@ -362,12 +362,6 @@ fn quote(text: &str) -> String {
 /// counter-clockwise; other formats get the OGC (and GeoJSON) convention,
 /// the opposite. A ring enclosing no area is written as it is.
 fn multi_polygon_wkb(polygons: &[geo::Polygon<f64>], shapefile: bool) -> Vec<u8> {
-    /// Twice the signed area in the plane (positive counter-clockwise).
-    fn twice_area(ring: &[geo::Coord<f64>]) -> f64 {
-        ring.windows(2)
-            .map(|w| (w[0].x - w[1].x) * (w[0].y + w[1].y))
-            .sum()
-    }
     let points: usize = polygons
         .iter()
         .map(|p| p.exterior().0.len() + p.interiors().iter().map(|r| r.0.len()).sum::<usize>())
@@ -388,7 +382,7 @@ fn multi_polygon_wkb(polygons: &[geo::Polygon<f64>], shapefile: bool) -> Vec<u8>
         let rings = std::iter::once((polygon.exterior(), true))
             .chain(polygon.interiors().iter().map(|r| (r, false)));
         for (ring, exterior) in rings {
-            let area = twice_area(&ring.0);
+            let area = crate::topology::twice_area(&ring.0);
             // Exteriors counter-clockwise for OGC, clockwise for shapefiles.
             let want_ccw = exterior != shapefile;
             let reverse = area != 0.0 && (area > 0.0) != want_ccw;
