@@ -125,8 +125,11 @@ impl Analysis {
 /// densified as the config says (see [`crate::load`]).
 pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Result<Analysis> {
     let params = &config.parameters;
-    // Fail early, on one thread, if the CRS is not usable.
-    EqualArea::new(&params.equal_area_crs)?;
+    // Fail early, on one thread, if the CRS is not usable or does not
+    // preserve area where the data lie.
+    if let Some(corner) = south_west_of_centre(snapshots) {
+        EqualArea::new(&params.equal_area_crs)?.check_preserves_area(corner.x, corner.y)?;
+    }
     let boundary_params = BoundaryParams {
         river_distance_km: params.river_distance_km,
         min_run_km: params.min_river_run_km,
@@ -161,7 +164,12 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     };
     // Snapshots and pieces repeat many polygons vertex for vertex: each is
     // measured once; and holders repeat whole, so some overlays do too.
-    let areas = geodesy::AreaCache::new();
+    let vertices = snapshots
+        .iter()
+        .flat_map(|s| &s.holdings)
+        .map(|h| h.geometry.coords_count())
+        .sum();
+    let areas = geodesy::AreaCache::for_input(vertices);
     let overlays = Intersections::plan(
         snapshots,
         jobs.iter().filter_map(|job| match job {
@@ -271,6 +279,30 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     Ok(analysis)
 }
 
+/// Half a degree south-west of the centre of the first snapshot's extent:
+/// where a 1° cell sits in the middle of the data.
+fn south_west_of_centre(snapshots: &[Snapshot]) -> Option<geo::Coord<f64>> {
+    use geo::BoundingRect;
+    let first = snapshots.first()?;
+    let rect = first
+        .holdings
+        .iter()
+        .filter_map(|h| h.geometry.bounding_rect())
+        .reduce(|a, b| {
+            geo::Rect::new(
+                geo::Coord {
+                    x: a.min().x.min(b.min().x),
+                    y: a.min().y.min(b.min().y),
+                },
+                geo::Coord {
+                    x: a.max().x.max(b.max().x),
+                    y: a.max().y.max(b.max().y),
+                },
+            )
+        })?;
+    Some(rect.center() - geo::Coord { x: 0.5, y: 0.5 })
+}
+
 /// The land of `before` (in `earlier`) that `after` holds in `later`, with
 /// its equal-area cross-check; `None` when they do not meet.
 fn transfer_piece(
@@ -297,7 +329,9 @@ fn transfer_piece(
     let Some(mut t) = piece else {
         return Ok(None);
     };
-    t.area_ea_km2 = EqualArea::with(equal_area_crs, |ea| ea.area_km2(&t.geometry))?;
+    t.area_ea_km2 = EqualArea::with(equal_area_crs, |ea| {
+        areas.equal_area_km2(&t.geometry, |p| ea.polygon_m2(p))
+    })?;
     Ok(Some(t))
 }
 
@@ -335,7 +369,7 @@ fn measure_snapshot(
     let mut holders_sum_km2 = 0.0;
     for h in &snapshot.holdings {
         let area_km2 = area_cache.area_km2(&h.geometry);
-        let area_ea_km2 = equal_area.area_km2(&h.geometry)?;
+        let area_ea_km2 = area_cache.equal_area_km2(&h.geometry, |p| equal_area.polygon_m2(p))?;
         holders_sum_km2 += area_km2;
         areas.push(AreaRow {
             year: snapshot.year,

@@ -44,6 +44,20 @@ pub enum Error {
         /// PROJ's message.
         message: String,
     },
+    /// The equal-area cross-check's projection does not preserve area.
+    #[error("equal_area_crs '{crs}' is not an equal-area projection in metres on the WGS84 ellipsoid: a 1°×1° cell at {lat:.1}°N {lon:.1}°E measures {geodesic_km2:.1} km² on the ellipsoid and {projected:.1} (km² if in metres) in it; use one that is, such as the default \"{}\"", crate::projection::DEFAULT_EQUAL_AREA)]
+    NotEqualArea {
+        /// The CRS definition (shortened to its first line).
+        crs: String,
+        /// The cell's south-west corner, degrees.
+        lon: f64,
+        /// The cell's south-west corner, degrees.
+        lat: f64,
+        /// The cell's geodesic area, km².
+        geodesic_km2: f64,
+        /// The cell's area in the projection, in its units squared / 1e6.
+        projected: f64,
+    },
     /// A file holds several layers and none was named.
     #[error("'{}' has {} layers ({}); say which with `layer = \"…\"`", path.display(), layers.len(), layers.join(", "))]
     WhichLayer {

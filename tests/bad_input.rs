@@ -174,6 +174,28 @@ fn unknown_key_in_config_has_line_and_column() {
     assert!(err.contains("river_distanse_km"), "{err}");
 }
 
+/// A cross-check projection that does not preserve area (Web Mercator
+/// here), or that PROJ does not know, is refused before anything is
+/// written, with the setting named.
+#[test]
+fn equal_area_crs_must_exist_and_preserve_area() {
+    for (crs, expected) in [
+        ("EPSG:3857", "not an equal-area projection"),
+        ("EPSG:999999", "EPSG:999999"),
+    ] {
+        let w = Workdir::new();
+        two_snapshots(&w, "");
+        let config = w.read("analysis.toml").replace(
+            "[parameters]\n",
+            &format!("[parameters]\nequal_area_crs = \"{crs}\"\n"),
+        );
+        w.write("analysis.toml", &config);
+        let err = fails(&w);
+        assert!(err.contains(expected), "{crs}: {err}");
+        assert!(err.contains(crs), "{crs}: {err}");
+    }
+}
+
 #[test]
 fn reference_to_a_holder_that_does_not_exist() {
     let w = Workdir::new();
