@@ -115,10 +115,25 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
     if load::input_bytes(&config) >= crate::memory::LARGE_INPUT_BYTES {
         crate::memory::map_large_blocks();
     }
-    let inputs = load::load(&config)?;
-    let read_seconds = clock.elapsed().as_secs_f64();
-    progress(1);
-    let mut analysis = analysis::analyse(&config, &inputs.snapshots, &inputs.rivers)?;
+    // The manifest's hashes of the inputs, made beside the reading and
+    // the analysis (the files as they were when read) rather than after the
+    // writing.
+    let (inputs, mut analysis, read_seconds, input_hashes) = std::thread::scope(|scope| {
+        let hashing = scope.spawn(|| manifest::input_entries(&config));
+        let analysed = load::load(&config).and_then(|inputs| {
+            let read_seconds = clock.elapsed().as_secs_f64();
+            progress(1);
+            let analysis = analysis::analyse(&config, &inputs.snapshots, &inputs.rivers)?;
+            Ok((inputs, analysis, read_seconds))
+        });
+        let hashes = hashing.join().unwrap_or_else(|payload| {
+            Err(Error::Geometry {
+                what: "hashing the inputs".to_owned(),
+                reason: crate::guard::panic_message(payload.as_ref()),
+            })
+        });
+        analysed.map(|(i, a, r)| (i, a, r, hashes))
+    })?;
     let provenance = Provenance {
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         gdal_version: crate::io::gdal_version(),
@@ -128,7 +143,14 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
     };
     let clock = Instant::now();
     progress(2);
-    let files = write_outputs(&output_dir, &config, &inputs, &analysis, &provenance)?;
+    let written = Written {
+        config: &config,
+        inputs: &inputs,
+        analysis: &analysis,
+        provenance: &provenance,
+        input_hashes: input_hashes?,
+    };
+    let files = write_outputs(&output_dir, &written)?;
     analysis
         .timings
         .insert(0, ("read and validate", read_seconds));
@@ -150,13 +172,7 @@ fn folder_has_files(dir: &Path) -> bool {
 
 /// Writes everything into a temporary sibling of `dir`, then moves each file
 /// into `dir` (replacing older outputs of the same name).
-fn write_outputs(
-    dir: &Path,
-    config: &Config,
-    inputs: &Inputs,
-    analysis: &Analysis,
-    provenance: &Provenance,
-) -> Result<Vec<PathBuf>> {
+fn write_outputs(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
     let io_error = |path: &Path| {
         let path = path.to_owned();
         move |source| Error::Io { path, source }
@@ -167,7 +183,7 @@ fn write_outputs(
     // folder behind either.
     let written = crate::guard::catching(
         || "writing the outputs".to_owned(),
-        || write_all(&staging, config, inputs, analysis, provenance),
+        || write_all(&staging, written),
     )
     .and_then(|written| written)
     .map_err(|e| e.relocated(&staging, dir));
@@ -211,27 +227,38 @@ fn staging_dir(dir: &Path) -> Result<PathBuf> {
     })
 }
 
-fn write_all(
-    dir: &Path,
-    config: &Config,
-    inputs: &Inputs,
-    analysis: &Analysis,
-    provenance: &Provenance,
-) -> Result<Vec<PathBuf>> {
+/// What a run hands its writers: the run's results and the hashes of its
+/// inputs for the manifest.
+struct Written<'a> {
+    config: &'a Config,
+    inputs: &'a Inputs,
+    analysis: &'a Analysis,
+    provenance: &'a Provenance,
+    input_hashes: Vec<manifest::FileEntry>,
+}
+
+fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
     // The layers (GDAL) on one thread while maps and reports are made on the
-    // others: the two share nothing but the finished analysis.
+    // others: the two share nothing but the finished analysis. Each thread
+    // then hashes what it wrote for the manifest.
     let out = Outputs {
         dir,
-        config,
-        inputs,
-        analysis,
-        provenance,
+        config: written.config,
+        inputs: written.inputs,
+        analysis: written.analysis,
+        provenance: written.provenance,
+    };
+    let hashed = |files: Vec<PathBuf>| -> Result<Vec<(PathBuf, manifest::FileEntry)>> {
+        let entries = manifest::output_entries(dir, &files)?;
+        Ok(files.into_iter().zip(entries).collect())
     };
     let (layers, reports) = std::thread::scope(|scope| {
         let layers = scope.spawn(|| {
             crate::guard::catching(|| "writing the layers".to_owned(), || write_layers(&out))
+                .and_then(|written| written)
+                .and_then(hashed)
         });
-        let reports = write_reports(&out);
+        let reports = write_reports(&out).and_then(hashed);
         let layers = layers.join().unwrap_or_else(|payload| {
             Err(Error::Geometry {
                 what: "writing the layers".to_owned(),
@@ -240,11 +267,15 @@ fn write_all(
         });
         (layers, reports)
     });
-    let mut files = reports?;
-    files.extend(layers??);
-    files.sort();
+    let mut entries = reports?;
+    entries.extend(layers?);
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    let (mut files, outputs): (Vec<PathBuf>, Vec<manifest::FileEntry>) =
+        entries.into_iter().unzip();
     let text = |name: &str, content: String| write_text(dir, name, content);
 
+    let config = written.config;
+    let provenance = written.provenance;
     let (config_normalised, config_sha256) = manifest::normalised_config(config);
     let manifest = Manifest {
         tool_version: provenance.tool_version.clone(),
@@ -254,8 +285,8 @@ fn write_all(
         config_path: provenance.config_path.clone(),
         config_sha256,
         config_normalised,
-        inputs: manifest::input_entries(config)?,
-        outputs: manifest::output_entries(dir, &files)?,
+        inputs: written.input_hashes.clone(),
+        outputs,
     };
     let mut json = serde_json::to_string_pretty(&manifest).unwrap_or_default();
     json.push('\n');

@@ -56,3 +56,38 @@ fn verify_passes_then_catches_a_moved_vertex() {
     assert!(msg.contains("b1800.geojson"), "{msg}");
     assert!(!msg.contains("panicked"), "{msg}");
 }
+
+/// The manifest lists every file the run wrote (but itself), in order, with
+/// its size and SHA-256, and every input with the hash of its bytes.
+#[test]
+fn manifest_hashes_are_the_files() {
+    use sha2::{Digest, Sha256};
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    assert!(w.run(&["run", "analysis.toml"]).status.success());
+    let manifest: serde_json::Value = serde_json::from_str(&w.read("out/manifest.json")).unwrap();
+    let hash = |bytes: &[u8]| format!("{:x}", Sha256::digest(bytes));
+    let written = files(&w.join("out"));
+    let outputs = manifest["outputs"].as_array().unwrap();
+    let listed: Vec<&str> = outputs
+        .iter()
+        .map(|e| e["path"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = written
+        .keys()
+        .map(String::as_str)
+        .filter(|n| *n != "manifest.json")
+        .collect();
+    assert_eq!(listed, expected);
+    for e in outputs {
+        let bytes = &written[e["path"].as_str().unwrap()];
+        assert_eq!(e["bytes"].as_u64().unwrap(), bytes.len() as u64);
+        assert_eq!(e["sha256"].as_str().unwrap(), hash(bytes), "{e}");
+    }
+    let inputs = manifest["inputs"].as_array().unwrap();
+    assert!(inputs.len() >= 3, "{inputs:?}");
+    for e in inputs {
+        let bytes = std::fs::read(w.join(e["path"].as_str().unwrap())).unwrap();
+        assert_eq!(e["sha256"].as_str().unwrap(), hash(&bytes), "{e}");
+    }
+}
