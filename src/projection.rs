@@ -113,6 +113,8 @@ impl EqualArea {
     /// Web Mercator or UTM, is off by percents or more, and one with
     /// spherical formulas, such as PROJ's Mollweide, by about 0.1%).
     pub fn check_preserves_area(&self, lon: f64, lat: f64) -> Result<()> {
+        // Data across the antimeridian is analysed in longitudes 0–360°.
+        let lon = if lon >= 180.0 { lon - 360.0 } else { lon };
         let (lon, lat) = (lon.clamp(-180.0, 179.0), lat.clamp(-89.0, 88.0));
         let cell = crate::geodesy::densify(
             MultiPolygon::new(vec![geo::Polygon::new(
@@ -375,6 +377,9 @@ mod tests {
             ea.check_preserves_area(120.0, 50.0)
                 .unwrap_or_else(|e| panic!("{crs}: {e}"));
             ea.check_preserves_area(-75.0, -10.0)
+                .unwrap_or_else(|e| panic!("{crs}: {e}"));
+            // A corner given in 0–360° (data across the antimeridian).
+            ea.check_preserves_area(190.0, 60.0)
                 .unwrap_or_else(|e| panic!("{crs}: {e}"));
         }
         for crs in ["EPSG:3857", "EPSG:4326", "EPSG:32650", "ESRI:54009"] {
