@@ -5,7 +5,8 @@
 //! rings that cross each other, parts inside another part, repeated points. Per snapshot: holders that overlap, holes in the study
 //! region, and a study region that differs from the first snapshot's. Per
 //! layer: a file, layer, field or CRS that cannot be used. The rivers layer:
-//! one that cannot be read, and lines off the globe.
+//! one that cannot be read, and lines off the globe. The analysis file: an
+//! `equal_area_crs` that does not preserve area where the data lie.
 
 use std::path::{Path, PathBuf};
 
@@ -181,8 +182,31 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
             }
         }
     }
+    if let Some((_, region)) = &first_region {
+        problems.extend(equal_area_problem(config, region));
+    }
     problems.extend(river_problems(config));
     Ok(problems)
+}
+
+/// An `equal_area_crs` that PROJ cannot use, or that does not preserve area
+/// in the middle of the study region, as `run` refuses it.
+fn equal_area_problem(config: &Config, region: &MultiPolygon<f64>) -> Option<Problem> {
+    let centre = region.bounding_rect()?.center();
+    let check = crate::projection::EqualArea::new(&config.parameters.equal_area_crs)
+        .and_then(|ea| ea.check_preserves_area(centre.x - 0.5, centre.y - 0.5));
+    Some(Problem {
+        file: config.source.as_ref().map_or_else(
+            || "the analysis file".to_owned(),
+            |(path, _)| path.display().to_string(),
+        ),
+        year: None,
+        feature: None,
+        kind: "equal_area_crs".into(),
+        message: check.err()?.to_string(),
+        at: None,
+        severity: Severity::Error,
+    })
 }
 
 /// The rivers layer's problems: one that cannot be read, and features with

@@ -82,6 +82,25 @@ fn river_off_the_globe_is_listed() {
     );
 }
 
+/// A cross-check projection that does not preserve area is an error of the
+/// analysis file, as `run` refuses it.
+#[test]
+fn equal_area_crs_that_does_not_preserve_area_is_listed() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    let config = w.read("analysis.toml").replace(
+        "[parameters]\n",
+        "[parameters]\nequal_area_crs = \"EPSG:3857\"\n",
+    );
+    w.write("analysis.toml", &config);
+    let (code, stdout, stderr) = validate(&w);
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("error: analysis.toml: equal_area_crs: equal_area_crs 'EPSG:3857' is not an equal-area projection"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn every_problem_is_listed_with_its_place() {
     let w = Workdir::new();
