@@ -74,6 +74,32 @@ fn invalid_polygon_names_the_feature() {
     assert!(err.contains("self-intersection"), "{err}");
 }
 
+/// Of several bad features, the one named is the one a reading in year and
+/// feature order meets first (snapshots are checked in parallel).
+#[test]
+fn the_first_bad_feature_in_year_and_feature_order_is_named() {
+    let w = Workdir::new();
+    two_snapshots(&w, "");
+    let bow_tie = |x: f64| {
+        format!(
+            "[[{x},50],[{x1},51],[{x1},50],[{x},51],[{x},50]]",
+            x1 = x + 1.0
+        )
+    };
+    // Holder B's feature comes first in the file, holder A's second.
+    w.write(
+        "a1700.geojson",
+        &polygons(&[("B", &bow_tie(122.0)), ("A", &bow_tie(120.0))]),
+    );
+    w.write(
+        "b1800.geojson",
+        &polygons(&[("A", &bow_tie(120.0)), ("B", &cell_ring(121.0, 50.0))]),
+    );
+    let err = fails(&w);
+    assert!(err.contains("a1700.geojson"), "{err}");
+    assert!(err.contains("feature 0"), "{err}");
+}
+
 /// A feature whose parts lie one inside the other would have its land
 /// counted twice; one whose hole reaches out of its exterior is not a
 /// polygon. Both are refused, naming the feature and the point.
