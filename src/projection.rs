@@ -147,6 +147,14 @@ impl EqualArea {
             lat,
             geodesic_km2: geodesic,
             projected,
+            operation: self
+                .proj
+                .proj_info()
+                .definition
+                .unwrap_or_default()
+                .chars()
+                .take(200)
+                .collect(),
         })
     }
 
@@ -382,7 +390,9 @@ mod tests {
             ea.check_preserves_area(190.0, 60.0)
                 .unwrap_or_else(|e| panic!("{crs}: {e}"));
         }
-        for crs in ["EPSG:3857", "EPSG:4326", "EPSG:32650", "ESRI:54009"] {
+        // "foo" is no CRS, but PROJ finds one by name (Amersfoort, a
+        // geographic CRS): the message says what PROJ made of it.
+        for crs in ["EPSG:3857", "EPSG:4326", "EPSG:32650", "ESRI:54009", "foo"] {
             let e = EqualArea::new(crs)
                 .unwrap()
                 .check_preserves_area(120.0, 50.0)
@@ -390,6 +400,10 @@ mod tests {
                 .to_string();
             assert!(e.contains("equal-area"), "{crs}: {e}");
             assert!(e.contains("50.0°N 120.0°E"), "{crs}: {e}");
+            assert!(
+                e.contains("PROJ reads it as the operation 'proj="),
+                "{crs}: {e}"
+            );
         }
     }
 
