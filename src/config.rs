@@ -158,6 +158,18 @@ pub const FORMATS: [(Format, &[&str]); 4] = [
     ),
 ];
 
+/// Whether PROJ reads `crs` as written rather than by looking up a name:
+/// an authority code or URN (`EPSG:4326`, `OGC:CRS84`), a PROJ string
+/// (`+proj=…`), WKT (`PROJCRS[…]`) or PROJJSON (`{…}`).
+fn crs_is_explicit(crs: &str) -> bool {
+    let t = crs.trim();
+    t.starts_with('+')
+        || t.starts_with("proj=")
+        || t.starts_with('{')
+        || t.contains('[')
+        || t.contains(':')
+}
+
 /// The format a name (any case, driver name or alias) stands for.
 pub fn format_named(name: &str) -> std::result::Result<Format, String> {
     let wanted = name.trim().to_lowercase();
@@ -614,6 +626,31 @@ impl Config {
                 format!("'densify_km' must be a number > 0, got {}", p.densify_km),
             ));
         }
+        // A CRS given by name alone is looked up by PROJ, which settles for
+        // a near match ("foo" is read as Amersfoort): refused here, with
+        // the forms PROJ reads as written.
+        let crs_settings = std::iter::once(("equal_area_crs", Some(&p.equal_area_crs)))
+            .chain(
+                self.snapshots
+                    .iter()
+                    .map(|s| ("assume_crs", s.assume_crs.as_ref())),
+            )
+            .chain(
+                self.rivers
+                    .iter()
+                    .map(|r| ("assume_crs", r.assume_crs.as_ref())),
+            );
+        for (key, crs) in crs_settings {
+            let Some(crs) = crs else { continue };
+            if !crs_is_explicit(crs) {
+                return Err(fail(
+                    &format!("\"{crs}\""),
+                    format!(
+                        "{key} \"{crs}\" is a name, which PROJ would match to some CRS of a similar name; give an authority code (\"EPSG:4326\", \"ESRI:102025\"), a PROJ string (\"+proj=laea +lat_0=50 +lon_0=120 +datum=WGS84\") or WKT"
+                    ),
+                ));
+            }
+        }
         for place in &self.places {
             let ok = place.lat.is_finite()
                 && place.lon.is_finite()
@@ -737,6 +774,31 @@ mod tests {
     }
 
     const TWO: &str = "[[snapshot]]\nyear = 1\ntreaty = \"a\"\npath = \"a.shp\"\n\n[[snapshot]]\nyear = 2\ntreaty = \"b\"\npath = \"b.shp\"\n";
+
+    /// A CRS given by name alone is refused where it is written; codes,
+    /// PROJ strings and WKT pass.
+    #[test]
+    fn crs_by_name_is_refused() {
+        let m = message(&format!("{TWO}\n[parameters]\nequal_area_crs = \"foo\"\n"));
+        assert!(m.starts_with("a.toml:12:18:"), "{m}");
+        assert!(m.contains("equal_area_crs \"foo\" is a name"), "{m}");
+        let m = message(&TWO.replacen(
+            "path = \"a.shp\"\n",
+            "path = \"a.shp\"\nassume_crs = \"WGS 84\"\n",
+            1,
+        ));
+        assert!(m.starts_with("a.toml:5:14:"), "{m}");
+        assert!(m.contains("assume_crs \"WGS 84\" is a name"), "{m}");
+        for crs in [
+            "EPSG:4326",
+            "OGC:CRS84",
+            "+proj=laea +lat_0=50 +lon_0=120 +datum=WGS84",
+            "proj=laea",
+            "GEOGCS[\\\"WGS 84\\\"]",
+        ] {
+            assert!(super::crs_is_explicit(crs), "{crs}");
+        }
+    }
 
     #[test]
     fn unknown_key_has_line_and_column() {
