@@ -127,8 +127,9 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     let params = &config.parameters;
     // Fail early, on one thread, if the CRS is not usable or does not
     // preserve area where the data lie.
-    if let Some(corner) = south_west_of_centre(snapshots) {
-        EqualArea::new(&params.equal_area_crs)?.check_preserves_area(corner.x, corner.y)?;
+    let first = snapshots.first().map(|s| s.holdings.as_slice());
+    if let Some(extent) = first.and_then(crate::model::extent) {
+        EqualArea::new(&params.equal_area_crs)?.check_preserves_area(extent.center())?;
     }
     let boundary_params = BoundaryParams {
         river_distance_km: params.river_distance_km,
@@ -277,30 +278,6 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     };
     analysis.checks = checks::evaluate(&config.references, &analysis);
     Ok(analysis)
-}
-
-/// Half a degree south-west of the centre of the first snapshot's extent:
-/// where a 1° cell sits in the middle of the data.
-fn south_west_of_centre(snapshots: &[Snapshot]) -> Option<geo::Coord<f64>> {
-    use geo::BoundingRect;
-    let first = snapshots.first()?;
-    let rect = first
-        .holdings
-        .iter()
-        .filter_map(|h| h.geometry.bounding_rect())
-        .reduce(|a, b| {
-            geo::Rect::new(
-                geo::Coord {
-                    x: a.min().x.min(b.min().x),
-                    y: a.min().y.min(b.min().y),
-                },
-                geo::Coord {
-                    x: a.max().x.max(b.max().x),
-                    y: a.max().y.max(b.max().y),
-                },
-            )
-        })?;
-    Some(rect.center() - geo::Coord { x: 0.5, y: 0.5 })
 }
 
 /// The land of `before` (in `earlier`) that `after` holds in `later`, with

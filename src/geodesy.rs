@@ -31,7 +31,12 @@ pub const DENSIFY_MAX_EDGE_M: f64 = 2_000.0;
 /// exterior, as shapefiles store them, is not read as the rest of the globe)
 /// and no single ring may enclose more than half the Earth.
 pub fn area_km2(geometry: &MultiPolygon<f64>) -> f64 {
-    geometry.0.iter().map(polygon_area_m2).sum::<f64>() / M2_PER_KM2
+    geometry
+        .0
+        .iter()
+        .map(|p| polygon_area_m2(p, None))
+        .sum::<f64>()
+        / M2_PER_KM2
 }
 
 /// [`area_km2`], remembering each polygon's area by its coordinates:
@@ -132,11 +137,7 @@ impl AreaCache {
     /// Geodesic area of a multipolygon, km², as [`area_km2`].
     pub fn area_km2(&self, geometry: &MultiPolygon<f64>) -> f64 {
         let sum: Result<f64, std::convert::Infallible> = remembered(&self.known, geometry, |p| {
-            Ok(ring_area_m2_with(p.exterior(), self.edges.as_ref())
-                - p.interiors()
-                    .iter()
-                    .map(|r| ring_area_m2_with(r, self.edges.as_ref()))
-                    .sum::<f64>())
+            Ok(polygon_area_m2(p, self.edges.as_ref()))
         });
         sum.unwrap_or_default() / M2_PER_KM2
     }
@@ -179,9 +180,11 @@ fn remembered<E>(
     Ok(sum)
 }
 
-/// One polygon's geodesic area, m²: its exterior less its holes.
-fn polygon_area_m2(polygon: &Polygon<f64>) -> f64 {
-    ring_area_m2(polygon.exterior()) - polygon.interiors().iter().map(ring_area_m2).sum::<f64>()
+/// One polygon's geodesic area, m²: its exterior less its holes (the
+/// terms of edges seen before taken from `shared`).
+fn polygon_area_m2(polygon: &Polygon<f64>, shared: Option<&SharedEdges>) -> f64 {
+    let ring = |r| ring_area_m2(r, shared);
+    ring(polygon.exterior()) - polygon.interiors().iter().map(ring).sum::<f64>()
 }
 
 /// WGS84 ellipsoid surface area, m²: 2πa²(1 + (1 − e²)/e · atanh e).
@@ -189,13 +192,8 @@ const EARTH_M2: f64 = 510_065_621_724_088.5;
 
 /// The area `geo`'s `geodesic_area_unsigned` gives for a polygon with this
 /// ring as its exterior (the same Karney sums, point for point, the ring
-/// closed if it is not), without copying the ring into a polygon.
-fn ring_area_m2(ring: &LineString<f64>) -> f64 {
-    ring_area_m2_with(ring, None)
-}
-
-/// [`ring_area_m2`], taking the terms of edges that an earlier ring had
-/// from `shared`.
+/// closed if it is not), without copying the ring into a polygon; the terms
+/// of edges an earlier ring had are taken from `shared`.
 ///
 /// GeographicLib's `PolygonArea` sums, edge by edge, Karney's area term
 /// `S12` between the edge and the equator, counts the edges that cross the
@@ -204,7 +202,7 @@ fn ring_area_m2(ring: &LineString<f64>) -> f64 {
 /// reduction (a test holds this to `geo`'s value to the bit); a term depends
 /// only on its edge's two end points, so one remembered is the one that
 /// would be computed.
-fn ring_area_m2_with(ring: &LineString<f64>, shared: Option<&SharedEdges>) -> f64 {
+fn ring_area_m2(ring: &LineString<f64>, shared: Option<&SharedEdges>) -> f64 {
     let Some(&first) = ring.0.first() else {
         return 0.0;
     };
@@ -703,7 +701,7 @@ mod tests {
                     let a = Polygon::new(r.clone(), vec![]).geodesic_area_unsigned();
                     let expected = a.min(EARTH_M2 - a);
                     assert_eq!(
-                        ring_area_m2(&r).to_bits(),
+                        ring_area_m2(&r, None).to_bits(),
                         expected.to_bits(),
                         "{lon} {lat}"
                     );
@@ -711,7 +709,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(ring_area_m2(&LineString::new(vec![])), 0.0);
+        assert_eq!(ring_area_m2(&LineString::new(vec![]), None), 0.0);
     }
 
     /// A ring measured after another takes the terms of the edges they
@@ -735,8 +733,8 @@ mod tests {
         ]);
         let ring = west.0[0].exterior();
         assert_eq!(
-            ring_area_m2_with(ring, Some(&shared)).to_bits(),
-            ring_area_m2(ring).to_bits()
+            ring_area_m2(ring, Some(&shared)).to_bits(),
+            ring_area_m2(ring, None).to_bits()
         );
         // Two cells wide, with corners at 121°: its southern, western and
         // northern sides west of 121° are the first cell's, vertex for
@@ -773,8 +771,8 @@ mod tests {
             }
         }
         assert_eq!(
-            ring_area_m2_with(wide, Some(&shared)).to_bits(),
-            ring_area_m2(wide).to_bits()
+            ring_area_m2(wide, Some(&shared)).to_bits(),
+            ring_area_m2(wide, None).to_bits()
         );
     }
 

@@ -42,23 +42,10 @@ impl Inputs {
     /// The longitude/latitude box (west, south, east, north) of every
     /// snapshot; the whole globe when there is no geometry.
     pub fn study_box(&self) -> (f64, f64, f64, f64) {
-        use geo::BoundingRect;
-        let mut b = (180.0_f64, 90.0_f64, -180.0_f64, -90.0_f64);
-        for h in self.snapshots.iter().flat_map(|s| &s.holdings) {
-            if let Some(r) = h.geometry.bounding_rect() {
-                b = (
-                    b.0.min(r.min().x),
-                    b.1.min(r.min().y),
-                    b.2.max(r.max().x),
-                    b.3.max(r.max().y),
-                );
-            }
-        }
-        if b.0 > b.2 {
-            (-180.0, -90.0, 180.0, 90.0)
-        } else {
-            b
-        }
+        crate::model::extent(self.snapshots.iter().flat_map(|s| &s.holdings))
+            .map_or((-180.0, -90.0, 180.0, 90.0), |r| {
+                (r.min().x, r.min().y, r.max().x, r.max().y)
+            })
     }
 }
 

@@ -26,6 +26,27 @@ pub struct Snapshot {
     pub holdings: Vec<Holding>,
 }
 
+/// The longitude/latitude box of `holdings`; `None` when they have no
+/// point.
+pub fn extent<'a>(holdings: impl IntoIterator<Item = &'a Holding>) -> Option<geo::Rect<f64>> {
+    use geo::BoundingRect;
+    holdings
+        .into_iter()
+        .filter_map(|h| h.geometry.bounding_rect())
+        .reduce(|a, b| {
+            geo::Rect::new(
+                geo::Coord {
+                    x: a.min().x.min(b.min().x),
+                    y: a.min().y.min(b.min().y),
+                },
+                geo::Coord {
+                    x: a.max().x.max(b.max().x),
+                    y: a.max().y.max(b.max().y),
+                },
+            )
+        })
+}
+
 /// A named river line.
 #[derive(Debug, Clone)]
 pub struct River {

@@ -107,13 +107,15 @@ impl EqualArea {
     }
 
     /// Refuses a projection that does not preserve area where the data
-    /// lie: a 1°×1° cell with its south-west corner at (`lon`, `lat`),
+    /// lie: a 1°×1° cell centred on `centre` (longitude, latitude),
     /// densified, must measure within 0.01% of its geodesic area (an
     /// equal-area projection agrees to about 1e-8; a conformal one, such as
     /// Web Mercator or UTM, is off by percents or more, and one with
     /// spherical formulas, such as PROJ's Mollweide, by about 0.1%).
-    pub fn check_preserves_area(&self, lon: f64, lat: f64) -> Result<()> {
-        // Data across the antimeridian is analysed in longitudes 0–360°.
+    pub fn check_preserves_area(&self, centre: geo::Coord<f64>) -> Result<()> {
+        // The cell's south-west corner. Data across the antimeridian is
+        // analysed in longitudes 0–360°.
+        let (lon, lat) = (centre.x - 0.5, centre.y - 0.5);
         let lon = if lon >= 180.0 { lon - 360.0 } else { lon };
         let (lon, lat) = (lon.clamp(-180.0, 179.0), lat.clamp(-89.0, 88.0));
         let cell = crate::geodesy::densify(
@@ -382,12 +384,12 @@ mod tests {
             "EPSG:6933",
         ] {
             let ea = EqualArea::new(crs).unwrap();
-            ea.check_preserves_area(120.0, 50.0)
+            ea.check_preserves_area(geo::coord! { x: 120.5, y: 50.5 })
                 .unwrap_or_else(|e| panic!("{crs}: {e}"));
-            ea.check_preserves_area(-75.0, -10.0)
+            ea.check_preserves_area(geo::coord! { x: -74.5, y: -9.5 })
                 .unwrap_or_else(|e| panic!("{crs}: {e}"));
-            // A corner given in 0–360° (data across the antimeridian).
-            ea.check_preserves_area(190.0, 60.0)
+            // A centre given in 0–360° (data across the antimeridian).
+            ea.check_preserves_area(geo::coord! { x: 190.5, y: 60.5 })
                 .unwrap_or_else(|e| panic!("{crs}: {e}"));
         }
         // "foo" is no CRS, but PROJ finds one by name (Amersfoort, a
@@ -395,7 +397,7 @@ mod tests {
         for crs in ["EPSG:3857", "EPSG:4326", "EPSG:32650", "ESRI:54009", "foo"] {
             let e = EqualArea::new(crs)
                 .unwrap()
-                .check_preserves_area(120.0, 50.0)
+                .check_preserves_area(geo::coord! { x: 120.5, y: 50.5 })
                 .unwrap_err()
                 .to_string();
             assert!(e.contains("equal-area"), "{crs}: {e}");
@@ -430,6 +432,32 @@ mod tests {
         let mut p: Point<f64> = point!(x: 120.0, y: 50.0);
         t.apply(&mut p).unwrap();
         assert_eq!(p, point!(x: 120.0, y: 50.0));
+        // Known the second time without PROJ; a CRS that is not WGS84 is
+        // still transformed after it.
+        assert!(ToWgs84::new("EPSG:4326").unwrap().proj.is_none());
+        assert!(ToWgs84::new("EPSG:3857").unwrap().proj.is_some());
+    }
+
+    /// The equal-area areas remembered per polygon are the ones measured
+    /// afresh, to the bit, for a polygon seen before and a new one.
+    #[test]
+    fn remembered_equal_areas_are_the_measured_ones() {
+        let cell = |x: f64| {
+            geodesy::densify(
+                MultiPolygon::new(vec![polygon![
+                    (x: x, y: 50.0), (x: x + 1.0, y: 50.0), (x: x + 1.0, y: 51.0), (x: x, y: 51.0),
+                ]]),
+                geodesy::DENSIFY_MAX_EDGE_M,
+            )
+        };
+        let ea = EqualArea::new(DEFAULT_EQUAL_AREA).unwrap();
+        let cache = geodesy::AreaCache::new();
+        let (a, b) = (cell(120.0), cell(121.0));
+        let both = MultiPolygon::new(vec![a.0[0].clone(), b.0[0].clone()]);
+        for g in [&a, &a, &both, &b] {
+            let remembered = cache.equal_area_km2(g, |p| ea.polygon_m2(p)).unwrap();
+            assert_eq!(remembered.to_bits(), ea.area_km2(g).unwrap().to_bits());
+        }
     }
 
     #[test]

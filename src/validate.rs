@@ -194,7 +194,7 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
 fn equal_area_problem(config: &Config, region: &MultiPolygon<f64>) -> Option<Problem> {
     let centre = region.bounding_rect()?.center();
     let check = crate::projection::EqualArea::new(&config.parameters.equal_area_crs)
-        .and_then(|ea| ea.check_preserves_area(centre.x - 0.5, centre.y - 0.5));
+        .and_then(|ea| ea.check_preserves_area(centre));
     Some(Problem {
         file: config.source.as_ref().map_or_else(
             || "the analysis file".to_owned(),
