@@ -271,7 +271,6 @@ type Split<'a, 'b> = (
 /// in the same order from some start (each matched once), and what is left
 /// of `a` and of `b` without them.
 fn split_common<'a, 'b>(a: &'a MultiPolygon<f64>, b: &'b MultiPolygon<f64>) -> Split<'a, 'b> {
-    use std::collections::HashMap;
     /// The ring's vertices from its least one (by coordinates), closing point dropped.
     fn canonical(p: &Polygon<f64>) -> Option<Vec<[u64; 2]>> {
         if !p.interiors().is_empty() {
@@ -306,7 +305,8 @@ fn split_common<'a, 'b>(a: &'a MultiPolygon<f64>, b: &'b MultiPolygon<f64>) -> S
         })
     };
     // Only polygons inside the boxes' overlap can be in both.
-    let mut in_a: HashMap<Vec<[u64; 2]>, Vec<usize>> = HashMap::new();
+    let mut in_a: crate::bits_hash::BitsMap<Vec<[u64; 2]>, Vec<usize>> =
+        crate::bits_hash::BitsMap::with_capacity_and_hasher(a.0.len(), Default::default());
     for (i, p) in a.0.iter().enumerate() {
         if inside(p) {
             if let Some(key) = canonical(p) {

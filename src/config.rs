@@ -553,17 +553,23 @@ impl Config {
         }
     }
 
-    /// The 1-based line and column of `needle` in the file, searching from
-    /// the first occurrence of `after` (e.g. a reference's `id = "…"`).
-    pub fn position(&self, after: &str, needle: &str) -> (usize, usize) {
-        let Some((_, text)) = &self.source else {
-            return (0, 0);
-        };
-        let start = text.find(after).unwrap_or(0);
-        text[start..]
-            .find(needle)
-            .map(|at| line_column(text, start + at))
-            .unwrap_or((0, 0))
+    /// The 1-based line and column, in the file this was loaded from, of
+    /// the value at `path` (see [`Step`]); (0, 0) when there is no file or
+    /// no such value.
+    pub fn position_of(&self, path: &[Step]) -> (usize, usize) {
+        match &self.source {
+            Some((_, text)) => value_position(text, path, None).unwrap_or((0, 0)),
+            None => (0, 0),
+        }
+    }
+
+    /// As [`Config::position_of`], for the string `text` written under
+    /// `path` (a table or an array; searched one level down and in arrays).
+    pub fn position_of_string(&self, path: &[Step], text: &str) -> (usize, usize) {
+        match &self.source {
+            Some((_, file)) => value_position(file, path, Some(text)).unwrap_or((0, 0)),
+            None => (0, 0),
+        }
     }
 
     /// The holder field of one snapshot.
@@ -577,11 +583,11 @@ impl Config {
     /// Checks what serde cannot: years, tolerances, references to snapshots.
     /// Holder names are checked once the layers are read.
     fn check(&self, text: &str, path: &Path) -> Result<()> {
-        let fail = |needle: &str, message: String| -> Error {
-            let (line, column) = text
-                .find(needle)
-                .map(|at| line_column(text, at))
-                .unwrap_or((0, 0));
+        // Where a bad value is written: the parser's own spans, so a
+        // value that also appears elsewhere (in the title, a comment) is
+        // still found at its key.
+        let fail = |at: &[Step], message: String| -> Error {
+            let (line, column) = value_position(text, at, None).unwrap_or((0, 0));
             Error::Config {
                 path: path.to_owned(),
                 line,
@@ -591,7 +597,7 @@ impl Config {
         };
         if self.snapshots.len() < 2 {
             return Err(fail(
-                "[[snapshot]]",
+                &[Step::Key("snapshot")],
                 format!(
                     "at least two [[snapshot]] tables are needed to compute transfers, found {}",
                     self.snapshots.len()
@@ -599,10 +605,10 @@ impl Config {
             ));
         }
         let mut years = BTreeSet::new();
-        for s in &self.snapshots {
+        for (i, s) in self.snapshots.iter().enumerate() {
             if !years.insert(s.year) {
                 return Err(fail(
-                    &format!("year = {}", s.year),
+                    &[Step::Key("snapshot"), Step::Index(i), Step::Key("year")],
                     format!("snapshot year {} appears twice", s.year),
                 ));
             }
@@ -615,50 +621,64 @@ impl Config {
         ] {
             if !(value.is_finite() && value >= 0.0) {
                 return Err(fail(
-                    name,
+                    &[Step::Key("parameters"), Step::Key(name)],
                     format!("'{name}' must be a number ≥ 0, got {value}"),
                 ));
             }
         }
         if !(p.densify_km.is_finite() && p.densify_km > 0.0) {
             return Err(fail(
-                "densify_km",
+                &[Step::Key("parameters"), Step::Key("densify_km")],
                 format!("'densify_km' must be a number > 0, got {}", p.densify_km),
             ));
         }
         // A CRS given by name alone is looked up by PROJ, which settles for
         // a near match ("foo" is read as Amersfoort): refused here, with
         // the forms PROJ reads as written.
-        let crs_settings = std::iter::once(("equal_area_crs", Some(&p.equal_area_crs)))
-            .chain(
-                self.snapshots
-                    .iter()
-                    .map(|s| ("assume_crs", s.assume_crs.as_ref())),
+        let snapshot_crs = self.snapshots.iter().enumerate().map(|(i, s)| {
+            (
+                vec![
+                    Step::Key("snapshot"),
+                    Step::Index(i),
+                    Step::Key("assume_crs"),
+                ],
+                s.assume_crs.as_ref(),
             )
-            .chain(
-                self.rivers
-                    .iter()
-                    .map(|r| ("assume_crs", r.assume_crs.as_ref())),
-            );
-        for (key, crs) in crs_settings {
+        });
+        let crs_settings = std::iter::once((
+            vec![Step::Key("parameters"), Step::Key("equal_area_crs")],
+            Some(&p.equal_area_crs),
+        ))
+        .chain(snapshot_crs)
+        .chain(self.rivers.iter().map(|r| {
+            (
+                vec![Step::Key("rivers"), Step::Key("assume_crs")],
+                r.assume_crs.as_ref(),
+            )
+        }));
+        for (path, crs) in crs_settings {
             let Some(crs) = crs else { continue };
             if !crs_is_explicit(crs) {
+                let key = match path.last() {
+                    Some(Step::Key(key)) => *key,
+                    _ => "crs",
+                };
                 return Err(fail(
-                    &format!("\"{crs}\""),
+                    &path,
                     format!(
                         "{key} \"{crs}\" is a name, which PROJ would match to some CRS of a similar name; give an authority code (\"EPSG:4326\", \"ESRI:102025\"), a PROJ string (\"+proj=laea +lat_0=50 +lon_0=120 +datum=WGS84\") or WKT"
                     ),
                 ));
             }
         }
-        for place in &self.places {
+        for (i, place) in self.places.iter().enumerate() {
             let ok = place.lat.is_finite()
                 && place.lon.is_finite()
                 && (-90.0..=90.0).contains(&place.lat)
                 && (-180.0..=180.0).contains(&place.lon);
             if !ok {
                 return Err(fail(
-                    &format!("name = \"{}\"", place.name),
+                    &[Step::Key("place"), Step::Index(i)],
                     format!(
                         "place '{}': lat must be in −90..90 and lon in −180..180 (degrees)",
                         place.name
@@ -671,37 +691,45 @@ impl Config {
                 .output
                 .formats
                 .iter()
-                .find(|f| format_named(f).is_err())
-                .map(|f| format!("\"{f}\""))
-                .unwrap_or_else(|| "formats".to_owned());
-            return Err(fail(&bad, message));
+                .position(|f| format_named(f).is_err());
+            let mut path = vec![Step::Key("output"), Step::Key("formats")];
+            path.extend(bad.map(Step::Index));
+            return Err(fail(&path, message));
         }
         let sorted: Vec<i32> = years.iter().copied().collect();
         let mut ids = BTreeSet::new();
-        for r in &self.references {
-            let at = format!("id = \"{}\"", r.id);
+        for (i, r) in self.references.iter().enumerate() {
+            let at = [Step::Key("reference"), Step::Index(i)];
             if !ids.insert(r.id.as_str()) {
-                return Err(fail(&at, format!("reference id '{}' appears twice", r.id)));
+                return Err(fail(
+                    &[at[0], at[1], Step::Key("id")],
+                    format!("reference id '{}' appears twice", r.id),
+                ));
             }
             if !(r.value.is_finite() && r.value > 0.0) {
                 return Err(fail(
-                    &at,
+                    &[at[0], at[1], Step::Key("value")],
                     format!("reference '{}': value must be > 0", r.id),
                 ));
             }
             if !(r.tolerance.is_finite() && r.tolerance >= 0.0) {
                 return Err(fail(
-                    &at,
+                    &[at[0], at[1], Step::Key("tolerance")],
                     format!("reference '{}': tolerance must be ≥ 0", r.id),
                 ));
             }
             let quantity = r.quantity().map_err(|message| fail(&at, message))?;
+            let years_key = match quantity {
+                Quantity::Transfer { .. } => "years",
+                Quantity::Area { .. } | Quantity::Boundary { .. } => "year",
+            };
+            let at_years = [at[0], at[1], Step::Key(years_key)];
             let known = |year: i32| -> Result<()> {
                 if years.contains(&year) {
                     Ok(())
                 } else {
                     Err(fail(
-                        &at,
+                        &at_years,
                         format!(
                             "reference '{}' names year {year}, but the snapshots are {}",
                             r.id,
@@ -719,7 +747,7 @@ impl Config {
                     let i = sorted.iter().position(|y| y == from_year);
                     if i.map(|i| sorted.get(i + 1)) != Some(Some(to_year)) {
                         return Err(fail(
-                            &at,
+                            &at_years,
                             format!(
                                 "reference '{}': transfers are computed between consecutive snapshots ({}); {from_year} → {to_year} is not a consecutive pair",
                                 r.id,
@@ -741,6 +769,53 @@ fn join_years(years: &[i32]) -> String {
         .map(i32::to_string)
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// One step of a path to a value in the analysis file: a key, or a
+/// position in an array (`[[snapshot]]` tables are an array).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step<'a> {
+    /// The value under this key.
+    Key(&'a str),
+    /// The value at this position (0-based).
+    Index(usize),
+}
+
+/// The 1-based line and column of the value at `path` in the TOML `text`,
+/// from the parser's own spans; with `string`, of that string among the
+/// values under `path` (a table's values, and the items of arrays in it).
+/// The deepest part of `path` that is written is used when the rest is not
+/// (a setting left out is reported at its table).
+fn value_position(text: &str, path: &[Step], string: Option<&str>) -> Option<(usize, usize)> {
+    let document = toml_edit::ImDocument::parse(text).ok()?;
+    let mut item = document.as_item();
+    let mut span = None;
+    for step in path {
+        let next = match step {
+            Step::Key(key) => item.get(*key),
+            Step::Index(i) => item.get(*i),
+        };
+        let Some(next) = next else { break };
+        item = next;
+        span = item.span().or(span);
+    }
+    if let Some(wanted) = string {
+        let is_it = |v: &toml_edit::Value| v.as_str() == Some(wanted);
+        let values: Vec<&toml_edit::Value> = match item {
+            toml_edit::Item::Table(t) => t.iter().filter_map(|(_, i)| i.as_value()).collect(),
+            toml_edit::Item::Value(v) => match v.as_inline_table() {
+                Some(t) => t.iter().map(|(_, v)| v).collect(),
+                None => vec![v],
+            },
+            _ => Vec::new(),
+        };
+        let found = values.into_iter().find_map(|v| match v.as_array() {
+            Some(items) => items.iter().find(|v| is_it(v)).and_then(|v| v.span()),
+            None => is_it(v).then(|| v.span()).flatten(),
+        });
+        span = found.or(span);
+    }
+    span.map(|s| line_column(text, s.start))
 }
 
 /// 1-based line and column of a byte offset.
@@ -800,6 +875,35 @@ mod tests {
         }
     }
 
+    /// A bad value is reported where its key is, even when the same text is
+    /// written earlier in the file (in the title, a comment, another table).
+    #[test]
+    fn bad_values_are_found_at_their_keys() {
+        let title = "title = \"foo; year = 1; densify_km; \\\"B\\\"\"\n";
+        // The second snapshot's CRS, written with another key's spacing.
+        let two = TWO.replace(
+            "path = \"b.shp\"\n",
+            "path = \"b.shp\"\nassume_crs=\"foo\"\n",
+        );
+        let m = message(&format!("{title}{two}"));
+        assert!(m.starts_with("a.toml:11:12:"), "{m}");
+        // The repeated year is the second one.
+        let m = message(&format!("{title}{}", TWO.replace("year = 2", "year = 1")));
+        assert!(m.starts_with("a.toml:8:8:"), "{m}");
+        assert!(m.contains("year 1 appears twice"), "{m}");
+        let m = message(&format!(
+            "{title}{TWO}\n[parameters]\nsliver_km2 = 1\ndensify_km = 0\n"
+        ));
+        assert!(m.starts_with("a.toml:14:14:"), "{m}");
+        // Inline tables and dotted keys have spans too.
+        let m = message(&format!("parameters = {{ densify_km = -1 }}\n{TWO}"));
+        assert!(m.starts_with("a.toml:1:29:"), "{m}");
+        let m = message(&format!(
+            "{title}{TWO}\n[output]\nformats = [\"GPKG\", \"foo\"]\n"
+        ));
+        assert!(m.starts_with("a.toml:13:20:"), "{m}");
+    }
+
     #[test]
     fn unknown_key_has_line_and_column() {
         let m = message(&format!("{TWO}\n[parameters]\nsliver = 2\n"));
@@ -832,7 +936,8 @@ mod tests {
         );
         let m = message(&text);
         assert!(m.contains("not a consecutive pair"), "{m}");
-        assert!(m.starts_with("a.toml:17:"), "{m}");
+        // At the years, not at the start of the table.
+        assert!(m.starts_with("a.toml:21:9:"), "{m}");
     }
 
     #[test]

@@ -18,6 +18,7 @@
 #![deny(unsafe_code)]
 
 pub mod analysis;
+pub mod bits_hash;
 pub mod boundary;
 pub mod checks;
 pub mod clip;
@@ -37,6 +38,8 @@ pub mod projection;
 pub mod qgis;
 pub mod report;
 pub mod run;
+#[cfg(test)]
+mod testing;
 pub mod topology;
 pub mod validate;
 pub mod verify;

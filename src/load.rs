@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use geo::{unary_union, Coord, CoordsIter, LineString, MultiLineString, MultiPolygon};
 
-use crate::config::{Config, SnapshotSource};
+use crate::config::{Config, SnapshotSource, Step};
 use crate::error::{Error, Result};
 use crate::geodesy;
 use crate::io::read::{read_lines, read_polygons, LayerSource, PolygonFeature};
@@ -533,7 +533,7 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
 }
 
 fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()> {
-    for r in &config.references {
+    for (i, r) in config.references.iter().enumerate() {
         let Ok(quantity) = r.quantity() else { continue };
         for (year, holder) in quantity.holders() {
             let Some(snapshot) = snapshots.iter().find(|s| s.year == year) else {
@@ -550,7 +550,7 @@ fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()
                 return Err(match &config.source {
                     Some((path, _)) => {
                         let (line, column) = config
-                            .position(&format!("id = \"{}\"", r.id), &format!("\"{holder}\""));
+                            .position_of_string(&[Step::Key("reference"), Step::Index(i)], holder);
                         Error::Config {
                             path: path.clone(),
                             line,

@@ -228,8 +228,9 @@ fn reference_to_a_holder_that_does_not_exist() {
     two_snapshots(
         &w,
         r#"
+# "Qnig" below misspells "Qing"; the message points at the reference.
 [[reference]]
-id = "typo"
+id="typo"
 quantity = "area"
 state = "Qnig"
 year = 1700
@@ -248,7 +249,7 @@ source = "none"
     let text = w.read("analysis.toml");
     let line = text
         .lines()
-        .position(|l| l.contains("\"Qnig\""))
+        .position(|l| l.starts_with("state = \"Qnig\""))
         .expect("fixture names Qnig")
         + 1;
     assert!(

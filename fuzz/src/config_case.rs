@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use borderchange::config::Config;
+use borderchange::config::{Config, Step};
 
 /// Parses `data` (when it is UTF-8) as an analysis file. Errors are fine;
 /// panics are not. A parsed config is also walked the way `run` walks it.
@@ -30,9 +30,15 @@ pub fn check(data: &[u8]) {
         let _ = config.holder_field(s);
         let _ = config.resolve(&s.path);
     }
-    // Positions in messages about holders are searched in the text.
+    // Positions in messages about holders are found from the text's spans.
     config.source = Some((Path::new("fuzz.toml").to_owned(), text.to_owned()));
-    for r in &config.references {
-        let _ = config.position(&format!("id = \"{}\"", r.id), "\"");
+    for (i, r) in config.references.iter().enumerate() {
+        let table = [Step::Key("reference"), Step::Index(i)];
+        let (line, _) = config.position_of(&[table[0], table[1], Step::Key("id")]);
+        assert!(line > 0, "a parsed reference's id has a position");
+        let quantity = r.quantity().expect("parse accepted the reference");
+        for (_, holder) in quantity.holders() {
+            let _ = config.position_of_string(&table, holder);
+        }
     }
 }

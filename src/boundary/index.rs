@@ -61,8 +61,16 @@ pub struct SegmentIndex<'a> {
     segments: Vec<(u32, u32)>,
     /// Bounds of every segment: min x, min y, max x, max y.
     bounds: [f64; 4],
+    /// The fewest metres to a degree of longitude within a degree of
+    /// latitude of `bounds`, for rejecting far points before the exact
+    /// scale at each point is worked out (see [`SegmentIndex::nearest`]).
+    min_m_per_deg_lon: f64,
     cells: Cells,
 }
+
+/// No degree of latitude is shorter than this (metres; 110,574 m at the
+/// equator on WGS84).
+const MIN_M_PER_DEG_LAT: f64 = 110_000.0;
 
 /// The grid: `start[c]..start[c + 1]` are the positions in `items` of the
 /// segments passing through cell `c` (row-major, `nx` cells to a row).
@@ -101,6 +109,7 @@ impl<'a> SegmentIndex<'a> {
                 f64::NEG_INFINITY,
                 f64::NEG_INFINITY,
             ],
+            min_m_per_deg_lon: 0.0,
             cells: Cells {
                 size: 1.0,
                 nx: 0,
@@ -137,6 +146,12 @@ impl<'a> SegmentIndex<'a> {
         // handful of segments and a short segment lies in one or two cells;
         // no more cells than about twice the segments.
         let [x0, y0, x1, y1] = index.bounds;
+        // A parallel shortens away from the equator: the shortest degree of
+        // longitude is at the latitude furthest from it. A little is taken
+        // off for rounding, so that the early rejection never rejects a
+        // point that the exact test would keep.
+        let furthest = (y0.abs().max(y1.abs()) + 1.0).min(90.0);
+        index.min_m_per_deg_lon = metres_per_degree(furthest).1 * (1.0 - 1e-9);
         let (width, height) = (x1 - x0, y1 - y0);
         let mut size = (4.0 * extent / n as f64)
             .max((width * height / n as f64).sqrt() / 4.0)
@@ -228,18 +243,6 @@ impl<'a> SegmentIndex<'a> {
         out.dedup();
     }
 
-    /// Whether the two sets' bounding boxes come within about `max_m`.
-    pub fn near(&self, other: &SegmentIndex, max_m: f64) -> bool {
-        if self.segments.is_empty() || other.segments.is_empty() {
-            return false;
-        }
-        let (a, b) = (&self.bounds, &other.bounds);
-        // Pad generously: a degree is never less than ~1 km of longitude
-        // outside the polar caps, so max_m / 1 km degrees covers max_m.
-        let pad = max_m / 1000.0 + 1e-9;
-        a[0] - pad <= b[2] && b[0] - pad <= a[2] && a[1] - pad <= b[3] && b[1] - pad <= a[3]
-    }
-
     /// Distance in metres from `c` to the nearest segment, if within `max_m`.
     pub fn distance_m(&self, c: Coord<f64>, max_m: f64) -> Option<f64> {
         self.nearest(c, max_m).map(|h| h.distance_m)
@@ -248,15 +251,28 @@ impl<'a> SegmentIndex<'a> {
     /// The nearest segment within `max_m` metres of `c` (on a tie, the one
     /// with the smaller tag, then the one indexed first).
     pub fn nearest(&self, c: Coord<f64>, max_m: f64) -> Option<Hit> {
+        let b = &self.bounds;
+        if self.segments.is_empty() {
+            return None;
+        }
+        // Most points asked about (a holder's coast, far from its
+        // neighbour) are far outside the box: reject them on bounds for the
+        // whole box before working out the scale at the point. Within a
+        // degree of latitude of the box, a degree of longitude is at least
+        // `min_m_per_deg_lon`.
+        let dy_most = max_m / MIN_M_PER_DEG_LAT;
+        if c.y + dy_most < b[1] || c.y - dy_most > b[3] {
+            return None;
+        }
+        if dy_most <= 1.0 {
+            let dx_most = max_m / self.min_m_per_deg_lon;
+            if c.x + dx_most < b[0] || c.x - dx_most > b[2] {
+                return None;
+            }
+        }
         let (my, mx) = metres_per_degree(c.y);
         let (dy, dx) = (max_m / my, max_m / mx);
-        let b = &self.bounds;
-        if self.segments.is_empty()
-            || c.x + dx < b[0]
-            || c.x - dx > b[2]
-            || c.y + dy < b[1]
-            || c.y - dy > b[3]
-        {
+        if c.x + dx < b[0] || c.x - dx > b[2] || c.y + dy < b[1] || c.y - dy > b[3] {
             return None;
         }
         let (cx0, cy0) = self.cell(c.x - dx, c.y - dy);
@@ -292,6 +308,37 @@ impl<'a> SegmentIndex<'a> {
         }
         best.map(|b| b.3)
     }
+}
+
+/// The bounding box (min x, min y, max x, max y) of the segments of
+/// `lines` that [`SegmentIndex`] would index (zero-length ones left out),
+/// if there are any: the box an index of them would have, without
+/// building it.
+pub fn segment_bounds<'a>(lines: impl Iterator<Item = &'a [Coord<f64>]>) -> Option<[f64; 4]> {
+    let mut b = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    let mut any = false;
+    for w in lines.flat_map(|l| l.windows(2)).filter(|w| w[0] != w[1]) {
+        any = true;
+        for c in w {
+            (b[0], b[1]) = (b[0].min(c.x), b[1].min(c.y));
+            (b[2], b[3]) = (b[2].max(c.x), b[3].max(c.y));
+        }
+    }
+    any.then_some(b)
+}
+
+/// Whether two boxes (as [`segment_bounds`] gives them) come within about
+/// `max_m` metres of each other.
+pub fn near(a: &[f64; 4], b: &[f64; 4], max_m: f64) -> bool {
+    // Pad generously: a degree is never less than ~1 km of longitude
+    // outside the polar caps, so max_m / 1 km degrees covers max_m.
+    let pad = max_m / 1000.0 + 1e-9;
+    a[0] - pad <= b[2] && b[0] - pad <= a[2] && a[1] - pad <= b[3] && b[1] - pad <= a[3]
 }
 
 /// Metres east and north from `a` to `b`, on the local plane at their mean

@@ -50,19 +50,27 @@ pub struct BoundaryParams {
 pub fn stretches(holdings: &[Holding], rivers: &[River], params: &BoundaryParams) -> Vec<Stretch> {
     let mut sorted: Vec<&Holding> = holdings.iter().collect();
     sorted.sort_by(|a, b| a.state.cmp(&b.state));
-    let outlines: Vec<SegmentIndex> = sorted
+    let bounds: Vec<Option<[f64; 4]>> = sorted
         .iter()
-        .map(|h| SegmentIndex::rings(rings(&h.geometry).map(|r| &r.0[..])))
+        .map(|h| index::segment_bounds(outline(h)))
         .collect();
+    // A holder's outline is indexed only when another holder's edges are
+    // looked up on it (the first holder's never is).
+    let outlines: Vec<std::cell::OnceCell<SegmentIndex>> =
+        sorted.iter().map(|_| std::cell::OnceCell::new()).collect();
     let river_index = RiverIndex::new(rivers);
 
     let mut out = Vec::new();
     for (i, a) in sorted.iter().enumerate() {
         for (j, b) in sorted.iter().enumerate().skip(i + 1) {
-            if a.state == b.state || !outlines[i].near(&outlines[j], SNAP_M) {
+            let (Some(box_a), Some(box_b)) = (&bounds[i], &bounds[j]) else {
+                continue;
+            };
+            if a.state == b.state || !index::near(box_a, box_b, SNAP_M) {
                 continue;
             }
-            for line in shared_lines(&a.geometry, &outlines[j]) {
+            let other = outlines[j].get_or_init(|| SegmentIndex::rings(outline(b)));
+            for line in shared_lines(&a.geometry, other) {
                 for (kind, river, part) in label(&line, &river_index, params) {
                     let length_km = geodesy::length_km(&part);
                     out.push(Stretch {
@@ -78,6 +86,11 @@ pub fn stretches(holdings: &[Holding], rivers: &[River], params: &BoundaryParams
         }
     }
     out
+}
+
+/// The points of every ring of a holding.
+fn outline(h: &Holding) -> impl Iterator<Item = &[Coord<f64>]> {
+    rings(&h.geometry).map(|r| &r.0[..])
 }
 
 /// Exterior and interior rings of every polygon.
@@ -100,6 +113,11 @@ fn shared_lines(a: &MultiPolygon<f64>, other: &SegmentIndex) -> Vec<LineString<f
             continue;
         }
         let n = coords.len() - 1; // closed: last == first
+                                  // Each vertex is looked up once, for both its edges.
+        let on_other: Vec<bool> = coords
+            .iter()
+            .map(|c| other.distance_m(*c, SNAP_M).is_some())
+            .collect();
         let shared: Vec<bool> = (0..n)
             .map(|k| {
                 let (p, q) = (coords[k], coords[k + 1]);
@@ -107,9 +125,7 @@ fn shared_lines(a: &MultiPolygon<f64>, other: &SegmentIndex) -> Vec<LineString<f
                     x: (p.x + q.x) / 2.0,
                     y: (p.y + q.y) / 2.0,
                 };
-                [p, q, mid]
-                    .iter()
-                    .all(|c| other.distance_m(*c, SNAP_M).is_some())
+                on_other[k] && on_other[k + 1] && other.distance_m(mid, SNAP_M).is_some()
             })
             .collect();
         if shared.iter().all(|s| *s) {
