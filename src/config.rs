@@ -790,16 +790,20 @@ fn value_position(text: &str, path: &[Step], string: Option<&str>) -> Option<(us
     let document = toml_edit::ImDocument::parse(text).ok()?;
     let mut item = document.as_item();
     let mut span = None;
+    let mut whole_path = true;
     for step in path {
         let next = match step {
             Step::Key(key) => item.get(*key),
             Step::Index(i) => item.get(*i),
         };
-        let Some(next) = next else { break };
+        let Some(next) = next else {
+            whole_path = false;
+            break;
+        };
         item = next;
         span = item.span().or(span);
     }
-    if let Some(wanted) = string {
+    if let Some(wanted) = string.filter(|_| whole_path) {
         let is_it = |v: &toml_edit::Value| v.as_str() == Some(wanted);
         let values: Vec<&toml_edit::Value> = match item {
             toml_edit::Item::Table(t) => t.iter().filter_map(|(_, i)| i.as_value()).collect(),

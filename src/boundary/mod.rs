@@ -113,7 +113,8 @@ fn shared_lines(a: &MultiPolygon<f64>, other: &SegmentIndex) -> Vec<LineString<f
             continue;
         }
         let n = coords.len() - 1; // closed: last == first
-                                  // Each vertex is looked up once, for both its edges.
+
+        // Each vertex is looked up once, for both its edges.
         let on_other: Vec<bool> = coords
             .iter()
             .map(|c| other.distance_m(*c, SNAP_M).is_some())
