@@ -307,7 +307,7 @@ fn transfer_piece(
         return Ok(None);
     };
     t.area_ea_km2 = EqualArea::with(equal_area_crs, |ea| {
-        areas.equal_area_km2(&t.geometry, |p| ea.polygon_m2(p))
+        areas.equal_area_km2(&t.geometry, |p, shared| ea.polygon_m2(p, shared))
     })?;
     Ok(Some(t))
 }
@@ -346,7 +346,8 @@ fn measure_snapshot(
     let mut holders_sum_km2 = 0.0;
     for h in &snapshot.holdings {
         let area_km2 = area_cache.area_km2(&h.geometry);
-        let area_ea_km2 = area_cache.equal_area_km2(&h.geometry, |p| equal_area.polygon_m2(p))?;
+        let area_ea_km2 =
+            area_cache.equal_area_km2(&h.geometry, |p, shared| equal_area.polygon_m2(p, shared))?;
         holders_sum_km2 += area_km2;
         areas.push(AreaRow {
             year: snapshot.year,

@@ -57,13 +57,19 @@ pub fn area_km2(geometry: &MultiPolygon<f64>) -> f64 {
 /// order the threads measure in). The area is again the same to the bit.
 ///
 /// The equal-area cross-check's areas are remembered the same way
-/// ([`AreaCache::equal_area_km2`]): one cache serves one projection.
+/// ([`AreaCache::equal_area_km2`]), and its rings take the projected points
+/// of the runs they share with rings projected before them
+/// ([`ProjectedPoints`]: in the bundled data about 340,000 of the 780,000
+/// points it projected, depending on the order the threads measure in):
+/// one cache serves one projection.
 #[derive(Default)]
 pub struct AreaCache {
     known: std::sync::Mutex<std::collections::HashMap<PolygonKey, f64>>,
     projected: std::sync::Mutex<std::collections::HashMap<PolygonKey, f64>>,
     /// `None` on large inputs (see [`AreaCache::for_input`]).
     edges: Option<SharedEdges>,
+    /// The same for the equal-area cross-check's projected points.
+    points: Option<ProjectedPoints>,
 }
 
 /// See [`AreaCache`].
@@ -114,6 +120,7 @@ impl AreaCache {
     pub fn new() -> AreaCache {
         AreaCache {
             edges: Some(SharedEdges::default()),
+            points: Some(ProjectedPoints::default()),
             ..AreaCache::default()
         }
     }
@@ -144,13 +151,16 @@ impl AreaCache {
 
     /// Area of a multipolygon in one equal-area projection, km², summed
     /// from `polygon_m2`, each polygon's area in m² in that projection (the
-    /// same projection at every call on one cache).
+    /// same projection at every call on one cache), which is handed the
+    /// cache's store of projected points, if it keeps one, to take the
+    /// points of earlier rings from and remember its own in.
     pub fn equal_area_km2<E>(
         &self,
         geometry: &MultiPolygon<f64>,
-        polygon_m2: impl Fn(&Polygon<f64>) -> Result<f64, E>,
+        polygon_m2: impl Fn(&Polygon<f64>, Option<&ProjectedPoints>) -> Result<f64, E>,
     ) -> Result<f64, E> {
-        Ok(remembered(&self.projected, geometry, polygon_m2)? / M2_PER_KM2)
+        let measure = |p: &Polygon<f64>| polygon_m2(p, self.points.as_ref());
+        Ok(remembered(&self.projected, geometry, measure)? / M2_PER_KM2)
     }
 }
 
@@ -300,13 +310,19 @@ fn transit(lon1: f64, lon2: f64) -> i64 {
 
 /// An angle in degrees reduced to (−180, 180], as GeographicLib reduces it.
 fn ang_normalize(x: f64) -> f64 {
-    let z = if x == 0.0 {
+    // `%` is a library call (`fmod`), four to an edge; below 360 in
+    // magnitude it returns `x` itself.
+    half_turns(if x == 0.0 || (x.is_finite() && x.abs() < 360.0) {
         x
     } else if x.is_finite() {
         x % 360.0
     } else {
         f64::NAN
-    };
+    })
+}
+
+/// An angle in (−360°, 360°) reduced to (−180°, 180°].
+fn half_turns(z: f64) -> f64 {
     let y = if z < -180.0 {
         z + 360.0
     } else if z < 180.0 {
@@ -338,33 +354,55 @@ fn ang_diff(lon1: f64, lon2: f64) -> f64 {
     }
 }
 
-/// The Karney terms of rings already measured, for the rings measured
-/// after them: a holder's land in successive snapshots, and the pieces that
-/// pass between holders, follow the same coast and the same borders vertex
-/// for vertex, so most of a new ring's edges are runs of an earlier ring's.
+/// Values of rings already measured, for the rings measured after them:
+/// a holder's land in successive snapshots, and the pieces that pass
+/// between holders, follow the same coast and the same borders vertex for
+/// vertex, so most of a new ring's edges are runs of an earlier ring's.
+/// The values are the Karney term of each edge or each point's place in
+/// the equal-area projection ([`ProjectedPoints`]): both
+/// depend only on the points, so a value taken is the one that would be
+/// computed.
 ///
-/// Every [`SAMPLE`]th point of a remembered ring is indexed; a new ring is
-/// walked edge by edge, and once one of its points is found in the index
-/// the walk follows the remembered ring for as long as the two agree,
-/// without further lookups. Remembered rings are copies (24 bytes an edge,
-/// points and terms), up to [`MAX_EDGES`] edges in all.
-#[derive(Default)]
-struct SharedEdges {
-    inner: std::sync::RwLock<Remembered>,
+/// Every 16th point of a remembered ring is indexed; a new ring is walked
+/// edge by edge, and once one of its points is found in the index the walk
+/// follows the remembered ring for as long as the two agree, without
+/// further lookups. Remembered rings are copies (points and values: 24 or
+/// 32 bytes a point), up to about a million edges in a store.
+pub struct SharedRuns<V> {
+    inner: std::sync::RwLock<Remembered<V>>,
 }
 
-#[derive(Default)]
-struct Remembered {
-    rings: Vec<RememberedRing>,
+impl<V> Default for SharedRuns<V> {
+    fn default() -> Self {
+        SharedRuns {
+            inner: std::sync::RwLock::new(Remembered {
+                rings: Vec::new(),
+                index: crate::bits_hash::BitsMap::default(),
+                edges: 0,
+            }),
+        }
+    }
+}
+
+/// The Karney terms of remembered rings' edges (see [`SharedRuns`]).
+type SharedEdges = SharedRuns<f64>;
+
+/// Remembered rings' points in the equal-area projection (see
+/// [`SharedRuns`]), for [`crate::projection::EqualArea::polygon_m2`].
+pub type ProjectedPoints = SharedRuns<Coord<f64>>;
+
+struct Remembered<V> {
+    rings: Vec<RememberedRing<V>>,
     /// A sampled point's bits → (ring, position).
     index: crate::bits_hash::BitsMap<[u64; 2], (u32, u32)>,
     edges: usize,
 }
 
-struct RememberedRing {
+struct RememberedRing<V> {
     points: Vec<Coord<f64>>,
-    /// `terms[k]`: the term of the edge from `points[k]` to `points[k + 1]`.
-    terms: Vec<f64>,
+    /// A term per edge (`values[k]`: the edge from `points[k]` to
+    /// `points[k + 1]`) or a value per point.
+    values: Vec<V>,
 }
 
 /// Inputs of up to this many vertices share edges between rings (about the
@@ -374,35 +412,34 @@ pub const SHARE_EDGES_UP_TO: usize = 2 * MAX_EDGES;
 /// One point in this many of a remembered ring is indexed.
 const SAMPLE: usize = 16;
 
-/// At most this many edges are remembered (about 25 MB; the bundled data
-/// needs 370,000).
+/// At most this many edges are remembered in one store (about 25 MB of
+/// Karney terms or 32 MB of projected points; the bundled data needs
+/// 370,000).
 const MAX_EDGES: usize = 1 << 20;
 
 fn point_key(c: Coord<f64>) -> [u64; 2] {
     [c.x.to_bits(), c.y.to_bits()]
 }
 
-impl SharedEdges {
-    /// Into `terms`, for each edge of the line `points` (a stretch of a
-    /// ring), its term where a remembered ring has the same edge, else NaN.
-    /// `at` carries, from one stretch of a ring to the next, the remembered
-    /// ring and position that the walk is following.
-    fn terms_of(
+impl<V: Copy> SharedRuns<V> {
+    /// Calls `found(k, values, p)` for each edge `k` of the line `points`
+    /// (a stretch of a ring) that a remembered ring has, from its point `p`
+    /// (`values` are that ring's). `at` carries, from one stretch of a ring
+    /// to the next, the remembered ring and position that the walk is
+    /// following.
+    pub(crate) fn walk(
         &self,
         points: &[Coord<f64>],
         at: &mut Option<(usize, usize)>,
-        terms: &mut Vec<f64>,
+        mut found: impl FnMut(usize, &[V], usize),
     ) {
-        let edges = points.len().saturating_sub(1);
-        terms.clear();
-        terms.resize(edges, f64::NAN);
         let Ok(known) = self.inner.read() else {
             return;
         };
         if known.rings.is_empty() {
             return;
         }
-        for k in 0..edges {
+        for k in 0..points.len().saturating_sub(1) {
             // The remembered ring goes on the way this one does: the walk
             // follows it; else, from a sampled point, another may.
             let goes_on =
@@ -415,14 +452,14 @@ impl SharedEdges {
                     .filter(goes_on)
             });
             if let Some((r, p)) = *at {
-                terms[k] = known.rings[r].terms[p];
+                found(k, &known.rings[r].values, p);
                 *at = Some((r, p + 1));
             }
         }
     }
 
     /// Whether a ring of `edges` edges would still be remembered.
-    fn has_room(&self, edges: usize) -> bool {
+    pub(crate) fn has_room(&self, edges: usize) -> bool {
         edges >= SAMPLE
             && self
                 .inner
@@ -430,13 +467,14 @@ impl SharedEdges {
                 .is_ok_and(|r| r.edges + edges <= MAX_EDGES)
     }
 
-    /// Remembers the closed ring `points` with its edges' `terms`, while
-    /// there is room.
-    fn remember(&self, points: &[Coord<f64>], terms: Vec<f64>) {
+    /// Remembers the closed ring `points` with its `values` (a term per
+    /// edge, or a value per point), while there is room.
+    pub(crate) fn remember(&self, points: &[Coord<f64>], values: Vec<V>) {
         let Ok(mut remembered) = self.inner.write() else {
             return;
         };
-        if remembered.edges + terms.len() > MAX_EDGES {
+        let edges = points.len().saturating_sub(1);
+        if remembered.edges + edges > MAX_EDGES {
             return;
         }
         let (Ok(r), Ok(_)) = (
@@ -445,8 +483,8 @@ impl SharedEdges {
         ) else {
             return;
         };
-        remembered.edges += terms.len();
-        for p in (0..terms.len()).step_by(SAMPLE) {
+        remembered.edges += edges;
+        for p in (0..edges).step_by(SAMPLE) {
             remembered
                 .index
                 .entry(point_key(points[p]))
@@ -454,8 +492,24 @@ impl SharedEdges {
         }
         remembered.rings.push(RememberedRing {
             points: points.to_vec(),
-            terms,
+            values,
         });
+    }
+}
+
+impl SharedEdges {
+    /// Into `terms`, for each edge of the line `points` (a stretch of a
+    /// ring), its term where a remembered ring has the same edge, else NaN
+    /// (see [`SharedRuns::walk`]).
+    fn terms_of(
+        &self,
+        points: &[Coord<f64>],
+        at: &mut Option<(usize, usize)>,
+        terms: &mut Vec<f64>,
+    ) {
+        terms.clear();
+        terms.resize(points.len().saturating_sub(1), f64::NAN);
+        self.walk(points, at, |k, values, p| terms[k] = values[p]);
     }
 }
 
@@ -679,6 +733,34 @@ mod tests {
         }
         assert_eq!(disagreements, 0);
         assert!(over > 100_000, "the cases include long edges: {over}");
+    }
+
+    /// Skipping the remainder below 360° changes no angle's bits.
+    #[test]
+    fn ang_normalize_without_the_remainder_is_the_same() {
+        let with_remainder = |x: f64| half_turns(if x == 0.0 { x } else { x % 360.0 });
+        let mut uniform = crate::testing::Uniform::new(0x1234_5678_9abc_def1);
+        let special = [
+            0.0,
+            -0.0,
+            180.0,
+            -180.0,
+            359.999_999_999_999_94,
+            -360.0,
+            360.0,
+            540.0,
+            -540.0,
+            1e-300,
+            -1e-300,
+        ];
+        let random = (0..100_000).map(|_| uniform.next(2000.0) - 1000.0);
+        for x in special.into_iter().chain(random) {
+            assert_eq!(
+                ang_normalize(x).to_bits(),
+                with_remainder(x).to_bits(),
+                "{x}"
+            );
+        }
     }
 
     /// Distance to a line is to its nearest point, between vertices too,

@@ -6,6 +6,7 @@ use geo::{MapCoordsInPlace, MultiPolygon};
 use proj::Proj;
 
 use crate::error::{Error, Result};
+use crate::geodesy::ProjectedPoints;
 
 /// Lambert azimuthal equal-area centred on 50° N 120° E, on WGS84: the
 /// default cross-check projection, centred on the bundled study region.
@@ -172,17 +173,25 @@ impl EqualArea {
     pub fn area_km2(&self, geometry: &MultiPolygon<f64>) -> Result<f64> {
         let mut m2 = 0.0;
         for polygon in &geometry.0 {
-            m2 += self.polygon_m2(polygon)?;
+            m2 += self.polygon_m2(polygon, None)?;
         }
         Ok(m2 / 1.0e6)
     }
 
     /// One polygon's planar area in the projection, m²: its exterior less
-    /// its holes ([`EqualArea::area_km2`] sums these).
-    pub fn polygon_m2(&self, polygon: &geo::Polygon<f64>) -> Result<f64> {
-        let mut area = self.ring_m2(polygon.exterior())?;
+    /// its holes ([`EqualArea::area_km2`] sums these). With `shared`, the
+    /// points that earlier rings had are taken from there rather than
+    /// projected again, and the ring's own are remembered there (see
+    /// [`ProjectedPoints`]): PROJ projects each point alone, so the area is
+    /// the same to the bit either way.
+    pub fn polygon_m2(
+        &self,
+        polygon: &geo::Polygon<f64>,
+        shared: Option<&ProjectedPoints>,
+    ) -> Result<f64> {
+        let mut area = self.ring_m2(polygon.exterior(), shared)?;
         for hole in polygon.interiors() {
-            area -= self.ring_m2(hole)?;
+            area -= self.ring_m2(hole, shared)?;
         }
         Ok(area.abs())
     }
@@ -190,34 +199,77 @@ impl EqualArea {
     /// The area a ring encloses in the projection, m², by the shoelace
     /// formula about its first point (fewer digits lost than about the
     /// projection's origin); the ring is closed.
-    fn ring_m2(&self, ring: &geo::LineString<f64>) -> Result<f64> {
-        // Projected in calls to PROJ of up to CHUNK points (a buffer of
-        // fixed size, not a copy of the largest ring); each chunk starts with
-        // the last point of the one before.
+    fn ring_m2(
+        &self,
+        ring: &geo::LineString<f64>,
+        shared: Option<&ProjectedPoints>,
+    ) -> Result<f64> {
+        // Worked in chunks of up to CHUNK points (buffers of fixed size,
+        // not copies of the largest ring); each chunk starts with the last
+        // point of the one before. Of each chunk, the points no earlier
+        // ring had are projected in one call to PROJ.
         const CHUNK: usize = 1 << 16;
         let n = ring.0.len();
         if n == 0 {
             return Ok(0.0);
         }
-        let mut buffer: Vec<geo::Coord<f64>> = Vec::with_capacity(CHUNK.min(n));
+        let remember = shared.is_some_and(|s| s.has_room(n - 1));
+        let mut kept: Vec<geo::Coord<f64>> = Vec::with_capacity(if remember { n } else { 0 });
+        let unknown = geo::Coord {
+            x: f64::NAN,
+            y: f64::NAN,
+        };
+        let mut projected: Vec<geo::Coord<f64>> = Vec::with_capacity(CHUNK.min(n));
+        let mut missing: Vec<geo::Coord<f64>> = Vec::new();
+        let mut missing_at: Vec<usize> = Vec::new();
+        let mut cursor = None;
+        let mut new_points = 0;
         let mut origin: Option<geo::Coord<f64>> = None;
         let mut twice = 0.0;
         let mut start = 0;
         loop {
             let end = (start + CHUNK).min(n);
-            buffer.clear();
-            buffer.extend_from_slice(&ring.0[start..end]);
-            self.proj
-                .convert_array(&mut buffer)
-                .map_err(|e| proj_error(&self.crs, e))?;
-            let o = *origin.get_or_insert(buffer[0]);
-            for w in buffer.windows(2) {
+            let chunk = &ring.0[start..end];
+            projected.clear();
+            projected.resize(chunk.len(), unknown);
+            if let Some(shared) = shared {
+                shared.walk(chunk, &mut cursor, |k, values, p| {
+                    projected[k] = values[p];
+                    projected[k + 1] = values[p + 1];
+                });
+            }
+            missing.clear();
+            missing_at.clear();
+            for (k, (c, p)) in chunk.iter().zip(&projected).enumerate() {
+                if p.x.is_nan() {
+                    missing.push(*c);
+                    missing_at.push(k);
+                }
+            }
+            if !missing.is_empty() {
+                self.proj
+                    .convert_array(&mut missing)
+                    .map_err(|e| proj_error(&self.crs, e))?;
+                new_points += missing.len();
+                for (&k, p) in missing_at.iter().zip(&missing) {
+                    projected[k] = *p;
+                }
+            }
+            let o = *origin.get_or_insert(projected[0]);
+            for w in projected.windows(2) {
                 twice += (w[0].x - o.x) * (w[1].y - o.y) - (w[1].x - o.x) * (w[0].y - o.y);
+            }
+            if remember {
+                let skip = usize::from(start > 0);
+                kept.extend_from_slice(&projected[skip..]);
             }
             if end == n {
                 break;
             }
             start = end - 1;
+        }
+        if let Some(shared) = shared.filter(|_| remember && new_points * 2 >= n) {
+            shared.remember(&ring.0, kept);
         }
         Ok(twice.abs() / 2.0)
     }
@@ -455,9 +507,57 @@ mod tests {
         let (a, b) = (cell(120.0), cell(121.0));
         let both = MultiPolygon::new(vec![a.0[0].clone(), b.0[0].clone()]);
         for g in [&a, &a, &both, &b] {
-            let remembered = cache.equal_area_km2(g, |p| ea.polygon_m2(p)).unwrap();
+            let remembered = cache
+                .equal_area_km2(g, |p, shared| ea.polygon_m2(p, shared))
+                .unwrap();
             assert_eq!(remembered.to_bits(), ea.area_km2(g).unwrap().to_bits());
         }
+    }
+
+    /// A ring measured after another takes the projected points of the
+    /// runs they share from it (shown with a store whose points were
+    /// scaled on purpose), and with true points its area is the one
+    /// measured afresh, to the bit.
+    #[test]
+    fn shared_projected_points_are_taken_and_exact() {
+        let cells = |x0: f64, x1: f64| {
+            geodesy::densify(
+                MultiPolygon::new(vec![polygon![
+                    (x: x0, y: 50.0), (x: x1, y: 50.0), (x: x1, y: 51.0), (x: x0, y: 51.0),
+                ]]),
+                geodesy::DENSIFY_MAX_EDGE_M,
+            )
+        };
+        let ea = EqualArea::new(DEFAULT_EQUAL_AREA).unwrap();
+        let (west, wide) = (cells(120.0, 121.0), cells(120.0, 122.0));
+        let (west, wide) = (&west.0[0], &wide.0[0]);
+        let alone = |p: &geo::Polygon<f64>| ea.polygon_m2(p, None).unwrap();
+
+        let shared = geodesy::ProjectedPoints::default();
+        for p in [west, wide, west, wide] {
+            assert_eq!(
+                ea.polygon_m2(p, Some(&shared)).unwrap().to_bits(),
+                alone(p).to_bits()
+            );
+        }
+
+        // The western cell's points, projected and then scaled by 1.001:
+        // a ring that takes them all measures 1.002 times the area.
+        let mut scaled = west.exterior().0.clone();
+        ea.proj.convert_array(&mut scaled).unwrap();
+        let scaled: Vec<geo::Coord<f64>> = scaled.iter().map(|c| *c * 1.001).collect();
+        let store = geodesy::ProjectedPoints::default();
+        store.remember(&west.exterior().0, scaled);
+        let taken = ea.polygon_m2(west, Some(&store)).unwrap();
+        assert!(
+            (taken / alone(west) - 1.001 * 1.001).abs() < 1e-9,
+            "{taken}"
+        );
+        // The wide cell shares the western cell's south, west and north
+        // sides: it takes those points and projects its own.
+        let mixed = ea.polygon_m2(wide, Some(&store)).unwrap();
+        assert_ne!(mixed.to_bits(), alone(wide).to_bits());
+        assert!((mixed / alone(wide) - 1.0).abs() < 0.01, "{mixed}");
     }
 
     #[test]
