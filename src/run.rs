@@ -194,12 +194,38 @@ fn write_outputs(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
             if let Some(parent) = target.parent() {
                 fs::create_dir_all(parent).map_err(io_error(parent))?;
             }
-            fs::rename(staging.join(file), &target).map_err(io_error(&target))?;
+            replace(&staging.join(file), &target).map_err(io_error(&target))?;
         }
         Ok(files)
     });
     let _ = fs::remove_dir_all(&staging);
     result
+}
+
+/// Moves the file `from` to `to`, replacing an older file there.
+///
+/// Where `to` is a file already (a run with `--force`), the two are
+/// exchanged in one step (Linux's `renameat2` with `RENAME_EXCHANGE`), so
+/// the older file is left at `from` and goes with the staging folder. A
+/// rename over an existing file makes ext4 write the new file's data out
+/// at once (its `auto_da_alloc`): about 35 ms for a 20 MB GeoPackage
+/// here, against under a millisecond for the exchange. Elsewhere, or where
+/// the file system cannot exchange, a plain rename, which replaces too.
+/// Either way `to` holds the old file or the new one at every moment.
+fn replace(from: &Path, to: &Path) -> std::io::Result<()> {
+    #[cfg(target_os = "linux")]
+    {
+        // Only a file is exchanged: a folder (or a link) in the way is
+        // left to the rename to refuse (or replace), as before.
+        let is_file = fs::symlink_metadata(to).is_ok_and(|m| m.is_file());
+        if is_file {
+            use rustix::fs::{renameat_with, RenameFlags, CWD};
+            if renameat_with(CWD, from, CWD, to, RenameFlags::EXCHANGE).is_ok() {
+                return Ok(());
+            }
+        }
+    }
+    fs::rename(from, to)
 }
 
 /// A new empty folder next to the outputs (same file system, so the final

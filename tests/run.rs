@@ -449,6 +449,45 @@ fn a_hole_wound_like_its_exterior_is_still_a_hole() {
     assert!(areas[0] < 9.0 * CELL_50N_KM2, "{areas:?}");
 }
 
+/// A rerun with --force puts the new outputs over the old ones (each file
+/// exchanged in one step) and leaves no staging folder; a folder in the way
+/// of an output is refused, not replaced, and what it holds is kept.
+#[test]
+fn a_forced_rerun_replaces_the_outputs() {
+    let w = Workdir::new();
+    two_snapshots(&w, PASSING);
+    let out = w.run(&["run", "analysis.toml"]);
+    assert_eq!(out.status.code(), Some(0));
+    let analysis = w.read("analysis.toml");
+    w.write(
+        "analysis.toml",
+        &analysis.replacen("title = \"fixture\"", "title = \"Second run\"", 1),
+    );
+    let out = w.run(&["run", "analysis.toml", "--force"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(report(&w)["title"], "Second run");
+    let left: Vec<String> = std::fs::read_dir(w.join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+
+    std::fs::remove_file(w.join("out/transfers.csv")).unwrap();
+    std::fs::create_dir(w.join("out/transfers.csv")).unwrap();
+    w.write("out/transfers.csv/mine.txt", "mine");
+    let out = w.run(&["run", "analysis.toml", "--force"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("transfers.csv"), "{err}");
+    assert_eq!(w.read("out/transfers.csv/mine.txt"), "mine");
+}
+
 #[test]
 fn an_occupied_output_folder_needs_force() {
     let w = Workdir::new();
