@@ -376,6 +376,48 @@ mod tests {
         assert!((lon - 78_846.8).abs() < 1.0, "{lon}");
     }
 
+    /// The early rejection on the index's box keeps every point the exact
+    /// test keeps: points all round a segment, out to beyond the search
+    /// distance, near the pole (where a degree of longitude is shortest at
+    /// the box's far side) and at the equator, against the distance worked
+    /// out directly.
+    #[test]
+    fn early_rejection_keeps_what_the_exact_test_keeps() {
+        // The first runs from 70°N to 85°N: a degree of longitude at its
+        // northern end is a quarter of one at its southern end.
+        for (x, y, dy) in [(10.0, 70.0, 15.0), (-60.0, -0.2, 0.2), (170.0, 45.0, 0.2)] {
+            let line = [
+                Coord { x, y },
+                Coord {
+                    x: x + 0.3,
+                    y: y + dy,
+                },
+            ];
+            let idx = SegmentIndex::lines(std::iter::once((0, &line[..])));
+            for max_m in [100.0, 5_000.0] {
+                let mut found = 0;
+                for i in -60..=60 {
+                    for j in -60..=60 {
+                        // Out to about 3 × max_m around the segment's box.
+                        let c = Coord {
+                            x: x + 0.15 + f64::from(i) * (0.15 + 3.0 * max_m / 19_000.0) / 60.0,
+                            y: y + dy / 2.0
+                                + f64::from(j) * (dy / 2.0 + 3.0 * max_m / 110_000.0) / 60.0,
+                        };
+                        let (my, mx) = metres_per_degree(c.y);
+                        let p = ((line[0].x - c.x) * mx, (line[0].y - c.y) * my);
+                        let q = ((line[1].x - c.x) * mx, (line[1].y - c.y) * my);
+                        let d = point_segment_distance(p, q).0;
+                        let got = idx.distance_m(c, max_m);
+                        assert_eq!(got, (d <= max_m).then_some(d), "{c:?} {max_m}");
+                        found += usize::from(got.is_some());
+                    }
+                }
+                assert!(found > 100, "{found} points within {max_m} m");
+            }
+        }
+    }
+
     #[test]
     fn distance_to_a_meridian_segment() {
         let line = [Coord { x: 121.0, y: 50.0 }, Coord { x: 121.0, y: 51.0 }];
