@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use geo::{unary_union, Coord, CoordsIter, LineString, MultiLineString, MultiPolygon};
+use geo::{Coord, CoordsIter, LineString, MultiLineString, MultiPolygon};
 
 use crate::config::{Config, SnapshotSource, Step};
 use crate::error::{Error, Result};
@@ -217,7 +217,7 @@ fn holdings(
                             s.path.display()
                         )
                     },
-                    || unary_union(parts.iter()),
+                    || crate::clip::union(&parts.iter().collect::<Vec<_>>()),
                 )?
             };
             let mut geometry = crate::guard::catching(
