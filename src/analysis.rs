@@ -125,11 +125,16 @@ impl Analysis {
 /// densified as the config says (see [`crate::load`]).
 pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Result<Analysis> {
     let params = &config.parameters;
+    let study_box = crate::model::extent(snapshots.iter().flat_map(|s| &s.holdings))
+        .map_or((-180.0, -90.0, 180.0, 90.0), |r| {
+            (r.min().x, r.min().y, r.max().x, r.max().y)
+        });
+    let equal_area_crs = crate::projection::resolve_equal_area(&params.equal_area_crs, study_box);
     // Fail early, on one thread, if the CRS is not usable or does not
     // preserve area where the data lie.
     let first = snapshots.first().map(|s| s.holdings.as_slice());
     if let Some(extent) = first.and_then(crate::model::extent) {
-        EqualArea::new(&params.equal_area_crs)?.check_preserves_area(extent.center())?;
+        EqualArea::new(&equal_area_crs)?.check_preserves_area(extent.center())?;
     }
     let boundary_params = BoundaryParams {
         river_distance_km: params.river_distance_km,
@@ -179,7 +184,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         }),
     );
     let done = parallel::map_costliest_first(&jobs, cost, |job| match job {
-        Job::Measure(snapshot) => Done::Measured(EqualArea::with(&params.equal_area_crs, |ea| {
+        Job::Measure(snapshot) => Done::Measured(EqualArea::with(&equal_area_crs, |ea| {
             measure_snapshot(snapshot, ea, &areas, &overlays, rivers, &boundary_params)
         })),
         Job::Overlay(i, before, after) => {
@@ -190,7 +195,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
                     later,
                     before,
                     after,
-                    &params.equal_area_crs,
+                    &equal_area_crs,
                     &areas,
                     &overlays,
                 )

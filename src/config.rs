@@ -88,7 +88,7 @@ impl Default for Parameters {
             river_distance_km: 5.0,
             min_river_run_km: 10.0,
             densify_km: 2.0,
-            equal_area_crs: crate::projection::DEFAULT_EQUAL_AREA.to_owned(),
+            equal_area_crs: crate::projection::AUTO_EQUAL_AREA.to_owned(),
             repair: false,
         }
     }
@@ -658,6 +658,11 @@ impl Config {
         }));
         for (path, crs) in crs_settings {
             let Some(crs) = crs else { continue };
+            if path.last() == Some(&Step::Key("equal_area_crs"))
+                && crs.trim() == crate::projection::AUTO_EQUAL_AREA
+            {
+                continue;
+            }
             if !crs_is_explicit(crs) {
                 let key = match path.last() {
                     Some(Step::Key(key)) => *key,

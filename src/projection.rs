@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 use crate::geodesy::ProjectedPoints;
 
 /// Lambert azimuthal equal-area centred on 50° N 120° E, on WGS84: the
-/// default cross-check projection, centred on the bundled study region.
+/// cross-check projection the bundled analysis file names, centred on its
+/// study region.
 pub const DEFAULT_EQUAL_AREA: &str =
     "+proj=laea +lat_0=50 +lon_0=120 +datum=WGS84 +units=m +no_defs";
 
@@ -26,6 +27,57 @@ pub fn proj_version() -> String {
         .and_then(|p| p.lib_info().ok())
         .map(|info| info.version)
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// A longitude in −180…180° (data across the antimeridian is analysed in
+/// 0–360°).
+fn wrap_longitude(lon: f64) -> f64 {
+    if lon > 180.0 {
+        lon - 360.0
+    } else {
+        lon
+    }
+}
+
+/// Lambert azimuthal equal-area on WGS84 centred on a region (a
+/// longitude/latitude box, longitudes possibly 0–360°), in its polar aspect
+/// when the region reaches within 5° of a pole: the default
+/// `equal_area_crs`. Its scale is true at the centre and its areas exact
+/// everywhere but the antipode; centred on the data, the planar areas of the
+/// cross-check are taken where its polygons need the fewest points to
+/// follow their geodesic edges.
+pub fn equal_area_for(west: f64, south: f64, east: f64, north: f64) -> String {
+    let lon = wrap_longitude((west + east) / 2.0);
+    let lat = if north >= 85.0 {
+        90.0
+    } else if south <= -85.0 {
+        -90.0
+    } else {
+        (south + north) / 2.0
+    };
+    // Rounded to a tenth of a degree: the same region gives the same
+    // definition however its box was computed.
+    format!(
+        "+proj=laea +lat_0={} +lon_0={} +datum=WGS84 +units=m +no_defs",
+        (lat * 10.0).round() / 10.0,
+        (lon * 10.0).round() / 10.0
+    )
+}
+
+/// The `equal_area_crs` setting that stands for [`equal_area_for`] the
+/// data: the default.
+pub const AUTO_EQUAL_AREA: &str = "auto";
+
+/// The equal-area CRS a run uses: `setting` as given, or for
+/// [`AUTO_EQUAL_AREA`] the one [`equal_area_for`] the longitude/latitude
+/// box (west, south, east, north) of the data.
+pub fn resolve_equal_area(setting: &str, study_box: (f64, f64, f64, f64)) -> String {
+    if setting.trim() == AUTO_EQUAL_AREA {
+        let (w, s, e, n) = study_box;
+        equal_area_for(w, s, e, n)
+    } else {
+        setting.to_owned()
+    }
 }
 
 fn proj_error(crs: &str, message: impl std::fmt::Display) -> Error {
@@ -304,6 +356,54 @@ pub struct MapProjection {
 }
 
 impl MapProjection {
+    /// An equal-area projection fitted to a region (a longitude/latitude
+    /// box, longitudes possibly 0–360°): the Albers conic of
+    /// [`MapProjection::albers_for`] for a region on one side of the
+    /// equator and away from the poles (the usual choice, and the bundled
+    /// maps'); otherwise Lambert azimuthal equal-area, in its polar aspect
+    /// for a region reaching within 5° of a pole or wider than 180° with a
+    /// latitude beyond 60°, centred on the region for one across the equator
+    /// (where the conic's standard parallels would be on both sides of it,
+    /// which PROJ refuses or which distorts without bound).
+    pub fn for_region(west: f64, south: f64, east: f64, north: f64) -> Result<MapProjection> {
+        let span = north - south;
+        let (lat_1, lat_2) = (south + span / 6.0, north - span / 6.0);
+        let centre_lon = wrap_longitude((west + east) / 2.0);
+        if north >= 85.0 || (east - west > 180.0 && north > 60.0) {
+            return MapProjection::new(&format!(
+                "+proj=laea +lat_0=90 +lon_0={centre_lon:.1} +datum=WGS84 +units=m +no_defs"
+            ));
+        }
+        if south <= -85.0 || (east - west > 180.0 && south < -60.0) {
+            return MapProjection::new(&format!(
+                "+proj=laea +lat_0=-90 +lon_0={centre_lon:.1} +datum=WGS84 +units=m +no_defs"
+            ));
+        }
+        // Both standard parallels at least 5° from the equator on one side.
+        if lat_1 * lat_2 > 0.0 && lat_1.abs().min(lat_2.abs()) >= 5.0 {
+            return MapProjection::albers_for(west, south, east, north);
+        }
+        MapProjection::new(&format!(
+            "+proj=laea +lat_0={:.1} +lon_0={centre_lon:.1} +datum=WGS84 +units=m +no_defs",
+            (south + north) / 2.0
+        ))
+    }
+
+    /// The projection's name for a map's caption.
+    pub fn name(&self) -> &'static str {
+        if self.definition.contains("+proj=aea") {
+            "Albers equal-area conic"
+        } else if self.definition.contains("+proj=laea +lat_0=90")
+            || self.definition.contains("+proj=laea +lat_0=-90")
+        {
+            "Lambert azimuthal equal-area, polar aspect"
+        } else if self.definition.contains("+proj=laea") {
+            "Lambert azimuthal equal-area"
+        } else {
+            "projected"
+        }
+    }
+
     /// Albers equal-area conic for a region: standard parallels at one sixth
     /// and five sixths of its latitude span, central meridian in its middle
     /// (the usual rule for mid-latitude regions wider than tall).

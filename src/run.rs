@@ -134,6 +134,11 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
         });
         analysed.map(|(i, a, r)| (i, a, r, hashes))
     })?;
+    // The reports name the equal-area CRS the analysis used.
+    config.parameters.equal_area_crs = crate::projection::resolve_equal_area(
+        &config.parameters.equal_area_crs,
+        inputs.study_box(),
+    );
     let provenance = Provenance {
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         gdal_version: crate::io::gdal_version(),
@@ -477,13 +482,14 @@ pub const GEOPACKAGE: &str = "borderchange.gpkg";
 pub const QGIS_PROJECT: &str = "borderchange.qgs";
 
 /// The project: a group per snapshot (newest on top, only it shown), the
-/// transfers and the rivers, in an Albers conic fitted to the study region.
+/// transfers and the rivers, in the maps' projection for the study region
+/// ([`MapProjection::for_region`]).
 fn project_xml(config: &Config, inputs: &Inputs, styles: &[qgis::Style]) -> Result<String> {
     let [states, boundaries, transfers, rivers] = styles else {
         return Ok(String::new());
     };
     let (west, south, east, north) = inputs.study_box();
-    let map = MapProjection::albers_for(west, south, east, north)?;
+    let map = MapProjection::for_region(west, south, east, north)?;
     let extent = map.extent_of(west, south, east, north)?;
     let until = until_years(inputs);
     let mut groups = vec![qgis::ProjectGroup {

@@ -192,9 +192,19 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
 /// An `equal_area_crs` that PROJ cannot use, or that does not preserve area
 /// in the middle of the study region, as `run` refuses it.
 fn equal_area_problem(config: &Config, region: &MultiPolygon<f64>) -> Option<Problem> {
-    let centre = region.bounding_rect()?.center();
-    let check = crate::projection::EqualArea::new(&config.parameters.equal_area_crs)
-        .and_then(|ea| ea.check_preserves_area(centre));
+    let bounds = region.bounding_rect()?;
+    let centre = bounds.center();
+    let crs = crate::projection::resolve_equal_area(
+        &config.parameters.equal_area_crs,
+        (
+            bounds.min().x,
+            bounds.min().y,
+            bounds.max().x,
+            bounds.max().y,
+        ),
+    );
+    let check =
+        crate::projection::EqualArea::new(&crs).and_then(|ea| ea.check_preserves_area(centre));
     Some(Problem {
         file: config.source.as_ref().map_or_else(
             || "the analysis file".to_owned(),
