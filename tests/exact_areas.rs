@@ -349,3 +349,40 @@ fn region_symmetric_about_the_equator() {
     );
     assert!(w.join("out/maps/snapshot-1800.svg").exists());
 }
+
+/// A balance that does not add up (in 1800 B claims land A still holds:
+/// A gave it and kept it) is a warning on stderr and in every report.
+#[test]
+fn a_balance_off_is_a_loud_warning() {
+    let w = Workdir::new();
+    let (a, b) = (
+        boxed(10.0, 12.0, 50.0, 51.0, 0.5),
+        boxed(12.0, 14.0, 50.0, 51.0, 0.5),
+    );
+    let both = boxed(11.0, 14.0, 50.0, 51.0, 0.5);
+    two_snapshots(&w, &[("A", &a), ("B", &b)], &[("A", &a), ("B", &both)]);
+    let out = w.run(&["run", "analysis.toml", "-q", "--force"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("warning: the balance of 'A' from 1700 to 1800"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&w.read("out/report.json")).unwrap();
+    let warnings = report["warnings"].as_array().unwrap();
+    assert!(
+        warnings
+            .iter()
+            .any(|x| x.as_str().unwrap().contains("balance of 'A'")),
+        "{warnings:?}"
+    );
+    for file in ["out/report.md", "out/report.html"] {
+        let text = w.read(file);
+        assert!(text.contains("Warnings"), "{file}");
+        assert!(
+            text.contains("the balance of &apos;A&apos;") || text.contains("the balance of 'A'"),
+            "{file}"
+        );
+        assert!(text.contains("Balances"), "{file}");
+    }
+}

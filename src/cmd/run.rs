@@ -73,6 +73,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let outcome =
         outcome.with_context(|| format!("running the analysis in '{}'", config.display()))?;
     let analysis = &outcome.analysis;
+    for w in &analysis.warnings {
+        eprintln!("warning: {w}");
+    }
     if !args.quiet {
         for r in &outcome.repairs {
             eprintln!(

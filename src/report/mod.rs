@@ -168,6 +168,7 @@ mod tests {
             steps: vec![],
             stretches: vec![],
             checks: vec![],
+            warnings: vec![],
             timings: vec![],
         };
         let analysis_headers = [
