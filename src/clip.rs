@@ -141,11 +141,14 @@ impl Grid {
                 && r.max().y <= self.rect.max().y
         };
         if !inside(ra) || !inside(rb) {
-            let owned = |parts: &[&Polygon<f64>]| -> MultiPolygon<f64> {
-                parts.iter().map(|p| (*p).clone()).collect()
-            };
-            let (a_whole, b_whole) = (owned(a), owned(b));
-            return Grid::covering([&a_whole, &b_whole]).intersection_of(a, b);
+            // On a grid of their own, covering every ring of both.
+            return Grid::new(joint(ra, rb)).overlay(
+                &rings_of(a),
+                &rings_of(b),
+                None,
+                OverlayRule::Intersect,
+                FillRule::EvenOdd,
+            );
         }
         self.overlay(
             &rings_of(a),
@@ -301,7 +304,25 @@ pub fn intersection(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygo
 /// where two features share a border, it goes; every other vertex stays,
 /// those on a straight line in longitude/latitude included.
 pub fn union(parts: &[&MultiPolygon<f64>]) -> MultiPolygon<f64> {
-    Grid::covering(parts.iter().copied()).boolean(parts, &[], OverlayRule::Union)
+    let polygons: Vec<&Polygon<f64>> = parts.iter().flat_map(|g| g.0.iter()).collect();
+    let Some(bounds) = bounds_of(&polygons) else {
+        return MultiPolygon::new(vec![]);
+    };
+    Grid::new(bounds).boolean(parts, &[], OverlayRule::Union)
+}
+
+/// The box covering two boxes.
+fn joint(r: Rect<f64>, q: Rect<f64>) -> Rect<f64> {
+    Rect::new(
+        Coord {
+            x: r.min().x.min(q.min().x),
+            y: r.min().y.min(q.min().y),
+        },
+        Coord {
+            x: r.max().x.max(q.max().x),
+            y: r.max().y.max(q.max().y),
+        },
+    )
 }
 
 /// Every ring of `parts`: exterior, then holes, part by part.

@@ -94,6 +94,8 @@ fn proj_error(crs: &str, message: impl std::fmt::Display) -> Error {
 pub struct ToWgs84 {
     /// `None` when the source is WGS84 longitude/latitude already.
     proj: Option<Proj>,
+    /// The source CRS as given.
+    crs: String,
 }
 
 impl ToWgs84 {
@@ -105,7 +107,10 @@ impl ToWgs84 {
         static NOOPS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
         let known_noop = |crs: &str| NOOPS.lock().is_ok_and(|n| n.iter().any(|c| c == crs));
         if known_noop(crs) {
-            return Ok(ToWgs84 { proj: None });
+            return Ok(ToWgs84 {
+                proj: None,
+                crs: crs.to_owned(),
+            });
         }
         let proj = Proj::new_known_crs(crs, WGS84, None).map_err(|e| proj_error(crs, e))?;
         // PROJ reduces a WGS84-to-WGS84 operation to a no-op (possibly with
@@ -123,9 +128,111 @@ impl ToWgs84 {
         }
         Ok(ToWgs84 {
             proj: (!noop).then_some(proj),
+            crs: crs.to_owned(),
         })
     }
 
+    /// True when the source is not WGS84 longitude/latitude.
+    pub fn reprojects(&self) -> bool {
+        self.proj.is_some()
+    }
+
+    /// The source CRS's name (the first 80 characters of its definition when
+    /// it has none PROJ knows).
+    pub fn source_name(&self) -> String {
+        let from_wkt = self.crs.strip_prefix("PROJCS[\"").or_else(|| {
+            self.crs
+                .find("PROJCRS[\"")
+                .map(|i| &self.crs[i + "PROJCRS[\"".len()..])
+        });
+        match from_wkt.and_then(|rest| rest.split('"').next()) {
+            Some(name) => name.to_owned(),
+            None => self.crs.chars().take(80).collect(),
+        }
+    }
+
+    /// The source coordinates of a longitude/latitude point, for messages.
+    pub fn source_of(&self, lon: f64, lat: f64) -> Option<(f64, f64)> {
+        Proj::new_known_crs(WGS84, &self.crs, None)
+            .ok()?
+            .convert((lon, lat))
+            .ok()
+    }
+
+    /// Reprojects lines in place, each edge first split in the source CRS
+    /// where its straight line there and the straight line between its
+    /// reprojected ends would part by more than a millimetre (halving it
+    /// until they do not): the shape drawn in the source CRS is the one
+    /// analysed, so a layer valid there stays valid in longitude/latitude
+    /// (an edge of a few km in EPSG:3035 bows by decimetres in lon/lat).
+    /// The message names the first point that fails.
+    pub fn apply_line(&self, line: &mut geo::LineString<f64>) -> std::result::Result<(), String> {
+        let Some(proj) = &self.proj else {
+            return Ok(());
+        };
+        let convert = |c: geo::Coord<f64>| {
+            proj.convert((c.x, c.y))
+                .map(|(x, y)| geo::Coord { x, y })
+                .map_err(|e| format!("point ({}, {}): {e}", c.x, c.y))
+        };
+        let mut out: Vec<geo::Coord<f64>> = Vec::with_capacity(line.0.len());
+        let mut previous: Option<(geo::Coord<f64>, geo::Coord<f64>)> = None;
+        for &c in &line.0 {
+            let p = convert(c)?;
+            if let Some((a, pa)) = previous {
+                split_edge(&convert, a, pa, c, p, 0, &mut out)?;
+            }
+            out.push(p);
+            previous = Some((c, p));
+        }
+        line.0 = out;
+        Ok(())
+    }
+}
+
+/// Pushes the points that split the edge from source point `a` (lon/lat
+/// `pa`) to `b` (`pb`) in the source CRS, ends excluded (see
+/// [`ToWgs84::apply_line`]).
+fn split_edge(
+    convert: &impl Fn(geo::Coord<f64>) -> std::result::Result<geo::Coord<f64>, String>,
+    a: geo::Coord<f64>,
+    pa: geo::Coord<f64>,
+    b: geo::Coord<f64>,
+    pb: geo::Coord<f64>,
+    depth: u32,
+    out: &mut Vec<geo::Coord<f64>>,
+) -> std::result::Result<(), String> {
+    // 2^20 pieces at most: an edge of 1,000 km in pieces of a metre.
+    if depth >= 20 || a == b {
+        return Ok(());
+    }
+    let m = geo::Coord {
+        x: (a.x + b.x) / 2.0,
+        y: (a.y + b.y) / 2.0,
+    };
+    let pm = convert(m)?;
+    let wrap = |d: f64| {
+        if d > 180.0 {
+            d - 360.0
+        } else if d < -180.0 {
+            d + 360.0
+        } else {
+            d
+        }
+    };
+    let mid_x = pa.x + wrap(pb.x - pa.x) / 2.0;
+    let mid_y = (pa.y + pb.y) / 2.0;
+    let dx_m = wrap(pm.x - mid_x) * pm.y.to_radians().cos() * 111_320.0;
+    let dy_m = (pm.y - mid_y) * 110_574.0;
+    if dx_m.hypot(dy_m) <= 0.001 {
+        return Ok(());
+    }
+    split_edge(convert, a, pa, m, pm, depth + 1, out)?;
+    out.push(pm);
+    split_edge(convert, m, pm, b, pb, depth + 1, out)
+}
+
+impl ToWgs84 {
     /// Reprojects in place; the message names the first point that fails.
     pub fn apply<G: MapCoordsInPlace<f64>>(
         &self,
