@@ -45,7 +45,7 @@ run: deps
 # Rebuilds shapefiles/ from DCW and GSHHG (Debian's gmt packages) and
 # data/waypoints.csv; running it twice gives identical files.
 data: deps-data
-	cargo run --release --locked --bin borderchange-data -- shapefiles
+	cargo run --release --locked -p borderchange-data -- shapefiles
 
 test: deps-test
 	cargo test --locked

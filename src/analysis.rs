@@ -7,18 +7,18 @@ use std::collections::BTreeMap;
 use geo::{CoordsIter, MultiPolygon};
 use serde::Serialize;
 
-use crate::boundary::{self, BoundaryParams};
 use crate::checks::{self, Check};
-use crate::clip;
 use crate::config::Config;
 use crate::error::Result;
-use crate::geodesy;
-use crate::guard;
-use crate::intersections::Intersections;
+use crate::geometry::boundary::{self, BoundaryParams};
+use crate::geometry::geodesy;
+use crate::geometry::overlay::clip;
+use crate::geometry::overlay::intersections::Intersections;
+use crate::geometry::overlay::{self, Dropped};
+use crate::io::projection::EqualArea;
 use crate::model::{Holding, River, Snapshot, Stretch, Transfer};
-use crate::overlay::{self, Dropped};
-use crate::parallel;
-use crate::projection::EqualArea;
+use crate::support::guard;
+use crate::support::parallel;
 
 /// One holder's area in one snapshot.
 #[derive(Debug, Clone, Serialize)]

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::analysis::Analysis;
 use crate::config::{Quantity, Reference, Role};
-use crate::geodesy;
+use crate::geometry::geodesy;
 use crate::model::StretchKind;
 use geo::{BooleanOps, LineString, MultiLineString, Rect};
 

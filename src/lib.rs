@@ -18,28 +18,16 @@
 #![deny(unsafe_code)]
 
 pub mod analysis;
-pub mod bits_hash;
-pub mod boundary;
 pub mod checks;
-pub mod clip;
 pub mod config;
 pub mod error;
-pub mod geodesy;
-pub mod guard;
-pub mod intersections;
+pub mod geometry;
 pub mod io;
 pub mod load;
 pub mod manifest;
-pub mod memory;
 pub mod model;
-pub mod overlay;
-pub mod parallel;
-pub mod projection;
-pub mod qgis;
-pub mod report;
+pub mod output;
 pub mod run;
-#[cfg(test)]
-mod testing;
-pub mod topology;
+pub mod support;
 pub mod validate;
 pub mod verify;

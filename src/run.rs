@@ -11,15 +11,15 @@ use std::time::Instant;
 use crate::analysis::{self, Analysis};
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::geodesy;
+use crate::geometry::geodesy;
+use crate::io::projection::MapProjection;
 use crate::io::write::{
     write_dataset, FieldDef, FieldKind, GeometryKind, Layer, LayerStyle, OutFeature, Shape, Value,
 };
 use crate::load::{self, Inputs};
 use crate::manifest::{self, Manifest, MANIFEST};
-use crate::projection::MapProjection;
-use crate::qgis;
-use crate::report::{self, Provenance};
+use crate::output::qgis;
+use crate::output::report::{self, Provenance};
 
 /// What a run produced.
 #[derive(Debug)]
@@ -37,9 +37,9 @@ pub struct Outcome {
 /// Runs the analysis in `config_path`, writing to `output_dir` or, when
 /// `None`, to the folder the analysis file names.
 ///
-/// On snapshot files of [`crate::memory::LARGE_INPUT_BYTES`] or more this
+/// On snapshot files of [`crate::support::memory::LARGE_INPUT_BYTES`] or more this
 /// also sets the process's allocator to hand large freed blocks back (see
-/// [`crate::memory`]); the setting stays for the rest of the process.
+/// [`crate::support::memory`]); the setting stays for the rest of the process.
 pub fn run(config_path: &Path, output_dir: Option<&Path>) -> Result<Outcome> {
     run_with(
         config_path,
@@ -112,8 +112,8 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
             output_dir.display()
         )));
     }
-    if load::input_bytes(&config) >= crate::memory::LARGE_INPUT_BYTES {
-        crate::memory::map_large_blocks();
+    if load::input_bytes(&config) >= crate::support::memory::LARGE_INPUT_BYTES {
+        crate::support::memory::map_large_blocks();
     }
     // The manifest's hashes of the inputs, made beside the reading and
     // the analysis (the files as they were when read) rather than after the
@@ -129,7 +129,7 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
         let hashes = hashing.join().unwrap_or_else(|payload| {
             Err(Error::Geometry {
                 what: "hashing the inputs".to_owned(),
-                reason: crate::guard::panic_message(payload.as_ref()),
+                reason: crate::support::guard::panic_message(payload.as_ref()),
             })
         });
         analysed.map(|(i, a, r)| (i, a, r, hashes))
@@ -181,7 +181,7 @@ fn write_outputs(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
     let staging = staging_dir(dir)?;
     // A panic while writing (in a dependency) must not leave the staging
     // folder behind either.
-    let written = crate::guard::catching(
+    let written = crate::support::guard::catching(
         || "writing the outputs".to_owned(),
         || write_all(&staging, written),
     )
@@ -280,15 +280,18 @@ fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
     };
     let (layers, reports) = std::thread::scope(|scope| {
         let layers = scope.spawn(|| {
-            crate::guard::catching(|| "writing the layers".to_owned(), || write_layers(&out))
-                .and_then(|written| written)
-                .and_then(hashed)
+            crate::support::guard::catching(
+                || "writing the layers".to_owned(),
+                || write_layers(&out),
+            )
+            .and_then(|written| written)
+            .and_then(hashed)
         });
         let reports = write_reports(&out).and_then(hashed);
         let layers = layers.join().unwrap_or_else(|payload| {
             Err(Error::Geometry {
                 what: "writing the layers".to_owned(),
-                reason: crate::guard::panic_message(payload.as_ref()),
+                reason: crate::support::guard::panic_message(payload.as_ref()),
             })
         });
         (layers, reports)
@@ -352,7 +355,7 @@ fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
     })?;
     let fonts = report::maps::system_fonts();
     // Rasterising is the slow part: one map per core.
-    let pngs = crate::parallel::map(&maps, |m| report::maps::png(&m.svg, &fonts));
+    let pngs = crate::support::parallel::map(&maps, |m| report::maps::png(&m.svg, &fonts));
     let mut map_files = Vec::new();
     for (m, png) in maps.iter().zip(pngs) {
         map_files.push(text(&format!("maps/{}.svg", m.name), m.svg.clone())?);

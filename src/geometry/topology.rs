@@ -449,7 +449,7 @@ mod tests {
     /// degenerate stack that exhausts the budget.
     #[test]
     fn overlapping_pairs_finds_every_pair() {
-        let mut uniform = crate::testing::Uniform::new(0x9e37_79b9_7f4a_7c15);
+        let mut uniform = crate::support::testing::Uniform::new(0x9e37_79b9_7f4a_7c15);
         let mut next = |scale: f64| uniform.next(scale);
         for case in 0..4 {
             let mut boxes: Vec<super::Bounds> = Vec::new();

@@ -305,8 +305,8 @@ fn split_common<'a, 'b>(a: &'a MultiPolygon<f64>, b: &'b MultiPolygon<f64>) -> S
         })
     };
     // Only polygons inside the boxes' overlap can be in both.
-    let mut in_a: crate::bits_hash::BitsMap<Vec<[u64; 2]>, Vec<usize>> =
-        crate::bits_hash::BitsMap::with_capacity_and_hasher(a.0.len(), Default::default());
+    let mut in_a: crate::support::bits_hash::BitsMap<Vec<[u64; 2]>, Vec<usize>> =
+        crate::support::bits_hash::BitsMap::with_capacity_and_hasher(a.0.len(), Default::default());
     for (i, p) in a.0.iter().enumerate() {
         if inside(p) {
             if let Some(key) = canonical(p) {

@@ -1,10 +1,12 @@
 //! Transfers between consecutive snapshots: for each ordered pair of
 //! different holders, the land the first held before and the second after.
 
+pub mod clip;
+pub mod intersections;
+
 use geo::{BoundingRect, Intersects};
 
-use crate::clip;
-use crate::geodesy;
+use crate::geometry::geodesy;
 use crate::model::{Holding, Snapshot, Transfer};
 
 /// Every transfer from `earlier` to `later`, ordered by (from, to), however
