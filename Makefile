@@ -59,6 +59,8 @@ bench: deps
 	python3 bench/bench.py
 
 check: deps
+	@! grep -rnE 'crate::(\{[^}]*)?\b(config|io|output|run)\b' src/geometry \
+	  || { echo "make check: src/geometry/ is the engine and must not name crate::config, crate::io, crate::output or crate::run (DEVELOPERS.md)"; exit 1; }
 	cargo fmt --all -- --check
 	cargo clippy --all-targets --locked -- -D warnings
 	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked

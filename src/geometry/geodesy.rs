@@ -427,7 +427,8 @@ impl<V> Default for SharedRuns<V> {
 type SharedEdges = SharedRuns<f64>;
 
 /// Remembered rings' points in the equal-area projection (see
-/// [`SharedRuns`]), for [`crate::io::projection::EqualArea::polygon_m2`].
+/// [`SharedRuns`]), for the equal-area cross-check (`EqualArea::polygon_m2`
+/// in `io::projection`, which calls into the engine, never the reverse).
 pub type ProjectedPoints = SharedRuns<Coord<f64>>;
 
 struct Remembered<V> {

@@ -1,7 +1,7 @@
 //! Validity of polygon geometry beyond single rings: rings that cross
 //! themselves, parts of one feature that cross each other, and parts that
 //! lie inside another part. Used by `run` (which refuses such features) and
-//! `validate` (which lists them); see [`crate::load::geometry_problems`].
+//! `validate` (which lists them); see `load::geometry_problems`.
 
 use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::line_intersection::{line_intersection, LineIntersection};
