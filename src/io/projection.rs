@@ -150,6 +150,7 @@ impl EqualArea {
             lat,
             geodesic_km2: geodesic,
             projected,
+            default: DEFAULT_EQUAL_AREA,
             operation: self
                 .proj
                 .proj_info()
