@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::analysis::{self, Analysis};
+use crate::checks;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::load::{self, Inputs};
@@ -118,7 +119,8 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
         let analysed = load::load(&config).and_then(|inputs| {
             let read_seconds = clock.elapsed().as_secs_f64();
             progress(1);
-            let analysis = analysis::analyse(&config, &inputs.snapshots, &inputs.rivers)?;
+            let mut analysis = analysis::analyse(&config, &inputs.snapshots, &inputs.rivers)?;
+            analysis.checks = checks::evaluate(&config.references, &analysis);
             Ok((inputs, analysis, read_seconds))
         });
         let hashes = hashing.join().unwrap_or_else(|payload| {
