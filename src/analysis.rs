@@ -157,7 +157,7 @@ impl Check {
 }
 
 /// Runs the analysis on snapshots sorted by year, each with holdings
-/// densified as the config says (see [`crate::load`]).
+/// densified as the config says (see [`crate::load`](mod@crate::load)).
 pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Result<Analysis> {
     let params = &config.parameters;
     // Fail early, on one thread, if the CRS is not usable or does not
