@@ -2,6 +2,13 @@
 //! 2013, through `geographiclib-rs` as `geo`'s `GeodesicArea` uses it, and
 //! `geo`'s `Geodesic` metric space), and the
 //! densification that makes a lon/lat overlay agree with geodesic edges.
+//!
+//! Reference path: [`area_km2`], Karney's area of every ring, edge by edge.
+//! Fast path: [`AreaCache`], which a run measures through (whole polygons
+//! remembered by hash, shared runs of edges taken from rings measured
+//! before). Held equal, to the bit, by `cached_areas_are_the_plain_ones`
+//! and `shared_edges_are_taken_from_the_earlier_ring` here and by
+//! `tests/reference_paths.rs` on the bundled data.
 
 use geo::{
     Coord, Densify, Distance, Geodesic, Length, LineString, MultiLineString, MultiPolygon, Point,

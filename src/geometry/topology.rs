@@ -2,6 +2,11 @@
 //! themselves, parts of one feature that cross each other, and parts that
 //! lie inside another part. Used by `run` (which refuses such features) and
 //! `validate` (which lists them); see `load::geometry_problems`.
+//!
+//! Reference path: an R-tree of edge boxes, which finds every pair of
+//! edges whose boxes meet. Fast path: a west-to-east sweep over the edges,
+//! handing over to the R-tree when it runs over its budget. Held equal by
+//! `overlapping_pairs_finds_every_pair` and `sweep_and_tree_agree`.
 
 use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::line_intersection::{line_intersection, LineIntersection};

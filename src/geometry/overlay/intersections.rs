@@ -9,6 +9,10 @@
 //! one asked for twice or more is overlaid once, by whichever job asks
 //! first (a job that asks while it is being made waits for it), and handed
 //! without a copy to the last job that asks.
+//!
+//! Reference path: `clip::intersection` of the two holdings, every time.
+//! Fast path: [`Intersections::of`], shared between the jobs that ask.
+//! Held equal by `shared_intersections_are_the_direct_ones`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
