@@ -1,24 +1,24 @@
 //! The analysis proper, on data already read: areas per holder, transfers
 //! between consecutive snapshots with the balance of every holder, boundary
-//! stretches, and the reference checks. No file is touched here.
+//! stretches; the reference checks are `checks`, run on the result. No file
+//! is touched here.
 
 use std::collections::BTreeMap;
 
 use geo::{CoordsIter, MultiPolygon};
 use serde::Serialize;
 
-use crate::boundary::{self, BoundaryParams};
-use crate::checks::{self, Check};
-use crate::clip;
-use crate::config::Config;
+use crate::config::{Config, Quantity, Role};
 use crate::error::Result;
-use crate::geodesy;
-use crate::guard;
-use crate::intersections::Intersections;
+use crate::geometry::boundary::{self, BoundaryParams};
+use crate::geometry::geodesy;
+use crate::geometry::overlay::clip;
+use crate::geometry::overlay::intersections::Intersections;
+use crate::geometry::overlay::{self, Dropped};
+use crate::io::projection::EqualArea;
 use crate::model::{Holding, River, Snapshot, Stretch, Transfer};
-use crate::overlay::{self, Dropped};
-use crate::parallel;
-use crate::projection::EqualArea;
+use crate::support::guard;
+use crate::support::parallel;
 
 /// One holder's area in one snapshot.
 #[derive(Debug, Clone, Serialize)]
@@ -107,7 +107,8 @@ pub struct Analysis {
     pub steps: Vec<Step>,
     /// Boundary stretches, by year then holder pair then position.
     pub stretches: Vec<YearStretch>,
-    /// References compared with computed values.
+    /// References compared with computed values: empty from [`analyse`],
+    /// filled by [`crate::checks::evaluate`] (as a run does).
     pub checks: Vec<Check>,
     /// What the user must see: one sentence each, naming what and where
     /// (`run` prints them on stderr; the reports list them).
@@ -124,15 +125,50 @@ impl Analysis {
     }
 }
 
+/// One reference compared with the computed value.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// The reference's id.
+    pub id: String,
+    /// The quantity compared.
+    pub quantity: Quantity,
+    /// `km2` or `km`.
+    pub unit: &'static str,
+    /// What the analysis computed.
+    pub computed: f64,
+    /// The published figure.
+    pub expected: f64,
+    /// (computed − expected) / expected.
+    pub rel_diff: f64,
+    /// Allowed |rel_diff|.
+    pub tolerance: f64,
+    /// |rel_diff| ≤ tolerance.
+    pub agrees: bool,
+    /// Whether a disagreement fails the run.
+    pub role: Role,
+    /// Where the figure is published.
+    pub source: String,
+    /// The reference's note.
+    pub note: String,
+}
+
+impl Check {
+    /// A `check` reference that disagrees: the run exits with code 1.
+    pub fn fails(&self) -> bool {
+        self.role == Role::Check && !self.agrees
+    }
+}
+
 /// Runs the analysis on snapshots sorted by year, each with holdings
-/// densified as the config says (see [`crate::load`]).
+/// densified as the config says (see [`crate::load`](mod@crate::load)).
 pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Result<Analysis> {
     let params = &config.parameters;
     let study_box = crate::model::extent(snapshots.iter().flat_map(|s| &s.holdings))
         .map_or((-180.0, -90.0, 180.0, 90.0), |r| {
             (r.min().x, r.min().y, r.max().x, r.max().y)
         });
-    let equal_area_crs = crate::projection::resolve_equal_area(&params.equal_area_crs, study_box);
+    let equal_area_crs =
+        crate::io::projection::resolve_equal_area(&params.equal_area_crs, study_box);
     // Fail early, on one thread, if the CRS is not usable or does not
     // preserve area where the data lie.
     let first = snapshots.first().map(|s| s.holdings.as_slice());
@@ -285,7 +321,6 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
             ("balances", balances_seconds),
         ],
     };
-    analysis.checks = checks::evaluate(&config.references, &analysis);
     analysis.warnings = consistency_warnings(&analysis, &equal_area_crs);
     Ok(analysis)
 }

@@ -88,7 +88,7 @@ impl Default for Parameters {
             river_distance_km: 5.0,
             min_river_run_km: 10.0,
             densify_km: 2.0,
-            equal_area_crs: crate::projection::AUTO_EQUAL_AREA.to_owned(),
+            equal_area_crs: crate::io::projection::AUTO_EQUAL_AREA.to_owned(),
             repair: false,
         }
     }
@@ -659,7 +659,7 @@ impl Config {
         for (path, crs) in crs_settings {
             let Some(crs) = crs else { continue };
             if path.last() == Some(&Step::Key("equal_area_crs"))
-                && crs.trim() == crate::projection::AUTO_EQUAL_AREA
+                && crs.trim() == crate::io::projection::AUTO_EQUAL_AREA
             {
                 continue;
             }

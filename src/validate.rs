@@ -14,7 +14,7 @@ use geo::{unary_union, BooleanOps, BoundingRect, Coord, InteriorPoint, Intersect
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::geodesy;
+use crate::geometry::geodesy;
 use crate::io::read::{read_lines, read_polygons_with, LayerSource};
 use crate::io::write::{
     write_dataset, FieldDef, FieldKind, GeometryKind, Layer, OutFeature, Shape, Value,
@@ -194,7 +194,7 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
 fn equal_area_problem(config: &Config, region: &MultiPolygon<f64>) -> Option<Problem> {
     let bounds = region.bounding_rect()?;
     let centre = bounds.center();
-    let crs = crate::projection::resolve_equal_area(
+    let crs = crate::io::projection::resolve_equal_area(
         &config.parameters.equal_area_crs,
         (
             bounds.min().x,
@@ -204,7 +204,7 @@ fn equal_area_problem(config: &Config, region: &MultiPolygon<f64>) -> Option<Pro
         ),
     );
     let check =
-        crate::projection::EqualArea::new(&crs).and_then(|ea| ea.check_preserves_area(centre));
+        crate::io::projection::EqualArea::new(&crs).and_then(|ea| ea.check_preserves_area(centre));
     Some(Problem {
         file: config.source.as_ref().map_or_else(
             || "the analysis file".to_owned(),
@@ -266,7 +266,7 @@ fn overlaps(
                 (Some(ra), Some(rb)) if ra.intersects(&rb) => {}
                 _ => continue,
             }
-            let both = crate::clip::intersection(ga, gb);
+            let both = crate::geometry::overlay::clip::intersection(ga, gb);
             let km2 = geodesy::area_km2(&both);
             if km2 <= 0.0 {
                 continue;
