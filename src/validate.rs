@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use geo::{unary_union, BooleanOps, BoundingRect, Coord, InteriorPoint, Intersects, MultiPolygon};
+use geo::{BooleanOps, BoundingRect, Coord, InteriorPoint, Intersects, MultiPolygon};
 
 use crate::config::Config;
 use crate::error::{Error, Result};
@@ -153,10 +153,15 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
         }
         let holdings: Vec<(String, MultiPolygon<f64>)> = by_holder
             .into_iter()
-            .map(|(holder, parts)| (holder, unary_union(parts.iter())))
+            .map(|(holder, parts)| {
+                let parts: Vec<&MultiPolygon<f64>> = parts.iter().collect();
+                (holder, crate::geometry::overlay::clip::union(&parts))
+            })
             .collect();
         problems.extend(overlaps(&file, s.year, &holdings, sliver_km2));
-        let region: MultiPolygon<f64> = unary_union(holdings.iter().map(|(_, g)| g));
+        let region: MultiPolygon<f64> = crate::geometry::overlay::clip::union(
+            &holdings.iter().map(|(_, g)| g).collect::<Vec<_>>(),
+        );
         problems.extend(gaps(&file, s.year, &region, sliver_km2));
         match &first_region {
             None => first_region = Some((s.year, region)),

@@ -386,3 +386,143 @@ fn a_balance_off_is_a_loud_warning() {
         assert!(text.contains("Balances"), "{file}");
     }
 }
+
+/// A GeoJSON layer in EPSG:3035 (LAEA Europe) of one polygon per
+/// (holder, ring), coordinates in metres.
+fn layer_3035(features: &[(&str, &[[f64; 2]])]) -> String {
+    let body: Vec<String> = features
+        .iter()
+        .map(|(holder, ring)| {
+            let points: Vec<String> = ring.iter().map(|[x, y]| format!("[{x},{y}]")).collect();
+            format!(
+                r#"{{"type":"Feature","properties":{{"state":"{holder}"}},"geometry":{{"type":"Polygon","coordinates":[[{}]]}}}}"#,
+                points.join(",")
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"urn:ogc:def:crs:EPSG::3035"}}}},"features":[{}]}}"#,
+        body.join(",")
+    )
+}
+
+/// Planar area of a ring in EPSG:3035, km². LAEA Europe is equal-area on
+/// the GRS80 ellipsoid: a shape bounded by lines straight in it measures
+/// its planar area on the ellipsoid (the independent figure here).
+fn planar_km2(ring: &[[f64; 2]]) -> f64 {
+    let twice: f64 = ring
+        .windows(2)
+        .map(|w| w[0][0] * w[1][1] - w[1][0] * w[0][1])
+        .sum();
+    twice.abs() / 2.0e6
+}
+
+/// Blocks 500 km wide cut in EPSG:3035 with a notch whose tip is `gap`
+/// metres from their long northern edge, and a triangle filling the notch:
+/// valid there. In 1800 the strip 4,300–4,400 km east passes from B to A.
+fn blocks_3035(w: &Workdir, gap: f64) -> [Vec<[f64; 2]>; 5] {
+    let (x0, x1, xm, y0, y1) = (
+        3_800_000.0,
+        4_800_000.0,
+        4_300_000.0,
+        2_800_000.0,
+        3_400_000.0,
+    );
+    let tip = [4_050_000.3, y1 - gap];
+    let a = |east: f64| {
+        vec![
+            [x0, y0],
+            [4_000_000.0, y0],
+            tip,
+            [4_100_000.0, y0],
+            [east, y0],
+            [east, y1],
+            [x0, y1],
+            [x0, y0],
+        ]
+    };
+    let b = |west: f64| vec![[west, y0], [x1, y0], [x1, y1], [west, y1], [west, y0]];
+    let notch = vec![[4_000_000.0, y0], [4_100_000.0, y0], tip, [4_000_000.0, y0]];
+    let moved = vec![
+        [xm, y0],
+        [4_400_000.0, y0],
+        [4_400_000.0, y1],
+        [xm, y1],
+        [xm, y0],
+    ];
+    let (a0, b0, a1, b1) = (a(xm), b(xm), a(4_400_000.0), b(4_400_000.0));
+    w.write(
+        "a1700.geojson",
+        &layer_3035(&[("A", &a0), ("B", &b0), ("C", &notch)]),
+    );
+    w.write(
+        "b1800.geojson",
+        &layer_3035(&[("A", &a1), ("B", &b1), ("C", &notch)]),
+    );
+    common::plain_config(w, "EPSG:3035");
+    [a0, b0, a1, b1, moved]
+}
+
+/// A snapshot cut in EPSG:3035 with a notch reaching 100 m from a 500 km
+/// edge: valid there, and refused as a self-intersection when only its
+/// vertices were reprojected (the edge bows by kilometres in lon/lat).
+/// Densified in its own CRS it is valid, and every area is the planar
+/// area in EPSG:3035 to 1e-9.
+#[test]
+fn snapshot_valid_in_epsg_3035_stays_valid_and_exact() {
+    let w = Workdir::new();
+    let [a0, b0, a1, b1, moved] = blocks_3035(&w, 100.0);
+    let report = run(&w);
+    let notch_km2 = planar_km2(&[
+        [4_000_000.0, 2_800_000.0],
+        [4_100_000.0, 2_800_000.0],
+        [4_050_000.3, 3_399_900.0],
+        [4_000_000.0, 2_800_000.0],
+    ]);
+    for (year, state, want) in [
+        (1700, "A", planar_km2(&a0)),
+        (1700, "B", planar_km2(&b0)),
+        (1700, "C", notch_km2),
+        (1800, "A", planar_km2(&a1)),
+        (1800, "B", planar_km2(&b1)),
+    ] {
+        let (km2, ea_km2) = area(&report, year, state);
+        assert_close(&format!("{state} in {year}"), km2, want, 1e-9);
+        assert_close(
+            &format!("{state} in {year}, equal-area"),
+            ea_km2,
+            want,
+            1e-5,
+        );
+    }
+    let (km2, _) = transfer(&report, "B", "A");
+    assert_close("B → A", km2, planar_km2(&moved), 1e-9);
+    for region in report["regions"].as_array().unwrap() {
+        assert_eq!(region["overlap_rel"].as_f64(), Some(0.0), "{region}");
+    }
+}
+
+/// Where reprojecting still breaks a polygon (a notch whose tip is 0.1 µm
+/// from an edge, closer than lon/lat doubles can keep apart), the message
+/// says that the fault arose from reprojecting from the layer's CRS, and
+/// where, in lon/lat and in the layer's coordinates; `validate` lists it.
+#[test]
+fn a_fault_from_reprojecting_names_the_crs_and_the_place() {
+    let w = Workdir::new();
+    blocks_3035(&w, 1e-7);
+    let out = w.run(&["run", "analysis.toml", "-q", "--force"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_ne!(out.status.code(), Some(0), "{stderr}");
+    for part in [
+        "a1700.geojson",
+        "self-intersection at (5.90",
+        "which is (4050000.300, 3400000.000) in the layer's CRS",
+        "the fault arose from reprojecting from 'ETRS89-extended / LAEA Europe'",
+    ] {
+        assert!(stderr.contains(part), "{part}: {stderr}");
+    }
+    let checked = w.run(&["validate", "analysis.toml"]);
+    let problems = String::from_utf8_lossy(&checked.stderr);
+    assert_ne!(checked.status.code(), Some(0), "{problems}");
+    assert!(problems.contains("arose from reprojecting"), "{problems}");
+}

@@ -161,7 +161,7 @@ impl ToWgs84 {
 
     /// Reprojects lines in place, each edge first split in the source CRS
     /// where its straight line there and the straight line between its
-    /// reprojected ends would part by more than a millimetre (halving it
+    /// reprojected ends would part by more than 0.01 mm (halving it
     /// until they do not): the shape drawn in the source CRS is the one
     /// analysed, so a layer valid there stays valid in longitude/latitude
     /// (an edge of a few km in EPSG:3035 bows by decimetres in lon/lat).
@@ -180,7 +180,15 @@ impl ToWgs84 {
         for &c in &line.0 {
             let p = convert(c)?;
             if let Some((a, pa)) = previous {
-                split_edge(&convert, a, pa, c, p, 0, &mut out)?;
+                // Split from the lesser end, so that an edge two polygons
+                // share (traversed both ways) gets the same points in both.
+                if (a.x, a.y) <= (c.x, c.y) {
+                    split_edge(&convert, a, pa, c, p, 0, &mut out)?;
+                } else {
+                    let start = out.len();
+                    split_edge(&convert, c, p, a, pa, 0, &mut out)?;
+                    out[start..].reverse();
+                }
             }
             out.push(p);
             previous = Some((c, p));
@@ -224,7 +232,7 @@ fn split_edge(
     let mid_y = (pa.y + pb.y) / 2.0;
     let dx_m = wrap(pm.x - mid_x) * pm.y.to_radians().cos() * 111_320.0;
     let dy_m = (pm.y - mid_y) * 110_574.0;
-    if dx_m.hypot(dy_m) <= 0.001 {
+    if dx_m.hypot(dy_m) <= 1e-5 {
         return Ok(());
     }
     split_edge(convert, a, pa, m, pm, depth + 1, out)?;

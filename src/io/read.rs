@@ -297,13 +297,11 @@ where
             let (problem, c) = at;
             let source_at = to_wgs84
                 .source_of(c.x, c.y)
-                .map(|(x, y)| format!(", ({x:.3}, {y:.3}) in the layer's CRS"))
+                .map(|(x, y)| format!(", which is ({x:.3}, {y:.3}) in the layer's CRS"))
                 .unwrap_or_default();
             skip(bad(format!(
-                "{problem}: the fault arose from reprojecting from '{}' to longitude/latitude (the geometry is valid in its own CRS; its edges were split to a millimetre before reprojecting), at ({}, {}){source_at}",
-                to_wgs84.source_name(),
-                c.x,
-                c.y
+                "{problem}{source_at}: the fault arose from reprojecting from '{}' to longitude/latitude (the geometry is valid in its own CRS; its edges were split there to 0.01 mm of their course before reprojecting)",
+                to_wgs84.source_name()
             )))?;
             continue;
         }
