@@ -838,6 +838,37 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// A commented analysis file to start from (`borderchange init`).
 pub const TEMPLATE: &str = include_str!("template.toml");
 
+/// [`TEMPLATE`] with `equal_area_crs` set to Lambert azimuthal equal-area
+/// centred on `polygons` (longitude/latitude; polar aspect when they reach
+/// within 5° of a pole; across 180° when they cross it), or left at
+/// `"auto"` when there are none.
+pub fn template_for(polygons: &[geo::MultiPolygon<f64>]) -> String {
+    let shift = crate::load::crosses_antimeridian(polygons.iter());
+    let shifted: Vec<geo::MultiPolygon<f64>> = if shift {
+        polygons.iter().map(crate::load::unwrap_polygons).collect()
+    } else {
+        polygons.to_vec()
+    };
+    let Some(bounds) = geo::BoundingRect::bounding_rect(&geo::GeometryCollection::from(
+        shifted
+            .into_iter()
+            .map(geo::Geometry::MultiPolygon)
+            .collect::<Vec<_>>(),
+    )) else {
+        return TEMPLATE.to_owned();
+    };
+    let crs = crate::io::projection::equal_area_for(
+        bounds.min().x,
+        bounds.min().y,
+        bounds.max().x,
+        bounds.max().y,
+    );
+    TEMPLATE.replace(
+        "equal_area_crs = \"auto\"",
+        &format!("equal_area_crs = \"{crs}\""),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

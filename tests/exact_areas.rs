@@ -285,13 +285,23 @@ fn holder_in_pieces_across_a_parallel_a_meridian_and_180_degrees() {
 /// mapped and cross-checked (in a polar projection).
 #[test]
 fn polar_cap_split_between_two_holders() {
+    polar_cap(60.0, 90.0);
+}
+
+/// [`polar_cap_split_between_two_holders`] around the South Pole.
+#[test]
+fn south_polar_cap_split_between_two_holders() {
+    polar_cap(-60.0, -90.0);
+}
+
+fn polar_cap(edge: f64, pole: f64) {
     let w = Workdir::new();
     let sector = |west: f64, east: f64| -> Ring {
         let mut ring: Ring = (0..=((east - west) as usize))
-            .map(|i| (west + i as f64, 60.0))
+            .map(|i| (west + i as f64, edge))
             .collect();
-        ring.push((east, 90.0));
-        ring.push((west, 90.0));
+        ring.push((east, pole));
+        ring.push((west, pole));
         ring.push(ring[0]);
         ring
     };
@@ -315,6 +325,17 @@ fn polar_cap_split_between_two_holders() {
         &[("B", "A", vec![&moved])],
     );
     assert!(w.join("out/maps/snapshot-1700.svg").exists());
+    // `--repair` finds nothing to repair and drops no cap.
+    let out = w.run(&["run", "analysis.toml", "-q", "--force", "--repair"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let repaired: serde_json::Value = serde_json::from_str(&w.read("out/report.json")).unwrap();
+    assert_eq!(repaired["repairs"].as_array().map(Vec::len), Some(0));
+    assert_eq!(repaired["areas"], report["areas"]);
 }
 
 /// A region symmetric about the equator (the maps' Albers conic would have
@@ -525,4 +546,46 @@ fn a_fault_from_reprojecting_names_the_crs_and_the_place() {
     let problems = String::from_utf8_lossy(&checked.stderr);
     assert_ne!(checked.status.code(), Some(0), "{problems}");
     assert!(problems.contains("arose from reprojecting"), "{problems}");
+}
+
+/// `init --data` writes an `equal_area_crs` centred on the data it is
+/// given (the default, `"auto"`, centres on the data at run time; the old
+/// fixed centre at 50° N 120° E put European data 0.4% off): Lambert
+/// azimuthal equal-area at the middle of the data's box, polar for a cap.
+#[test]
+fn init_centres_the_equal_area_crs_on_the_data() {
+    let w = Workdir::new();
+    let europe = boxed(0.0, 10.0, 44.0, 47.0, 1.0);
+    w.write("europe.geojson", &layer(&[("A", &europe)]));
+    let out = w.run(&["init", "europe.toml", "--data", "europe.geojson"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let written = w.read("europe.toml");
+    assert!(
+        written.contains(
+            "equal_area_crs = \"+proj=laea +lat_0=45.5 +lon_0=5 +datum=WGS84 +units=m +no_defs\""
+        ),
+        "{written}"
+    );
+    let mut cap: Ring = (0..=360).map(|i| (f64::from(i) - 180.0, 70.0)).collect();
+    cap.extend([(180.0, 90.0), (-180.0, 90.0), (-180.0, 70.0)]);
+    w.write("cap.geojson", &layer(&[("A", &cap)]));
+    let out = w.run(&["init", "cap.toml", "--data", "cap.geojson"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(w
+        .read("cap.toml")
+        .contains("+proj=laea +lat_0=90 +lon_0=0 "));
+    // Without data: "auto".
+    let out = w.run(&["init", "plain.toml"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(w.read("plain.toml").contains("equal_area_crs = \"auto\""));
 }

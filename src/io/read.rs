@@ -404,6 +404,51 @@ fn to_geo(geometry: &Geometry) -> std::result::Result<GeoGeometry<f64>, String> 
     flat.to_geo().map_err(|e| e.to_string())
 }
 
+/// Every polygon of every layer of a file, in longitude/latitude (a layer
+/// without a CRS is taken to be in it), without attributes or checks: what
+/// `init --data` needs to centre the equal-area CRS on the data.
+pub fn polygons_of(path: &Path) -> Result<Vec<MultiPolygon<f64>>> {
+    let gdal_error = |source| Error::Gdal {
+        path: path.to_owned(),
+        layer: None,
+        source,
+    };
+    let dataset = Dataset::open_ex(
+        path,
+        DatasetOptions {
+            open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+            ..DatasetOptions::default()
+        },
+    )
+    .map_err(gdal_error)?;
+    let mut out = Vec::new();
+    for mut layer in dataset.layers() {
+        let crs = match layer.spatial_ref() {
+            Some(srs) => srs.to_wkt().map_err(gdal_error)?,
+            None => "OGC:CRS84".to_owned(),
+        };
+        let to_wgs84 = ToWgs84::new(&crs)?;
+        for feature in layer.features() {
+            let Some(geometry) = feature.geometry() else {
+                continue;
+            };
+            if geometry.geometry_type() == gdal::vector::OGRwkbGeometryType::wkbUnknown {
+                continue;
+            }
+            let mut polygons = Vec::new();
+            let Ok(geo) = to_geo(geometry) else { continue };
+            if !collect_polygons(geo, &mut polygons) {
+                continue;
+            }
+            let mut mp = MultiPolygon::new(polygons);
+            if to_wgs84.apply(&mut mp).is_ok() {
+                out.push(mp);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// The layer names in a file, for messages and tests.
 pub fn layer_names(path: &Path) -> Result<Vec<String>> {
     let dataset = Dataset::open(path).map_err(|source| Error::Gdal {
