@@ -776,6 +776,63 @@ mod tests {
         assert!((mixed / alone(wide) - 1.0).abs() < 0.01, "{mixed}");
     }
 
+    /// The maps' projection fits where the data lie: the Albers conic of
+    /// the bundled region for mid-latitude data; Lambert azimuthal for a
+    /// region across the equator (a conic with standard parallels ±x is
+    /// refused by PROJ) and in its polar aspect near either pole; each one
+    /// PROJ accepts and projects the region's corners with.
+    #[test]
+    fn map_projection_fits_the_region() {
+        let cases = [
+            ((110.0, 40.0, 145.0, 60.0), "+proj=aea "),
+            (
+                (10.0, -10.0, 30.0, 10.0),
+                "+proj=laea +lat_0=0.0 +lon_0=20.0",
+            ),
+            ((10.0, -3.0, 30.0, 4.0), "+proj=laea +lat_0=0.5 "),
+            ((-180.0, 60.0, 180.0, 90.0), "+proj=laea +lat_0=90 "),
+            ((-180.0, -90.0, 180.0, -60.0), "+proj=laea +lat_0=-90 "),
+            ((170.0, 60.0, 190.0, 66.0), "+proj=aea "),
+        ];
+        for ((w, s, e, n), want) in cases {
+            let map = MapProjection::for_region(w, s, e, n).unwrap();
+            assert!(map.definition.starts_with(want), "{}", map.definition);
+            let (x0, y0, x1, y1) = map.extent_of(w, s, e, n).unwrap();
+            assert!(x1 > x0 && y1 > y0, "{}", map.definition);
+        }
+    }
+
+    /// The default equal-area CRS is centred on the data (rounded to a
+    /// tenth of a degree; 0–360° longitudes wrapped), polar near a pole,
+    /// and passes the area check where the data lie.
+    #[test]
+    fn auto_equal_area_is_centred_on_the_data() {
+        assert_eq!(
+            resolve_equal_area("auto", (0.0, 44.0, 10.0, 47.0)),
+            "+proj=laea +lat_0=45.5 +lon_0=5 +datum=WGS84 +units=m +no_defs"
+        );
+        assert_eq!(
+            resolve_equal_area("auto", (170.0, 60.0, 200.0, 70.0)),
+            "+proj=laea +lat_0=65 +lon_0=-175 +datum=WGS84 +units=m +no_defs"
+        );
+        assert!(resolve_equal_area("auto", (-180.0, -90.0, 180.0, -60.0))
+            .starts_with("+proj=laea +lat_0=-90 "));
+        assert_eq!(
+            resolve_equal_area("EPSG:6933", (0.0, 0.0, 1.0, 1.0)),
+            "EPSG:6933"
+        );
+        for (b, centre) in [
+            ((0.0, 44.0, 10.0, 47.0), geo::coord! { x: 5.0, y: 45.5 }),
+            ((-180.0, 60.0, 180.0, 90.0), geo::coord! { x: 0.0, y: 75.0 }),
+            ((-20.0, -10.0, 20.0, 10.0), geo::coord! { x: 0.0, y: 0.0 }),
+        ] {
+            EqualArea::new(&resolve_equal_area("auto", b))
+                .unwrap()
+                .check_preserves_area(centre)
+                .unwrap();
+        }
+    }
+
     #[test]
     fn unknown_crs_is_an_error() {
         let e = ToWgs84::new("EPSG:999999").err().expect("unknown CRS");
