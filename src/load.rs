@@ -76,17 +76,7 @@ pub fn load(config: &Config) -> Result<Inputs> {
             .iter()
             .flat_map(|(_, f)| f.iter().map(|f| &f.geometry))
     };
-    let shift = crosses_antimeridian(raw());
-    if shift && has_polar_ring(raw()) {
-        return Err(Error::Usage(
-            "the polygons reach a pole (a polar cap, whole in longitude −180…180°) and also cross the antimeridian (180°) elsewhere, which needs longitudes 0–360°: split the polygons that cross 180° at 180° (as the cap is), or cut the cap at the pole's latitude".into(),
-        ));
-    }
-    if shift && raw().any(|g| has_long_jump(std::iter::once(&unwrap_polygons(g)))) {
-        return Err(Error::Usage(
-            "the polygons cross both the antimeridian (180°) and the prime meridian (0°): data that wraps around the globe cannot be overlaid in longitude/latitude; split it at one of the two".into(),
-        ));
-    }
+    let shift = longitude_frame(raw()).map_err(Error::Usage)?;
     // Each worker takes its snapshot's features and lets go of each as it
     // is checked, dissolved and densified: the raw features and the
     // holdings are not both held in full.
@@ -246,6 +236,32 @@ fn holdings(
         holdings,
     };
     Ok((snapshot, repairs))
+}
+
+/// Whether the polygons are analysed in longitudes 0–360° (see
+/// [`crosses_antimeridian`]), or why they cannot be overlaid in
+/// longitude/latitude at all. Data that reaches a pole (a polar cap, whole
+/// in −180…180°) stays in −180…180°, polygons split at 180° elsewhere
+/// included (each piece measures as it is); an edge across 180° the short
+/// way cannot be drawn there, and is refused with it.
+pub fn longitude_frame<'a>(
+    polygons: impl Iterator<Item = &'a MultiPolygon<f64>> + Clone,
+) -> std::result::Result<bool, String> {
+    if has_polar_ring(polygons.clone()) {
+        if has_long_jump(polygons) {
+            return Err("the polygons reach a pole (a polar cap, whole in longitude −180…180°) and an edge elsewhere crosses the antimeridian (180°) the short way, which needs longitudes 0–360°: split the polygons that cross 180° at 180° (as the cap is)".into());
+        }
+        return Ok(false);
+    }
+    let shift = crosses_antimeridian(polygons.clone());
+    if shift
+        && polygons
+            .into_iter()
+            .any(|g| has_long_jump(std::iter::once(&unwrap_polygons(g))))
+    {
+        return Err("the polygons cross both the antimeridian (180°) and the prime meridian (0°): data that wraps around the globe cannot be overlaid in longitude/latitude; split it at one of the two".into());
+    }
+    Ok(shift)
 }
 
 /// True when the polygons cross the antimeridian: an edge jumps more than

@@ -103,13 +103,32 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
             (s, feature_errors, read)
         })
         .collect();
-    let shift = crate::load::crosses_antimeridian(
+    let geometries = || {
         reads
             .iter()
             .filter_map(|(_, _, read)| read.as_ref().ok())
             .flatten()
-            .map(|f| &f.geometry),
-    );
+            .map(|f| &f.geometry)
+    };
+    // As `run` decides it: refused data is listed, and checked as it is.
+    let shift = match crate::load::longitude_frame(geometries()) {
+        Ok(shift) => shift,
+        Err(message) => {
+            problems.push(Problem {
+                file: config.source.as_ref().map_or_else(
+                    || "the analysis file".to_owned(),
+                    |(path, _)| path.display().to_string(),
+                ),
+                year: None,
+                feature: None,
+                kind: "antimeridian".into(),
+                message,
+                at: None,
+                severity: Severity::Error,
+            });
+            false
+        }
+    };
     for (s, feature_errors, read) in reads {
         let file = s.path.display().to_string();
         for e in feature_errors {

@@ -589,3 +589,65 @@ fn init_centres_the_equal_area_crs_on_the_data() {
     assert_eq!(out.status.code(), Some(0));
     assert!(w.read("plain.toml").contains("equal_area_crs = \"auto\""));
 }
+
+/// A polar cap beside land split at 180° (Chukotka as world datasets store
+/// it): both are analysed in −180…180°, each piece as it is, and measure
+/// exactly. An edge across 180° the short way cannot be drawn there beside
+/// a cap: `run` and `validate` both refuse it, saying why.
+#[test]
+fn polar_cap_beside_land_split_at_180_degrees() {
+    let w = Workdir::new();
+    let mut cap: Ring = (0..=360).map(|i| (f64::from(i) - 180.0, 80.0)).collect();
+    cap.extend([(180.0, 90.0), (-180.0, 90.0), (-180.0, 80.0)]);
+    let (west, east) = (
+        boxed(170.0, 180.0, 60.0, 64.0, 1.0),
+        boxed(-180.0, -170.0, 60.0, 64.0, 1.0),
+    );
+    let (west_after, east_after) = (
+        boxed(170.0, 175.0, 60.0, 64.0, 1.0),
+        boxed(175.0, 180.0, 60.0, 64.0, 1.0),
+    );
+    two_snapshots(
+        &w,
+        &[("P", &cap), ("A", &west), ("A", &east)],
+        &[
+            ("P", &cap),
+            ("A", &west_after),
+            ("B", &east_after),
+            ("A", &east),
+        ],
+    );
+    let report = run(&w);
+    check(
+        &report,
+        &[
+            (1700, "P", vec![&cap]),
+            (1700, "A", vec![&west, &east]),
+            (1800, "A", vec![&west_after, &east]),
+            (1800, "B", vec![&east_after]),
+        ],
+        &[("A", "B", vec![&east_after])],
+    );
+
+    // The same land with one edge from 179° E to 179° W.
+    let across = vec![
+        (179.0, 60.0),
+        (-179.0, 60.0),
+        (-179.0, 61.0),
+        (179.0, 61.0),
+        (179.0, 60.0),
+    ];
+    two_snapshots(
+        &w,
+        &[("P", &cap), ("A", &across)],
+        &[("P", &cap), ("A", &across)],
+    );
+    let out = w.run(&["run", "analysis.toml", "-q", "--force"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("reach a pole"), "{stderr}");
+    let checked = w.run(&["validate", "analysis.toml"]);
+    let problems = String::from_utf8_lossy(&checked.stderr);
+    assert_ne!(checked.status.code(), Some(0), "{problems}");
+    assert!(problems.contains("reach a pole"), "{problems}");
+}
