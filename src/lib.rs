@@ -23,6 +23,7 @@ pub mod boundary;
 pub mod checks;
 pub mod clip;
 pub mod config;
+pub mod date;
 pub mod error;
 pub mod geodesy;
 pub mod guard;

@@ -2,6 +2,7 @@
 //! `geo` types plus attributes (longitude/latitude on WGS84); writers do the
 //! reverse. The analysis never sees a GDAL handle.
 
+pub mod dated;
 pub mod read;
 pub mod write;
 

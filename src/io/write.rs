@@ -34,6 +34,8 @@ pub enum FieldKind {
     Real,
     /// UTF-8 text, at most 254 bytes in a shapefile.
     Text,
+    /// A calendar day (a GeoPackage or shapefile date field).
+    Date,
 }
 
 /// An attribute column.
@@ -64,6 +66,10 @@ pub enum Value {
     Real(f64),
     /// For [`FieldKind::Text`].
     Text(String),
+    /// For [`FieldKind::Date`].
+    Date(crate::date::Date),
+    /// No value (null).
+    Null,
 }
 
 /// A feature to write: longitude/latitude geometry and its values.
@@ -271,6 +277,7 @@ fn write_one(
             FieldKind::Int => (OGRFieldType::OFTInteger64, 10, 0),
             FieldKind::Real => (OGRFieldType::OFTReal, 24, 6),
             FieldKind::Text => (OGRFieldType::OFTString, 254, 0),
+            FieldKind::Date => (OGRFieldType::OFTDate, 8, 0),
         };
         let defn = FieldDefn::new(&field.name, ty).map_err(gdal_error)?;
         if shapefile {
@@ -306,6 +313,9 @@ fn write_one(
                 Value::Int(v) => feature.set_field_integer64(index, *v),
                 Value::Real(v) => feature.set_field_double(index, *v),
                 Value::Text(v) => feature.set_field_string(index, v),
+                // GDAL parses ISO 8601 into a date field.
+                Value::Date(d) => feature.set_field_string(index, &d.to_string()),
+                Value::Null => Ok(()),
             }
             .map_err(gdal_error)?;
         }
