@@ -311,7 +311,7 @@ pub struct DatedSource {
 }
 
 /// One snapshot date of a dated layer, with or without its treaty's name.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(untagged)]
 pub enum DatedSnapshot {
     /// A year or a day.
@@ -323,6 +323,32 @@ pub enum DatedSnapshot {
         /// The treaty's name (default: the date).
         treaty: String,
     },
+}
+
+impl<'de> Deserialize<'de> for DatedSnapshot {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Moment(crate::date::RawMoment),
+            Named {
+                date: crate::date::RawMoment,
+                treaty: String,
+            },
+        }
+        let wrong = "expected a date (1858, \"1858-05-28\", 1858-05-28) or a table { date = …, treaty = \"…\" }";
+        Ok(
+            match Raw::deserialize(d).map_err(|_| serde::de::Error::custom(wrong))? {
+                Raw::Moment(m) => {
+                    DatedSnapshot::Date(ConfigMoment(m.moment().map_err(serde::de::Error::custom)?))
+                }
+                Raw::Named { date, treaty } => DatedSnapshot::Named {
+                    date: ConfigMoment(date.moment().map_err(serde::de::Error::custom)?),
+                    treaty,
+                },
+            },
+        )
+    }
 }
 
 impl DatedSnapshot {

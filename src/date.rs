@@ -294,37 +294,46 @@ impl Serialize for ConfigMoment {
 
 impl<'de> Deserialize<'de> for ConfigMoment {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        #[derive(Deserialize)]
-        #[serde(untagged)]
-        enum Raw {
-            Int(i64),
-            Text(String),
-            Toml(toml::value::Datetime),
-        }
-        let moment = match Raw::deserialize(d).map_err(|_| {
-            serde::de::Error::custom(
-                "expected a date: a year (1858), an ISO 8601 date string (\"1858-05-28\") or a TOML date (1858-05-28)",
-            )
-        })? {
-            Raw::Int(y) => i32::try_from(y)
+        RawMoment::deserialize(d)?
+            .moment()
+            .map(ConfigMoment)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+/// A year or date as TOML has it, before it is read: for types that
+/// accept it among other forms (untagged enums lose the inner message).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum RawMoment {
+    /// A number: a year.
+    Int(i64),
+    /// A string: a year or an ISO 8601 date.
+    Text(String),
+    /// A TOML date.
+    Toml(toml::value::Datetime),
+}
+
+impl RawMoment {
+    /// The year or day, or what is wrong with it.
+    pub fn moment(self) -> std::result::Result<Moment, String> {
+        match self {
+            RawMoment::Int(y) => i32::try_from(y)
                 .map(Moment::Year)
-                .map_err(|_| serde::de::Error::custom(format!("year {y} is out of range")))?,
-            Raw::Text(t) => parse_moment(&t).map_err(serde::de::Error::custom)?,
-            Raw::Toml(dt) => {
+                .map_err(|_| format!("year {y} is out of range")),
+            RawMoment::Text(t) => parse_moment(&t),
+            RawMoment::Toml(dt) => {
                 let Some(date) = dt.date.filter(|_| dt.time.is_none() && dt.offset.is_none())
                 else {
-                    return Err(serde::de::Error::custom(format!(
+                    return Err(format!(
                         "'{dt}' is not a date: give a day (1858-05-28) without a time"
-                    )));
+                    ));
                 };
-                Moment::Day(
-                    Date::new(i32::from(date.year), date.month, date.day).ok_or_else(|| {
-                        serde::de::Error::custom(format!("'{dt}' is not a day of the calendar"))
-                    })?,
-                )
+                Date::new(i32::from(date.year), date.month, date.day)
+                    .map(Moment::Day)
+                    .ok_or_else(|| format!("'{dt}' is not a day of the calendar"))
             }
-        };
-        Ok(ConfigMoment(moment))
+        }
     }
 }
 
