@@ -465,7 +465,23 @@ fn write_geopackage(
             qml: qgis::qml(style),
         })
         .collect();
-    write_dataset(&dir.join(GEOPACKAGE), "GPKG", layers, &gpkg_styles)?;
+    // The snapshots as one dated layer too, with the states' style
+    // (without their time range, which is on other fields).
+    let dated = crate::io::dated::snapshots_dated_layer(&inputs.snapshots);
+    let mut gpkg_styles = gpkg_styles;
+    if let Some(states) = styles.first() {
+        let style = qgis::Style {
+            temporal: None,
+            ..states.clone()
+        };
+        gpkg_styles.push(LayerStyle {
+            layer: dated.name.clone(),
+            name: format!("borderchange {}", dated.name),
+            qml: qgis::qml(&style),
+        });
+    }
+    let all: Vec<Layer> = layers.iter().cloned().chain([dated]).collect();
+    write_dataset(&dir.join(GEOPACKAGE), "GPKG", &all, &gpkg_styles)?;
     let project = project_xml(config, inputs, styles)?;
     let path = dir.join(QGIS_PROJECT);
     fs::write(&path, project).map_err(|source| Error::Io { path, source })?;

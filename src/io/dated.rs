@@ -11,6 +11,7 @@ use crate::config::{Config, DatedSource, SnapshotSource};
 use crate::date::{parse_moment, ConfigMoment, Date, Moment, When};
 use crate::error::{Error, Result};
 use crate::io::read::{read_polygons_query, LayerSource, PolygonFeature};
+use crate::io::write::{FieldDef, FieldKind, GeometryKind, Layer, OutFeature, Shape, Value};
 
 /// One snapshot: its source as a `[[snapshot]]` table would give it, the
 /// layer read, and the features valid on its date.
@@ -246,6 +247,76 @@ fn snapshot_days(
         )));
     }
     Ok(whens)
+}
+
+/// The name of the layer [`snapshots_dated_layer`] makes.
+pub const SNAPSHOTS_DATED: &str = "snapshots_dated";
+
+/// The snapshots as one dated layer, the form `[dated]` reads (and CShapes
+/// publishes): one feature per holder per period in which its land stays
+/// the same, vertex for vertex, with `state`, `treaty` (of the snapshot
+/// the period starts with), `from_year` and `to_year` (null for the last
+/// period: still holds) and, when some snapshot has a date, `from_date` and
+/// `to_date`. Periods are end-exclusive: `to_year`/`to_date` is the next
+/// change. Read back with `start_field = "from_year"` and
+/// `end_field = "to_year"` (or the date fields), it gives the same
+/// snapshots.
+pub fn snapshots_dated_layer(snapshots: &[crate::model::Snapshot]) -> Layer<'_> {
+    let dated = snapshots.iter().any(|s| s.year.date.is_some());
+    let mut fields = vec![
+        FieldDef::new("state", FieldKind::Text),
+        FieldDef::new("treaty", FieldKind::Text),
+        FieldDef::new("from_year", FieldKind::Int),
+        FieldDef::new("to_year", FieldKind::Int),
+    ];
+    if dated {
+        fields.push(FieldDef::new("from_date", FieldKind::Date));
+        fields.push(FieldDef::new("to_date", FieldKind::Date));
+    }
+    let mut features = Vec::new();
+    for (i, s) in snapshots.iter().enumerate() {
+        for h in &s.holdings {
+            // A period starts where the holder's land is not what it was.
+            let same_before = i > 0
+                && snapshots[i - 1]
+                    .holdings
+                    .iter()
+                    .any(|p| p.state == h.state && p.geometry == h.geometry);
+            if same_before {
+                continue;
+            }
+            let end = snapshots[i + 1..]
+                .iter()
+                .find(|later| {
+                    !later
+                        .holdings
+                        .iter()
+                        .any(|p| p.state == h.state && p.geometry == h.geometry)
+                })
+                .map(|later| later.year);
+            let date = |w: Option<When>| w.and_then(|w| w.date).map_or(Value::Null, Value::Date);
+            let mut values = vec![
+                Value::Text(h.state.clone()),
+                Value::Text(s.treaty.clone()),
+                Value::Int(s.year.year.into()),
+                end.map_or(Value::Null, |e| Value::Int(e.year.into())),
+            ];
+            if dated {
+                values.push(date(Some(s.year)));
+                values.push(date(end));
+            }
+            features.push(OutFeature {
+                geometry: Shape::MultiPolygon(&h.geometry),
+                values,
+            });
+        }
+    }
+    Layer {
+        name: SNAPSHOTS_DATED.into(),
+        geometry: GeometryKind::MultiPolygon,
+        fields,
+        features,
+    }
 }
 
 #[cfg(test)]
