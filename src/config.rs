@@ -110,6 +110,29 @@ pub struct Output {
     /// (`ESRI Shapefile`, `GeoJSON`, `FlatGeobuf`) write one file per layer
     /// with a `.qml` style beside it.
     pub formats: Vec<String>,
+    /// For the `PostgreSQL` format: the database, as GDAL takes it
+    /// (`PG:dbname=borders host=localhost`; a password is better kept in
+    /// `~/.pgpass` or `PGPASSWORD`, and is not written to the manifest).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_connection"
+    )]
+    pub connection: Option<String>,
+    /// For the `PostgreSQL` format: the schema the run's tables go to
+    /// (default `borderchange`); only tables of the run's names are
+    /// replaced in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+}
+
+fn serialize_connection<S: serde::Serializer>(
+    connection: &Option<String>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match connection {
+        Some(c) => s.serialize_str(&crate::io::postgres::redacted(c)),
+        None => s.serialize_none(),
+    }
 }
 
 impl Default for Output {
@@ -117,6 +140,8 @@ impl Default for Output {
         Output {
             dir: PathBuf::from("outputs"),
             formats: vec!["GPKG".to_owned(), "ESRI Shapefile".to_owned()],
+            connection: None,
+            schema: None,
         }
     }
 }
@@ -132,7 +157,7 @@ pub struct Format {
 
 /// The formats `output.formats` and `--format` accept, with the other names
 /// they are known by.
-pub const FORMATS: [(Format, &[&str]); 4] = [
+pub const FORMATS: [(Format, &[&str]); 5] = [
     (
         Format {
             driver: "GPKG",
@@ -160,6 +185,14 @@ pub const FORMATS: [(Format, &[&str]); 4] = [
             extension: "fgb",
         },
         &["flatgeobuf", "fgb"],
+    ),
+    // Tables in a database (`output.connection`), not files.
+    (
+        Format {
+            driver: "PostgreSQL",
+            extension: "",
+        },
+        &["postgresql", "postgis", "pg"],
     ),
 ];
 

@@ -3,6 +3,7 @@
 //! reverse. The analysis never sees a GDAL handle.
 
 pub mod dated;
+pub mod postgres;
 pub mod read;
 pub mod write;
 

@@ -225,12 +225,12 @@ fn write_layers(path: &Path, driver: &str, layers: &[Layer], styles: &[LayerStyl
         // feature on its own.
         if geopackage {
             let mut transaction = dataset.start_transaction().map_err(gdal_error(None))?;
-            write_one(&mut transaction, path, &srs, layer, shapefile)?;
+            write_one(&mut transaction, path, &srs, layer, shapefile, &[])?;
             transaction
                 .commit()
                 .map_err(gdal_error(Some(&layer.name)))?;
         } else {
-            write_one(&mut dataset, path, &srs, layer, shapefile)?;
+            write_one(&mut dataset, path, &srs, layer, shapefile, &[])?;
         }
     }
     if geopackage && !styles.is_empty() {
@@ -240,12 +240,15 @@ fn write_layers(path: &Path, driver: &str, layers: &[Layer], styles: &[LayerStyl
     Ok(())
 }
 
-fn write_one(
+/// Writes one layer into an open dataset (`options`: GDAL layer creation
+/// options, for formats other than shapefiles).
+pub(crate) fn write_one(
     dataset: &mut gdal::Dataset,
     path: &Path,
     srs: &SpatialRef,
     layer_data: &Layer,
     shapefile: bool,
+    options: &[&str],
 ) -> Result<()> {
     let layer_name = layer_data.name.as_str();
     let gdal_error = |source| Error::Gdal {
@@ -256,7 +259,7 @@ fn write_one(
     let options: &[&str] = if shapefile {
         &["ENCODING=UTF-8", FIXED_DBF_DATE]
     } else {
-        &[]
+        options
     };
     let ty = match layer_data.geometry {
         GeometryKind::MultiPolygon => OGRwkbGeometryType::wkbMultiPolygon,

@@ -161,6 +161,7 @@ fn snapshot_infos<'a>(
                 .or_else(|| config.snapshots.iter().find(|c| c.year == Some(s.year.year)))
                 .map(|c| c.path.display().to_string())
                 .or_else(|| config.dated.as_ref().map(|d| d.path.display().to_string()))
+                .map(|p| crate::io::postgres::redacted(&p))
                 .unwrap_or_default(),
             holders: s.holdings.iter().map(|h| h.state.as_str()).collect(),
         })
