@@ -797,10 +797,7 @@ impl Config {
         for (i, s) in self.snapshots.iter().enumerate() {
             let at = |key| [Step::Key("snapshot"), Step::Index(i), Step::Key(key)];
             let when = s.when().map_err(|message| {
-                fail(
-                    &at(if s.date.is_some() { "date" } else { "year" }),
-                    message,
-                )
+                fail(&at(if s.date.is_some() { "date" } else { "year" }), message)
             })?;
             if !whens.insert(when) || (when.date.is_none() && years.contains(&when.year)) {
                 return Err(fail(
@@ -1281,7 +1278,10 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(BUNDLED_CONFIG);
         let c = Config::load(&path).expect("the bundled analysis is valid");
         assert_eq!(
-            c.snapshots.iter().map(|s| s.year.unwrap_or_default()).collect::<Vec<_>>(),
+            c.snapshots
+                .iter()
+                .map(|s| s.year.unwrap_or_default())
+                .collect::<Vec<_>>(),
             [1689, 1727, 1858, 1860]
         );
         assert!(c.references.len() >= 8);

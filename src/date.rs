@@ -34,7 +34,7 @@ fn days_in_month(year: i32, month: u8) -> u8 {
 impl Date {
     /// The date, when it exists in the calendar.
     pub fn new(year: i32, month: u8, day: u8) -> Option<Date> {
-        (month >= 1 && month <= 12 && day >= 1 && day <= days_in_month(year, month))
+        ((1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month))
             .then_some(Date { year, month, day })
     }
 
@@ -176,9 +176,9 @@ pub fn parse_moment(text: &str) -> std::result::Result<Moment, String> {
         m.parse::<u8>().map_err(|_| expected())?,
         d.parse::<u8>().map_err(|_| expected())?,
     );
-    Date::new(year, month, day)
-        .map(Moment::Day)
-        .ok_or_else(|| format!("'{text}' is not a day of the calendar (month 1–12, day within the month)"))
+    Date::new(year, month, day).map(Moment::Day).ok_or_else(|| {
+        format!("'{text}' is not a day of the calendar (month 1–12, day within the month)")
+    })
 }
 
 /// When a snapshot holds: its year and, where known, its day. Snapshots are
@@ -362,21 +362,40 @@ mod tests {
     #[test]
     fn refuses_what_is_not_a_date() {
         for bad in [
-            "", "abc", "1858-13-01", "1900-02-29", "1858-05-32", "58-05-28", "1858.5", "1858-05",
-            "1858-05-28-01", "May 1858",
+            "",
+            "abc",
+            "1858-13-01",
+            "1900-02-29",
+            "1858-05-32",
+            "58-05-28",
+            "1858.5",
+            "1858-05",
+            "1858-05-28-01",
+            "May 1858",
         ] {
             assert!(parse_moment(bad).is_err(), "{bad:?}");
         }
-        assert!(parse_moment("1858-02-30").unwrap_err().contains("1858-02-30"));
+        assert!(parse_moment("1858-02-30")
+            .unwrap_err()
+            .contains("1858-02-30"));
     }
 
     #[test]
     fn days_follow_the_calendar() {
         let d = Date::new(1999, 12, 31).unwrap();
         assert_eq!(d.next_day(), Date::first_of(2000));
-        assert_eq!(Date::new(2000, 2, 28).unwrap().next_day().to_string(), "2000-02-29");
-        assert_eq!(Date::new(1900, 2, 28).unwrap().next_day().to_string(), "1900-03-01");
-        assert_eq!(Date::new(2000, 2, 29).unwrap().plus_one_year().to_string(), "2001-03-01");
+        assert_eq!(
+            Date::new(2000, 2, 28).unwrap().next_day().to_string(),
+            "2000-02-29"
+        );
+        assert_eq!(
+            Date::new(1900, 2, 28).unwrap().next_day().to_string(),
+            "1900-03-01"
+        );
+        assert_eq!(
+            Date::new(2000, 2, 29).unwrap().plus_one_year().to_string(),
+            "2001-03-01"
+        );
         assert_eq!(Date::new(-44, 3, 15).unwrap().to_string(), "-0044-03-15");
         assert_eq!(Moment::Year(1858).day_after(), Date::first_of(1859));
     }

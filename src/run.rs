@@ -626,10 +626,7 @@ fn project_xml(config: &Config, inputs: &Inputs, styles: &[qgis::Style]) -> Resu
             visible: Some(s.year) == newest,
         });
     }
-    let first = inputs
-        .snapshots
-        .first()
-        .map_or(When::year(0), |s| s.year);
+    let first = inputs.snapshots.first().map_or(When::year(0), |s| s.year);
     let last = until.values().copied().max().unwrap_or(first);
     Ok(qgis::project(&qgis::Project {
         title: config.title.clone(),
@@ -651,7 +648,12 @@ fn until_years(inputs: &Inputs) -> BTreeMap<When, When> {
     times
         .iter()
         .enumerate()
-        .map(|(i, w)| (*w, times.get(i + 1).copied().unwrap_or_else(|| one_year_on(*w))))
+        .map(|(i, w)| {
+            (
+                *w,
+                times.get(i + 1).copied().unwrap_or_else(|| one_year_on(*w)),
+            )
+        })
         .collect()
 }
 

@@ -66,7 +66,16 @@ fn dated_geopackage(w: &Workdir, starts: [&str; 4], cast: &str) -> PathBuf {
         );
         let file = root().join(format!("shapefiles/borders_{year}.shp"));
         let file = file.to_str().unwrap();
-        let mut args = vec!["-f", "GPKG", "dated.gpkg", file, "-nln", "borders", "-sql", &sql];
+        let mut args = vec![
+            "-f",
+            "GPKG",
+            "dated.gpkg",
+            file,
+            "-nln",
+            "borders",
+            "-sql",
+            &sql,
+        ];
         if i > 0 {
             args.insert(0, "-append");
         }
@@ -103,7 +112,12 @@ fn assert_same(files: &Analysis, dated: &Analysis, exact: bool) {
             (&a.from_state, &a.to_state, a.from_year.year, a.to_year.year),
             (&b.from_state, &b.to_state, b.from_year.year, b.to_year.year)
         );
-        assert!(close(a.area_km2, b.area_km2), "{} vs {}", a.area_km2, b.area_km2);
+        assert!(
+            close(a.area_km2, b.area_km2),
+            "{} vs {}",
+            a.area_km2,
+            b.area_km2
+        );
         assert!(close(a.area_ea_km2, b.area_ea_km2));
         assert!(!exact || a.geometry == b.geometry);
     }
@@ -239,7 +253,8 @@ dates = [
 /// both computations.
 fn cshapes_layer(w: &Workdir) -> PathBuf {
     // (day, [(state, [(column, rows)])]): the situation from each day on.
-    type Holding = (&'static str, &'static [(i32, &'static [i32])]);
+    type Cells = &'static [(i32, &'static [i32])];
+    type Holding = (&'static str, Cells);
     let situations: [(&str, &[Holding]); 5] = [
         (
             "1886-01-01",
@@ -293,7 +308,7 @@ fn cshapes_layer(w: &Workdir) -> PathBuf {
     let mut features = Vec::new();
     let states = ["A", "B", "C", "D", "E"];
     for state in states {
-        let held: Vec<(&str, Option<&[(i32, &[i32])]>)> = situations
+        let held: Vec<(&str, Option<Cells>)> = situations
             .iter()
             .map(|(day, s)| (*day, s.iter().find(|(n, _)| *n == state).map(|(_, c)| *c)))
             .collect();
@@ -441,8 +456,16 @@ fn cshapes_shaped_layer_by_dates_and_windows() {
     assert_eq!(
         steps,
         [
-            ("1886-06-01".into(), "1939-03-15".into(), "Munich aftermath".into()),
-            ("1939-03-15".into(), "1939-09-01".into(), "1939-09-01".into()),
+            (
+                "1886-06-01".into(),
+                "1939-03-15".into(),
+                "Munich aftermath".into()
+            ),
+            (
+                "1939-03-15".into(),
+                "1939-09-01".into(),
+                "1939-09-01".into()
+            ),
             ("1939-09-01".into(), "1950".into(), "1950".into()),
         ]
     );
@@ -473,11 +496,19 @@ fn bad_dated_inputs_are_refused_clearly() {
     cshapes_layer(&w);
     let fails = |name: &str, dated: &str| -> String {
         let config = cshapes_config(&w, dated);
-        let out = w.run(&["run", config.to_str().unwrap(), "-o", &format!("out-{name}")]);
+        let out = w.run(&[
+            "run",
+            config.to_str().unwrap(),
+            "-o",
+            &format!("out-{name}"),
+        ]);
         assert_eq!(out.status.code(), Some(2), "{name}: {out:?}");
         let err = String::from_utf8_lossy(&out.stderr).into_owned();
         assert!(!err.contains("panicked"), "{err}");
-        assert!(!w.join(&format!("out-{name}")).join("transfers.csv").exists());
+        assert!(!w
+            .join(&format!("out-{name}"))
+            .join("transfers.csv")
+            .exists());
         err
     };
     let m = fails("no-dates", "");
@@ -518,11 +549,10 @@ fn bad_dated_inputs_are_refused_clearly() {
     // An unreadable date and a period ending before it starts, in a layer:
     // named by feature, field and value.
     let bad = |name: &str, start: &str, end: &str| -> String {
-        let layer = common::polygons(&[("A", &common::cell_ring(10.0, 50.0))])
-            .replace(
-                r#""state":"A""#,
-                &format!(r#""state":"A","gwsdate":"{start}","gwedate":"{end}""#),
-            );
+        let layer = common::polygons(&[("A", &common::cell_ring(10.0, 50.0))]).replace(
+            r#""state":"A""#,
+            &format!(r#""state":"A","gwsdate":"{start}","gwedate":"{end}""#),
+        );
         w.write(&format!("{name}.geojson"), &layer);
         let config = w.write(
             &format!("{name}.toml"),
@@ -530,7 +560,12 @@ fn bad_dated_inputs_are_refused_clearly() {
                 "[dated]\npath = \"{name}.geojson\"\nstart_field = \"gwsdate\"\nend_field = \"gwedate\"\ndates = [1900, 1950]\n"
             ),
         );
-        let out = w.run(&["run", config.to_str().unwrap(), "-o", &format!("out-{name}")]);
+        let out = w.run(&[
+            "run",
+            config.to_str().unwrap(),
+            "-o",
+            &format!("out-{name}"),
+        ]);
         assert_eq!(out.status.code(), Some(2));
         String::from_utf8_lossy(&out.stderr).into_owned()
     };

@@ -117,7 +117,10 @@ pub fn write_layers(connection: &str, schema: &str, layers: &[Layer]) -> Result<
         sql(&dataset, &swap)
     })();
     if written.is_err() {
-        let _ = sql(&dataset, &format!("DROP SCHEMA IF EXISTS {staging} CASCADE"));
+        let _ = sql(
+            &dataset,
+            &format!("DROP SCHEMA IF EXISTS {staging} CASCADE"),
+        );
     }
     written
 }

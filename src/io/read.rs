@@ -231,29 +231,34 @@ where
         from_query = dataset
             .execute_sql(sql, None, gdal::vector::sql::Dialect::DEFAULT)
             .map_err(gdal_error(Some(sql.to_owned())))?
-            .ok_or_else(|| Error::Usage(format!("the query '{sql}' on '{}' returned no rows table", path.display())))?;
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "the query '{sql}' on '{}' returned no rows table",
+                    path.display()
+                ))
+            })?;
         &mut from_query
     } else {
         from_layer = match &source.layer {
-        Some(name) => {
-            if !names.contains(name) {
-                return Err(Error::NoSuchLayer {
-                    path: path.clone(),
-                    layer: name.clone(),
-                    layers: names,
-                });
+            Some(name) => {
+                if !names.contains(name) {
+                    return Err(Error::NoSuchLayer {
+                        path: path.clone(),
+                        layer: name.clone(),
+                        layers: names,
+                    });
+                }
+                dataset
+                    .layer_by_name(name)
+                    .map_err(gdal_error(Some(name.clone())))?
             }
-            dataset
-                .layer_by_name(name)
-                .map_err(gdal_error(Some(name.clone())))?
-        }
-        None if names.len() == 1 => dataset.layer(0).map_err(gdal_error(None))?,
-        None => {
-            return Err(Error::WhichLayer {
-                path: path.clone(),
-                layers: names,
-            })
-        }
+            None if names.len() == 1 => dataset.layer(0).map_err(gdal_error(None))?,
+            None => {
+                return Err(Error::WhichLayer {
+                    path: path.clone(),
+                    layers: names,
+                })
+            }
         };
         &mut from_layer
     };

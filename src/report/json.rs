@@ -158,7 +158,12 @@ fn snapshot_infos<'a>(
                 .snapshots
                 .iter()
                 .find(|c| c.when().ok() == Some(s.year))
-                .or_else(|| config.snapshots.iter().find(|c| c.year == Some(s.year.year)))
+                .or_else(|| {
+                    config
+                        .snapshots
+                        .iter()
+                        .find(|c| c.year == Some(s.year.year))
+                })
                 .map(|c| c.path.display().to_string())
                 .or_else(|| config.dated.as_ref().map(|d| d.path.display().to_string()))
                 .map(|p| crate::io::postgres::redacted(&p))

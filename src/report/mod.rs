@@ -135,9 +135,7 @@ pub fn datapackage_json_dated(title: &str, dated: bool) -> String {
             "schema": {"fields": fields},
         })
     };
-    let date = |name: &str, description: &str| {
-        serde_json::json!({"name": name, "type": "date", "description": description})
-    };
+    let date = |name: &str, description: &str| serde_json::json!({"name": name, "type": "date", "description": description});
     let with_dates = |mut fields: Vec<serde_json::Value>, dates: &[(&str, &str)]| {
         if dated {
             fields.extend(dates.iter().map(|(n, d)| date(n, d)));
