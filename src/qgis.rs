@@ -430,15 +430,16 @@ pub struct ProjectGroup<'a> {
 /// with dates: the Temporal Controller then shows each snapshot from its
 /// day, and two snapshots of one year one after the other.
 pub fn use_dates(styles: &mut Styles) {
-    let range = |start: &str, end: &str| {
+    // A snapshot with a year alone has null dates: 1 January of the year.
+    let range = |start: &str, start_year: &str, end: &str, end_year: &str| {
         Some((
-            format!("to_date(\"{start}\")"),
-            format!("to_date(\"{end}\")"),
+            format!("coalesce(to_date(\"{start}\"), make_date(\"{start_year}\", 1, 1))"),
+            format!("coalesce(to_date(\"{end}\"), make_date(\"{end_year}\", 1, 1))"),
         ))
     };
-    styles.states.temporal = range("from_date", "to_date");
-    styles.boundaries.temporal = range("from_date", "to_date");
-    styles.transfers.temporal = range("to_date", "until_date");
+    styles.states.temporal = range("from_date", "year", "to_date", "until");
+    styles.boundaries.temporal = range("from_date", "year", "to_date", "until");
+    styles.transfers.temporal = range("to_date", "to_year", "until_date", "until");
 }
 
 /// Everything the project needs to know.

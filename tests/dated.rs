@@ -615,3 +615,133 @@ fn validate_reports_overlaps_per_snapshot_date() {
     assert_eq!(overlaps.len(), 1, "{m}");
     assert!(overlaps[0].contains("on 1939-09-01"), "{m}");
 }
+
+/// Two `[[snapshot]]` files in one year, told apart by their dates (one
+/// as a TOML date), then a year alone: dates in every output that names
+/// snapshots, the years kept.
+#[test]
+fn two_snapshots_of_one_year_by_date() {
+    let w = Workdir::new();
+    let config = common::one_year_twice(&w);
+    let out = w.run(&["run", config.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let transfers = w.read("out/transfers.csv");
+    let lines: Vec<&str> = transfers.lines().collect();
+    assert!(lines[0].ends_with(",from_date,to_date"), "{transfers}");
+    assert!(
+        lines[1].starts_with("1800,1800,September,A,B,"),
+        "{transfers}"
+    );
+    assert!(lines[1].ends_with(",1800-03-01,1800-09-01"), "{transfers}");
+    assert!(lines[2].starts_with("1800,1801,Back,B,A,"), "{transfers}");
+    assert!(lines[2].ends_with(",1800-09-01,"), "{transfers}");
+    let areas = w.read("out/areas.csv");
+    assert!(
+        areas
+            .lines()
+            .any(|l| l.starts_with("1801,Back,A,") && l.ends_with(',')),
+        "{areas}"
+    );
+    for map in [
+        "snapshot-1800-03-01",
+        "snapshot-1800-09-01",
+        "snapshot-1801",
+        "transfers-1800-03-01-1800-09-01",
+    ] {
+        assert!(w.join(&format!("out/maps/{map}.svg")).exists(), "{map}");
+    }
+    let json: serde_json::Value = serde_json::from_str(&w.read("out/report.json")).unwrap();
+    assert_eq!(json["areas"][0]["year"], 1800);
+    assert_eq!(json["areas"][0]["date"], "1800-03-01");
+    assert_eq!(json["transfers"][0]["to_date"], "1800-09-01");
+    let package = w.read("out/datapackage.json");
+    assert!(package.contains("\"from_date\""), "{package}");
+
+    // The shapefile's date fields, null where only the year is known.
+    let info = Command::new("ogrinfo")
+        .args(["-ro", "-al", "-q"])
+        .arg(w.join("out/states.shp"))
+        .output()
+        .unwrap();
+    let info = String::from_utf8_lossy(&info.stdout);
+    assert!(info.contains("from_date (Date) = 1800/09/01"), "{info}");
+    assert!(info.contains("to_date (Date) = 1800/09/01"), "{info}");
+    assert!(info.contains("from_date (Date) = (null)"), "{info}");
+
+    // QGIS: each snapshot's layers filtered by its day, time ranges on the
+    // date fields, a month's step.
+    let qgs = w.read("out/borderchange.qgs");
+    assert!(
+        qgs.contains("&quot;from_date&quot; = &apos;1800-03-01&apos;"),
+        "{qgs}"
+    );
+    assert!(qgs.contains("&quot;year&quot; = 1801"));
+    assert!(
+        qgs.contains("coalesce(to_date(&quot;from_date&quot;), make_date(&quot;year&quot;, 1, 1))")
+    );
+    assert!(qgs.contains("timeStepUnit=\"mon\""));
+    assert!(
+        qgs.contains("<start>1800-03-01T00:00:00Z</start><end>1802-01-01T00:00:00Z</end>"),
+        "{qgs}"
+    );
+
+    // A reference cannot name one of the two snapshots of 1800 by year.
+    let with_reference = format!(
+        "{}\n[[reference]]\nid = \"a\"\nquantity = \"area\"\nstate = \"A\"\nyear = 1800\nvalue = 1\ntolerance = 0.1\nsource = \"s\"\n",
+        w.read("analysis.toml")
+    );
+    let config = w.write("reference.toml", &with_reference);
+    let out = w.run(&["run", config.to_str().unwrap(), "-o", "out-reference"]);
+    assert_eq!(out.status.code(), Some(2));
+    let m = String::from_utf8_lossy(&out.stderr);
+    assert!(m.contains("matches 2 snapshots"), "{m}");
+}
+
+/// What the snapshot tables' years and dates must be.
+#[test]
+fn snapshot_years_and_dates_are_checked() {
+    use borderchange::config::Config;
+    let parse = |tables: &str| Config::parse(tables, Path::new("a.toml")).map(|_| ());
+    let table = |when: &str| format!("[[snapshot]]\n{when}\ntreaty = \"t\"\npath = \"x.shp\"\n");
+    let two = |a: &str, b: &str| format!("{}{}", table(a), table(b));
+    assert!(parse(&two("date = \"1800-03-01\"", "date = \"1800-09-01\"")).is_ok());
+    assert!(parse(&two("year = 1800", "date = \"1801-09-01\"")).is_ok());
+    for (a, b, expected) in [
+        (
+            "year = 1800\ndate = \"1801-03-01\"",
+            "year = 1900",
+            "is not in year 1800",
+        ),
+        ("treaty_year = 1", "year = 1900", "unknown field"),
+        ("year = 1800", "date = \"1800-09-01\"", "need a 'date' each"),
+        (
+            "date = \"1800-09-01\"",
+            "date = 1800-09-01",
+            "appears twice",
+        ),
+        (
+            "date = \"1800-02-30\"",
+            "year = 1900",
+            "not a day of the calendar",
+        ),
+        ("date = 1800", "year = 1900", "is a year"),
+        (
+            "date = 1800-09-01T12:00:00",
+            "year = 1900",
+            "without a time",
+        ),
+    ] {
+        let m = parse(&two(a, b)).unwrap_err().to_string();
+        assert!(m.contains(expected), "{a} / {b}: {m}");
+    }
+    let m = parse(&format!(
+        "{}treaty = \"x\"\n",
+        "[[snapshot]]\npath = \"x.shp\"\n"
+    ))
+    .unwrap_err();
+    assert!(m.to_string().contains("at least two"), "{m}");
+}
