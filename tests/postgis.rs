@@ -334,4 +334,18 @@ fn postgres_output_needs_a_connection_and_a_plain_schema() {
     assert!(m.contains("'Run;1' is not a plain PostgreSQL name"), "{m}");
     assert!(!m.contains("secret"), "{m}");
     assert!(!w.join("out").exists());
+
+    // A database that cannot be reached is named without its password.
+    let config = w.write(
+        "pg.toml",
+        "[[snapshot]]\nyear = 1\ntreaty = \"a\"\npath = \"PG:host=/nonexistent dbname=x password=secret\"\nlayer = \"t\"\n\n[[snapshot]]\nyear = 2\ntreaty = \"b\"\npath = \"b1800.geojson\"\n",
+    );
+    let out = w.run(&["run", config.to_str().unwrap(), "-o", "out"]);
+    assert_eq!(out.status.code(), Some(2));
+    let m = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        m.contains("PG:host=/nonexistent dbname=x password=***"),
+        "{m}"
+    );
+    assert!(!m.contains("secret"), "{m}");
 }

@@ -8,7 +8,7 @@ use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use geo::{Geometry as GeoGeometry, LineString, MultiLineString, MultiPolygon, Polygon};
 
 use crate::error::{Error, Result};
-use crate::projection::ToWgs84;
+use crate::io::projection::ToWgs84;
 
 /// Where a layer comes from.
 #[derive(Debug, Clone)]
@@ -201,7 +201,13 @@ where
 {
     super::capture_gdal_messages();
     let _ = super::take_gdal_failure();
-    let path = &source.path;
+    // Messages name a database without its password.
+    let real = &source.path;
+    let shown = match real.to_str() {
+        Some(text) if is_connection(real) => PathBuf::from(super::postgres::redacted(text)),
+        _ => real.clone(),
+    };
+    let path = &shown;
     let gdal_error = |layer: Option<String>| {
         let path = path.clone();
         move |source| Error::Gdal {
@@ -210,14 +216,14 @@ where
             source,
         }
     };
-    if !path.exists() && !is_connection(path) {
+    if !real.exists() && !is_connection(real) {
         return Err(Error::Io {
             path: path.clone(),
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
         });
     }
     let dataset = Dataset::open_ex(
-        path,
+        real,
         DatasetOptions {
             open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
             ..DatasetOptions::default()
