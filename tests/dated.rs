@@ -488,6 +488,37 @@ fn cshapes_shaped_layer_by_dates_and_windows() {
     assert_eq!(times, ["1939-01-01", "1939-03-15", "1939-09-01"]);
 }
 
+/// A layer whose last periods all end on one day (CShapes ends every
+/// state still existing on the last day of its data): every_change stops
+/// there instead of taking a snapshot of nothing; listed dates past it are
+/// refused.
+#[test]
+fn every_change_stops_where_the_data_ends() {
+    let w = Workdir::new();
+    let layer = cshapes_layer(&w);
+    let text = std::fs::read_to_string(&layer)
+        .unwrap()
+        .replace(r#""gwedate":"""#, r#""gwedate":"2019-12-31""#);
+    std::fs::write(&layer, text).unwrap();
+    let config = cshapes_config(&w, "every_change = true");
+    let a = run(&config, &w.join("out"));
+    let times: Vec<String> = a.regions.iter().map(|r| r.year.label()).collect();
+    assert_eq!(
+        times,
+        [
+            "1886-01-01",
+            "1900-01-01",
+            "1939-03-15",
+            "1939-09-01",
+            "1945-05-08"
+        ]
+    );
+    let config = cshapes_config(&w, "dates = [1990, 2019-12-31]");
+    let out = w.run(&["run", config.to_str().unwrap(), "-o", "out-end"]);
+    let m = String::from_utf8_lossy(&out.stderr);
+    assert!(m.contains("no feature") && m.contains("2019-12-31"), "{m}");
+}
+
 /// What a dated layer or table must not be, each refused with a message
 /// naming the problem (and the feature and value where there is one).
 #[test]

@@ -131,7 +131,19 @@ pub fn read_dated(
             end,
         });
     }
-    let days = snapshot_days(dated, &features, all_years, &source)?;
+    let mut days = snapshot_days(dated, &features, all_years, &source)?;
+    if dated.every_change {
+        // The day the last periods end (CShapes ends every state still
+        // existing on the last day of its data) is the end of the data,
+        // not a snapshot of nothing.
+        while days.len() > 2
+            && days
+                .last()
+                .is_some_and(|(w, _)| !features.iter().any(|f| f.valid_on(w.first_day())))
+        {
+            days.pop();
+        }
+    }
     let mut out = Vec::with_capacity(days.len());
     for (when, treaty) in days {
         let day = when.first_day();
