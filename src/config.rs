@@ -809,6 +809,12 @@ impl Config {
                 ));
             }
             years.insert(when.year);
+            if s.layer.is_some() && s.sql.is_some() {
+                return Err(fail(
+                    &at("sql"),
+                    "give either 'layer' or 'sql', not both".to_owned(),
+                ));
+            }
         }
         // Two snapshots of one year must both have a date, to be told apart.
         for w in &whens {

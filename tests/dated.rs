@@ -773,6 +773,11 @@ fn snapshot_years_and_dates_are_checked() {
             "year = 1900",
             "without a time",
         ),
+        (
+            "year = 1800\nlayer = \"a\"\nsql = \"SELECT 1\"",
+            "year = 1900",
+            "not both",
+        ),
     ] {
         let m = parse(&two(a, b)).unwrap_err().to_string();
         assert!(m.contains(expected), "{a} / {b}: {m}");
