@@ -38,6 +38,7 @@ pub mod projection;
 pub mod qgis;
 pub mod report;
 pub mod run;
+pub mod staging;
 #[cfg(test)]
 mod testing;
 pub mod topology;

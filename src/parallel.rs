@@ -120,7 +120,10 @@ mod tests {
                 KEPT.with(|k| {
                     k.borrow_mut().get_or_insert_with(|| SlowToDrop);
                 });
-                on_workers.lock().unwrap().insert(format!("{:?}", std::thread::current().id()));
+                on_workers
+                    .lock()
+                    .unwrap()
+                    .insert(format!("{:?}", std::thread::current().id()));
             }
             std::thread::sleep(std::time::Duration::from_millis(5));
             x + 1

@@ -57,6 +57,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     };
+    let notice = |message: &str| {
+        if !args.quiet {
+            if show {
+                eprint!("\r\x1b[2K");
+            }
+            eprintln!("note: {message}");
+        }
+    };
     let outcome = borderchange::run::run_with(
         &config,
         &borderchange::run::Options {
@@ -65,6 +73,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             force: args.force,
             repair: args.repair,
             progress: &progress,
+            notice: &notice,
         },
     );
     if show {
