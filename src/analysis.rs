@@ -1,24 +1,24 @@
 //! The analysis proper, on data already read: areas per holder, transfers
 //! between consecutive snapshots with the balance of every holder, boundary
-//! stretches, and the reference checks. No file is touched here.
+//! stretches; the reference checks are `checks`, run on the result. No file
+//! is touched here.
 
 use std::collections::BTreeMap;
 
 use geo::{CoordsIter, MultiPolygon};
 use serde::Serialize;
 
-use crate::boundary::{self, BoundaryParams};
-use crate::checks::{self, Check};
-use crate::clip;
-use crate::config::Config;
+use crate::config::{Config, Quantity, Role};
 use crate::error::Result;
-use crate::geodesy;
-use crate::guard;
-use crate::intersections::Intersections;
+use crate::geometry::boundary::{self, BoundaryParams};
+use crate::geometry::geodesy;
+use crate::geometry::overlay::clip;
+use crate::geometry::overlay::intersections::Intersections;
+use crate::geometry::overlay::{self, Dropped};
+use crate::io::projection::EqualArea;
 use crate::model::{Holding, River, Snapshot, Stretch, Transfer};
-use crate::overlay::{self, Dropped};
-use crate::parallel;
-use crate::projection::EqualArea;
+use crate::support::guard;
+use crate::support::parallel;
 
 /// One holder's area in one snapshot.
 #[derive(Debug, Clone, Serialize)]
@@ -107,7 +107,8 @@ pub struct Analysis {
     pub steps: Vec<Step>,
     /// Boundary stretches, by year then holder pair then position.
     pub stretches: Vec<YearStretch>,
-    /// References compared with computed values.
+    /// References compared with computed values: empty from [`analyse`],
+    /// filled by [`crate::checks::evaluate`] (as a run does).
     pub checks: Vec<Check>,
     /// Wall-clock seconds per stage, for `--timings` and the benchmark; never
     /// written to an output file (outputs must not change between runs).
@@ -121,8 +122,42 @@ impl Analysis {
     }
 }
 
+/// One reference compared with the computed value.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// The reference's id.
+    pub id: String,
+    /// The quantity compared.
+    pub quantity: Quantity,
+    /// `km2` or `km`.
+    pub unit: &'static str,
+    /// What the analysis computed.
+    pub computed: f64,
+    /// The published figure.
+    pub expected: f64,
+    /// (computed − expected) / expected.
+    pub rel_diff: f64,
+    /// Allowed |rel_diff|.
+    pub tolerance: f64,
+    /// |rel_diff| ≤ tolerance.
+    pub agrees: bool,
+    /// Whether a disagreement fails the run.
+    pub role: Role,
+    /// Where the figure is published.
+    pub source: String,
+    /// The reference's note.
+    pub note: String,
+}
+
+impl Check {
+    /// A `check` reference that disagrees: the run exits with code 1.
+    pub fn fails(&self) -> bool {
+        self.role == Role::Check && !self.agrees
+    }
+}
+
 /// Runs the analysis on snapshots sorted by year, each with holdings
-/// densified as the config says (see [`crate::load`]).
+/// densified as the config says (see [`crate::load`](mod@crate::load)).
 pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Result<Analysis> {
     let params = &config.parameters;
     // Fail early, on one thread, if the CRS is not usable or does not
@@ -264,7 +299,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         steps.push(step);
     }
 
-    let mut analysis = Analysis {
+    let analysis = Analysis {
         areas,
         regions,
         transfers,
@@ -276,7 +311,6 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
             ("balances", balances_seconds),
         ],
     };
-    analysis.checks = checks::evaluate(&config.references, &analysis);
     Ok(analysis)
 }
 

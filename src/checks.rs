@@ -1,47 +1,13 @@
 //! Reference figures against computed values: each published figure beside
 //! the value the analysis computed for the same quantity.
 
-use serde::Serialize;
+pub use crate::analysis::Check;
 
 use crate::analysis::Analysis;
-use crate::config::{Quantity, Reference, Role};
-use crate::geodesy;
+use crate::config::{Quantity, Reference};
+use crate::geometry::geodesy;
 use crate::model::StretchKind;
 use geo::{BooleanOps, LineString, MultiLineString, Rect};
-
-/// One reference compared with the computed value.
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    /// The reference's id.
-    pub id: String,
-    /// The quantity compared.
-    pub quantity: Quantity,
-    /// `km2` or `km`.
-    pub unit: &'static str,
-    /// What the analysis computed.
-    pub computed: f64,
-    /// The published figure.
-    pub expected: f64,
-    /// (computed − expected) / expected.
-    pub rel_diff: f64,
-    /// Allowed |rel_diff|.
-    pub tolerance: f64,
-    /// |rel_diff| ≤ tolerance.
-    pub agrees: bool,
-    /// Whether a disagreement fails the run.
-    pub role: Role,
-    /// Where the figure is published.
-    pub source: String,
-    /// The reference's note.
-    pub note: String,
-}
-
-impl Check {
-    /// A `check` reference that disagrees: the run exits with code 1.
-    pub fn fails(&self) -> bool {
-        self.role == Role::Check && !self.agrees
-    }
-}
 
 /// Compares every reference with the analysis.
 ///

@@ -8,10 +8,10 @@ use geo::{unary_union, Coord, CoordsIter, LineString, MultiLineString, MultiPoly
 
 use crate::config::{Config, SnapshotSource, Step};
 use crate::error::{Error, Result};
-use crate::geodesy;
+use crate::geometry::geodesy;
+use crate::geometry::topology::PartsProblem;
 use crate::io::read::{read_lines, read_polygons, LayerSource, PolygonFeature};
 use crate::model::{Holding, River, Snapshot};
-use crate::topology::PartsProblem;
 
 /// The inputs of an analysis, read and checked.
 #[derive(Debug, Clone)]
@@ -67,7 +67,7 @@ pub fn load(config: &Config) -> Result<Inputs> {
     let max_edge_m = config.parameters.densify_km * 1_000.0;
     // Snapshots are read on as many cores as there are (one GDAL dataset
     // per thread); the first error in year order is the one reported.
-    let features = crate::parallel::map(&sources, |s| read_features(config, s))
+    let features = crate::support::parallel::map(&sources, |s| read_features(config, s))
         .into_iter()
         .collect::<Result<Vec<_>>>()?;
     // Decided on every snapshot at once, so that all share one longitude range.
@@ -90,7 +90,7 @@ pub fn load(config: &Config) -> Result<Inputs> {
         .zip(features)
         .map(|task| std::sync::Mutex::new(Some(task)))
         .collect();
-    let read = crate::parallel::map(&tasks, |task| {
+    let read = crate::support::parallel::map(&tasks, |task| {
         let (s, (source, features)) = task
             .lock()
             .ok()
@@ -210,7 +210,7 @@ fn holdings(
                     .next()
                     .unwrap_or_else(|| MultiPolygon::new(vec![]))
             } else {
-                crate::guard::catching(
+                crate::support::guard::catching(
                     || {
                         format!(
                             "dissolving the features of '{state}' in '{}'",
@@ -220,7 +220,7 @@ fn holdings(
                     || unary_union(parts.iter()),
                 )?
             };
-            let mut geometry = crate::guard::catching(
+            let mut geometry = crate::support::guard::catching(
                 || format!("densifying the land of '{state}' in '{}'", s.path.display()),
                 || geodesy::densify(merged, max_edge_m),
             )?;
@@ -441,7 +441,7 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
         .iter()
         .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
         .collect();
-    let crossings = crate::topology::crossings(&rings);
+    let crossings = crate::geometry::topology::crossings(&rings);
     for (r, ring) in rings.iter().enumerate() {
         let points = &ring.0;
         let first = points.first().copied();
@@ -482,7 +482,7 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
             });
             continue;
         }
-        if crate::topology::twice_area(points) == 0.0 {
+        if crate::geometry::topology::twice_area(points) == 0.0 {
             out.push(GeometryProblem {
                 kind: "zero-area-ring",
                 message: "invalid polygon: a ring encloses no area".into(),
@@ -494,7 +494,7 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
     }
     // Between rings: only once every ring is sound on its own.
     if out.is_empty() {
-        match crate::topology::parts_problem(geometry, crossings.between) {
+        match crate::geometry::topology::parts_problem(geometry, crossings.between) {
             Some(PartsProblem::Cross(c)) => out.push(GeometryProblem {
                 kind: "rings-cross",
                 message: format!(

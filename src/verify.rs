@@ -238,8 +238,8 @@ fn is_output_name(name: &str) -> bool {
         "transfers.csv",
         "boundaries.csv",
         "datapackage.json",
-        crate::run::GEOPACKAGE,
-        crate::run::QGIS_PROJECT,
+        crate::output::layers::GEOPACKAGE,
+        crate::output::layers::QGIS_PROJECT,
     ];
     const LAYERS: [&str; 4] = ["states", "boundaries", "transfers", "rivers"];
     if REPORTS.contains(&name) {

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use borderchange::config::BUNDLED_CONFIG;
-use borderchange::report::thousands;
+use borderchange::output::report::thousands;
 
 /// Arguments of `run`.
 #[derive(clap::Args)]
