@@ -46,6 +46,11 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Validate(args) => cmd::validate::run(args),
     });
+    // A signal came while the run was finishing (its outputs are in
+    // place): the signal thread ends the process, with the signal's code.
+    while borderchange::staging::stopping() {
+        std::thread::park();
+    }
     borderchange::staging::test_exiting();
     match outcome {
         Ok(Ok(code)) => code,

@@ -224,12 +224,22 @@ fn unregister(mut active: MutexGuard<'_, Vec<(PathBuf, PathBuf)>>, staging: &Pat
     aliases().retain(|(s, _)| *s != new);
 }
 
+/// Set by [`abandon`].
+static STOPPING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// True once [`abandon`] has been called: the process is ending on a
+/// signal, and its main thread should not end it first.
+pub fn stopping() -> bool {
+    STOPPING.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// For a process about to end on a signal: waits for a swap in progress to
 /// finish, removes every staging folder of this process, and returns their
 /// output folders, which hold what they held before each run (or, where the
 /// swap had finished, the new outputs). No swap starts after this, so it is
 /// only for a process that ends right after.
 pub fn abandon() -> Vec<PathBuf> {
+    STOPPING.store(true, std::sync::atomic::Ordering::SeqCst);
     let mut active = active();
     let mut left = Vec::new();
     for (staging, dir) in active.drain(..) {
