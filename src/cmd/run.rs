@@ -30,9 +30,18 @@ pub struct Args {
     quiet: bool,
     /// Layer format to write, instead of the analysis file's `output.formats`
     /// (repeat for several): GPKG (GeoPackage and QGIS project), ESRI
-    /// Shapefile, GeoJSON, FlatGeobuf.
+    /// Shapefile, GeoJSON, FlatGeobuf, PostgreSQL (tables in the database
+    /// `--connection` names).
     #[arg(long = "format", value_name = "FORMAT", value_parser = parse_format)]
     formats: Vec<String>,
+    /// The database for `--format PostgreSQL` (`PG:dbname=… host=…`),
+    /// instead of the analysis file's `output.connection`.
+    #[arg(long, value_name = "PG:…")]
+    connection: Option<String>,
+    /// The schema for `--format PostgreSQL` (default `borderchange`); only
+    /// the run's own tables in it are replaced.
+    #[arg(long, value_name = "NAME")]
+    schema: Option<String>,
     /// Print the wall-clock time of each stage on stderr
     /// (`stage <seconds> <name>`).
     #[arg(long)]
@@ -74,6 +83,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             repair: args.repair,
             progress: &progress,
             notice: &notice,
+            connection: args.connection.as_deref(),
+            schema: args.schema.as_deref(),
         },
     );
     if show {

@@ -5,7 +5,8 @@
 //!
 //! | module | what | reference path | fast path (what a run takes) |
 //! |---|---|---|---|
-//! | [`geodesy`] | geodesic areas, lengths, densification | [`geodesy::area_km2`] | [`geodesy::AreaCache`] |
+//! | [`geodesy`] | geodesic areas and lengths | [`geodesy::area_km2`] | [`geodesy::AreaCache`] |
+//! | [`geodesy::densify`] | long edges split on their geodesics | `geo`'s geodesic `Densify` | [`geodesy::densify`], measuring only the edges that may be too long |
 //! | [`overlay`] | transfers between snapshots | [`overlay::transfers`] | [`overlay::pairs`] as jobs over an [`overlay::intersections::Intersections`] plan |
 //! | [`overlay::clip`] | overlays restricted to a box | the whole operands | [`overlay::clip::intersection`] on clipped operands |
 //! | [`topology`] | crossings and nesting | an R-tree of edge boxes | a west-to-east sweep |
