@@ -163,6 +163,30 @@ pub enum Error {
 /// Result with the library's error.
 pub type Result<T> = std::result::Result<T, Error>;
 
+/// GDAL's own message with `from` replaced by `to` (GDAL names the files it
+/// could not write).
+fn relocated_text(
+    source: gdal::errors::GdalError,
+    from: &Path,
+    to: &Path,
+) -> gdal::errors::GdalError {
+    use gdal::errors::GdalError;
+    let (from, to) = (from.to_string_lossy(), to.to_string_lossy());
+    let moved = |msg: String| msg.replace(from.as_ref(), to.as_ref());
+    match source {
+        GdalError::CplError { class, number, msg } => GdalError::CplError {
+            class,
+            number,
+            msg: moved(msg),
+        },
+        GdalError::NullPointer { method_name, msg } => GdalError::NullPointer {
+            method_name,
+            msg: moved(msg),
+        },
+        other => other,
+    }
+}
+
 fn in_layer(layer: &Option<String>) -> String {
     layer
         .as_ref()
@@ -191,7 +215,7 @@ impl Error {
             } => Error::Gdal {
                 path: relocate(path),
                 layer,
-                source,
+                source: relocated_text(source, from, to),
             },
             other => other,
         }

@@ -148,4 +148,6 @@ pub mod verify;
 #[doc(hidden)]
 pub mod output;
 #[doc(hidden)]
+pub mod staging;
+#[doc(hidden)]
 pub mod support;

@@ -31,7 +31,8 @@ pub struct Manifest {
     pub gdal_version: String,
     /// PROJ runtime version.
     pub proj_version: String,
-    /// The analysis file as given on the command line.
+    /// The analysis file, relative to the manifest's folder (absolute where
+    /// no relative path leads there), `/`-separated.
     pub config_path: String,
     /// SHA-256 of `config_normalised`.
     pub config_sha256: String,
@@ -156,7 +157,8 @@ pub fn git_commit() -> &'static str {
     option_env!("BORDERCHANGE_GIT_COMMIT").unwrap_or("unknown")
 }
 
-fn slash_path(path: &Path) -> String {
+/// `path` with `/` between its parts, as the manifest writes paths.
+pub(crate) fn slash_path(path: &Path) -> String {
     path.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()

@@ -66,6 +66,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     };
+    let notice = |message: &str| {
+        if !args.quiet {
+            if show {
+                eprint!("\r\x1b[2K");
+            }
+            eprintln!("note: {message}");
+        }
+    };
     let outcome = borderchange::run::run_with(
         &config,
         &borderchange::run::Options {
@@ -74,6 +82,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             force: args.force,
             repair: args.repair,
             progress: &progress,
+            notice: &notice,
             connection: args.connection.as_deref(),
             schema: args.schema.as_deref(),
         },

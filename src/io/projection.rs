@@ -463,6 +463,14 @@ impl EqualArea {
     }
 }
 
+impl Drop for EqualArea {
+    fn drop(&mut self) {
+        // Test hook (debug builds only): a worker slow to free its PROJ
+        // objects, as on a busy machine.
+        crate::staging::test_delay("teardown");
+    }
+}
+
 /// A map projection for drawing (QGIS project, report maps): from WGS84
 /// longitude/latitude to planar metres.
 pub struct MapProjection {

@@ -27,7 +27,9 @@ pub struct Provenance {
     pub gdal_version: String,
     /// PROJ runtime version.
     pub proj_version: String,
-    /// The analysis file, as given.
+    /// The analysis file's name (without its folder, so that nothing in the
+    /// reports depends on where the run was started or how the path was
+    /// typed).
     pub config_path: String,
 }
 
