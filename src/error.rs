@@ -141,6 +141,37 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// Two holders of one snapshot hold the same land, more than
+    /// `sliver_km2` of it: it would be counted twice.
+    #[error("'{}' layer '{layer}' ({year} snapshot): holders '{a}' and '{b}' overlap by {area_km2:.3} km², around ({:.5}, {:.5}): each piece of land must have one holder, or it is counted twice (overlaps up to sliver_km2 = {sliver_km2} km² are measured and reported); give the land to one of them", path.display(), at.0, at.1)]
+    Overlap {
+        /// The snapshot's file, as the analysis file names it.
+        path: PathBuf,
+        /// The layer.
+        layer: String,
+        /// The snapshot year.
+        year: i32,
+        /// One holder.
+        a: String,
+        /// The other.
+        b: String,
+        /// The land both hold, km² (geodesic).
+        area_km2: f64,
+        /// A point in the largest piece (longitude, latitude).
+        at: (f64, f64),
+        /// The tolerance.
+        sliver_km2: f64,
+    },
+    /// A shapefile without one of the files it is made of.
+    #[error("'{}': the shapefile's {what} '{}' is missing; a shapefile is several files side by side (.shp, .shx, .dbf, and .prj for its CRS): copy them all", path.display(), missing.display())]
+    MissingShapefilePart {
+        /// The `.shp`.
+        path: PathBuf,
+        /// The missing file.
+        missing: PathBuf,
+        /// What it holds: `index` (.shx) or `attribute table` (.dbf).
+        what: &'static str,
+    },
     /// A command-line value that cannot be used.
     #[error("{0}")]
     Usage(String),

@@ -25,6 +25,7 @@ pub mod clip;
 pub mod config;
 pub mod error;
 pub mod geodesy;
+pub mod geometry;
 pub mod guard;
 pub mod intersections;
 pub mod io;

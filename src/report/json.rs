@@ -25,6 +25,10 @@ struct Report<'a> {
     stretches: Vec<StretchRow<'a>>,
     checks: &'a [Check],
     checks_pass: bool,
+    /// Land two holders of a snapshot both hold (each at most sliver_km2).
+    overlaps: &'a [crate::analysis::OverlapRow],
+    /// What the user must see (also printed on stderr).
+    warnings: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -129,6 +133,8 @@ pub fn report_json(
             .collect(),
         checks: &analysis.checks,
         checks_pass: analysis.checks_pass(),
+        overlaps: &analysis.overlaps,
+        warnings: &analysis.warnings,
     };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
     text.push('\n');
