@@ -606,7 +606,9 @@ impl RingIndex {
         if self.bands.is_empty() || p.y.is_nan() || p.y < self.south {
             return Side::Outside;
         }
-        let b = ((p.y - self.south) / self.band) as usize;
+        // A point on the northernmost latitude belongs to the last band
+        // (one further north meets no edge there either way).
+        let b = (((p.y - self.south) / self.band) as usize).min(self.bands.len() - 1);
         let Some(band) = self.bands.get(b) else {
             return Side::Outside;
         };

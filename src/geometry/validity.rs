@@ -428,3 +428,64 @@ pub fn repair_geometry(geometry: &MultiPolygon<f64>) -> (MultiPolygon<f64>, Vec<
     }
     (result, changes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{Coord, LineString, MultiPolygon, Polygon};
+
+    fn ring(points: &[(f64, f64)]) -> LineString<f64> {
+        LineString::new(points.iter().map(|&(x, y)| Coord { x, y }).collect())
+    }
+
+    /// A ring drawn with a loop inside it (the "inverted hole" some
+    /// editors write) is split into an exterior and a hole when the loop
+    /// turns the other way; when it turns the same way the loop becomes a
+    /// part, inside the other, which the checks then refuse.
+    #[test]
+    fn loops_of_a_ring_become_holes_or_parts_by_their_turning() {
+        let square = |inner: &[(f64, f64)]| {
+            let mut points = vec![(0.0, 0.0), (4.0, 0.0), (4.0, 4.0), (2.0, 4.0)];
+            points.extend_from_slice(inner);
+            points.extend_from_slice(&[(2.0, 4.0), (0.0, 4.0), (0.0, 0.0)]);
+            MultiPolygon::new(vec![Polygon::new(ring(&points), vec![])])
+        };
+        let inverted = square(&[(3.0, 2.0), (1.0, 2.0)]);
+        assert_eq!(geometry_problems(&inverted)[0].kind, "self-touch");
+        let (fixed, changes) = repair_geometry(&inverted);
+        assert_eq!(fixed.0.len(), 1, "{fixed:?}");
+        assert_eq!(fixed.0[0].interiors().len(), 1, "{fixed:?}");
+        assert!(geometry_problems(&fixed).is_empty(), "{fixed:?}");
+        assert!(changes[0].starts_with("split 1 ring(s)"), "{changes:?}");
+        let same_turn = square(&[(1.0, 2.0), (3.0, 2.0)]);
+        let (fixed, _) = repair_geometry(&same_turn);
+        assert_eq!(geometry_problems(&fixed)[0].kind, "nested-part");
+        // A figure of eight: two parts touching at a point, area kept.
+        let eight = MultiPolygon::new(vec![Polygon::new(
+            ring(&[
+                (0.0, 0.0),
+                (2.0, 2.0),
+                (4.0, 0.0),
+                (4.0, 4.0),
+                (2.0, 2.0),
+                (0.0, 4.0),
+                (0.0, 0.0),
+            ]),
+            vec![],
+        )]);
+        let (fixed, _) = repair_geometry(&eight);
+        assert_eq!(fixed.0.len(), 2);
+        assert!(geometry_problems(&fixed).is_empty(), "{fixed:?}");
+        let area = |g: &MultiPolygon<f64>| crate::geodesy::area_km2(g);
+        assert!(
+            (area(&fixed)
+                - 2.0
+                    * area(&MultiPolygon::new(vec![Polygon::new(
+                        ring(&[(0.0, 0.0), (2.0, 2.0), (0.0, 4.0), (0.0, 0.0)]),
+                        vec![]
+                    )])))
+            .abs()
+                < 1e-6
+        );
+    }
+}
