@@ -245,8 +245,7 @@ where
     for feature in layer.features() {
         seen += 1;
         let failure = super::take_gdal_failure();
-        let unclosed_here = failure.as_deref().is_some_and(is_unclosed);
-        unclosed_seen |= unclosed_here;
+        unclosed_seen |= failure.as_deref().is_some_and(is_unclosed);
         let fid = feature.fid().unwrap_or(out.len() as u64);
         let bad_feature = |reason: String| Error::BadFeature {
             path: path.clone(),
@@ -272,7 +271,10 @@ where
         let geometry = feature
             .geometry()
             .filter(|g| g.geometry_type() != gdal::vector::OGRwkbGeometryType::wkbUnknown);
-        if unclosed_here || (unclosed_seen && geometry.as_ref().is_some_and(|g| g.is_empty())) {
+        // GDAL leaves the geometry empty; a format read whole (GeoJSON)
+        // reports it before the first feature, so the feature with the
+        // empty geometry is the one.
+        if unclosed_seen && geometry.as_ref().is_some_and(|g| g.is_empty()) {
             skip(bad(
                 "invalid polygon: a ring does not end where it starts (GDAL: Non closed ring detected); close it by repeating its first point at its end".to_owned(),
             ))?;
