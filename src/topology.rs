@@ -446,26 +446,25 @@ fn holes_problem(geometry: &MultiPolygon<f64>) -> Option<PartsProblem> {
         }
         let shell = RingIndex::new(p.exterior());
         for h in p.interiors() {
-            if let Some(c) = probes(h).find(|c| shell.side(*c) != Side::On) {
-                if shell.side(c) == Side::Outside {
-                    return Some(PartsProblem::HoleOutside(c));
-                }
+            let side = probes(h)
+                .map(|c| (c, shell.side(c)))
+                .find(|(_, s)| *s != Side::On);
+            if let Some((c, Side::Outside)) = side {
+                return Some(PartsProblem::HoleOutside(c));
             }
         }
         if p.interiors().len() < 2 {
             continue;
         }
+        let boxes: Vec<_> = p.interiors().iter().map(envelope).collect();
         let tree = box_tree(p.interiors().iter());
         let mut indexes: Vec<Option<RingIndex>> = (0..p.interiors().len()).map(|_| None).collect();
         for (k, h) in p.interiors().iter().enumerate() {
-            let Some(inner) = envelope(h) else { continue };
+            let Some(inner) = boxes[k] else { continue };
             let mut outers: Vec<usize> = tree
                 .locate_in_envelope_intersecting(&inner)
                 .map(|o| o.data)
-                .filter(|&o| {
-                    o != k
-                        && envelope(&p.interiors()[o]).is_some_and(|e| e.contains_envelope(&inner))
-                })
+                .filter(|&o| o != k && boxes[o].is_some_and(|e| e.contains_envelope(&inner)))
                 .collect();
             outers.sort_unstable();
             for o in outers {
@@ -494,6 +493,7 @@ fn holes_problem(geometry: &MultiPolygon<f64>) -> Option<PartsProblem> {
 fn nested_part(geometry: &MultiPolygon<f64>) -> Option<PartsProblem> {
     let parts = &geometry.0;
     // Only a part whose box holds another part's box can hold that part.
+    let boxes: Vec<_> = parts.iter().map(|p| envelope(p.exterior())).collect();
     let tree = box_tree(parts.iter().map(|p| p.exterior()));
     type HoleTree = RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>;
     let mut exteriors: Vec<Option<RingIndex>> = (0..parts.len()).map(|_| None).collect();
@@ -501,15 +501,13 @@ fn nested_part(geometry: &MultiPolygon<f64>) -> Option<PartsProblem> {
     let mut holes: std::collections::HashMap<(usize, usize), RingIndex> =
         std::collections::HashMap::new();
     for (i, p) in parts.iter().enumerate() {
-        let Some(inner) = envelope(p.exterior()) else {
+        let Some(inner) = boxes[i] else {
             continue;
         };
         let mut outers: Vec<usize> = tree
             .locate_in_envelope_intersecting(&inner)
             .map(|o| o.data)
-            .filter(|&j| {
-                j != i && envelope(parts[j].exterior()).is_some_and(|e| e.contains_envelope(&inner))
-            })
+            .filter(|&j| j != i && boxes[j].is_some_and(|e| e.contains_envelope(&inner)))
             .collect();
         outers.sort_unstable();
         for j in outers {
@@ -582,7 +580,11 @@ impl RingIndex {
             south = south.min(l.start.y.min(l.end.y));
             north = north.max(l.start.y.max(l.end.y));
         }
-        let count = ((edges.len() as f64).sqrt() as usize).clamp(1, 4096);
+        // About 64 edges a band on long rings (a country's coast with its
+        // lakes is tested at one point per lake), √n on short ones.
+        let count = ((edges.len() as f64).sqrt() as usize)
+            .max(edges.len() / 64)
+            .clamp(1, 1 << 16);
         let band = ((north - south) / count as f64).max(f64::MIN_POSITIVE);
         let mut bands = vec![Vec::new(); count];
         let of = |y: f64| (((y - south) / band) as usize).min(count - 1);

@@ -227,7 +227,11 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
             });
         }
         for p in &built.problems {
-            let hint = if p.problem.fatal && p.problem.repairable() && !config.parameters.repair {
+            let hint = if p.problem.fatal
+                && p.problem.repairable()
+                && !config.parameters.repair
+                && !p.problem.message.contains("--repair")
+            {
                 " (`run --repair` mends this)"
             } else {
                 ""

@@ -667,7 +667,7 @@ fn invalid_cases_are_refused_naming_the_feature() {
 
 /// What `--repair` mends without changing an area: a ring through one
 /// point twice (figure of eight, a hole drawn as a loop of the exterior),
-/// parts sharing an edge, holes cutting the interior in two. Each repair
+/// parts sharing an edge, holes cutting the interior in two, a spike. Each repair
 /// is listed, and GEOS calls the result valid (checked on the states layer
 /// the run writes).
 #[test]
@@ -680,6 +680,7 @@ fn repairable_cases_are_mended_and_listed() {
         "hole-touches-shell-twice",
         "holes-cut-interior",
         "holes-share-edge",
+        "spike",
     ] {
         let case = cases()
             .into_iter()

@@ -12,7 +12,8 @@ use crate::topology::{self, PartsProblem};
 #[derive(Debug, Clone, PartialEq)]
 pub struct GeometryProblem {
     /// A short name: `coordinate`, `too-few-points`, `unclosed-ring`,
-    /// `zero-area-ring`, `self-intersection`, `self-touch`, `rings-cross`,
+    /// `zero-area-ring`, `self-intersection`, `self-touch`, `spike`,
+    /// `rings-cross`,
     /// `shared-edge`, `hole-outside-shell`, `nested-holes`, `nested-part`,
     /// `disconnected-interior`, `repeated-points`.
     pub kind: &'static str,
@@ -34,6 +35,7 @@ impl GeometryProblem {
             "too-few-points"
                 | "zero-area-ring"
                 | "self-touch"
+                | "spike"
                 | "shared-edge"
                 | "disconnected-interior"
                 | "repeated-points"
@@ -143,7 +145,17 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
             let mut deduped = points.clone();
             deduped.dedup();
             let touch = repeated_vertex(&deduped).map(|(k, _)| deduped[k]);
+            let spiked = without_spikes(deduped.clone()).len() < deduped.len();
             out.push(match touch {
+                _ if spiked => GeometryProblem {
+                    kind: "spike",
+                    message: format!(
+                        "invalid polygon: ring self-intersection at ({}, {}): the ring runs out along a line and back (a spike; run --repair removes such points, which enclose no area)",
+                        c.x, c.y
+                    ),
+                    at: Some(c),
+                    fatal: true,
+                },
                 Some(t) => GeometryProblem {
                     kind: "self-touch",
                     message: format!(
@@ -228,6 +240,53 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
     out
 }
 
+/// `ring` (closed, without consecutive repeats) without its spikes: a
+/// point where the ring turns back along the line it came on (the
+/// points before and after it on one line, on the same side of it). Such a
+/// point encloses no area; removing it may make a new spike, which goes
+/// too.
+fn without_spikes(ring: Vec<Coord<f64>>) -> Vec<Coord<f64>> {
+    use geo::kernels::{Kernel, Orientation, RobustKernel};
+    if ring.len() < 4 || ring.first() != ring.last() {
+        return ring;
+    }
+    let is_spike = |a: Coord<f64>, b: Coord<f64>, c: Coord<f64>| {
+        a == c
+            || (RobustKernel::orient2d(a, b, c) == Orientation::Collinear
+                && (b.x - a.x) * (c.x - b.x) + (b.y - a.y) * (c.y - b.y) < 0.0)
+    };
+    // The open ring, walked with a stack so that a spike uncovered by
+    // removing another is seen.
+    let open = &ring[..ring.len() - 1];
+    let mut kept: Vec<Coord<f64>> = Vec::with_capacity(open.len());
+    for &c in open {
+        while kept.len() >= 2 && is_spike(kept[kept.len() - 2], kept[kept.len() - 1], c) {
+            kept.pop();
+        }
+        if kept.last() != Some(&c) {
+            kept.push(c);
+        }
+    }
+    // Around the closing point.
+    loop {
+        let n = kept.len();
+        if n < 3 {
+            break;
+        }
+        if is_spike(kept[n - 2], kept[n - 1], kept[0]) {
+            kept.pop();
+        } else if is_spike(kept[n - 1], kept[0], kept[1]) {
+            kept.remove(0);
+        } else {
+            break;
+        }
+    }
+    if let Some(&first) = kept.first() {
+        kept.push(first);
+    }
+    kept
+}
+
 /// `ring` (closed, without consecutive repeats) cut at every point it
 /// passes through twice into rings that pass through it once each.
 fn split_at_touches(ring: Vec<Coord<f64>>) -> Vec<Vec<Coord<f64>>> {
@@ -272,6 +331,7 @@ pub fn repair_geometry(geometry: &MultiPolygon<f64>) -> (MultiPolygon<f64>, Vec<
     let mut first_repeated = None;
     let mut split = 0;
     let mut first_split = None;
+    let mut spikes = 0;
     let finite = geometry
         .coords_iter()
         .all(|c| c.x.is_finite() && c.y.is_finite());
@@ -301,6 +361,13 @@ pub fn repair_geometry(geometry: &MultiPolygon<f64>) -> (MultiPolygon<f64>, Vec<
         if sign == 0.0 && repeated_vertex(&points).is_none() {
             changes.push(format!("dropped {what} that encloses no area{at}"));
             return Vec::new();
+        }
+        if finite {
+            let before = points.len();
+            points = without_spikes(points);
+            if points.len() < before {
+                spikes += before - points.len();
+            }
         }
         let pieces = if finite && points.first() == points.last() {
             split_at_touches(points)
@@ -382,6 +449,12 @@ pub fn repair_geometry(geometry: &MultiPolygon<f64>) -> (MultiPolygon<f64>, Vec<
             }
         }
         repaired.extend(parts.into_iter().map(|(s, h)| Polygon::new(s, h)));
+    }
+    if spikes > 0 {
+        changes.insert(
+            0,
+            format!("removed {spikes} spike point(s) (where a ring runs out along a line and back), which enclose no area"),
+        );
     }
     if let Some(c) = first_split {
         changes.insert(
