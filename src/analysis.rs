@@ -1,30 +1,32 @@
 //! The analysis proper, on data already read: areas per holder, transfers
 //! between consecutive snapshots with the balance of every holder, boundary
-//! stretches, and the reference checks. No file is touched here.
+//! stretches; the reference checks are `checks`, run on the result. No file
+//! is touched here.
 
 use std::collections::BTreeMap;
 
 use geo::{CoordsIter, MultiPolygon};
 use serde::Serialize;
 
-use crate::boundary::{self, BoundaryParams};
-use crate::checks::{self, Check};
-use crate::clip;
-use crate::config::Config;
+use crate::config::{Config, Quantity, Role};
+use crate::date::When;
 use crate::error::Result;
-use crate::geodesy;
-use crate::guard;
-use crate::intersections::Intersections;
+use crate::geometry::boundary::{self, BoundaryParams};
+use crate::geometry::geodesy;
+use crate::geometry::overlay::clip;
+use crate::geometry::overlay::intersections::Intersections;
+use crate::geometry::overlay::{self, Dropped};
+use crate::io::projection::EqualArea;
 use crate::model::{Holding, River, Snapshot, Stretch, Transfer};
-use crate::overlay::{self, Dropped};
-use crate::parallel;
-use crate::projection::EqualArea;
+use crate::support::guard;
+use crate::support::parallel;
 
 /// One holder's area in one snapshot.
 #[derive(Debug, Clone, Serialize)]
 pub struct AreaRow {
-    /// Snapshot year.
-    pub year: i32,
+    /// Snapshot year (and day, where known): `year` and `date` in JSON.
+    #[serde(flatten)]
+    pub year: When,
     /// The snapshot's treaty.
     pub treaty: String,
     /// Holder.
@@ -40,8 +42,9 @@ pub struct AreaRow {
 /// The study region of one snapshot: the union of its holdings.
 #[derive(Debug, Clone, Serialize)]
 pub struct RegionRow {
-    /// Snapshot year.
-    pub year: i32,
+    /// Snapshot year (and day, where known): `year` and `date` in JSON.
+    #[serde(flatten)]
+    pub year: When,
     /// Geodesic area of the union of all holdings, km².
     pub area_km2: f64,
     /// Sum of the holders' areas, km² (larger than `area_km2` where holders
@@ -82,8 +85,9 @@ pub struct Balance {
 /// (a larger one stops the run): measured and reported.
 #[derive(Debug, Clone, Serialize)]
 pub struct OverlapRow {
-    /// Snapshot year.
-    pub year: i32,
+    /// Snapshot year (and day, where known): `year` and `date` in JSON.
+    #[serde(flatten)]
+    pub year: When,
     /// The holder whose name sorts first.
     pub state_a: String,
     /// The other holder.
@@ -97,10 +101,14 @@ pub struct OverlapRow {
 /// One step from a snapshot to the next.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
-    /// Year of the earlier snapshot.
-    pub from_year: i32,
-    /// Year of the later snapshot.
-    pub to_year: i32,
+    /// The earlier snapshot's year (and day, where known; the year alone
+    /// in JSON).
+    #[serde(serialize_with = "crate::date::serialize_year")]
+    pub from_year: When,
+    /// The later snapshot's year (and day, where known; the year alone in
+    /// JSON).
+    #[serde(serialize_with = "crate::date::serialize_year")]
+    pub to_year: When,
     /// The treaty that made the later snapshot.
     pub treaty: String,
     /// Pieces below the sliver threshold.
@@ -112,8 +120,8 @@ pub struct Step {
 /// A boundary stretch and the snapshot it belongs to.
 #[derive(Debug, Clone)]
 pub struct YearStretch {
-    /// Snapshot year.
-    pub year: i32,
+    /// Snapshot year (and day, where known).
+    pub year: When,
     /// The stretch.
     pub stretch: Stretch,
 }
@@ -131,7 +139,8 @@ pub struct Analysis {
     pub steps: Vec<Step>,
     /// Boundary stretches, by year then holder pair then position.
     pub stretches: Vec<YearStretch>,
-    /// References compared with computed values.
+    /// References compared with computed values: empty from [`analyse`],
+    /// filled by [`crate::checks::evaluate`] (as a run does).
     pub checks: Vec<Check>,
     /// Land two holders of one snapshot both hold (each at most
     /// `sliver_km2`), by year then holders.
@@ -152,8 +161,42 @@ impl Analysis {
     }
 }
 
+/// One reference compared with the computed value.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// The reference's id.
+    pub id: String,
+    /// The quantity compared.
+    pub quantity: Quantity,
+    /// `km2` or `km`.
+    pub unit: &'static str,
+    /// What the analysis computed.
+    pub computed: f64,
+    /// The published figure.
+    pub expected: f64,
+    /// (computed − expected) / expected.
+    pub rel_diff: f64,
+    /// Allowed |rel_diff|.
+    pub tolerance: f64,
+    /// |rel_diff| ≤ tolerance.
+    pub agrees: bool,
+    /// Whether a disagreement fails the run.
+    pub role: Role,
+    /// Where the figure is published.
+    pub source: String,
+    /// The reference's note.
+    pub note: String,
+}
+
+impl Check {
+    /// A `check` reference that disagrees: the run exits with code 1.
+    pub fn fails(&self) -> bool {
+        self.role == Role::Check && !self.agrees
+    }
+}
+
 /// Runs the analysis on snapshots sorted by year, each with holdings
-/// densified as the config says (see [`crate::load`]).
+/// densified as the config says (see [`crate::load`](mod@crate::load)).
 pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Result<Analysis> {
     let params = &config.parameters;
     // Fail early, on one thread, if the CRS is not usable or does not
@@ -262,23 +305,32 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     // Each piece of land has one holder: an overlap above the sliver
     // tolerance would be counted twice (and turn up as a transfer).
     if let Some(o) = overlaps.iter().find(|o| o.area_km2 > params.sliver_km2) {
-        let source = config.snapshots.iter().find(|s| s.year == o.year);
+        let source = config
+            .snapshots
+            .iter()
+            .find(|s| s.when().ok() == Some(o.year))
+            .map(|s| (s.path.clone(), s.layer.clone()))
+            .or_else(|| {
+                config
+                    .dated
+                    .as_ref()
+                    .map(|d| (d.path.clone(), d.layer.clone()))
+            });
         let (path, layer) = match source {
-            Some(s) => {
-                let path = config.resolve(&s.path);
-                let layer = s.layer.clone().unwrap_or_else(|| {
+            Some((path, layer)) => {
+                let layer = layer.unwrap_or_else(|| {
                     path.file_stem()
                         .map(|n| n.to_string_lossy().into_owned())
                         .unwrap_or_default()
                 });
-                (s.path.clone(), layer)
+                (path, layer)
             }
             None => (std::path::PathBuf::new(), String::new()),
         };
         return Err(crate::error::Error::Overlap {
             path,
             layer,
-            year: o.year,
+            year: o.year.label(),
             a: o.state_a.clone(),
             b: o.state_b.clone(),
             area_km2: o.area_km2,
@@ -287,7 +339,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         });
     }
     // Each holder's geodesic area, measured once per snapshot above.
-    let mut areas_of: BTreeMap<i32, BTreeMap<String, f64>> = BTreeMap::new();
+    let mut areas_of: BTreeMap<When, BTreeMap<String, f64>> = BTreeMap::new();
     for row in &areas {
         *areas_of
             .entry(row.year)
@@ -296,8 +348,8 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
             .or_default() += row.area_km2;
     }
     let no_areas = BTreeMap::new();
-    let areas_in = |year: i32| areas_of.get(&year).unwrap_or(&no_areas);
-    let region_of = |year: i32| {
+    let areas_in = |year: When| areas_of.get(&year).unwrap_or(&no_areas);
+    let region_of = |year: When| {
         regions
             .iter()
             .find(|r| r.year == year)
@@ -321,7 +373,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
             if b.to_nobody_km2 > params.sliver_km2 {
                 warnings.push(format!(
                     "{} km² that '{}' holds in the {} snapshot is held by no holder in the {} snapshot ('{}'): land lost to no holder, shown so in the balances; if every snapshot should cover the same land, the {} snapshot lacks it",
-                    crate::report::thousands(b.to_nobody_km2, 0),
+                    crate::output::report::thousands(b.to_nobody_km2, 0),
                     b.state,
                     earlier.year,
                     later.year,
@@ -332,7 +384,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
             if b.from_nobody_km2 > params.sliver_km2 {
                 warnings.push(format!(
                     "{} km² that no holder holds in the {} snapshot is held by '{}' in the {} snapshot ('{}'): land gained from no holder, shown so in the balances; if every snapshot should cover the same land, the {} snapshot lacks it",
-                    crate::report::thousands(b.from_nobody_km2, 0),
+                    crate::output::report::thousands(b.from_nobody_km2, 0),
                     earlier.year,
                     b.state,
                     later.year,
@@ -373,13 +425,18 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         steps.push(step);
     }
 
-    let names: Vec<(i32, Vec<String>)> = snapshots
+    let names: Vec<(String, Vec<String>)> = snapshots
         .iter()
-        .map(|s| (s.year, s.holdings.iter().map(|h| h.state.clone()).collect()))
+        .map(|s| {
+            (
+                s.year.label(),
+                s.holdings.iter().map(|h| h.state.clone()).collect(),
+            )
+        })
         .collect();
     let mut name_warnings = similar_holder_names(&names);
     name_warnings.append(&mut warnings);
-    let mut analysis = Analysis {
+    let analysis = Analysis {
         areas,
         regions,
         transfers,
@@ -393,7 +450,6 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
             ("balances", balances_seconds),
         ],
     };
-    analysis.checks = checks::evaluate(&config.references, &analysis);
     Ok(analysis)
 }
 
@@ -532,7 +588,7 @@ fn measure_snapshot(
 
 /// The land `a` and `b` both hold, measured, with a point in its largest
 /// piece.
-fn overlap_row(year: i32, a: &Holding, b: &Holding, both: &MultiPolygon<f64>) -> OverlapRow {
+fn overlap_row(year: When, a: &Holding, b: &Holding, both: &MultiPolygon<f64>) -> OverlapRow {
     use geo::InteriorPoint;
     let largest = both
         .0
@@ -641,12 +697,13 @@ fn overlap_km2_with(
 }
 
 /// The file of the snapshot of `year`, as the analysis file names it.
-fn snapshot_file(config: &Config, year: i32) -> String {
+fn snapshot_file(config: &Config, year: When) -> String {
     config
         .snapshots
         .iter()
-        .find(|s| s.year == year)
+        .find(|s| s.when().ok() == Some(year))
         .map(|s| s.path.display().to_string())
+        .or_else(|| config.dated.as_ref().map(|d| d.path.display().to_string()))
         .unwrap_or_default()
 }
 
@@ -723,7 +780,7 @@ fn takeovers(
                 b.state,
                 earlier.year,
                 later.year,
-                crate::report::thousands(km2, 0),
+                crate::output::report::thousands(km2, 0),
                 earlier.year,
                 b.state
             ));
@@ -778,29 +835,30 @@ fn folded(name: &str) -> String {
 /// Holder names of the snapshots (year, names) that differ only in case,
 /// accents or spacing: one warning per group, proposing the `[holders]`
 /// line that makes them one holder.
-pub fn similar_holder_names(snapshots: &[(i32, Vec<String>)]) -> Vec<String> {
-    let mut years: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
-    for (year, names) in snapshots {
+pub fn similar_holder_names(snapshots: &[(String, Vec<String>)]) -> Vec<String> {
+    // Each name with the snapshots (by position, in time order) it is in.
+    let mut seen: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (k, (_, names)) in snapshots.iter().enumerate() {
         for n in names {
-            years.entry(n.as_str()).or_default().push(*year);
+            seen.entry(n.as_str()).or_default().push(k);
         }
     }
     let mut groups: BTreeMap<String, Vec<&str>> = BTreeMap::new();
-    for name in years.keys() {
+    for name in seen.keys() {
         groups.entry(folded(name)).or_default().push(name);
     }
     groups
         .into_values()
         .filter(|g| g.len() > 1)
-        .map(|g| {
+        .map(|mut g| {
             // The name of the earliest snapshot first.
-            let mut g = g;
-            g.sort_by_key(|n| (years[n].first().copied(), *n));
+            g.sort_by_key(|n| (seen[n].first().copied(), *n));
             let listed: Vec<String> = g
                 .iter()
                 .map(|n| {
-                    let ys: Vec<String> = years[n].iter().map(i32::to_string).collect();
-                    format!("'{n}' ({})", ys.join(", "))
+                    let labels: Vec<&str> =
+                        seen[n].iter().map(|&k| snapshots[k].0.as_str()).collect();
+                    format!("'{n}' ({})", labels.join(", "))
                 })
                 .collect();
             let others: Vec<String> = g[1..].iter().map(|n| format!("\"{n}\"")).collect();

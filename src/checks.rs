@@ -1,47 +1,13 @@
 //! Reference figures against computed values: each published figure beside
 //! the value the analysis computed for the same quantity.
 
-use serde::Serialize;
+pub use crate::analysis::Check;
 
 use crate::analysis::Analysis;
-use crate::config::{Quantity, Reference, Role};
-use crate::geodesy;
+use crate::config::{Quantity, Reference};
+use crate::geometry::geodesy;
 use crate::model::StretchKind;
 use geo::{BooleanOps, LineString, MultiLineString, Rect};
-
-/// One reference compared with the computed value.
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    /// The reference's id.
-    pub id: String,
-    /// The quantity compared.
-    pub quantity: Quantity,
-    /// `km2` or `km`.
-    pub unit: &'static str,
-    /// What the analysis computed.
-    pub computed: f64,
-    /// The published figure.
-    pub expected: f64,
-    /// (computed − expected) / expected.
-    pub rel_diff: f64,
-    /// Allowed |rel_diff|.
-    pub tolerance: f64,
-    /// |rel_diff| ≤ tolerance.
-    pub agrees: bool,
-    /// Whether a disagreement fails the run.
-    pub role: Role,
-    /// Where the figure is published.
-    pub source: String,
-    /// The reference's note.
-    pub note: String,
-}
-
-impl Check {
-    /// A `check` reference that disagrees: the run exits with code 1.
-    pub fn fails(&self) -> bool {
-        self.role == Role::Check && !self.agrees
-    }
-}
 
 /// Compares every reference with the analysis.
 ///
@@ -82,14 +48,14 @@ pub fn computed_value(quantity: &Quantity, analysis: &Analysis) -> f64 {
         } => analysis
             .transfers
             .iter()
-            .filter(|t| t.from_year == *from_year && t.to_year == *to_year)
+            .filter(|t| t.from_year.year == *from_year && t.to_year.year == *to_year)
             .filter(|t| from.contains(&t.from_state) && to.contains(&t.to_state))
             .map(|t| t.area_km2)
             .sum(),
         Quantity::Area { state, year } => analysis
             .areas
             .iter()
-            .filter(|a| a.year == *year && &a.state == state)
+            .filter(|a| a.year.year == *year && &a.state == state)
             .map(|a| a.area_km2)
             .sum(),
         Quantity::Boundary {
@@ -101,7 +67,7 @@ pub fn computed_value(quantity: &Quantity, analysis: &Analysis) -> f64 {
         } => analysis
             .stretches
             .iter()
-            .filter(|s| s.year == *year)
+            .filter(|s| s.year.year == *year)
             .map(|s| &s.stretch)
             .filter(|s| s.state_a == states[0] && s.state_b == states[1])
             .filter(|s| river.is_none() || s.river == *river)

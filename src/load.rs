@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use geo::{CoordsIter, MultiLineString};
 
-use crate::config::{Config, SnapshotSource, Step};
+use crate::config::{Config, Quantity, SnapshotSource, Step};
 use crate::error::{Error, Result};
 use crate::geometry::antimeridian::{shift_for, unwrap_longitudes};
 use crate::geometry::holdings::{self, Feature, Options};
-use crate::io::read::{read_lines, read_polygons, LayerSource, PolygonFeature};
+use crate::io::read::{read_lines, read_polygons_query, LayerSource, PolygonFeature};
 use crate::model::{River, Snapshot};
 
 // The engine's rules, where they were before `crate::geometry` held them.
@@ -61,21 +61,34 @@ pub fn input_bytes(config: &Config) -> u64 {
     config
         .snapshots
         .iter()
-        .filter_map(|s| std::fs::metadata(config.resolve(&s.path)).ok())
+        .map(|s| &s.path)
+        .chain(config.dated.iter().map(|d| &d.path))
+        .filter_map(|p| std::fs::metadata(config.resolve(p)).ok())
         .map(|m| m.len())
         .sum()
 }
 
 /// Reads everything the config names.
 pub fn load(config: &Config) -> Result<Inputs> {
-    let mut sources: Vec<&SnapshotSource> = config.snapshots.iter().collect();
-    sources.sort_by_key(|s| s.year);
     let max_edge_m = config.parameters.densify_km * 1_000.0;
-    // Snapshots are read on as many cores as there are (one GDAL dataset
-    // per thread); the first error in year order is the one reported.
-    let features = crate::parallel::map(&sources, |s| read_features(config, s))
-        .into_iter()
-        .collect::<Result<Vec<_>>>()?;
+    let (sources, features): (Vec<SnapshotSource>, Vec<_>) = match &config.dated {
+        // One layer with a period per feature, split by snapshot date.
+        Some(dated) => crate::io::dated::read_dated(config, dated, &mut |e| Err(e))?
+            .into_iter()
+            .map(|(s, source, features)| (s, (source, features)))
+            .unzip(),
+        None => {
+            let mut sources: Vec<SnapshotSource> = config.snapshots.clone();
+            sources.sort_by_key(|s| s.when().ok());
+            // Snapshots are read on as many cores as there are (one GDAL
+            // dataset per thread); the first error in time order is the one
+            // reported.
+            let features = crate::support::parallel::map(&sources, |s| read_features(config, s))
+                .into_iter()
+                .collect::<Result<Vec<_>>>()?;
+            (sources, features)
+        }
+    };
     // Decided on every snapshot at once, so that all share one longitude range.
     let shift = shift_for(
         features
@@ -92,7 +105,7 @@ pub fn load(config: &Config) -> Result<Inputs> {
         .zip(features)
         .map(|task| std::sync::Mutex::new(Some(task)))
         .collect();
-    let read = crate::parallel::map(&tasks, |task| {
+    let read = crate::support::parallel::map(&tasks, |task| {
         let (s, (source, features)) = task
             .lock()
             .ok()
@@ -160,7 +173,16 @@ fn read_features(
         layer: s.layer.clone(),
         assume_crs: s.assume_crs.clone(),
     };
-    let features = read_polygons(&source, config.holder_field(s))?;
+    let features = read_polygons_query(
+        &source,
+        s.sql.as_deref(),
+        config.holder_field(s),
+        &[],
+        &mut |e| Err(e),
+    )?
+    .into_iter()
+    .map(|(f, _)| f)
+    .collect();
     Ok((source, features))
 }
 
@@ -178,6 +200,7 @@ fn snapshot_holdings(
     shift: bool,
 ) -> Result<(Snapshot, Vec<Repair>)> {
     let layer = layer_name(source);
+    let when = s.when().map_err(Error::Usage)?;
     let options = Options {
         shift,
         repair: config.parameters.repair,
@@ -188,7 +211,7 @@ fn snapshot_holdings(
     let built = holdings::holdings(
         to_engine(features, aliases),
         &options,
-        &format!("'{}' ({})", s.path.display(), s.year),
+        &format!("'{}' ({when})", s.path.display()),
     )?;
     if let Some(p) = built.first_fatal() {
         let hint = if p.problem.repairable() && !p.problem.message.contains("--repair") {
@@ -201,8 +224,8 @@ fn snapshot_holdings(
             layer,
             feature: p.feature,
             reason: format!(
-                "holder '{}' of the {} snapshot: {}{hint}",
-                p.holder, s.year, p.problem.message
+                "holder '{}' of the {when} snapshot: {}{hint}",
+                p.holder, p.problem.message
             ),
         });
     }
@@ -217,7 +240,7 @@ fn snapshot_holdings(
         })
         .collect();
     let snapshot = Snapshot {
-        year: s.year,
+        year: when,
         treaty: s.treaty.clone(),
         holdings: built.holdings,
     };
@@ -251,11 +274,56 @@ pub(crate) fn layer_name(source: &LayerSource) -> String {
     })
 }
 
+/// A reference whose years name no snapshot (or step), or more than one:
+/// references name snapshots by year, so two snapshots of one year (told
+/// apart by their dates) cannot be named by `year` alone.
+fn reference_time_problem(id: &str, quantity: &Quantity, snapshots: &[Snapshot]) -> Option<String> {
+    let all = || {
+        snapshots
+            .iter()
+            .map(|s| s.year.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (what, matches) = match quantity {
+        Quantity::Transfer {
+            from_year, to_year, ..
+        } => (
+            format!("the step {from_year} → {to_year}"),
+            snapshots
+                .windows(2)
+                .filter(|w| w[0].year.year == *from_year && w[1].year.year == *to_year)
+                .count(),
+        ),
+        Quantity::Area { year, .. } | Quantity::Boundary { year, .. } => (
+            format!("year {year}"),
+            snapshots.iter().filter(|s| s.year.year == *year).count(),
+        ),
+    };
+    match matches {
+        1 => None,
+        0 => Some(format!(
+            "reference '{id}' names {what}, which is not a pair of consecutive snapshots or a snapshot's year (the snapshots are {})",
+            all()
+        )),
+        _ => Some(format!(
+            "reference '{id}' names {what}, which matches {matches} snapshots or steps ({}): references name snapshots by year, so a year with two snapshots cannot be checked",
+            all()
+        )),
+    }
+}
+
 fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()> {
-    let holders: BTreeMap<i32, Vec<String>> = snapshots
-        .iter()
-        .map(|s| (s.year, s.holdings.iter().map(|h| h.state.clone()).collect()))
-        .collect();
+    if let Some(e) = reference_time_errors(config, snapshots).into_iter().next() {
+        return Err(e);
+    }
+    let mut holders: BTreeMap<i32, Vec<String>> = BTreeMap::new();
+    for s in snapshots {
+        holders
+            .entry(s.year.year)
+            .or_default()
+            .extend(s.holdings.iter().map(|h| h.state.clone()));
+    }
     match unknown_reference_holders(config, &holders)
         .into_iter()
         .next()
@@ -263,6 +331,28 @@ fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()
         Some(e) => Err(e),
         None => Ok(()),
     }
+}
+
+/// Every reference whose years name no snapshot (or step), or more than
+/// one, as the error `run` stops at (only the snapshots' times are used).
+pub(crate) fn reference_time_errors(config: &Config, snapshots: &[Snapshot]) -> Vec<Error> {
+    let mut out = Vec::new();
+    for (i, r) in config.references.iter().enumerate() {
+        let Ok(quantity) = r.quantity() else { continue };
+        if let Some(message) = reference_time_problem(&r.id, &quantity, snapshots) {
+            let (line, column) = config.position_of(&[Step::Key("reference"), Step::Index(i)]);
+            out.push(match &config.source {
+                Some((path, _)) => Error::Config {
+                    path: path.clone(),
+                    line,
+                    column,
+                    message,
+                },
+                None => Error::Usage(message),
+            });
+        }
+    }
+    out
 }
 
 /// Every holder a reference names that its snapshot does not have (given

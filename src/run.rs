@@ -3,23 +3,19 @@
 //! when everything has been written, so a failed run leaves nothing
 //! half-written behind.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use crate::analysis::{self, Analysis};
+use crate::checks;
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::geodesy;
-use crate::io::write::{
-    write_dataset, FieldDef, FieldKind, GeometryKind, Layer, LayerStyle, OutFeature, Shape, Value,
-};
 use crate::load::{self, Inputs};
 use crate::manifest::{self, Manifest, MANIFEST};
-use crate::projection::MapProjection;
-use crate::qgis;
-use crate::report::{self, Provenance};
+use crate::output::layers::write_layers;
+use crate::output::report::Provenance;
+use crate::output::{write_reports, write_text, Outputs};
 
 /// What a run produced.
 #[derive(Debug)]
@@ -37,9 +33,9 @@ pub struct Outcome {
 /// Runs the analysis in `config_path`, writing to `output_dir` or, when
 /// `None`, to the folder the analysis file names.
 ///
-/// On snapshot files of [`crate::memory::LARGE_INPUT_BYTES`] or more this
+/// On snapshot files of [`crate::support::memory::LARGE_INPUT_BYTES`] or more this
 /// also sets the process's allocator to hand large freed blocks back (see
-/// [`crate::memory`]); the setting stays for the rest of the process.
+/// [`crate::support::memory`]); the setting stays for the rest of the process.
 pub fn run(config_path: &Path, output_dir: Option<&Path>) -> Result<Outcome> {
     run_with(
         config_path,
@@ -72,6 +68,12 @@ pub struct Options<'a> {
     pub repair: bool,
     /// Called with the index into [`STAGES`] as each stage starts.
     pub progress: &'a dyn Fn(usize),
+    /// The database for the `PostgreSQL` format, instead of the analysis
+    /// file's `output.connection` (`--connection`).
+    pub connection: Option<&'a str>,
+    /// The schema for the `PostgreSQL` format, instead of the analysis
+    /// file's `output.schema` (`--schema`).
+    pub schema: Option<&'a str>,
 }
 
 impl Default for Options<'_> {
@@ -82,6 +84,8 @@ impl Default for Options<'_> {
             force: false,
             repair: false,
             progress: &|_| {},
+            connection: None,
+            schema: None,
         }
     }
 }
@@ -101,6 +105,13 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
     if options.repair {
         config.parameters.repair = true;
     }
+    if let Some(c) = options.connection {
+        config.output.connection = Some(c.to_owned());
+    }
+    if let Some(s) = options.schema {
+        config.output.schema = Some(s.to_owned());
+    }
+    check_postgres_output(&config)?;
     let output_dir = match output_dir {
         Some(dir) => dir.to_owned(),
         None => config.resolve(&config.output.dir),
@@ -112,8 +123,8 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
             output_dir.display()
         )));
     }
-    if load::input_bytes(&config) >= crate::memory::LARGE_INPUT_BYTES {
-        crate::memory::map_large_blocks();
+    if load::input_bytes(&config) >= crate::support::memory::LARGE_INPUT_BYTES {
+        crate::support::memory::map_large_blocks();
     }
     // The manifest's hashes of the inputs, made beside the reading and
     // the analysis (the files as they were when read) rather than after the
@@ -123,13 +134,14 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
         let analysed = load::load(&config).and_then(|inputs| {
             let read_seconds = clock.elapsed().as_secs_f64();
             progress(1);
-            let analysis = analysis::analyse(&config, &inputs.snapshots, &inputs.rivers)?;
+            let mut analysis = analysis::analyse(&config, &inputs.snapshots, &inputs.rivers)?;
+            analysis.checks = checks::evaluate(&config.references, &analysis);
             Ok((inputs, analysis, read_seconds))
         });
         let hashes = hashing.join().unwrap_or_else(|payload| {
             Err(Error::Geometry {
                 what: "hashing the inputs".to_owned(),
-                reason: crate::guard::panic_message(payload.as_ref()),
+                reason: crate::support::guard::panic_message(payload.as_ref()),
             })
         });
         analysed.map(|(i, a, r)| (i, a, r, hashes))
@@ -165,6 +177,45 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
     })
 }
 
+/// The `PostgreSQL` format needs a connection and a plain schema name:
+/// refused before any work.
+fn check_postgres_output(config: &Config) -> Result<()> {
+    let formats = config.output.formats().map_err(Error::Usage)?;
+    if !formats.iter().any(|f| f.driver == "PostgreSQL") {
+        return Ok(());
+    }
+    match &config.output.connection {
+        Some(c) if c.starts_with("PG:") => {}
+        Some(c) => {
+            return Err(Error::Usage(format!(
+                "the PostgreSQL output's connection '{}' must start with 'PG:' (PG:dbname=borders host=localhost)",
+                crate::io::postgres::redacted(c)
+            )))
+        }
+        None => {
+            return Err(Error::Usage(
+                "the PostgreSQL output format needs a database: --connection \"PG:dbname=… host=…\" or output.connection in the analysis file".into(),
+            ))
+        }
+    }
+    let schema = postgres_schema(config);
+    if !crate::io::postgres::is_plain_identifier(schema) {
+        return Err(Error::Usage(format!(
+            "schema '{schema}' is not a plain PostgreSQL name: use lower-case letters, digits and '_' (at most 63), not starting with a digit"
+        )));
+    }
+    Ok(())
+}
+
+/// The schema the PostgreSQL format writes to.
+pub(crate) fn postgres_schema(config: &Config) -> &str {
+    config
+        .output
+        .schema
+        .as_deref()
+        .unwrap_or(crate::io::postgres::DEFAULT_SCHEMA)
+}
+
 /// True when `dir` exists and holds anything.
 fn folder_has_files(dir: &Path) -> bool {
     fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some())
@@ -181,7 +232,7 @@ fn write_outputs(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
     let staging = staging_dir(dir)?;
     // A panic while writing (in a dependency) must not leave the staging
     // folder behind either.
-    let written = crate::guard::catching(
+    let written = crate::support::guard::catching(
         || "writing the outputs".to_owned(),
         || write_all(&staging, written),
     )
@@ -280,15 +331,18 @@ fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
     };
     let (layers, reports) = std::thread::scope(|scope| {
         let layers = scope.spawn(|| {
-            crate::guard::catching(|| "writing the layers".to_owned(), || write_layers(&out))
-                .and_then(|written| written)
-                .and_then(hashed)
+            crate::support::guard::catching(
+                || "writing the layers".to_owned(),
+                || write_layers(&out),
+            )
+            .and_then(|written| written)
+            .and_then(hashed)
         });
         let reports = write_reports(&out).and_then(hashed);
         let layers = layers.join().unwrap_or_else(|payload| {
             Err(Error::Geometry {
                 what: "writing the layers".to_owned(),
-                reason: crate::guard::panic_message(payload.as_ref()),
+                reason: crate::support::guard::panic_message(payload.as_ref()),
             })
         });
         (layers, reports)
@@ -318,408 +372,4 @@ fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
     json.push('\n');
     files.push(text(MANIFEST, json)?);
     Ok(files)
-}
-
-/// What the writers of a run's outputs need.
-struct Outputs<'a> {
-    dir: &'a Path,
-    config: &'a Config,
-    inputs: &'a Inputs,
-    analysis: &'a Analysis,
-    provenance: &'a Provenance,
-}
-
-/// Writes `content` to `name` in `dir`; returns `name`.
-fn write_text(dir: &Path, name: &str, content: String) -> Result<PathBuf> {
-    let path = dir.join(name);
-    fs::write(&path, content).map_err(|source| Error::Io { path, source })?;
-    Ok(PathBuf::from(name))
-}
-
-/// The maps (SVG and PNG), reports and tables.
-fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
-    let text = |name: &str, content: String| write_text(out.dir, name, content);
-    let maps = report::maps::maps(
-        out.inputs,
-        out.analysis,
-        &out.config.title,
-        &out.config.places,
-    )?;
-    let maps_dir = out.dir.join("maps");
-    fs::create_dir_all(&maps_dir).map_err(|source| Error::Io {
-        path: maps_dir.clone(),
-        source,
-    })?;
-    let fonts = report::maps::system_fonts();
-    // Rasterising is the slow part: one map per core.
-    let pngs = crate::parallel::map(&maps, |m| report::maps::png(&m.svg, &fonts));
-    let mut map_files = Vec::new();
-    for (m, png) in maps.iter().zip(pngs) {
-        map_files.push(text(&format!("maps/{}.svg", m.name), m.svg.clone())?);
-        let png_name = format!("maps/{}.png", m.name);
-        let png = png.ok_or_else(|| Error::Io {
-            path: out.dir.join(&png_name),
-            source: std::io::Error::other("the map could not be rasterised"),
-        })?;
-        let path = out.dir.join(&png_name);
-        fs::write(&path, png).map_err(|source| Error::Io { path, source })?;
-        map_files.push(PathBuf::from(png_name));
-    }
-    let mut markdown = report::report_markdown(out.config, out.analysis, out.provenance);
-    markdown.push_str("\n## Maps\n\n");
-    for m in &maps {
-        markdown.push_str(&format!("![{}](maps/{}.png)\n\n", m.title, m.name));
-    }
-    let mut files = vec![
-        text(
-            "report.json",
-            report::report_json(out.config, out.analysis, out.provenance, out.inputs),
-        )?,
-        text("report.md", markdown)?,
-        text(
-            "report.html",
-            report::report_html(out.config, out.analysis, out.provenance, &maps),
-        )?,
-        text("areas.csv", report::areas_csv(out.analysis))?,
-        text("transfers.csv", report::transfers_csv(out.analysis))?,
-        text("boundaries.csv", report::boundaries_csv(out.analysis))?,
-        text(
-            "datapackage.json",
-            report::datapackage_json(&out.config.title),
-        )?,
-    ];
-    files.extend(map_files);
-    Ok(files)
-}
-
-/// The layers in every output format, with their styles (and the QGIS
-/// project with the GeoPackage).
-fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
-    let text = |name: &str, content: String| write_text(out.dir, name, content);
-    let mut files = Vec::new();
-    let formats = out
-        .config
-        .output
-        .formats()
-        .map_err(|message| Error::Config {
-            path: PathBuf::from(&out.provenance.config_path),
-            line: 0,
-            column: 0,
-            message,
-        })?;
-    let until = until_years(out.inputs);
-    let layers = [
-        state_layer(out.inputs, out.analysis, &until),
-        boundary_layer(out.analysis, &until),
-        transfer_layer(out.analysis, &until),
-        river_layer(out.inputs),
-    ];
-    let styles = layer_styles(out.inputs, out.analysis);
-    for format in &formats {
-        if format.driver == "GPKG" {
-            files.extend(write_geopackage(
-                out.dir, out.config, out.inputs, &layers, &styles,
-            )?);
-            continue;
-        }
-        for (layer, style) in layers.iter().zip(&styles) {
-            let path = out.dir.join(format!("{}.{}", layer.name, format.extension));
-            write_dataset(&path, format.driver, std::slice::from_ref(layer), &[])?;
-            let parts: &[&str] = if format.driver == "ESRI Shapefile" {
-                &["shp", "shx", "dbf", "prj", "cpg"]
-            } else {
-                &[format.extension]
-            };
-            files.extend(
-                parts
-                    .iter()
-                    .map(|ext| PathBuf::from(format!("{}.{ext}", layer.name)))
-                    .filter(|p| out.dir.join(p).exists()),
-            );
-            // QGIS applies a `.qml` beside a layer file when it opens it.
-            let qml = PathBuf::from(format!("{}.qml", layer.name));
-            if !files.contains(&qml) {
-                files.push(text(&qml.to_string_lossy(), qgis::qml(style))?);
-            }
-        }
-    }
-    Ok(files)
-}
-
-/// The GeoPackage with every layer and its style, and the QGIS project that
-/// opens it.
-fn write_geopackage(
-    dir: &Path,
-    config: &Config,
-    inputs: &Inputs,
-    layers: &[Layer],
-    styles: &[qgis::Style],
-) -> Result<Vec<PathBuf>> {
-    let gpkg_styles: Vec<LayerStyle> = layers
-        .iter()
-        .zip(styles)
-        .map(|(layer, style)| LayerStyle {
-            layer: layer.name.clone(),
-            name: format!("borderchange {}", layer.name),
-            qml: qgis::qml(style),
-        })
-        .collect();
-    write_dataset(&dir.join(GEOPACKAGE), "GPKG", layers, &gpkg_styles)?;
-    let project = project_xml(config, inputs, styles)?;
-    let path = dir.join(QGIS_PROJECT);
-    fs::write(&path, project).map_err(|source| Error::Io { path, source })?;
-    Ok(vec![PathBuf::from(GEOPACKAGE), PathBuf::from(QGIS_PROJECT)])
-}
-
-/// The GeoPackage a run writes.
-pub const GEOPACKAGE: &str = "borderchange.gpkg";
-/// The QGIS project a run writes beside it.
-pub const QGIS_PROJECT: &str = "borderchange.qgs";
-
-/// The project: a group per snapshot (newest on top, only it shown), the
-/// transfers and the rivers, in an Albers conic fitted to the study region.
-fn project_xml(config: &Config, inputs: &Inputs, styles: &[qgis::Style]) -> Result<String> {
-    let [states, boundaries, transfers, rivers] = styles else {
-        return Ok(String::new());
-    };
-    let (west, south, east, north) = inputs.study_box();
-    let map = MapProjection::albers_for(west, south, east, north)?;
-    let extent = map.extent_of(west, south, east, north)?;
-    let until = until_years(inputs);
-    let mut groups = vec![qgis::ProjectGroup {
-        name: "Rivers".into(),
-        layers: vec![qgis::ProjectLayer {
-            id: "rivers_layer".into(),
-            name: "rivers".into(),
-            table: "rivers".into(),
-            subset: None,
-            geometry: "Line",
-            wkb_type: "MultiLineString",
-            style: rivers,
-            visible: true,
-        }],
-        visible: !inputs.rivers.is_empty(),
-    }];
-    groups.push(qgis::ProjectGroup {
-        name: "Transfers".into(),
-        layers: vec![qgis::ProjectLayer {
-            id: "transfers_layer".into(),
-            name: "transfers".into(),
-            table: "transfers".into(),
-            subset: None,
-            geometry: "Polygon",
-            wkb_type: "MultiPolygon",
-            style: transfers,
-            visible: true,
-        }],
-        visible: false,
-    });
-    let newest = inputs.snapshots.last().map(|s| s.year);
-    for s in inputs.snapshots.iter().rev() {
-        let filter = format!("\"year\" = {}", s.year);
-        groups.push(qgis::ProjectGroup {
-            name: format!("{} {}", s.year, s.treaty),
-            layers: vec![
-                qgis::ProjectLayer {
-                    id: format!("boundaries_{}", s.year),
-                    name: format!("boundaries {}", s.year),
-                    table: "boundaries".into(),
-                    subset: Some(filter.clone()),
-                    geometry: "Line",
-                    wkb_type: "LineString",
-                    style: boundaries,
-                    visible: true,
-                },
-                qgis::ProjectLayer {
-                    id: format!("states_{}", s.year),
-                    name: format!("states {}", s.year),
-                    table: "states".into(),
-                    subset: Some(filter),
-                    geometry: "Polygon",
-                    wkb_type: "MultiPolygon",
-                    style: states,
-                    visible: true,
-                },
-            ],
-            visible: Some(s.year) == newest,
-        });
-    }
-    let first = inputs.snapshots.first().map_or(0, |s| s.year);
-    let last = until.values().copied().max().unwrap_or(first);
-    Ok(qgis::project(&qgis::Project {
-        title: config.title.clone(),
-        geopackage: GEOPACKAGE.into(),
-        groups,
-        map_wkt: crate::io::crs_wkt(&map.definition)?,
-        layer_wkt: crate::io::crs_wkt("EPSG:4326")?,
-        map_proj: map.definition,
-        extent,
-        years: (first, last),
-    }))
-}
-
-/// For each snapshot year, the year the next snapshot replaced it; the last
-/// one is taken to hold for one year (QGIS needs an end to a time range).
-fn until_years(inputs: &Inputs) -> BTreeMap<i32, i32> {
-    let years: Vec<i32> = inputs.snapshots.iter().map(|s| s.year).collect();
-    years
-        .iter()
-        .enumerate()
-        .map(|(i, y)| (*y, years.get(i + 1).copied().unwrap_or(y + 1)))
-        .collect()
-}
-
-/// One style per layer, in the order of the layers.
-fn layer_styles(inputs: &Inputs, analysis: &Analysis) -> Vec<qgis::Style> {
-    let holders: Vec<String> = inputs
-        .snapshots
-        .iter()
-        .flat_map(|s| s.holdings.iter().map(|h| h.state.clone()))
-        .collect();
-    let treaties: Vec<String> = analysis.steps.iter().map(|s| s.treaty.clone()).collect();
-    let rivers: Vec<String> = inputs.rivers.iter().map(|r| r.name.clone()).collect();
-    let s = qgis::styles(&holders, &treaties, &rivers);
-    vec![s.states, s.boundaries, s.transfers, s.rivers]
-}
-
-fn text_field(name: &'static str) -> FieldDef {
-    FieldDef::new(name, FieldKind::Text)
-}
-
-fn int_field(name: &'static str) -> FieldDef {
-    FieldDef::new(name, FieldKind::Int)
-}
-
-fn until_of(until: &BTreeMap<i32, i32>, year: i32) -> Value {
-    Value::Int(until.get(&year).copied().unwrap_or(year + 1).into())
-}
-
-fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Layer<'a> {
-    Layer {
-        name: "transfers".into(),
-        geometry: GeometryKind::MultiPolygon,
-        fields: vec![
-            text_field("from_state"),
-            text_field("to_state"),
-            int_field("from_year"),
-            int_field("to_year"),
-            int_field("until"),
-            text_field("treaty"),
-            FieldDef::new("area_km2", FieldKind::Real),
-            FieldDef::new("area_ea_km", FieldKind::Real),
-        ],
-        features: analysis
-            .transfers
-            .iter()
-            .map(|t| OutFeature {
-                geometry: Shape::MultiPolygon(&t.geometry),
-                values: vec![
-                    Value::Text(t.from_state.clone()),
-                    Value::Text(t.to_state.clone()),
-                    Value::Int(t.from_year.into()),
-                    Value::Int(t.to_year.into()),
-                    until_of(until, t.to_year),
-                    Value::Text(t.treaty.clone()),
-                    Value::Real(t.area_km2),
-                    Value::Real(t.area_ea_km2),
-                ],
-            })
-            .collect(),
-    }
-}
-
-fn boundary_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Layer<'a> {
-    Layer {
-        name: "boundaries".into(),
-        geometry: GeometryKind::LineString,
-        fields: vec![
-            int_field("year"),
-            int_field("until"),
-            text_field("state_a"),
-            text_field("state_b"),
-            text_field("kind"),
-            text_field("river"),
-            FieldDef::new("length_km", FieldKind::Real),
-        ],
-        features: analysis
-            .stretches
-            .iter()
-            .map(|ys| {
-                let s = &ys.stretch;
-                OutFeature {
-                    geometry: Shape::LineString(&s.line),
-                    values: vec![
-                        Value::Int(ys.year.into()),
-                        until_of(until, ys.year),
-                        Value::Text(s.state_a.clone()),
-                        Value::Text(s.state_b.clone()),
-                        Value::Text(s.kind.as_str().to_owned()),
-                        Value::Text(s.river.clone().unwrap_or_default()),
-                        Value::Real(s.length_km),
-                    ],
-                }
-            })
-            .collect(),
-    }
-}
-
-fn state_layer<'a>(
-    inputs: &'a Inputs,
-    analysis: &Analysis,
-    until: &BTreeMap<i32, i32>,
-) -> Layer<'a> {
-    let mut features = Vec::new();
-    for s in &inputs.snapshots {
-        for h in &s.holdings {
-            let area_km2 = analysis
-                .areas
-                .iter()
-                .find(|a| a.year == s.year && a.state == h.state)
-                .map_or(0.0, |a| a.area_km2);
-            features.push(OutFeature {
-                geometry: Shape::MultiPolygon(&h.geometry),
-                values: vec![
-                    Value::Int(s.year.into()),
-                    until_of(until, s.year),
-                    Value::Text(s.treaty.clone()),
-                    Value::Text(h.state.clone()),
-                    Value::Real(area_km2),
-                ],
-            });
-        }
-    }
-    Layer {
-        name: "states".into(),
-        geometry: GeometryKind::MultiPolygon,
-        fields: vec![
-            int_field("year"),
-            int_field("until"),
-            text_field("treaty"),
-            text_field("state"),
-            FieldDef::new("area_km2", FieldKind::Real),
-        ],
-        features,
-    }
-}
-
-fn river_layer(inputs: &Inputs) -> Layer<'_> {
-    Layer {
-        name: "rivers".into(),
-        geometry: GeometryKind::MultiLineString,
-        fields: vec![
-            text_field("name"),
-            FieldDef::new("length_km", FieldKind::Real),
-        ],
-        features: inputs
-            .rivers
-            .iter()
-            .map(|r| OutFeature {
-                geometry: Shape::MultiLineString(&r.geometry),
-                values: vec![
-                    Value::Text(r.name.clone()),
-                    Value::Real(geodesy::multi_length_km(&r.geometry)),
-                ],
-            })
-            .collect(),
-    }
 }

@@ -21,12 +21,12 @@ use geo::{
     unary_union, BooleanOps, BoundingRect, Coord, InteriorPoint, Intersects, MultiPolygon, Rect,
 };
 
-use crate::config::Config;
+use crate::config::{Config, SnapshotSource};
 use crate::error::{Error, Result};
-use crate::geodesy;
 use crate::geometry::antimeridian::shift_for;
+use crate::geometry::geodesy;
 use crate::geometry::holdings::{self, Options};
-use crate::io::read::{read_lines, read_polygons_with, LayerSource};
+use crate::io::read::{read_lines, read_polygons_query, LayerSource, PolygonFeature};
 use crate::io::write::{
     write_dataset, FieldDef, FieldKind, GeometryKind, Layer, OutFeature, Shape, Value,
 };
@@ -123,9 +123,7 @@ fn caused_by(left_out: &[&LeftOut], at: Option<Coord<f64>>) -> Vec<String> {
 /// snapshot order. Only a config that cannot be used at all is an error.
 pub fn validate(config: &Config) -> Result<Vec<Problem>> {
     let mut problems = Vec::new();
-    let mut sources: Vec<_> = config.snapshots.iter().collect();
-    sources.sort_by_key(|s| s.year);
-    let mut first_region: Option<(i32, MultiPolygon<f64>, LeftOut)> = None;
+    let mut first_region: Option<(String, MultiPolygon<f64>, LeftOut)> = None;
     let sliver_km2 = config.parameters.sliver_km2;
     let config_file = config.source.as_ref().map_or_else(
         || "the analysis file".to_owned(),
@@ -133,26 +131,40 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
     );
     // Every layer first: whether the data crosses the antimeridian is decided
     // on all snapshots at once, as `run` decides it (see `load`).
-    let reads: Vec<_> = sources
-        .into_iter()
-        .map(|s| {
-            let source = LayerSource {
-                path: config.resolve(&s.path),
-                layer: s.layer.clone(),
-                assume_crs: s.assume_crs.clone(),
-            };
-            let mut feature_errors = Vec::new();
-            let read = read_polygons_with(&source, config.holder_field(s), &mut |e| {
-                feature_errors.push(e);
-                Ok(())
-            });
-            (s, source, feature_errors, read)
-        })
-        .collect();
+    let reads: Vec<Read> = match &config.dated {
+        Some(dated) => dated_reads(config, dated),
+        None => {
+            let mut sources: Vec<_> = config.snapshots.clone();
+            sources.sort_by_key(|s| s.when().ok());
+            sources
+                .into_iter()
+                .map(|s| {
+                    let source = LayerSource {
+                        path: config.resolve(&s.path),
+                        layer: s.layer.clone(),
+                        assume_crs: s.assume_crs.clone(),
+                    };
+                    let mut feature_errors = Vec::new();
+                    let read = read_polygons_query(
+                        &source,
+                        s.sql.as_deref(),
+                        config.holder_field(&s),
+                        &[],
+                        &mut |e| {
+                            feature_errors.push(e);
+                            Ok(())
+                        },
+                    )
+                    .map(|read| read.into_iter().map(|(f, _)| f).collect::<Vec<_>>());
+                    (s, feature_errors, read)
+                })
+                .collect()
+        }
+    };
     let shift = match shift_for(
         reads
             .iter()
-            .filter_map(|(_, _, _, read)| read.as_ref().ok())
+            .filter_map(|(_, _, read)| read.as_ref().ok())
             .flatten()
             .map(|f| &f.geometry),
     ) {
@@ -176,20 +188,40 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
     let mut holders_by_year: BTreeMap<i32, Vec<String>> = BTreeMap::new();
     let mut left_out_holders: BTreeMap<i32, Vec<String>> = BTreeMap::new();
     let mut unreadable: Vec<i32> = Vec::new();
-    for (s, source, feature_errors, read) in reads {
-        let file = s.path.display().to_string();
+    let mut times: Vec<crate::model::Snapshot> = Vec::new();
+    for (s, feature_errors, read) in reads {
+        let when = s.when().ok();
+        let year = when.map_or(0, |w| w.year);
+        let label = when.map_or_else(String::new, |w| w.label());
+        // The snapshots of a dated layer are told apart by their dates.
+        let file = match (&config.dated, when) {
+            (Some(_), Some(w)) => format!("{} on {w}", s.path.display()),
+            _ => s.path.display().to_string(),
+        };
+        let source = LayerSource {
+            path: config.resolve(&s.path),
+            layer: s.layer.clone(),
+            assume_crs: s.assume_crs.clone(),
+        };
         let layer = crate::load::layer_name(&source);
         for e in feature_errors {
-            problems.push(from_error(&file, s.year, e));
+            problems.push(from_error(&file, year, e));
         }
         let features = match read {
             Ok(features) => features,
             Err(e) => {
-                problems.push(from_error(&file, s.year, e));
-                unreadable.push(s.year);
+                problems.push(from_error(&file, year, e));
+                unreadable.push(year);
                 continue;
             }
         };
+        if let Some(w) = when {
+            times.push(crate::model::Snapshot {
+                year: w,
+                treaty: s.treaty.clone(),
+                holdings: Vec::new(),
+            });
+        }
         let options = Options {
             shift,
             repair: config.parameters.repair,
@@ -200,18 +232,18 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
         let built = match holdings::holdings(
             crate::load::to_engine(features, &aliases),
             &options,
-            &format!("'{file}' ({})", s.year),
+            &format!("'{file}' ({label})"),
         ) {
             Ok(built) => built,
             Err(e) => {
-                problems.push(from_error(&file, s.year, e));
+                problems.push(from_error(&file, year, e));
                 continue;
             }
         };
         let problem = |feature: Option<u64>, holder: Option<String>| Problem {
             file: file.clone(),
             layer: Some(layer.clone()),
-            year: Some(s.year),
+            year: Some(year),
             feature,
             holder,
             kind: String::new(),
@@ -249,9 +281,9 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
             });
         }
         let left_out = built.left_out.clone();
-        left_out_holders.insert(s.year, left_out.iter().map(|l| l.1.clone()).collect());
+        left_out_holders.insert(year, left_out.iter().map(|l| l.1.clone()).collect());
         holders_by_year.insert(
-            s.year,
+            year,
             built.holdings.iter().map(|h| h.state.clone()).collect(),
         );
         let holdings: Vec<(String, MultiPolygon<f64>)> = built
@@ -259,12 +291,12 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
             .into_iter()
             .map(|h| (h.state, h.geometry))
             .collect();
-        for mut p in overlaps(&file, s.year, &holdings, sliver_km2) {
+        for mut p in overlaps(&file, year, &holdings, sliver_km2) {
             p.layer = Some(layer.clone());
             problems.push(p);
         }
         let region: MultiPolygon<f64> = unary_union(holdings.iter().map(|(_, g)| g));
-        for mut p in gaps(&file, s.year, &region, sliver_km2) {
+        for mut p in gaps(&file, year, &region, sliver_km2) {
             p.layer = Some(layer.clone());
             let causes = caused_by(&[&left_out], p.at);
             if !causes.is_empty() {
@@ -278,7 +310,7 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
             problems.push(p);
         }
         match &first_region {
-            None => first_region = Some((s.year, region, left_out)),
+            None => first_region = Some((label.clone(), region, left_out)),
             Some((first_year, first, first_left_out)) => {
                 let differs = first.xor(&region);
                 let mut followed: BTreeMap<Vec<String>, (usize, f64, Option<Coord<f64>>)> =
@@ -330,6 +362,19 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
     for year in &unreadable {
         holders_by_year.remove(year);
     }
+    for e in crate::load::reference_time_errors(config, &times) {
+        problems.push(Problem {
+            file: config_file.clone(),
+            layer: None,
+            year: None,
+            feature: None,
+            holder: None,
+            kind: "reference".into(),
+            message: e.to_string(),
+            at: None,
+            severity: Severity::Error,
+        });
+    }
     for e in crate::load::unknown_reference_holders(config, &holders_by_year) {
         let follows = match &e {
             Error::Config { message, .. } => left_out_holders.iter().any(|(year, names)| {
@@ -355,7 +400,10 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
             severity: Severity::Error,
         });
     }
-    let names: Vec<(i32, Vec<String>)> = holders_by_year.into_iter().collect();
+    let names: Vec<(String, Vec<String>)> = holders_by_year
+        .into_iter()
+        .map(|(year, names)| (year.to_string(), names))
+        .collect();
     for message in crate::analysis::similar_holder_names(&names) {
         problems.push(Problem {
             file: config_file.clone(),
@@ -372,11 +420,51 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
     Ok(problems)
 }
 
+/// The snapshots of a dated layer, as [`validate`] reads snapshot layers:
+/// the features that cannot be read listed with the first snapshot (once),
+/// a layer that cannot be used as one problem.
+type Read = (SnapshotSource, Vec<Error>, Result<Vec<PolygonFeature>>);
+
+fn dated_reads(config: &Config, dated: &crate::config::DatedSource) -> Vec<Read> {
+    let mut errors = Vec::new();
+    let read = crate::io::dated::read_dated(config, dated, &mut |e| {
+        errors.push(e);
+        Ok(())
+    });
+    match read {
+        Ok(snapshots) => snapshots
+            .into_iter()
+            .enumerate()
+            .map(|(i, (s, _, features))| {
+                let errors = if i == 0 {
+                    std::mem::take(&mut errors)
+                } else {
+                    Vec::new()
+                };
+                (s, errors, Ok(features))
+            })
+            .collect(),
+        Err(e) => {
+            let whole = SnapshotSource {
+                year: None,
+                date: None,
+                treaty: String::new(),
+                path: dated.path.clone(),
+                layer: dated.layer.clone(),
+                sql: dated.sql.clone(),
+                holder_field: dated.holder_field.clone(),
+                assume_crs: dated.assume_crs.clone(),
+            };
+            vec![(whole, errors, Err(e))]
+        }
+    }
+}
+
 /// An `equal_area_crs` that PROJ cannot use, or that does not preserve area
 /// in the middle of the study region, as `run` refuses it.
 fn equal_area_problem(config: &Config, region: &MultiPolygon<f64>) -> Option<Problem> {
     let centre = region.bounding_rect()?.center();
-    let check = crate::projection::EqualArea::new(&config.parameters.equal_area_crs)
+    let check = crate::io::projection::EqualArea::new(&config.parameters.equal_area_crs)
         .and_then(|ea| ea.check_preserves_area(centre));
     Some(Problem {
         file: config.source.as_ref().map_or_else(
@@ -444,7 +532,7 @@ fn overlaps(
                 (Some(ra), Some(rb)) if ra.intersects(&rb) => {}
                 _ => continue,
             }
-            let both = crate::clip::intersection(ga, gb);
+            let both = crate::geometry::overlay::clip::intersection(ga, gb);
             let km2 = geodesy::area_km2(&both);
             if km2 <= 0.0 {
                 continue;

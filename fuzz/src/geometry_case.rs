@@ -27,13 +27,14 @@
 //! intersections, transferred pieces) are ≥ 0 (within rounding); a transfer
 //! never goes from a holder to itself.
 
-use borderchange::boundary::{self, BoundaryParams};
 use borderchange::geometry::antimeridian::shift_for;
+use borderchange::geometry::boundary::{self, BoundaryParams};
+use borderchange::geometry::geodesy;
 use borderchange::geometry::holdings::{self, Feature as EngineFeature, Options};
+use borderchange::geometry::overlay::{self, clip};
 use borderchange::geometry::validity::geometry_problems;
 use borderchange::io::read::oriented;
 use borderchange::model::Snapshot;
-use borderchange::{clip, geodesy, overlay};
 use geo::{Coord, LineString, MultiPolygon, Polygon};
 
 /// Holder names (a feature picks one by index).
@@ -281,7 +282,7 @@ pub fn run(case: &Case, _skip_known: bool) {
             }
         }
         snapshots.push(Snapshot {
-            year: 1700 + 50 * i as i32,
+            year: (1700 + 50 * i as i32).into(),
             treaty: format!("Treaty {i}"),
             holdings: built.holdings,
         });

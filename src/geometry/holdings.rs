@@ -20,7 +20,7 @@ use geo::{unary_union, BoundingRect, MultiPolygon, Rect};
 use super::antimeridian::unwrap_polygons;
 use super::validity::{geometry_problems, repair_geometry, GeometryProblem};
 use crate::error::Result;
-use crate::geodesy;
+use crate::geometry::geodesy;
 use crate::model::Holding;
 
 /// One polygon feature as read: its id, holder and geometry (longitude/
@@ -143,7 +143,7 @@ pub fn holdings(features: Vec<Feature>, options: &Options, label: &str) -> Resul
         let merged = if parts.len() == 1 {
             parts.pop().unwrap_or_else(|| MultiPolygon::new(vec![]))
         } else {
-            crate::guard::catching(
+            crate::support::guard::catching(
                 || format!("dissolving the features of '{state}' in {label}"),
                 || unary_union(parts.iter()),
             )?
@@ -159,7 +159,7 @@ pub fn holdings(features: Vec<Feature>, options: &Options, label: &str) -> Resul
             }
             None => options.max_edge_m,
         };
-        let mut geometry = crate::guard::catching(
+        let mut geometry = crate::support::guard::catching(
             || format!("densifying the land of '{state}' in {label}"),
             || geodesy::densify(merged, max_edge_m),
         )?;

@@ -1,9 +1,27 @@
-//! The engine's geometry rules, on longitude/latitude on WGS84 only: what
-//! a valid polygon feature is, what `--repair` may change, the antimeridian
-//! shift, and the one definition of features → holdings that `load`,
-//! `validate` and the fuzz target share. Nothing here reads files or the
-//! analysis file.
+//! The engine: measurement, validity, overlay and boundaries on longitude
+//! and latitude (WGS84). It reads no file, knows no analysis file and writes
+//! no output: nothing here names `config`, `io`, `output` or `run` (`make
+//! check` enforces it), so it can be used and tested on its own.
+//!
+//! | module | what | reference path | fast path (what a run takes) |
+//! |---|---|---|---|
+//! | [`geodesy`] | geodesic areas and lengths | [`geodesy::area_km2`] | [`geodesy::AreaCache`] |
+//! | [`geodesy::densify`] | long edges split on their geodesics | `geo`'s geodesic `Densify` | [`geodesy::densify`], measuring only the edges that may be too long |
+//! | [`overlay`] | transfers between snapshots | [`overlay::transfers`] | [`overlay::pairs`] as jobs over an [`overlay::intersections::Intersections`] plan |
+//! | [`overlay::clip`] | overlays restricted to a box | the whole operands | [`overlay::clip::intersection`] on clipped operands |
+//! | [`topology`] | crossings and nesting | an R-tree of edge boxes | a west-to-east sweep |
+//! | [`validity`] | what GEOS calls a valid polygon; safe repairs | checked against GEOS (`tests/geometry_matrix.rs`) | one sweep per feature |
+//! | [`holdings`] | features → holdings: shift, repair, check, dissolve, densify | the one definition `load`, `validate` and the fuzz target call | |
+//! | [`antimeridian`] | data across 180° analysed in 0–360° | | |
+//! | [`boundary`] | stretches by river | a full scan | a grid index with early rejection |
+//!
+//! Each module's documentation names the tests that hold the two equal;
+//! `tests/reference_paths.rs` does it for a whole run on the bundled data.
 
 pub mod antimeridian;
+pub mod boundary;
+pub mod geodesy;
 pub mod holdings;
+pub mod overlay;
+pub mod topology;
 pub mod validity;

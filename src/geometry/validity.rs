@@ -6,7 +6,7 @@
 
 use geo::{Coord, CoordsIter, LineString, MultiPolygon, Polygon};
 
-use crate::topology::{self, PartsProblem};
+use crate::geometry::topology::{self, PartsProblem};
 
 /// What is wrong with one polygon feature's geometry, and where.
 #[derive(Debug, Clone, PartialEq)]
@@ -177,7 +177,7 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
             });
             continue;
         }
-        if crate::topology::twice_area(points) == 0.0 {
+        if crate::geometry::topology::twice_area(points) == 0.0 {
             out.push(GeometryProblem {
                 kind: "zero-area-ring",
                 message: "invalid polygon: a ring encloses no area".into(),
@@ -482,7 +482,7 @@ pub fn repair_geometry(geometry: &MultiPolygon<f64>) -> (MultiPolygon<f64>, Vec<
             .find(|p| matches!(p.kind, "shared-edge" | "disconnected-interior"))
         {
             let dissolved =
-                crate::guard::catching(String::new, || geo::unary_union(result.0.iter()));
+                crate::support::guard::catching(String::new, || geo::unary_union(result.0.iter()));
             if let Ok(dissolved) = dissolved {
                 let at =
                     p.at.map(|c| format!(" at ({}, {})", c.x, c.y))
@@ -549,7 +549,7 @@ mod tests {
         let (fixed, _) = repair_geometry(&eight);
         assert_eq!(fixed.0.len(), 2);
         assert!(geometry_problems(&fixed).is_empty(), "{fixed:?}");
-        let area = |g: &MultiPolygon<f64>| crate::geodesy::area_km2(g);
+        let area = |g: &MultiPolygon<f64>| crate::geometry::geodesy::area_km2(g);
         assert!(
             (area(&fixed)
                 - 2.0

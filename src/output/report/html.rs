@@ -14,7 +14,7 @@ use crate::checks::Check;
 use crate::config::{Config, Role};
 
 fn esc(text: &str) -> String {
-    crate::qgis::escape(text)
+    crate::output::qgis::escape(text)
 }
 
 /// A right-aligned number cell showing `shown` and carrying `value`.
@@ -129,7 +129,7 @@ fn write_page(
             params.sliver_km2,
             thousands(s.dropped.area_km2, 3)
         )?;
-        for (b, km2, what) in crate::report::nobody_rows(s, params.sliver_km2) {
+        for (b, km2, what) in crate::output::report::nobody_rows(s, params.sliver_km2) {
             writeln!(
                 h,
                 "<li>{} ({}→{}): {} km² {what} '{}' (land held by no holder in one of the two snapshots; the balances count it).</li>",
@@ -176,7 +176,7 @@ fn write_page(
          <th>stretches</th><th>length km</th></tr>"
     )?;
     let rows = boundary_summary(analysis);
-    let mut years: Vec<i32> = rows.iter().map(|b| b.year).collect();
+    let mut years: Vec<crate::date::When> = rows.iter().map(|b| b.year).collect();
     years.dedup();
     for year in years {
         let mut total = 0.0;

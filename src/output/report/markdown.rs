@@ -72,7 +72,7 @@ fn write_report(
             params.sliver_km2,
             thousands(s.dropped.area_km2, 3)
         )?;
-        for (b, km2, what) in crate::report::nobody_rows(s, params.sliver_km2) {
+        for (b, km2, what) in crate::output::report::nobody_rows(s, params.sliver_km2) {
             writeln!(
                 md,
                 "- {} ({}→{}): {} km² {what} '{b}' (land held by no holder in one of the two snapshots; the balances count it).",

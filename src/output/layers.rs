@@ -1,0 +1,480 @@
+//! The layers a run writes (states, boundaries, transfers, rivers): their
+//! fields and features, their styles, the GeoPackage and the QGIS project
+//! that opens it.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use super::{qgis, write_text, Outputs};
+use crate::analysis::Analysis;
+use crate::config::Config;
+use crate::date::When;
+use crate::error::{Error, Result};
+use crate::geometry::geodesy;
+use crate::io::projection::MapProjection;
+use crate::io::write::{
+    write_dataset, FieldDef, FieldKind, GeometryKind, Layer, LayerStyle, OutFeature, Shape, Value,
+};
+use crate::load::Inputs;
+
+/// The layers in every output format, with their styles (and the QGIS
+/// project with the GeoPackage).
+pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
+    let text = |name: &str, content: String| write_text(out.dir, name, content);
+    let mut files = Vec::new();
+    let formats = out
+        .config
+        .output
+        .formats()
+        .map_err(|message| Error::Config {
+            path: PathBuf::from(&out.provenance.config_path),
+            line: 0,
+            column: 0,
+            message,
+        })?;
+    let until = until_years(out.inputs);
+    let layers = [
+        state_layer(out.inputs, out.analysis, &until),
+        boundary_layer(out.analysis, &until),
+        transfer_layer(out.analysis, &until),
+        river_layer(out.inputs),
+    ];
+    let styles = layer_styles(out.inputs, out.analysis);
+    for format in &formats {
+        if format.driver == "PostgreSQL" {
+            // Tables, not files: nothing for the manifest to hash.
+            let connection = out.config.output.connection.as_deref().unwrap_or_default();
+            let dated = crate::io::dated::snapshots_dated_layer(&out.inputs.snapshots);
+            let all: Vec<Layer> = layers.iter().cloned().chain([dated]).collect();
+            crate::io::postgres::write_layers(
+                connection,
+                crate::run::postgres_schema(out.config),
+                &all,
+            )?;
+            continue;
+        }
+        if format.driver == "GPKG" {
+            files.extend(write_geopackage(
+                out.dir, out.config, out.inputs, &layers, &styles,
+            )?);
+            continue;
+        }
+        for (layer, style) in layers.iter().zip(&styles) {
+            let path = out.dir.join(format!("{}.{}", layer.name, format.extension));
+            write_dataset(&path, format.driver, std::slice::from_ref(layer), &[])?;
+            let parts: &[&str] = if format.driver == "ESRI Shapefile" {
+                &["shp", "shx", "dbf", "prj", "cpg"]
+            } else {
+                &[format.extension]
+            };
+            files.extend(
+                parts
+                    .iter()
+                    .map(|ext| PathBuf::from(format!("{}.{ext}", layer.name)))
+                    .filter(|p| out.dir.join(p).exists()),
+            );
+            // QGIS applies a `.qml` beside a layer file when it opens it.
+            let qml = PathBuf::from(format!("{}.qml", layer.name));
+            if !files.contains(&qml) {
+                files.push(text(&qml.to_string_lossy(), qgis::qml(style))?);
+            }
+        }
+    }
+    Ok(files)
+}
+
+/// The GeoPackage with every layer and its style, and the QGIS project that
+/// opens it.
+fn write_geopackage(
+    dir: &Path,
+    config: &Config,
+    inputs: &Inputs,
+    layers: &[Layer],
+    styles: &[qgis::Style],
+) -> Result<Vec<PathBuf>> {
+    let gpkg_styles: Vec<LayerStyle> = layers
+        .iter()
+        .zip(styles)
+        .map(|(layer, style)| LayerStyle {
+            layer: layer.name.clone(),
+            name: format!("borderchange {}", layer.name),
+            qml: qgis::qml(style),
+        })
+        .collect();
+    // The snapshots as one dated layer too, with the states' style
+    // (without their time range, which is on other fields).
+    let dated = crate::io::dated::snapshots_dated_layer(&inputs.snapshots);
+    let mut gpkg_styles = gpkg_styles;
+    if let Some(states) = styles.first() {
+        let style = qgis::Style {
+            temporal: None,
+            ..states.clone()
+        };
+        gpkg_styles.push(LayerStyle {
+            layer: dated.name.clone(),
+            name: format!("borderchange {}", dated.name),
+            qml: qgis::qml(&style),
+        });
+    }
+    let all: Vec<Layer> = layers.iter().cloned().chain([dated]).collect();
+    write_dataset(&dir.join(GEOPACKAGE), "GPKG", &all, &gpkg_styles)?;
+    let project = project_xml(config, inputs, styles)?;
+    let path = dir.join(QGIS_PROJECT);
+    fs::write(&path, project).map_err(|source| Error::Io { path, source })?;
+    Ok(vec![PathBuf::from(GEOPACKAGE), PathBuf::from(QGIS_PROJECT)])
+}
+
+/// The GeoPackage a run writes.
+pub const GEOPACKAGE: &str = "borderchange.gpkg";
+/// The QGIS project a run writes beside it.
+pub const QGIS_PROJECT: &str = "borderchange.qgs";
+
+/// The project: a group per snapshot (newest on top, only it shown), the
+/// transfers and the rivers, in an Albers conic fitted to the study region.
+fn project_xml(config: &Config, inputs: &Inputs, styles: &[qgis::Style]) -> Result<String> {
+    let [states, boundaries, transfers, rivers] = styles else {
+        return Ok(String::new());
+    };
+    let (west, south, east, north) = inputs.study_box();
+    let map = MapProjection::albers_for(west, south, east, north)?;
+    let extent = map.extent_of(west, south, east, north)?;
+    let until = until_years(inputs);
+    let mut groups = vec![qgis::ProjectGroup {
+        name: "Rivers".into(),
+        layers: vec![qgis::ProjectLayer {
+            id: "rivers_layer".into(),
+            name: "rivers".into(),
+            table: "rivers".into(),
+            subset: None,
+            geometry: "Line",
+            wkb_type: "MultiLineString",
+            style: rivers,
+            visible: true,
+        }],
+        visible: !inputs.rivers.is_empty(),
+    }];
+    groups.push(qgis::ProjectGroup {
+        name: "Transfers".into(),
+        layers: vec![qgis::ProjectLayer {
+            id: "transfers_layer".into(),
+            name: "transfers".into(),
+            table: "transfers".into(),
+            subset: None,
+            geometry: "Polygon",
+            wkb_type: "MultiPolygon",
+            style: transfers,
+            visible: true,
+        }],
+        visible: false,
+    });
+    let newest = inputs.snapshots.last().map(|s| s.year);
+    for s in inputs.snapshots.iter().rev() {
+        // Two snapshots of one year differ in their date.
+        let filter = match s.year.date {
+            Some(d) => format!("\"from_date\" = '{d}'"),
+            None => format!("\"year\" = {}", s.year.year),
+        };
+        groups.push(qgis::ProjectGroup {
+            name: format!("{} {}", s.year, s.treaty),
+            layers: vec![
+                qgis::ProjectLayer {
+                    id: format!("boundaries_{}", s.year),
+                    name: format!("boundaries {}", s.year),
+                    table: "boundaries".into(),
+                    subset: Some(filter.clone()),
+                    geometry: "Line",
+                    wkb_type: "LineString",
+                    style: boundaries,
+                    visible: true,
+                },
+                qgis::ProjectLayer {
+                    id: format!("states_{}", s.year),
+                    name: format!("states {}", s.year),
+                    table: "states".into(),
+                    subset: Some(filter),
+                    geometry: "Polygon",
+                    wkb_type: "MultiPolygon",
+                    style: states,
+                    visible: true,
+                },
+            ],
+            visible: Some(s.year) == newest,
+        });
+    }
+    let first = inputs.snapshots.first().map_or(When::year(0), |s| s.year);
+    let last = until.values().copied().max().unwrap_or(first);
+    Ok(qgis::project(&qgis::Project {
+        title: config.title.clone(),
+        geopackage: GEOPACKAGE.into(),
+        groups,
+        map_wkt: crate::io::crs_wkt(&map.definition)?,
+        layer_wkt: crate::io::crs_wkt("EPSG:4326")?,
+        map_proj: map.definition,
+        extent,
+        range: (first.first_day(), last.first_day()),
+        dated: has_dates(&until),
+    }))
+}
+
+/// For each snapshot, the time the next snapshot replaced it; the last
+/// one is taken to hold for one year (QGIS needs an end to a time range).
+fn until_years(inputs: &Inputs) -> BTreeMap<When, When> {
+    let times: Vec<When> = inputs.snapshots.iter().map(|s| s.year).collect();
+    times
+        .iter()
+        .enumerate()
+        .map(|(i, w)| {
+            (
+                *w,
+                times.get(i + 1).copied().unwrap_or_else(|| one_year_on(*w)),
+            )
+        })
+        .collect()
+}
+
+/// The same day (or year) one year later.
+fn one_year_on(w: When) -> When {
+    match w.date {
+        Some(d) => When::day(d.plus_one_year()),
+        None => When::year(w.year + 1),
+    }
+}
+
+/// True when some snapshot has a date: the layers then have date fields
+/// (`from_date`, `to_date`) beside the year fields.
+fn has_dates(until: &BTreeMap<When, When>) -> bool {
+    until.keys().any(|w| w.date.is_some())
+}
+
+/// One style per layer, in the order of the layers.
+fn layer_styles(inputs: &Inputs, analysis: &Analysis) -> Vec<qgis::Style> {
+    let holders: Vec<String> = inputs
+        .snapshots
+        .iter()
+        .flat_map(|s| s.holdings.iter().map(|h| h.state.clone()))
+        .collect();
+    let treaties: Vec<String> = analysis.steps.iter().map(|s| s.treaty.clone()).collect();
+    let rivers: Vec<String> = inputs.rivers.iter().map(|r| r.name.clone()).collect();
+    let mut s = qgis::styles(&holders, &treaties, &rivers);
+    if inputs.snapshots.iter().any(|s| s.year.date.is_some()) {
+        qgis::use_dates(&mut s);
+    }
+    vec![s.states, s.boundaries, s.transfers, s.rivers]
+}
+
+fn text_field(name: &'static str) -> FieldDef {
+    FieldDef::new(name, FieldKind::Text)
+}
+
+fn int_field(name: &'static str) -> FieldDef {
+    FieldDef::new(name, FieldKind::Int)
+}
+
+fn until_of(until: &BTreeMap<When, When>, year: When) -> Value {
+    Value::Int(until_when(until, year).year.into())
+}
+
+fn until_when(until: &BTreeMap<When, When>, year: When) -> When {
+    until
+        .get(&year)
+        .copied()
+        .unwrap_or_else(|| one_year_on(year))
+}
+
+/// A snapshot's day as a date field's value; null where only the year is
+/// known.
+fn date_of(w: When) -> Value {
+    w.date.map_or(Value::Null, Value::Date)
+}
+
+fn date_field(name: &'static str) -> FieldDef {
+    FieldDef::new(name, FieldKind::Date)
+}
+
+/// `from_date` and `to_date` for a layer of snapshots, when some snapshot
+/// has a date.
+fn dated_fields(until: &BTreeMap<When, When>) -> impl Iterator<Item = FieldDef> {
+    has_dates(until)
+        .then(|| [date_field("from_date"), date_field("to_date")])
+        .into_iter()
+        .flatten()
+}
+
+/// The values of [`dated_fields`] for the snapshot of `year`.
+fn dated_values(until: &BTreeMap<When, When>, year: When) -> impl Iterator<Item = Value> {
+    has_dates(until)
+        .then(|| [date_of(year), date_of(until_when(until, year))])
+        .into_iter()
+        .flatten()
+}
+
+fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<When, When>) -> Layer<'a> {
+    Layer {
+        name: "transfers".into(),
+        geometry: GeometryKind::MultiPolygon,
+        fields: vec![
+            text_field("from_state"),
+            text_field("to_state"),
+            int_field("from_year"),
+            int_field("to_year"),
+            int_field("until"),
+            text_field("treaty"),
+            FieldDef::new("area_km2", FieldKind::Real),
+            FieldDef::new("area_ea_km", FieldKind::Real),
+        ]
+        .into_iter()
+        .chain(
+            has_dates(until)
+                .then(|| {
+                    [
+                        date_field("from_date"),
+                        date_field("to_date"),
+                        date_field("until_date"),
+                    ]
+                })
+                .into_iter()
+                .flatten(),
+        )
+        .collect(),
+        features: analysis
+            .transfers
+            .iter()
+            .map(|t| OutFeature {
+                geometry: Shape::MultiPolygon(&t.geometry),
+                values: vec![
+                    Value::Text(t.from_state.clone()),
+                    Value::Text(t.to_state.clone()),
+                    Value::Int(t.from_year.year.into()),
+                    Value::Int(t.to_year.year.into()),
+                    until_of(until, t.to_year),
+                    Value::Text(t.treaty.clone()),
+                    Value::Real(t.area_km2),
+                    Value::Real(t.area_ea_km2),
+                ]
+                .into_iter()
+                .chain(
+                    has_dates(until)
+                        .then(|| {
+                            [
+                                date_of(t.from_year),
+                                date_of(t.to_year),
+                                date_of(until_when(until, t.to_year)),
+                            ]
+                        })
+                        .into_iter()
+                        .flatten(),
+                )
+                .collect(),
+            })
+            .collect(),
+    }
+}
+
+fn boundary_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<When, When>) -> Layer<'a> {
+    Layer {
+        name: "boundaries".into(),
+        geometry: GeometryKind::LineString,
+        fields: vec![
+            int_field("year"),
+            int_field("until"),
+            text_field("state_a"),
+            text_field("state_b"),
+            text_field("kind"),
+            text_field("river"),
+            FieldDef::new("length_km", FieldKind::Real),
+        ]
+        .into_iter()
+        .chain(dated_fields(until))
+        .collect(),
+        features: analysis
+            .stretches
+            .iter()
+            .map(|ys| {
+                let s = &ys.stretch;
+                OutFeature {
+                    geometry: Shape::LineString(&s.line),
+                    values: vec![
+                        Value::Int(ys.year.year.into()),
+                        until_of(until, ys.year),
+                        Value::Text(s.state_a.clone()),
+                        Value::Text(s.state_b.clone()),
+                        Value::Text(s.kind.as_str().to_owned()),
+                        Value::Text(s.river.clone().unwrap_or_default()),
+                        Value::Real(s.length_km),
+                    ]
+                    .into_iter()
+                    .chain(dated_values(until, ys.year))
+                    .collect(),
+                }
+            })
+            .collect(),
+    }
+}
+
+fn state_layer<'a>(
+    inputs: &'a Inputs,
+    analysis: &Analysis,
+    until: &BTreeMap<When, When>,
+) -> Layer<'a> {
+    let mut features = Vec::new();
+    for s in &inputs.snapshots {
+        for h in &s.holdings {
+            let area_km2 = analysis
+                .areas
+                .iter()
+                .find(|a| a.year == s.year && a.state == h.state)
+                .map_or(0.0, |a| a.area_km2);
+            features.push(OutFeature {
+                geometry: Shape::MultiPolygon(&h.geometry),
+                values: vec![
+                    Value::Int(s.year.year.into()),
+                    until_of(until, s.year),
+                    Value::Text(s.treaty.clone()),
+                    Value::Text(h.state.clone()),
+                    Value::Real(area_km2),
+                ]
+                .into_iter()
+                .chain(dated_values(until, s.year))
+                .collect(),
+            });
+        }
+    }
+    Layer {
+        name: "states".into(),
+        geometry: GeometryKind::MultiPolygon,
+        fields: vec![
+            int_field("year"),
+            int_field("until"),
+            text_field("treaty"),
+            text_field("state"),
+            FieldDef::new("area_km2", FieldKind::Real),
+        ]
+        .into_iter()
+        .chain(dated_fields(until))
+        .collect(),
+        features,
+    }
+}
+
+fn river_layer(inputs: &Inputs) -> Layer<'_> {
+    Layer {
+        name: "rivers".into(),
+        geometry: GeometryKind::MultiLineString,
+        fields: vec![
+            text_field("name"),
+            FieldDef::new("length_km", FieldKind::Real),
+        ],
+        features: inputs
+            .rivers
+            .iter()
+            .map(|r| OutFeature {
+                geometry: Shape::MultiLineString(&r.geometry),
+                values: vec![
+                    Value::Text(r.name.clone()),
+                    Value::Real(geodesy::multi_length_km(&r.geometry)),
+                ],
+            })
+            .collect(),
+    }
+}
