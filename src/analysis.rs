@@ -255,7 +255,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     );
     let done = parallel::map_costliest_first(&jobs, cost, |job| match job {
         Job::Measure(snapshot) => Done::Measured(EqualArea::with(&params.equal_area_crs, |ea| {
-            measure_snapshot(snapshot, ea, &areas, &overlays, rivers, &boundary_params)
+            measure_snapshot(snapshot, ea, areas, &overlays, rivers, &boundary_params)
         })),
         Job::Overlay(i, before, after) => {
             let (earlier, later) = steps_in[*i];
@@ -266,7 +266,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
                     before,
                     after,
                     &params.equal_area_crs,
-                    &areas,
+                    areas,
                     &overlays,
                 )
                 .map(|t| t.map(|t| (*i, t))),
@@ -327,16 +327,18 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
             }
             None => (std::path::PathBuf::new(), String::new()),
         };
-        return Err(crate::error::Error::Overlap {
-            path,
-            layer,
-            year: o.year.label(),
-            a: o.state_a.clone(),
-            b: o.state_b.clone(),
-            area_km2: o.area_km2,
-            at: o.at.unwrap_or((f64::NAN, f64::NAN)),
-            sliver_km2: params.sliver_km2,
-        });
+        return Err(crate::error::Error::Overlap(Box::new(
+            crate::error::Overlap {
+                path,
+                layer,
+                year: o.year.label(),
+                a: o.state_a.clone(),
+                b: o.state_b.clone(),
+                area_km2: o.area_km2,
+                at: o.at.unwrap_or((f64::NAN, f64::NAN)),
+                sliver_km2: params.sliver_km2,
+            },
+        )));
     }
     // Each holder's geodesic area, measured once per snapshot above.
     let mut areas_of: BTreeMap<When, BTreeMap<String, f64>> = BTreeMap::new();

@@ -145,25 +145,8 @@ pub enum Error {
     },
     /// Two holders of one snapshot hold the same land, more than
     /// `sliver_km2` of it: it would be counted twice.
-    #[error("'{}' layer '{layer}' ({year} snapshot): holders '{a}' and '{b}' overlap by {area_km2:.3} km², around ({:.5}, {:.5}): each piece of land must have one holder, or it is counted twice (overlaps up to sliver_km2 = {sliver_km2} km² are measured and reported); give the land to one of them", path.display(), at.0, at.1)]
-    Overlap {
-        /// The snapshot's file, as the analysis file names it.
-        path: PathBuf,
-        /// The layer.
-        layer: String,
-        /// The snapshot's year (or date).
-        year: String,
-        /// One holder.
-        a: String,
-        /// The other.
-        b: String,
-        /// The land both hold, km² (geodesic).
-        area_km2: f64,
-        /// A point in the largest piece (longitude, latitude).
-        at: (f64, f64),
-        /// The tolerance.
-        sliver_km2: f64,
-    },
+    #[error("{0}")]
+    Overlap(Box<Overlap>),
     /// A shapefile without one of the files it is made of.
     #[error("'{}': the shapefile's {what} '{}' is missing; a shapefile is several files side by side (.shp, .shx, .dbf, and .prj for its CRS): copy them all", path.display(), missing.display())]
     MissingShapefilePart {
@@ -189,6 +172,46 @@ pub enum Error {
         /// The holders the snapshot has.
         available: Vec<String>,
     },
+}
+
+/// Two holders of one snapshot holding the same land (see
+/// [`Error::Overlap`]).
+#[derive(Debug)]
+pub struct Overlap {
+    /// The snapshot's file, as the analysis file names it.
+    pub path: PathBuf,
+    /// The layer.
+    pub layer: String,
+    /// The snapshot's year (or date).
+    pub year: String,
+    /// One holder.
+    pub a: String,
+    /// The other.
+    pub b: String,
+    /// The land both hold, km² (geodesic).
+    pub area_km2: f64,
+    /// A point in the largest piece (longitude, latitude).
+    pub at: (f64, f64),
+    /// The tolerance.
+    pub sliver_km2: f64,
+}
+
+impl std::fmt::Display for Overlap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "'{}' layer '{}' ({} snapshot): holders '{}' and '{}' overlap by {:.3} km², around ({:.5}, {:.5}): each piece of land must have one holder, or it is counted twice (overlaps up to sliver_km2 = {} km² are measured and reported); give the land to one of them",
+            self.path.display(),
+            self.layer,
+            self.year,
+            self.a,
+            self.b,
+            self.area_km2,
+            self.at.0,
+            self.at.1,
+            self.sliver_km2
+        )
+    }
 }
 
 /// Result with the library's error.

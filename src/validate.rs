@@ -101,6 +101,10 @@ impl std::fmt::Display for Problem {
     }
 }
 
+/// Region differences that follow from left-out features: how many
+/// places, their km², and a point in the first.
+type Followed = (usize, f64, Option<Coord<f64>>);
+
 /// A snapshot's features left out for an error: (feature, holder, box).
 type LeftOut = Vec<(u64, String, Option<Rect<f64>>)>;
 
@@ -313,8 +317,8 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
             None => first_region = Some((label.clone(), region, left_out)),
             Some((first_year, first, first_left_out)) => {
                 let differs = first.xor(&region);
-                let mut followed: BTreeMap<Vec<String>, (usize, f64, Option<Coord<f64>>)> =
-                    BTreeMap::new();
+                // By the features they follow from: (places, km², a point).
+                let mut followed: BTreeMap<Vec<String>, Followed> = BTreeMap::new();
                 for piece in differs.0 {
                     let km2 = geodesy::area_km2(&MultiPolygon::new(vec![piece.clone()]));
                     if km2 < sliver_km2 {

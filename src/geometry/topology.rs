@@ -268,18 +268,20 @@ pub fn crossings(rings: &[&LineString<f64>], polygon_of: &[u32]) -> Crossings {
                 Some(LineIntersection::SinglePoint {
                     intersection,
                     is_proper: true,
-                }) => {
-                    if between.is_none_or(|(at, _)| at >= (i, j)) {
-                        between = Some(((i, j), intersection));
-                    }
+                }) if between.is_none_or(|(at, _)| at >= (i, j)) => {
+                    between = Some(((i, j), intersection));
+                }
+                Some(LineIntersection::SinglePoint {
+                    is_proper: true, ..
+                }) => {}
+                Some(LineIntersection::Collinear { intersection })
+                    if intersection.start != intersection.end
+                        && shared.is_none_or(|(at, _)| at >= (i, j)) =>
+                {
+                    shared = Some(((i, j), intersection.start));
                 }
                 Some(LineIntersection::Collinear { intersection })
-                    if intersection.start != intersection.end =>
-                {
-                    if shared.is_none_or(|(at, _)| at >= (i, j)) {
-                        shared = Some(((i, j), intersection.start));
-                    }
-                }
+                    if intersection.start != intersection.end => {}
                 Some(LineIntersection::SinglePoint { intersection, .. })
                 | Some(LineIntersection::Collinear {
                     intersection:
@@ -287,13 +289,11 @@ pub fn crossings(rings: &[&LineString<f64>], polygon_of: &[u32]) -> Crossings {
                             start: intersection,
                             ..
                         },
-                }) => {
-                    if polygon_of.get(ri) == polygon_of.get(rj) {
-                        let (a, b) = (ri.min(rj) as u32, ri.max(rj) as u32);
-                        touches.push((a, b, intersection));
-                    }
+                }) if polygon_of.get(ri) == polygon_of.get(rj) => {
+                    let (a, b) = (ri.min(rj) as u32, ri.max(rj) as u32);
+                    touches.push((a, b, intersection));
                 }
-                None => {}
+                _ => {}
             }
         },
     );
@@ -752,7 +752,7 @@ mod tests {
             .0
             .iter()
             .enumerate()
-            .flat_map(|(k, p)| std::iter::repeat(k as u32).take(1 + p.interiors().len()))
+            .flat_map(|(k, p)| std::iter::repeat_n(k as u32, 1 + p.interiors().len()))
             .collect();
         parts_problem(geometry, &crossings(&rings, &polygon_of))
     }

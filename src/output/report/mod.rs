@@ -191,6 +191,29 @@ fn csv_text(s: &str) -> String {
     }
 }
 
+/// The land a step's holders lost to, or gained from, no holder (above
+/// `sliver_km2`): (holder, km², "lost to no holder by" or "gained from no
+/// holder by").
+pub(crate) fn nobody_rows(
+    step: &crate::analysis::Step,
+    sliver_km2: f64,
+) -> Vec<(&str, f64, &'static str)> {
+    let mut out = Vec::new();
+    for b in &step.balances {
+        if b.to_nobody_km2 > sliver_km2 {
+            out.push((b.state.as_str(), b.to_nobody_km2, "lost to no holder by"));
+        }
+        if b.from_nobody_km2 > sliver_km2 {
+            out.push((
+                b.state.as_str(),
+                b.from_nobody_km2,
+                "gained from no holder by",
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -246,27 +269,4 @@ mod tests {
         // 1 sq mi = 2.589988110336 km² exactly.
         assert!((1.0 / SQ_MI_PER_KM2 - 2.589_988_110_336).abs() < 1e-12);
     }
-}
-
-/// The land a step's holders lost to, or gained from, no holder (above
-/// `sliver_km2`): (holder, km², "lost to no holder by" or "gained from no
-/// holder by").
-pub(crate) fn nobody_rows(
-    step: &crate::analysis::Step,
-    sliver_km2: f64,
-) -> Vec<(&str, f64, &'static str)> {
-    let mut out = Vec::new();
-    for b in &step.balances {
-        if b.to_nobody_km2 > sliver_km2 {
-            out.push((b.state.as_str(), b.to_nobody_km2, "lost to no holder by"));
-        }
-        if b.from_nobody_km2 > sliver_km2 {
-            out.push((
-                b.state.as_str(),
-                b.from_nobody_km2,
-                "gained from no holder by",
-            ));
-        }
-    }
-    out
 }
