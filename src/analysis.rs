@@ -69,8 +69,33 @@ pub struct Balance {
     pub incoming_km2: f64,
     /// Area after, km².
     pub after_km2: f64,
-    /// (before − outgoing + incoming − after) / max(before, after).
+    /// Area held before by this holder and after by no holder, km² (land
+    /// lost to no holder; measured when a balance or the study region does
+    /// not close, 0 otherwise).
+    pub to_nobody_km2: f64,
+    /// Area held before by no holder and after by this holder, km² (land
+    /// gained from no holder; as `to_nobody_km2`).
+    pub from_nobody_km2: f64,
+    /// (before − outgoing − to_nobody + incoming + from_nobody − after) /
+    /// max(before, after).
     pub rel_error: f64,
+}
+
+/// Land two holders of one snapshot both hold, no larger than `sliver_km2`
+/// (a larger one stops the run): measured and reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverlapRow {
+    /// Snapshot year (and day, where known): `year` and `date` in JSON.
+    #[serde(flatten)]
+    pub year: When,
+    /// The holder whose name sorts first.
+    pub state_a: String,
+    /// The other holder.
+    pub state_b: String,
+    /// Geodesic area of the land both hold, km².
+    pub area_km2: f64,
+    /// A point inside the largest piece (longitude, latitude).
+    pub at: Option<(f64, f64)>,
 }
 
 /// One step from a snapshot to the next.
@@ -117,8 +142,12 @@ pub struct Analysis {
     /// References compared with computed values: empty from [`analyse`],
     /// filled by [`crate::checks::evaluate`] (as a run does).
     pub checks: Vec<Check>,
+    /// Land two holders of one snapshot both hold (each at most
+    /// `sliver_km2`), by year then holders.
+    pub overlaps: Vec<OverlapRow>,
     /// What the user must see: one sentence each, naming what and where
-    /// (`run` prints them on stderr; the reports list them).
+    /// (land lost to or gained from no holder, holder names that look like
+    /// one polity's). `run` prints them on stderr.
     pub warnings: Vec<String>,
     /// Wall-clock seconds per stage, for `--timings` and the benchmark; never
     /// written to an output file (outputs must not change between runs).
@@ -221,7 +250,8 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         .flat_map(|s| &s.holdings)
         .map(|h| h.geometry.coords_count())
         .sum();
-    let areas = geodesy::AreaCache::for_input(vertices);
+    let areas_cache = geodesy::AreaCache::for_input(vertices);
+    let areas = &areas_cache;
     let overlays = Intersections::plan(
         snapshots,
         jobs.iter().filter_map(|job| match job {
@@ -231,7 +261,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     );
     let done = parallel::map_costliest_first(&jobs, cost, |job| match job {
         Job::Measure(snapshot) => Done::Measured(EqualArea::with(&equal_area_crs, |ea| {
-            measure_snapshot(snapshot, ea, &areas, &overlays, rivers, &boundary_params)
+            measure_snapshot(snapshot, ea, areas, &overlays, rivers, &boundary_params)
         })),
         Job::Overlay(i, before, after) => {
             let (earlier, later) = steps_in[*i];
@@ -242,7 +272,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
                     before,
                     after,
                     &equal_area_crs,
-                    &areas,
+                    areas,
                     &overlays,
                 )
                 .map(|t| t.map(|t| (*i, t))),
@@ -268,11 +298,53 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     let mut areas = Vec::new();
     let mut regions = Vec::new();
     let mut stretches = Vec::new();
+    let mut overlaps = Vec::new();
     for result in per_snapshot {
         let r = result?;
         areas.extend(r.areas);
         regions.push(r.region);
         stretches.extend(r.stretches);
+        overlaps.extend(r.overlaps);
+    }
+    overlaps
+        .sort_by(|a, b| (a.year, &a.state_a, &a.state_b).cmp(&(b.year, &b.state_a, &b.state_b)));
+    // Each piece of land has one holder: an overlap above the sliver
+    // tolerance would be counted twice (and turn up as a transfer).
+    if let Some(o) = overlaps.iter().find(|o| o.area_km2 > params.sliver_km2) {
+        let source = config
+            .snapshots
+            .iter()
+            .find(|s| s.when().ok() == Some(o.year))
+            .map(|s| (s.path.clone(), s.layer.clone()))
+            .or_else(|| {
+                config
+                    .dated
+                    .as_ref()
+                    .map(|d| (d.path.clone(), d.layer.clone()))
+            });
+        let (path, layer) = match source {
+            Some((path, layer)) => {
+                let layer = layer.unwrap_or_else(|| {
+                    path.file_stem()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                });
+                (path, layer)
+            }
+            None => (std::path::PathBuf::new(), String::new()),
+        };
+        return Err(crate::error::Error::Overlap(Box::new(
+            crate::error::Overlap {
+                path,
+                layer,
+                year: o.year.label(),
+                a: o.state_a.clone(),
+                b: o.state_b.clone(),
+                area_km2: o.area_km2,
+                at: o.at.unwrap_or((f64::NAN, f64::NAN)),
+                sliver_km2: params.sliver_km2,
+            },
+        )));
     }
     // Each holder's geodesic area, measured once per snapshot above.
     let mut areas_of: BTreeMap<When, BTreeMap<String, f64>> = BTreeMap::new();
@@ -285,11 +357,57 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     }
     let no_areas = BTreeMap::new();
     let areas_in = |year: When| areas_of.get(&year).unwrap_or(&no_areas);
+    let region_of = |year: When| {
+        regions
+            .iter()
+            .find(|r| r.year == year)
+            .map_or(0.0, |r| r.area_km2)
+    };
+    let mut warnings = Vec::new();
+    let mut per_step = Vec::new();
+    for ((earlier, later), pieces) in steps_in.iter().zip(per_step_pieces) {
+        let mut balances = balances(areas_in(earlier.year), areas_in(later.year), &pieces);
+        let region_changed =
+            (region_of(later.year) - region_of(earlier.year)).abs() > params.sliver_km2;
+        nobody(
+            earlier,
+            later,
+            &mut balances,
+            region_changed,
+            params.sliver_km2,
+            &areas_cache,
+        )?;
+        for b in &balances {
+            if b.to_nobody_km2 > params.sliver_km2 {
+                warnings.push(format!(
+                    "{} km² that '{}' holds in the {} snapshot is held by no holder in the {} snapshot ('{}'): land lost to no holder, shown so in the balances; if every snapshot should cover the same land, the {} snapshot lacks it",
+                    crate::output::report::thousands(b.to_nobody_km2, 0),
+                    b.state,
+                    earlier.year,
+                    later.year,
+                    snapshot_file(config, later.year),
+                    later.year
+                ));
+            }
+            if b.from_nobody_km2 > params.sliver_km2 {
+                warnings.push(format!(
+                    "{} km² that no holder holds in the {} snapshot is held by '{}' in the {} snapshot ('{}'): land gained from no holder, shown so in the balances; if every snapshot should cover the same land, the {} snapshot lacks it",
+                    crate::output::report::thousands(b.from_nobody_km2, 0),
+                    earlier.year,
+                    b.state,
+                    later.year,
+                    snapshot_file(config, later.year),
+                    earlier.year
+                ));
+            }
+        }
+        warnings.extend(takeovers(earlier, later, &balances, &pieces));
+        per_step.push((pieces, balances));
+    }
     let per_step: Vec<(Vec<Transfer>, Step)> = steps_in
         .iter()
-        .zip(per_step_pieces)
-        .map(|((earlier, later), pieces)| {
-            let balances = balances(areas_in(earlier.year), areas_in(later.year), &pieces);
+        .zip(per_step)
+        .map(|((earlier, later), (pieces, balances))| {
             let (kept, dropped) = overlay::split_slivers(pieces, params.sliver_km2);
             let step = Step {
                 from_year: earlier.year,
@@ -315,20 +433,33 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         steps.push(step);
     }
 
+    let names: Vec<(String, Vec<String>)> = snapshots
+        .iter()
+        .map(|s| {
+            (
+                s.year.label(),
+                s.holdings.iter().map(|h| h.state.clone()).collect(),
+            )
+        })
+        .collect();
+    let mut name_warnings = similar_holder_names(&names);
+    name_warnings.append(&mut warnings);
     let mut analysis = Analysis {
         areas,
         regions,
         transfers,
         steps,
         stretches,
+        overlaps,
+        warnings: name_warnings,
         checks: Vec::new(),
-        warnings: Vec::new(),
         timings: vec![
             ("areas, boundaries and transfers", measured_seconds),
             ("balances", balances_seconds),
         ],
     };
-    analysis.warnings = consistency_warnings(&analysis, &equal_area_crs);
+    let consistency = consistency_warnings(&analysis, &equal_area_crs);
+    analysis.warnings.extend(consistency);
     Ok(analysis)
 }
 
@@ -439,6 +570,7 @@ struct SnapshotResult {
     areas: Vec<AreaRow>,
     region: RegionRow,
     stretches: Vec<YearStretch>,
+    overlaps: Vec<OverlapRow>,
 }
 
 fn measure_snapshot(
@@ -475,9 +607,23 @@ fn measure_snapshot(
         )
     };
     let holdings = &snapshot.holdings;
+    let mut overlaps = Vec::new();
     let overlap = guard::catching(
         || what("overlaying the holders"),
-        || overlap_km2_with(&parts, |i, j| overlays.of(&holdings[i], &holdings[j])),
+        || {
+            overlap_km2_with(&parts, |i, j| {
+                let both = overlays.of(&holdings[i], &holdings[j]);
+                if !both.0.is_empty() {
+                    overlaps.push(overlap_row(
+                        snapshot.year,
+                        &holdings[i],
+                        &holdings[j],
+                        &both,
+                    ));
+                }
+                both
+            })
+        },
     )?;
     let area_km2 = holders_sum_km2 - overlap;
     let region = RegionRow {
@@ -501,7 +647,29 @@ fn measure_snapshot(
         areas,
         region,
         stretches,
+        overlaps,
     })
+}
+
+/// The land `a` and `b` both hold, measured, with a point in its largest
+/// piece.
+fn overlap_row(year: When, a: &Holding, b: &Holding, both: &MultiPolygon<f64>) -> OverlapRow {
+    use geo::InteriorPoint;
+    let largest = both
+        .0
+        .iter()
+        .map(|p| (geodesy::area_km2(&MultiPolygon::new(vec![p.clone()])), p))
+        .max_by(|x, y| x.0.total_cmp(&y.0));
+    let (a, b) = if a.state <= b.state { (a, b) } else { (b, a) };
+    OverlapRow {
+        year,
+        state_a: a.state.clone(),
+        state_b: b.state.clone(),
+        area_km2: geodesy::area_km2(both),
+        at: largest
+            .and_then(|(_, p)| p.interior_point())
+            .map(|p| (p.x(), p.y())),
+    }
 }
 
 /// Each holder's area before and after (geodesic, km², by holder), and what
@@ -540,6 +708,8 @@ fn balances(
                 outgoing_km2,
                 incoming_km2,
                 after_km2,
+                to_nobody_km2: 0.0,
+                from_nobody_km2: 0.0,
                 rel_error: relative(residual, before_km2.max(after_km2)),
             }
         })
@@ -560,7 +730,7 @@ fn overlap_km2(parts: &[&MultiPolygon<f64>]) -> f64 {
 /// `pair`.
 fn overlap_km2_with(
     parts: &[&MultiPolygon<f64>],
-    pair: impl Fn(usize, usize) -> MultiPolygon<f64>,
+    mut pair: impl FnMut(usize, usize) -> MultiPolygon<f64>,
 ) -> f64 {
     /// `sign` × the area of `piece` (the intersection of parts up to
     /// `last`), plus the alternating sum over its intersections with later parts.
@@ -589,6 +759,182 @@ fn overlap_km2_with(
         }
     }
     sum
+}
+
+/// The file of the snapshot of `year`, as the analysis file names it.
+fn snapshot_file(config: &Config, year: When) -> String {
+    config
+        .snapshots
+        .iter()
+        .find(|s| s.when().ok() == Some(year))
+        .map(|s| s.path.display().to_string())
+        .or_else(|| config.dated.as_ref().map(|d| d.path.display().to_string()))
+        .unwrap_or_default()
+}
+
+/// Fills in the land each holder lost to, or gained from, no holder, where
+/// a balance does not close (|residual| above `sliver_km2`) or the study
+/// region's area changed: lost = before − outgoing − kept, gained = after −
+/// incoming − kept, where kept is the land the holder holds in both
+/// snapshots (one overlay of its two holdings, made only then). A holder
+/// only in the earlier snapshot keeps nothing, nor one only in the later.
+fn nobody(
+    earlier: &Snapshot,
+    later: &Snapshot,
+    balances: &mut [Balance],
+    region_changed: bool,
+    sliver_km2: f64,
+    areas: &geodesy::AreaCache,
+) -> Result<()> {
+    for b in balances.iter_mut() {
+        let residual = b.before_km2 - b.outgoing_km2 + b.incoming_km2 - b.after_km2;
+        if !region_changed && residual.abs() <= sliver_km2 {
+            continue;
+        }
+        let before = earlier.holdings.iter().find(|h| h.state == b.state);
+        let after = later.holdings.iter().find(|h| h.state == b.state);
+        let kept_km2 = match (before, after) {
+            (Some(x), Some(y)) => {
+                let kept = guard::catching(
+                    || {
+                        format!(
+                            "intersecting '{}' of {} with itself in {}",
+                            b.state, earlier.year, later.year
+                        )
+                    },
+                    || clip::intersection(&x.geometry, &y.geometry),
+                )?;
+                areas.area_km2(&kept)
+            }
+            _ => 0.0,
+        };
+        b.to_nobody_km2 = (b.before_km2 - b.outgoing_km2 - kept_km2).max(0.0);
+        b.from_nobody_km2 = (b.after_km2 - b.incoming_km2 - kept_km2).max(0.0);
+        let residual = residual - b.to_nobody_km2 + b.from_nobody_km2;
+        b.rel_error = relative(residual, b.before_km2.max(b.after_km2));
+    }
+    Ok(())
+}
+
+/// A holder of `earlier` missing from `later` whose land all went to one
+/// holder that `earlier` does not have: most likely a rename, which would
+/// otherwise be counted as a transfer. A warning proposing the
+/// `[holders]` line that says they are one polity.
+fn takeovers(
+    earlier: &Snapshot,
+    later: &Snapshot,
+    balances: &[Balance],
+    pieces: &[Transfer],
+) -> Vec<String> {
+    let has = |s: &Snapshot, name: &str| s.holdings.iter().any(|h| h.state == name);
+    let mut out = Vec::new();
+    for b in balances {
+        if b.before_km2 <= 0.0 || has(later, &b.state) {
+            continue;
+        }
+        let mut to: BTreeMap<&str, f64> = BTreeMap::new();
+        for t in pieces.iter().filter(|t| t.from_state == b.state) {
+            *to.entry(t.to_state.as_str()).or_default() += t.area_km2;
+        }
+        let Some((heir, km2)) = to.into_iter().max_by(|x, y| x.1.total_cmp(&y.1)) else {
+            continue;
+        };
+        if km2 >= 0.999 * b.before_km2 && !has(earlier, heir) {
+            out.push(format!(
+                "'{}' of the {} snapshot is not in the {} snapshot, and all its land ({} km²) is held there by '{heir}', which the {} snapshot does not have: counted as a transfer; if they are one polity under two names, say so in the analysis file: [holders.\"{}\"] also = [\"{heir}\"]",
+                b.state,
+                earlier.year,
+                later.year,
+                crate::output::report::thousands(km2, 0),
+                earlier.year,
+                b.state
+            ));
+        }
+    }
+    out
+}
+
+/// A holder's name reduced to what a typo or another spelling keeps:
+/// lower case, Latin letters without accents, no spaces.
+fn folded(name: &str) -> String {
+    const ACCENTS: [(&str, &str); 25] = [
+        ("àáâãäåāăą", "a"),
+        ("çćĉċč", "c"),
+        ("ďđð", "d"),
+        ("èéêëēĕėęě", "e"),
+        ("ĝğġģ", "g"),
+        ("ĥħ", "h"),
+        ("ìíîïĩīĭįı", "i"),
+        ("ĵ", "j"),
+        ("ķ", "k"),
+        ("ĺļľŀł", "l"),
+        ("ñńņňŉ", "n"),
+        ("òóôõöøōŏő", "o"),
+        ("ŕŗř", "r"),
+        ("śŝşšș", "s"),
+        ("ţťŧț", "t"),
+        ("ùúûüũūŭůűų", "u"),
+        ("ŵ", "w"),
+        ("ýÿŷ", "y"),
+        ("źżž", "z"),
+        ("æ", "ae"),
+        ("œ", "oe"),
+        ("ß", "ss"),
+        ("þ", "th"),
+        ("’‘`´", "'"),
+        ("", ""),
+    ];
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_whitespace() {
+            continue;
+        }
+        match ACCENTS.iter().find(|(from, _)| from.contains(c)) {
+            Some((_, to)) => out.push_str(to),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// Holder names of the snapshots (year, names) that differ only in case,
+/// accents or spacing: one warning per group, proposing the `[holders]`
+/// line that makes them one holder.
+pub fn similar_holder_names(snapshots: &[(String, Vec<String>)]) -> Vec<String> {
+    // Each name with the snapshots (by position, in time order) it is in.
+    let mut seen: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (k, (_, names)) in snapshots.iter().enumerate() {
+        for n in names {
+            seen.entry(n.as_str()).or_default().push(k);
+        }
+    }
+    let mut groups: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for name in seen.keys() {
+        groups.entry(folded(name)).or_default().push(name);
+    }
+    groups
+        .into_values()
+        .filter(|g| g.len() > 1)
+        .map(|mut g| {
+            // The name of the earliest snapshot first.
+            g.sort_by_key(|n| (seen[n].first().copied(), *n));
+            let listed: Vec<String> = g
+                .iter()
+                .map(|n| {
+                    let labels: Vec<&str> =
+                        seen[n].iter().map(|&k| snapshots[k].0.as_str()).collect();
+                    format!("'{n}' ({})", labels.join(", "))
+                })
+                .collect();
+            let others: Vec<String> = g[1..].iter().map(|n| format!("\"{n}\"")).collect();
+            format!(
+                "holder names {} differ only in case, accents or spacing, so the land passing between them counts as transfers; if they are one polity, say so in the analysis file: [holders.\"{}\"] also = [{}]",
+                listed.join(" and "),
+                g[0],
+                others.join(", ")
+            )
+        })
+        .collect()
 }
 
 fn relative(difference: f64, base: f64) -> f64 {

@@ -2,7 +2,7 @@
 //! where to write. TOML, read with serde; relative paths are resolved against
 //! the file's own folder so an analysis can be moved as a whole.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -45,6 +45,10 @@ pub struct Config {
     /// Places to mark and label on the maps.
     #[serde(default, rename = "place")]
     pub places: Vec<Place>,
+    /// Settings per holder (`[holders."Deutsches Reich"]`): for now the
+    /// other names the same polity goes by in the snapshots (`also`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub holders: BTreeMap<String, HolderSettings>,
     /// Folder relative paths are resolved against: the config file's own.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -264,6 +268,17 @@ pub struct SnapshotSource {
     pub holder_field: Option<String>,
     /// CRS to assume when the layer declares none.
     pub assume_crs: Option<String>,
+}
+
+/// What the analysis file says about one holder (`[holders."Name"]`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HolderSettings {
+    /// Other names of the same polity in the snapshots (a rename, another
+    /// spelling): their features are read as this holder's, so that a
+    /// rename is not counted as a transfer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
 }
 
 impl SnapshotSource {
@@ -719,7 +734,32 @@ impl Config {
             }
         })?;
         config.check(text, path)?;
+        let mut config = config;
+        // References may use any name of a holder.
+        let aliases = config.holder_aliases();
+        let canonical = |name: &mut String| {
+            if let Some(c) = aliases.get(name.as_str()) {
+                *name = c.clone();
+            }
+        };
+        for r in &mut config.references {
+            r.from.iter_mut().for_each(canonical);
+            r.to.iter_mut().for_each(canonical);
+            r.state.iter_mut().for_each(canonical);
+            if let Some(states) = &mut r.states {
+                states.iter_mut().for_each(canonical);
+            }
+        }
         Ok(config)
+    }
+
+    /// Every other name of a holder (`[holders."Name"] also = [...]`),
+    /// mapped to the holder's name.
+    pub fn holder_aliases(&self) -> BTreeMap<String, String> {
+        self.holders
+            .iter()
+            .flat_map(|(name, h)| h.also.iter().map(move |a| (a.clone(), name.clone())))
+            .collect()
     }
 
     /// A path from the file, resolved against the file's folder. Paths are
@@ -926,6 +966,30 @@ impl Config {
             let mut path = vec![Step::Key("output"), Step::Key("formats")];
             path.extend(bad.map(Step::Index));
             return Err(fail(&path, message));
+        }
+        let mut named: BTreeMap<&str, &str> = BTreeMap::new();
+        for (name, settings) in &self.holders {
+            let at = [Step::Key("holders"), Step::Key(name), Step::Key("also")];
+            for other in &settings.also {
+                let problem = if other.trim().is_empty() {
+                    Some(format!("holders.\"{name}\".also: a name must not be empty"))
+                } else if other == name {
+                    Some(format!("holders.\"{name}\".also names '{name}' itself"))
+                } else if let Some(first) = named.insert(other, name) {
+                    Some(format!(
+                        "'{other}' is listed as another name of both '{first}' and '{name}'"
+                    ))
+                } else if self.holders.get(other).is_some_and(|h| !h.also.is_empty()) {
+                    Some(format!(
+                        "'{other}' is listed as another name of '{name}' and has other names of its own; list them all under one holder"
+                    ))
+                } else {
+                    None
+                };
+                if let Some(message) = problem {
+                    return Err(fail(&at, message));
+                }
+            }
         }
         let sorted: Vec<i32> = years.iter().copied().collect();
         let mut ids = BTreeSet::new();
@@ -1152,7 +1216,7 @@ pub const TEMPLATE: &str = include_str!("template.toml");
 /// within 5° of a pole; across 180° when they cross it), or left at
 /// `"auto"` when there are none.
 pub fn template_for(polygons: &[geo::MultiPolygon<f64>]) -> String {
-    let shift = crate::load::longitude_frame(polygons.iter()).unwrap_or(false);
+    let shift = crate::geometry::antimeridian::shift_for(polygons.iter()).unwrap_or(false);
     let shifted: Vec<geo::MultiPolygon<f64>> = if shift {
         polygons.iter().map(crate::load::unwrap_polygons).collect()
     } else {

@@ -104,6 +104,11 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
+    if !args.quiet {
+        for w in &analysis.warnings {
+            eprintln!("warning: {w}");
+        }
+    }
     if args.timings {
         for (stage, seconds) in &analysis.timings {
             eprintln!("stage {seconds:.3} {stage}");

@@ -10,12 +10,18 @@
 //! | [`overlay`] | transfers between snapshots | [`overlay::transfers`] | [`overlay::pairs`] as jobs over an [`overlay::intersections::Intersections`] plan |
 //! | [`overlay::clip`] | overlays restricted to a box | the whole operands | [`overlay::clip::intersection`] on clipped operands |
 //! | [`topology`] | crossings and nesting | an R-tree of edge boxes | a west-to-east sweep |
+//! | [`validity`] | what GEOS calls a valid polygon; safe repairs | checked against GEOS (`tests/geometry_matrix.rs`) | one sweep per feature |
+//! | [`holdings`] | features → holdings: shift, repair, check, dissolve, densify | the one definition `load`, `validate` and the fuzz target call | |
+//! | [`antimeridian`] | data across 180° analysed in 0–360° | | |
 //! | [`boundary`] | stretches by river | a full scan | a grid index with early rejection |
 //!
 //! Each module's documentation names the tests that hold the two equal;
 //! `tests/reference_paths.rs` does it for a whole run on the bundled data.
 
+pub mod antimeridian;
 pub mod boundary;
 pub mod geodesy;
+pub mod holdings;
 pub mod overlay;
 pub mod topology;
+pub mod validity;

@@ -222,6 +222,11 @@ where
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
         });
     }
+    check_shapefile_parts(path)?;
+    // GDAL closes an unclosed ring with a warning naming no feature; told
+    // not to, it leaves the geometry empty and reports the failure, which
+    // is turned into a message naming the feature below.
+    let _strict = StrictRings::new();
     let dataset = Dataset::open_ex(
         real,
         DatasetOptions {
@@ -306,10 +311,14 @@ where
     let declared = layer.feature_count();
     let mut seen = 0u64;
     let mut out = Vec::new();
+    // A format read whole when opened (GeoJSON) reports unclosed rings then.
+    let mut unclosed_seen = super::take_gdal_failure().is_some_and(|f| is_unclosed(&f));
     for feature in layer.features() {
         seen += 1;
+        let failure = super::take_gdal_failure();
+        unclosed_seen |= failure.as_deref().is_some_and(is_unclosed);
         let fid = feature.fid().unwrap_or(out.len() as u64);
-        let bad = |reason: String| Error::BadFeature {
+        let bad_feature = |reason: String| Error::BadFeature {
             path: path.clone(),
             layer: layer_name.clone(),
             feature: fid,
@@ -321,18 +330,30 @@ where
             .map(|v| v.trim().to_owned())
             .unwrap_or_default();
         if value.is_empty() {
-            skip(bad(format!("field '{field}' is empty")))?;
+            skip(bad_feature(format!(
+                "field '{field}' is empty (every feature needs a holder)"
+            )))?;
             continue;
         }
+        let bad = |reason: String| bad_feature(format!("holder '{value}': {reason}"));
         // gdal 0.19 hands out a geometry wrapping a null handle for a
         // feature without geometry (a shapefile "null shape"); GDAL reports
         // its type as unknown, which no real geometry has.
         let geometry = feature
             .geometry()
             .filter(|g| g.geometry_type() != gdal::vector::OGRwkbGeometryType::wkbUnknown);
+        // GDAL leaves the geometry empty; a format read whole (GeoJSON)
+        // reports it before the first feature, so the feature with the
+        // empty geometry is the one.
+        if unclosed_seen && geometry.as_ref().is_some_and(|g| g.is_empty()) {
+            skip(bad(
+                "invalid polygon: a ring does not end where it starts (GDAL: Non closed ring detected); close it by repeating its first point at its end".to_owned(),
+            ))?;
+            continue;
+        }
         let Some(geometry) = geometry else {
             // A geometry GDAL failed to read looks the same as none at all.
-            let reason = match super::take_gdal_failure() {
+            let reason = match failure.or_else(super::take_gdal_failure) {
                 Some(failure) => format!(
                     "the geometry cannot be read (GDAL: {failure}); is the file truncated or corrupt?"
                 ),
@@ -473,6 +494,54 @@ impl Reprojected for MultiPolygon<f64> {
             .any(|p| p.fatal);
         valid_there.then_some((fatal.message, at))
     }
+}
+
+/// True for GDAL's message about an unclosed ring.
+fn is_unclosed(failure: &str) -> bool {
+    failure.contains("Non closed ring")
+}
+
+/// While alive, GDAL refuses unclosed rings on this thread instead of
+/// closing them (`OGR_GEOMETRY_ACCEPT_UNCLOSED_RING=NO`).
+struct StrictRings;
+
+impl StrictRings {
+    fn new() -> StrictRings {
+        let _ =
+            gdal::config::set_thread_local_config_option("OGR_GEOMETRY_ACCEPT_UNCLOSED_RING", "NO");
+        StrictRings
+    }
+}
+
+impl Drop for StrictRings {
+    fn drop(&mut self) {
+        let _ = gdal::config::clear_thread_local_config_option("OGR_GEOMETRY_ACCEPT_UNCLOSED_RING");
+    }
+}
+
+/// A shapefile is several files: without its `.shx` GDAL cannot open it,
+/// and without its `.dbf` it reads no fields at all (so the holder field
+/// would be reported missing). Either is named as missing here.
+fn check_shapefile_parts(path: &Path) -> Result<()> {
+    let is_shp = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
+    if !is_shp {
+        return Ok(());
+    }
+    for (ext, what) in [("shx", "index"), ("dbf", "attribute table")] {
+        let lower = path.with_extension(ext);
+        let upper = path.with_extension(ext.to_uppercase());
+        if !lower.exists() && !upper.exists() {
+            return Err(Error::MissingShapefilePart {
+                path: path.to_owned(),
+                missing: lower,
+                what,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Converts to `geo`, dropping Z and M (areas and lengths are on the

@@ -72,6 +72,14 @@ fn write_page(
         esc(&p.config_path)
     )?;
 
+    if !analysis.warnings.is_empty() {
+        writeln!(h, "<h2>Warnings</h2>\n<ul class=\"warnings\">")?;
+        for w in &analysis.warnings {
+            writeln!(h, "<li>{}</li>", esc(w))?;
+        }
+        writeln!(h, "</ul>")?;
+    }
+
     writeln!(h, "<h2>Maps</h2>")?;
     for m in maps {
         writeln!(
@@ -85,13 +93,6 @@ fn write_page(
         )?;
     }
 
-    if !analysis.warnings.is_empty() {
-        writeln!(h, "<h2>Warnings</h2>\n<ul class=\"warnings\">")?;
-        for w in &analysis.warnings {
-            writeln!(h, "<li>{}</li>", esc(w))?;
-        }
-        writeln!(h, "</ul>")?;
-    }
 
     writeln!(h, "<h2>Transfers</h2>")?;
     writeln!(
@@ -129,6 +130,17 @@ fn write_page(
             params.sliver_km2,
             thousands(s.dropped.area_km2, 3)
         )?;
+        for (b, km2, what) in crate::output::report::nobody_rows(s, params.sliver_km2) {
+            writeln!(
+                h,
+                "<li>{} ({}→{}): {} km² {what} '{}' (land held by no holder in one of the two snapshots; the balances count it).</li>",
+                esc(&s.treaty),
+                s.from_year,
+                s.to_year,
+                thousands(km2, 0),
+                esc(b)
+            )?;
+        }
     }
     writeln!(h, "</ul>")?;
 

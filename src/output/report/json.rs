@@ -26,6 +26,9 @@ struct Report<'a> {
     stretches: Vec<StretchRow<'a>>,
     checks: &'a [Check],
     checks_pass: bool,
+    /// Land two holders of a snapshot both hold (each at most sliver_km2).
+    overlaps: &'a [crate::analysis::OverlapRow],
+    /// What the user must see (also printed on stderr).
     warnings: &'a [String],
 }
 
@@ -139,6 +142,7 @@ pub fn report_json(
             .collect(),
         checks: &analysis.checks,
         checks_pass: analysis.checks_pass(),
+        overlaps: &analysis.overlaps,
         warnings: &analysis.warnings,
     };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();

@@ -72,6 +72,16 @@ fn write_report(
             params.sliver_km2,
             thousands(s.dropped.area_km2, 3)
         )?;
+        for (b, km2, what) in crate::output::report::nobody_rows(s, params.sliver_km2) {
+            writeln!(
+                md,
+                "- {} ({}→{}): {} km² {what} '{b}' (land held by no holder in one of the two snapshots; the balances count it).",
+                s.treaty,
+                s.from_year,
+                s.to_year,
+                thousands(km2, 0)
+            )?;
+        }
     }
     writeln!(md)?;
 

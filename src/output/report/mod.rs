@@ -193,6 +193,29 @@ fn csv_text(s: &str) -> String {
     }
 }
 
+/// The land a step's holders lost to, or gained from, no holder (above
+/// `sliver_km2`): (holder, km², "lost to no holder by" or "gained from no
+/// holder by").
+pub(crate) fn nobody_rows(
+    step: &crate::analysis::Step,
+    sliver_km2: f64,
+) -> Vec<(&str, f64, &'static str)> {
+    let mut out = Vec::new();
+    for b in &step.balances {
+        if b.to_nobody_km2 > sliver_km2 {
+            out.push((b.state.as_str(), b.to_nobody_km2, "lost to no holder by"));
+        }
+        if b.from_nobody_km2 > sliver_km2 {
+            out.push((
+                b.state.as_str(),
+                b.from_nobody_km2,
+                "gained from no holder by",
+            ));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -208,6 +231,7 @@ mod tests {
             steps: vec![],
             stretches: vec![],
             checks: vec![],
+            overlaps: vec![],
             warnings: vec![],
             timings: vec![],
         };
