@@ -1,5 +1,5 @@
 //! `borderchange validate`: every problem at once, each with its file,
-//! feature and place, on stderr and as points in problems.gpkg; exit 0 when
+//! feature and place, on stdout and as points in problems.gpkg; exit 0 when
 //! clean, 1 when not, 2 when the analysis file itself cannot be used.
 
 mod common;
@@ -75,10 +75,10 @@ fn river_off_the_globe_is_listed() {
     let (code, stdout, stderr) = validate(&w);
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     assert!(
-        stderr.contains(
+        stdout.contains(
             "error: rivers.geojson feature 1: coordinate: coordinate (13000000, 6000000)"
         ),
-        "{stderr}"
+        "{stdout}"
     );
 }
 
@@ -96,8 +96,8 @@ fn equal_area_crs_that_does_not_preserve_area_is_listed() {
     let (code, stdout, stderr) = validate(&w);
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     assert!(
-        stderr.contains("error: analysis.toml: equal_area_crs: equal_area_crs 'EPSG:3857' is not an equal-area projection"),
-        "{stderr}"
+        stdout.contains("error: analysis.toml: equal_area_crs: equal_area_crs 'EPSG:3857' is not an equal-area projection"),
+        "{stdout}"
     );
 }
 
@@ -127,29 +127,29 @@ fn every_problem_is_listed_with_its_place() {
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     // The bow-tie, named by file, feature and crossing point.
     assert!(
-        stderr.contains("error: a1700.geojson feature 0: self-intersection")
-            && stderr.contains("[at 120.50000, 50.50000]"),
-        "{stderr}"
+        stdout.contains("error: a1700.geojson feature 0: self-intersection")
+            && stdout.contains("[at 120.50000, 50.50000]"),
+        "{stdout}"
     );
     // The feature without geometry.
     assert!(
-        stderr.contains("feature 4: feature:") && stderr.contains("missing (null)"),
-        "{stderr}"
+        stdout.contains("feature 4: feature:") && stdout.contains("missing (null)"),
+        "{stdout}"
     );
     // The overlap between B and C, about a quarter of a cell (≈ 1,973 km²).
     assert!(
-        stderr.contains("warning: a1700.geojson: overlap: holders 'B' and 'C' overlap by 19"),
-        "{stderr}"
+        stdout.contains("warning: a1700.geojson: overlap: holders 'B' and 'C' overlap by 19"),
+        "{stdout}"
     );
     // The hole in A's square.
     assert!(
-        stderr.contains("warning: a1700.geojson: gap: a hole of"),
-        "{stderr}"
+        stdout.contains("warning: a1700.geojson: gap: a hole of"),
+        "{stdout}"
     );
     // 1800's region differs from 1700's (the extra squares).
     assert!(
-        stderr.contains("b1800.geojson: region: the study region differs from the 1700"),
-        "{stderr}"
+        stdout.contains("b1800.geojson: region: the study region differs from the 1700"),
+        "{stdout}"
     );
     let rows = problem_rows(&w);
     let kinds: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
@@ -174,9 +174,9 @@ fn nested_part_is_listed() {
     let (code, stdout, stderr) = validate(&w);
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     assert!(
-        stderr.contains("error: a1700.geojson feature 0: nested-part")
-            && stderr.contains("[at 121.00000, 51.00000]"),
-        "{stderr}"
+        stdout.contains("error: a1700.geojson feature 0: nested-part")
+            && stdout.contains("[at 121.00000, 51.00000]"),
+        "{stdout}"
     );
     assert!(
         problem_rows(&w).contains(&("nested-part".into(), "error".into(), 0)),
@@ -189,7 +189,8 @@ fn nested_part_is_listed() {
 fn unusable_analysis_file_is_exit_2() {
     let w = Workdir::new();
     w.write("analysis.toml", "title = 3\n");
-    let (code, _, stderr) = validate(&w);
+    let (code, stdout, stderr) = validate(&w);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("analysis.toml:1:"), "{stderr}");
+    assert!(stdout.is_empty(), "errors of the tool go to stderr: {stdout}");
 }

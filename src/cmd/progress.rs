@@ -1,0 +1,135 @@
+//! A progress line on stderr that keeps moving during a long stage: a
+//! background thread redraws the current stage with a spinner and the
+//! elapsed time about ten times a second. Drawn only when stderr is a
+//! terminal and `--quiet` is not given, so pipes, logs and tests see nothing;
+//! it uses carriage returns and spaces only, no escape codes.
+
+use std::io::Write;
+use std::sync::{Arc, Condvar, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use super::ui::Ui;
+
+/// How often the line is redrawn while a stage runs.
+const TICK: Duration = Duration::from_millis(100);
+
+/// The spinner's frames (ASCII, for any terminal).
+const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
+
+/// A running progress display; cleared when finished or dropped.
+pub struct Progress {
+    shared: Option<Arc<Shared>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+    wake: Condvar,
+}
+
+struct State {
+    label: String,
+    done: bool,
+}
+
+impl Progress {
+    /// Starts showing `label` (or nothing at all when `ui` does not show
+    /// progress, or the thread cannot be started).
+    pub fn start(ui: &Ui, label: &str) -> Progress {
+        if !ui.shows_progress() {
+            return Progress::hidden();
+        }
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                label: label.to_owned(),
+                done: false,
+            }),
+            wake: Condvar::new(),
+        });
+        let drawer = Arc::clone(&shared);
+        let thread = std::thread::Builder::new()
+            .name("progress".into())
+            .spawn(move || draw(&drawer));
+        match thread {
+            Ok(thread) => Progress {
+                shared: Some(shared),
+                thread: Some(thread),
+            },
+            // No thread, no progress line: the command itself goes on.
+            Err(_) => Progress::hidden(),
+        }
+    }
+
+    fn hidden() -> Progress {
+        Progress {
+            shared: None,
+            thread: None,
+        }
+    }
+
+    /// Shows `label` from now on (redrawn at once).
+    pub fn set(&self, label: String) {
+        if let Some(shared) = &self.shared {
+            if let Ok(mut state) = shared.state.lock() {
+                state.label = label;
+                shared.wake.notify_one();
+            }
+        }
+    }
+
+    /// Stops the display and clears its line.
+    pub fn finish(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        if let Some(shared) = self.shared.take() {
+            if let Ok(mut state) = shared.state.lock() {
+                state.done = true;
+                shared.wake.notify_one();
+            }
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// The drawing loop: one frame per tick or change, then the line cleared.
+fn draw(shared: &Shared) {
+    let started = Instant::now();
+    let mut frame = 0usize;
+    let mut width = 0usize;
+    let mut stderr = std::io::stderr();
+    let Ok(mut state) = shared.state.lock() else {
+        return;
+    };
+    while !state.done {
+        let line = format!(
+            "{} {} ({:.1} s)",
+            FRAMES[frame % FRAMES.len()],
+            state.label,
+            started.elapsed().as_secs_f64()
+        );
+        let shown = line.chars().count();
+        // Spaces over the rest of a longer previous line.
+        let pad = width.saturating_sub(shown);
+        let _ = write!(stderr, "\r{line}{:pad$}", "");
+        let _ = stderr.flush();
+        width = shown;
+        frame += 1;
+        state = match shared.wake.wait_timeout(state, TICK) {
+            Ok((state, _)) => state,
+            Err(_) => return,
+        };
+    }
+    let _ = write!(stderr, "\r{:width$}\r", "");
+    let _ = stderr.flush();
+}
