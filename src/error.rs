@@ -276,10 +276,15 @@ mod tests {
             let text = message(Some(projected));
             assert!(!text.contains("EPSG:4326"), "{text}");
             assert!(text.contains("look projected"), "{text}");
-            assert!(text.contains("EPSG code of the source's projection"), "{text}");
+            assert!(
+                text.contains("EPSG code of the source's projection"),
+                "{text}"
+            );
         }
-        assert!(message(Some([500_000.0, 5_500_000.0, 620_000.0, 5_700_000.0]))
-            .contains("x 500000 to 620000, y 5500000 to 5700000"));
+        assert!(
+            message(Some([500_000.0, 5_500_000.0, 620_000.0, 5_700_000.0]))
+                .contains("x 500000 to 620000, y 5500000 to 5700000")
+        );
         // Unknown extent: both possibilities, neither assumed.
         let unknown = message(None);
         assert!(unknown.contains("EPSG:4326") && unknown.contains("source's projection"));

@@ -192,5 +192,8 @@ fn unusable_analysis_file_is_exit_2() {
     let (code, stdout, stderr) = validate(&w);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("analysis.toml:1:"), "{stderr}");
-    assert!(stdout.is_empty(), "errors of the tool go to stderr: {stdout}");
+    assert!(
+        stdout.is_empty(),
+        "errors of the tool go to stderr: {stdout}"
+    );
 }

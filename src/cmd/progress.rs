@@ -40,6 +40,11 @@ impl Progress {
         if !ui.shows_progress() {
             return Progress::hidden();
         }
+        Progress::drawn_to(Box::new(std::io::stderr()), label)
+    }
+
+    /// Draws into `sink` from a background thread.
+    fn drawn_to(sink: Box<dyn Write + Send>, label: &str) -> Progress {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 label: label.to_owned(),
@@ -50,7 +55,7 @@ impl Progress {
         let drawer = Arc::clone(&shared);
         let thread = std::thread::Builder::new()
             .name("progress".into())
-            .spawn(move || draw(&drawer));
+            .spawn(move || draw(&drawer, sink));
         match thread {
             Ok(thread) => Progress {
                 shared: Some(shared),
@@ -103,11 +108,10 @@ impl Drop for Progress {
 }
 
 /// The drawing loop: one frame per tick or change, then the line cleared.
-fn draw(shared: &Shared) {
+fn draw(shared: &Shared, mut sink: Box<dyn Write + Send>) {
     let started = Instant::now();
     let mut frame = 0usize;
     let mut width = 0usize;
-    let mut stderr = std::io::stderr();
     let Ok(mut state) = shared.state.lock() else {
         return;
     };
@@ -121,8 +125,8 @@ fn draw(shared: &Shared) {
         let shown = line.chars().count();
         // Spaces over the rest of a longer previous line.
         let pad = width.saturating_sub(shown);
-        let _ = write!(stderr, "\r{line}{:pad$}", "");
-        let _ = stderr.flush();
+        let _ = write!(sink, "\r{line}{:pad$}", "");
+        let _ = sink.flush();
         width = shown;
         frame += 1;
         state = match shared.wake.wait_timeout(state, TICK) {
@@ -130,6 +134,55 @@ fn draw(shared: &Shared) {
             Err(_) => return,
         };
     }
-    let _ = write!(stderr, "\r{:width$}\r", "");
-    let _ = stderr.flush();
+    let _ = write!(sink, "\r{:width$}\r", "");
+    let _ = sink.flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sink the test can read while the drawing thread writes.
+    #[derive(Clone, Default)]
+    struct Sink(Arc<Mutex<Vec<u8>>>);
+
+    impl Write for Sink {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn the_line_keeps_moving_during_a_long_stage_and_is_cleared() {
+        let sink = Sink::default();
+        let progress = Progress::drawn_to(Box::new(sink.clone()), "[1/2] slow…");
+        // One stage for several ticks: the line is redrawn meanwhile.
+        std::thread::sleep(TICK * 5);
+        progress.set("[2/2] quick…".to_owned());
+        std::thread::sleep(TICK / 2);
+        progress.finish();
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let frames: Vec<&str> = text.split('\r').filter(|f| !f.is_empty()).collect();
+        let slow = frames.iter().filter(|f| f.contains("[1/2] slow")).count();
+        assert!(slow >= 3, "redrawn while the stage ran: {frames:?}");
+        // The spinner turns from frame to frame.
+        assert_ne!(frames[0].chars().next(), frames[1].chars().next());
+        assert!(
+            frames.iter().any(|f| f.contains("[2/2] quick")),
+            "{frames:?}"
+        );
+        // Cleared at the end: spaces only, and no escape codes anywhere.
+        assert!(frames.last().unwrap().trim().is_empty(), "{frames:?}");
+        assert!(!text.contains('\x1b'), "{text:?}");
+    }
+
+    #[test]
+    fn nothing_is_drawn_with_quiet() {
+        let quiet = Ui::new(true, super::super::ui::ColorWhen::Never);
+        assert!(Progress::start(&quiet, "x").shared.is_none());
+    }
 }
