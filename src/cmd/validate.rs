@@ -36,33 +36,33 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<ExitCode> {
     std::fs::create_dir_all(&dir).with_context(|| format!("creating '{}'", dir.display()))?;
     let written = borderchange::validate::write_problems(&dir.join("problems.gpkg"), &problems)?;
     use borderchange::validate::Severity;
-    // Findings are the command's result: stdout, like `run`'s figures.
-    if !ui.quiet {
-        for p in &problems {
-            let style = match p.severity {
-                Severity::Error => Style::Error,
-                Severity::Warning => Style::Warning,
-                Severity::Note => Style::Note,
-            };
-            let label = format!("{}:", p.severity.as_str());
-            println!("{} {p}", ui.out(style, &label));
-        }
-    }
     let count = |severity| problems.iter().filter(|p| p.severity == severity).count();
     let (errors, warnings, notes) = (
         count(Severity::Error),
         count(Severity::Warning),
         count(Severity::Note),
     );
-    if !ui.quiet {
-        println!(
-        "{errors} error(s) (`run` refuses these), {warnings} warning(s), {notes} note(s); located ones in '{}'",
-        written.display()
-    );
-    }
-    Ok(if errors + warnings == 0 {
+    let code = if errors + warnings == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
-    })
+    };
+    if ui.quiet {
+        return Ok(code);
+    }
+    // Findings are the command's result: stdout, like `run`'s figures.
+    for p in &problems {
+        let style = match p.severity {
+            Severity::Error => Style::Error,
+            Severity::Warning => Style::Warning,
+            Severity::Note => Style::Note,
+        };
+        let label = format!("{}:", p.severity.as_str());
+        println!("{} {p}", ui.out(style, &label));
+    }
+    println!(
+        "{errors} error(s) (`run` refuses these), {warnings} warning(s), {notes} note(s); located ones in '{}'",
+        written.display()
+    );
+    Ok(code)
 }
