@@ -14,7 +14,10 @@ DEB_BUILD := libgdal-dev libproj-dev pkg-config clang libclang-dev gdal-bin font
 DEB_DATA := gmt gmt-dcw gmt-gshhg-full geographiclib-tools
 # The tests open the QGIS project in real QGIS and the HTML report in real
 # Chromium, both headless.
-DEB_TEST := qgis python3-qgis qgis-providers chromium
+# PostgreSQL and PostGIS for the PostGIS round trip (a throwaway server
+# per test), GeoPandas for the independent computation of dated layers'
+# transfers.
+DEB_TEST := qgis python3-qgis qgis-providers chromium postgresql postgis python3-geopandas
 
 .PHONY: deps deps-data deps-test run test check data bench
 

@@ -9,6 +9,7 @@ use geo::{CoordsIter, MultiPolygon};
 use serde::Serialize;
 
 use crate::config::{Config, Quantity, Role};
+use crate::date::When;
 use crate::error::Result;
 use crate::geometry::boundary::{self, BoundaryParams};
 use crate::geometry::geodesy;
@@ -23,8 +24,9 @@ use crate::support::parallel;
 /// One holder's area in one snapshot.
 #[derive(Debug, Clone, Serialize)]
 pub struct AreaRow {
-    /// Snapshot year.
-    pub year: i32,
+    /// Snapshot year (and day, where known): `year` and `date` in JSON.
+    #[serde(flatten)]
+    pub year: When,
     /// The snapshot's treaty.
     pub treaty: String,
     /// Holder.
@@ -40,8 +42,9 @@ pub struct AreaRow {
 /// The study region of one snapshot: the union of its holdings.
 #[derive(Debug, Clone, Serialize)]
 pub struct RegionRow {
-    /// Snapshot year.
-    pub year: i32,
+    /// Snapshot year (and day, where known): `year` and `date` in JSON.
+    #[serde(flatten)]
+    pub year: When,
     /// Geodesic area of the union of all holdings, km².
     pub area_km2: f64,
     /// Sum of the holders' areas, km² (larger than `area_km2` where holders
@@ -73,10 +76,14 @@ pub struct Balance {
 /// One step from a snapshot to the next.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
-    /// Year of the earlier snapshot.
-    pub from_year: i32,
-    /// Year of the later snapshot.
-    pub to_year: i32,
+    /// The earlier snapshot's year (and day, where known; the year alone
+    /// in JSON).
+    #[serde(serialize_with = "crate::date::serialize_year")]
+    pub from_year: When,
+    /// The later snapshot's year (and day, where known; the year alone in
+    /// JSON).
+    #[serde(serialize_with = "crate::date::serialize_year")]
+    pub to_year: When,
     /// The treaty that made the later snapshot.
     pub treaty: String,
     /// Pieces below the sliver threshold.
@@ -88,8 +95,8 @@ pub struct Step {
 /// A boundary stretch and the snapshot it belongs to.
 #[derive(Debug, Clone)]
 pub struct YearStretch {
-    /// Snapshot year.
-    pub year: i32,
+    /// Snapshot year (and day, where known).
+    pub year: When,
     /// The stretch.
     pub stretch: Stretch,
 }
@@ -259,7 +266,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         stretches.extend(r.stretches);
     }
     // Each holder's geodesic area, measured once per snapshot above.
-    let mut areas_of: BTreeMap<i32, BTreeMap<String, f64>> = BTreeMap::new();
+    let mut areas_of: BTreeMap<When, BTreeMap<String, f64>> = BTreeMap::new();
     for row in &areas {
         *areas_of
             .entry(row.year)
@@ -268,7 +275,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
             .or_default() += row.area_km2;
     }
     let no_areas = BTreeMap::new();
-    let areas_in = |year: i32| areas_of.get(&year).unwrap_or(&no_areas);
+    let areas_in = |year: When| areas_of.get(&year).unwrap_or(&no_areas);
     let per_step: Vec<(Vec<Transfer>, Step)> = steps_in
         .iter()
         .zip(per_step_pieces)

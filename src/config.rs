@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::date::{ConfigMoment, Moment, When};
 use crate::error::{Error, Result};
 use crate::model::StretchKind;
 
@@ -30,8 +31,12 @@ pub struct Config {
     #[serde(default)]
     pub output: Output,
     /// The dated snapshots, in any order (sorted by year when loaded).
-    #[serde(rename = "snapshot")]
+    #[serde(default, rename = "snapshot")]
     pub snapshots: Vec<SnapshotSource>,
+    /// Snapshots taken from one layer with a validity interval per feature,
+    /// instead of `[[snapshot]]` tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dated: Option<DatedSource>,
     /// The rivers layer, if boundaries are to be classified.
     pub rivers: Option<RiversSource>,
     /// Published figures to compare against.
@@ -105,6 +110,29 @@ pub struct Output {
     /// (`ESRI Shapefile`, `GeoJSON`, `FlatGeobuf`) write one file per layer
     /// with a `.qml` style beside it.
     pub formats: Vec<String>,
+    /// For the `PostgreSQL` format: the database, as GDAL takes it
+    /// (`PG:dbname=borders host=localhost`; a password is better kept in
+    /// `~/.pgpass` or `PGPASSWORD`, and is not written to the manifest).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_connection"
+    )]
+    pub connection: Option<String>,
+    /// For the `PostgreSQL` format: the schema the run's tables go to
+    /// (default `borderchange`); only tables of the run's names are
+    /// replaced in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+}
+
+fn serialize_connection<S: serde::Serializer>(
+    connection: &Option<String>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match connection {
+        Some(c) => s.serialize_str(&crate::io::postgres::redacted(c)),
+        None => s.serialize_none(),
+    }
 }
 
 impl Default for Output {
@@ -112,6 +140,8 @@ impl Default for Output {
         Output {
             dir: PathBuf::from("outputs"),
             formats: vec!["GPKG".to_owned(), "ESRI Shapefile".to_owned()],
+            connection: None,
+            schema: None,
         }
     }
 }
@@ -127,7 +157,7 @@ pub struct Format {
 
 /// The formats `output.formats` and `--format` accept, with the other names
 /// they are known by.
-pub const FORMATS: [(Format, &[&str]); 4] = [
+pub const FORMATS: [(Format, &[&str]); 5] = [
     (
         Format {
             driver: "GPKG",
@@ -155,6 +185,14 @@ pub const FORMATS: [(Format, &[&str]); 4] = [
             extension: "fgb",
         },
         &["flatgeobuf", "fgb"],
+    ),
+    // Tables in a database (`output.connection`), not files.
+    (
+        Format {
+            driver: "PostgreSQL",
+            extension: "",
+        },
+        &["postgresql", "postgis", "pg"],
     ),
 ];
 
@@ -207,18 +245,160 @@ impl Output {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotSource {
-    /// Year of the treaty.
-    pub year: i32,
+    /// Year of the treaty (may be left out when `date` is given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// Day of the treaty (ISO 8601), as well as or instead of `year`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<ConfigMoment>,
     /// Name of the treaty that made this situation.
     pub treaty: String,
     /// Any vector file GDAL reads.
     pub path: PathBuf,
     /// Layer name, for multi-layer files.
     pub layer: Option<String>,
+    /// An SQL query to read instead of a layer (PostGIS: `SELECT …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
     /// Holder attribute, overriding the top-level `holder_field`.
     pub holder_field: Option<String>,
     /// CRS to assume when the layer declares none.
     pub assume_crs: Option<String>,
+}
+
+impl SnapshotSource {
+    /// The snapshot's time: its `year`, its `date`, or both (which must
+    /// agree); the message says what is wrong.
+    pub fn when(&self) -> std::result::Result<When, String> {
+        let date = match self.date.map(|d| d.0) {
+            Some(Moment::Day(d)) => Some(d),
+            Some(Moment::Year(y)) => {
+                return Err(format!(
+                    "date {y} is a year: give it as year = {y}, or give a day (\"{y}-01-01\")"
+                ))
+            }
+            None => None,
+        };
+        match (self.year, date) {
+            (Some(y), Some(d)) if d.year != y => Err(format!(
+                "date {d} is not in year {y}: give one of the two, or make them agree"
+            )),
+            (_, Some(d)) => Ok(When::day(d)),
+            (Some(y), None) => Ok(When::year(y)),
+            (None, None) => Err("a snapshot needs a 'year' or a 'date'".to_owned()),
+        }
+    }
+}
+
+// ---- Dated layers: snapshots from one layer with validity intervals ----
+
+/// One layer whose features each hold for a period (`start_field` to
+/// `end_field`), the form CShapes, HistoGIS and the Atlas of Historical
+/// County Boundaries are published in. Each snapshot is the features valid
+/// on its date.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatedSource {
+    /// Any vector source GDAL reads (a file, or `PG:…` for PostGIS).
+    pub path: PathBuf,
+    /// Layer name (or table), for multi-layer sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// An SQL query to read instead of a layer (PostGIS: `SELECT …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
+    /// Holder attribute, overriding the top-level `holder_field`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder_field: Option<String>,
+    /// The field with the first day (or year) a feature holds; empty or
+    /// null for "since before the data starts".
+    pub start_field: String,
+    /// The field with the end of a feature's period; empty or null for
+    /// "still holds".
+    pub end_field: String,
+    /// `false` (the default, CShapes' convention): the end is the first day
+    /// the feature no longer holds. `true`: the end is its last day (a year
+    /// as end: its last day is 31 December).
+    #[serde(default)]
+    pub end_inclusive: bool,
+    /// The snapshots' dates (a year stands for 1 January), each optionally
+    /// with the treaty that made it: `["1858-05-28", 1860]` or
+    /// `[{ date = "1858-05-28", treaty = "Aigun" }]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dates: Vec<DatedSnapshot>,
+    /// Instead of `dates`: a snapshot on `from` and on every day within
+    /// `from`–`to` on which some feature starts or ends.
+    #[serde(default)]
+    pub every_change: bool,
+    /// With `every_change`: the first snapshot (default: the earliest
+    /// start in the layer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<ConfigMoment>,
+    /// With `every_change`: the last day a change is looked for (default:
+    /// the latest change in the layer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<ConfigMoment>,
+    /// CRS to assume when the layer declares none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assume_crs: Option<String>,
+}
+
+/// One snapshot date of a dated layer, with or without its treaty's name.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum DatedSnapshot {
+    /// A year or a day.
+    Date(ConfigMoment),
+    /// A year or a day and the treaty that made the situation.
+    Named {
+        /// A year or a day.
+        date: ConfigMoment,
+        /// The treaty's name (default: the date).
+        treaty: String,
+    },
+}
+
+impl<'de> Deserialize<'de> for DatedSnapshot {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Moment(crate::date::RawMoment),
+            Named {
+                date: crate::date::RawMoment,
+                treaty: String,
+            },
+        }
+        let wrong = "expected a date (1858, \"1858-05-28\", 1858-05-28) or a table { date = …, treaty = \"…\" }";
+        Ok(
+            match Raw::deserialize(d).map_err(|_| serde::de::Error::custom(wrong))? {
+                Raw::Moment(m) => {
+                    DatedSnapshot::Date(ConfigMoment(m.moment().map_err(serde::de::Error::custom)?))
+                }
+                Raw::Named { date, treaty } => DatedSnapshot::Named {
+                    date: ConfigMoment(date.moment().map_err(serde::de::Error::custom)?),
+                    treaty,
+                },
+            },
+        )
+    }
+}
+
+impl DatedSnapshot {
+    /// The snapshot's year or day.
+    pub fn moment(&self) -> Moment {
+        match self {
+            DatedSnapshot::Date(m) | DatedSnapshot::Named { date: m, .. } => m.0,
+        }
+    }
+
+    /// The treaty's name, if given.
+    pub fn treaty(&self) -> Option<&str> {
+        match self {
+            DatedSnapshot::Date(_) => None,
+            DatedSnapshot::Named { treaty, .. } => Some(treaty),
+        }
+    }
 }
 
 /// A named place shown on the maps.
@@ -546,7 +726,7 @@ impl Config {
     /// kept as written everywhere else, so reports do not depend on where the
     /// analysis sits on disk.
     pub fn resolve(&self, path: &Path) -> PathBuf {
-        if path.is_relative() {
+        if path.is_relative() && !crate::io::read::is_connection(path) {
             self.base_dir.join(path)
         } else {
             path.to_owned()
@@ -595,7 +775,15 @@ impl Config {
                 message,
             }
         };
-        if self.snapshots.len() < 2 {
+        if let Some(dated) = &self.dated {
+            if !self.snapshots.is_empty() {
+                return Err(fail(
+                    &[Step::Key("dated")],
+                    "[dated] and [[snapshot]] tables cannot be mixed: take every snapshot from the dated layer, or list every snapshot as [[snapshot]]".to_owned(),
+                ));
+            }
+            check_dated(dated, &fail)?;
+        } else if self.snapshots.len() < 2 {
             return Err(fail(
                 &[Step::Key("snapshot")],
                 format!(
@@ -604,15 +792,53 @@ impl Config {
                 ),
             ));
         }
+        let mut whens = BTreeSet::new();
         let mut years = BTreeSet::new();
         for (i, s) in self.snapshots.iter().enumerate() {
-            if !years.insert(s.year) {
+            let at = |key| [Step::Key("snapshot"), Step::Index(i), Step::Key(key)];
+            let when = s.when().map_err(|message| {
+                fail(&at(if s.date.is_some() { "date" } else { "year" }), message)
+            })?;
+            if !whens.insert(when) || (when.date.is_none() && years.contains(&when.year)) {
                 return Err(fail(
-                    &[Step::Key("snapshot"), Step::Index(i), Step::Key("year")],
-                    format!("snapshot year {} appears twice", s.year),
+                    &at(if s.date.is_some() { "date" } else { "year" }),
+                    match when.date {
+                        Some(d) => format!("snapshot date {d} appears twice"),
+                        None => format!("snapshot year {} appears twice", when.year),
+                    },
+                ));
+            }
+            years.insert(when.year);
+            if s.layer.is_some() && s.sql.is_some() {
+                return Err(fail(
+                    &at("sql"),
+                    "give either 'layer' or 'sql', not both".to_owned(),
                 ));
             }
         }
+        // Two snapshots of one year must both have a date, to be told apart.
+        for w in &whens {
+            if w.date.is_none() && whens.iter().filter(|o| o.year == w.year).count() > 1 {
+                let i = self
+                    .snapshots
+                    .iter()
+                    .position(|s| s.when().ok() == Some(*w))
+                    .unwrap_or(0);
+                return Err(fail(
+                    &[Step::Key("snapshot"), Step::Index(i), Step::Key("year")],
+                    format!(
+                        "snapshot year {} appears twice: two snapshots of one year need a 'date' each",
+                        w.year
+                    ),
+                ));
+            }
+        }
+        if let Some(dated) = &self.dated {
+            years.extend(dated.dates.iter().map(|d| d.moment().year()));
+        }
+        // With every_change the snapshots are known once the layer is read,
+        // where references are checked against them (see `load`).
+        let years_known = !self.dated.as_ref().is_some_and(|d| d.every_change);
         let p = &self.parameters;
         for (name, value) in [
             ("sliver_km2", p.sliver_km2),
@@ -725,7 +951,7 @@ impl Config {
             };
             let at_years = [at[0], at[1], Step::Key(years_key)];
             let known = |year: i32| -> Result<()> {
-                if years.contains(&year) {
+                if !years_known || years.contains(&year) {
                     Ok(())
                 } else {
                     Err(fail(
@@ -745,7 +971,10 @@ impl Config {
                     known(*from_year)?;
                     known(*to_year)?;
                     let i = sorted.iter().position(|y| y == from_year);
-                    if i.map(|i| sorted.get(i + 1)) != Some(Some(to_year)) {
+                    let consecutive = i.map(|i| sorted.get(i + 1)) == Some(Some(to_year))
+                        // Two snapshots of one year: a step within it.
+                        || (from_year == to_year && sorted.contains(from_year));
+                    if years_known && !consecutive {
                         return Err(fail(
                             &at_years,
                             format!(
@@ -761,6 +990,86 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// What serde cannot check in a `[dated]` table.
+fn check_dated(dated: &DatedSource, fail: &dyn Fn(&[Step], String) -> Error) -> Result<()> {
+    let at = |key| [Step::Key("dated"), Step::Key(key)];
+    for (key, value) in [
+        ("start_field", &dated.start_field),
+        ("end_field", &dated.end_field),
+    ] {
+        if value.trim().is_empty() {
+            return Err(fail(&at(key), format!("'{key}' must name a field")));
+        }
+    }
+    if dated.layer.is_some() && dated.sql.is_some() {
+        return Err(fail(
+            &at("sql"),
+            "give either 'layer' or 'sql', not both".to_owned(),
+        ));
+    }
+    match (dated.every_change, dated.dates.is_empty()) {
+        (true, false) => {
+            return Err(fail(
+                &at("dates"),
+                "give either 'dates' or every_change = true, not both".to_owned(),
+            ))
+        }
+        (false, true) => {
+            return Err(fail(
+                &at("dates"),
+                "[dated] needs 'dates' (the snapshots' dates) or every_change = true (a snapshot on every day something changes)".to_owned(),
+            ))
+        }
+        (false, false) => {
+            if dated.from.is_some() || dated.to.is_some() {
+                return Err(fail(
+                    &at(if dated.from.is_some() { "from" } else { "to" }),
+                    "'from' and 'to' go with every_change = true; with 'dates' the dates say when".to_owned(),
+                ));
+            }
+            if dated.dates.len() < 2 {
+                return Err(fail(
+                    &at("dates"),
+                    format!(
+                        "at least two snapshot dates are needed to compute transfers, found {}",
+                        dated.dates.len()
+                    ),
+                ));
+            }
+            let mut seen = BTreeSet::new();
+            for (i, d) in dated.dates.iter().enumerate() {
+                let when = When::from(d.moment());
+                let clash = seen
+                    .iter()
+                    .any(|w: &When| w.year == when.year && (w.date.is_none() || when.date.is_none()));
+                if !seen.insert(when) || clash {
+                    return Err(fail(
+                        &[Step::Key("dated"), Step::Key("dates"), Step::Index(i)],
+                        format!(
+                            "snapshot {when} appears twice (two snapshots of one year need a day each)"
+                        ),
+                    ));
+                }
+            }
+        }
+        (true, true) => {
+            if let (Some(from), Some(to)) = (dated.from, dated.to) {
+                if to.0.day_after() <= from.0.first_day() {
+                    return Err(fail(
+                        &at("to"),
+                        format!(
+                            "'to' ({}) is before 'from' ({})",
+                            When::from(to.0),
+                            When::from(from.0)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn join_years(years: &[i32]) -> String {
@@ -975,7 +1284,10 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(BUNDLED_CONFIG);
         let c = Config::load(&path).expect("the bundled analysis is valid");
         assert_eq!(
-            c.snapshots.iter().map(|s| s.year).collect::<Vec<_>>(),
+            c.snapshots
+                .iter()
+                .map(|s| s.year.unwrap_or_default())
+                .collect::<Vec<_>>(),
             [1689, 1727, 1858, 1860]
         );
         assert!(c.references.len() >= 8);

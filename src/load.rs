@@ -6,11 +6,11 @@ use std::collections::BTreeMap;
 
 use geo::{unary_union, Coord, CoordsIter, LineString, MultiLineString, MultiPolygon};
 
-use crate::config::{Config, SnapshotSource, Step};
+use crate::config::{Config, Quantity, SnapshotSource, Step};
 use crate::error::{Error, Result};
 use crate::geometry::geodesy;
 use crate::geometry::topology::PartsProblem;
-use crate::io::read::{read_lines, read_polygons, LayerSource, PolygonFeature};
+use crate::io::read::{read_lines, read_polygons_query, LayerSource, PolygonFeature};
 use crate::model::{Holding, River, Snapshot};
 
 /// The inputs of an analysis, read and checked.
@@ -55,21 +55,34 @@ pub fn input_bytes(config: &Config) -> u64 {
     config
         .snapshots
         .iter()
-        .filter_map(|s| std::fs::metadata(config.resolve(&s.path)).ok())
+        .map(|s| &s.path)
+        .chain(config.dated.iter().map(|d| &d.path))
+        .filter_map(|p| std::fs::metadata(config.resolve(p)).ok())
         .map(|m| m.len())
         .sum()
 }
 
 /// Reads everything the config names.
 pub fn load(config: &Config) -> Result<Inputs> {
-    let mut sources: Vec<&SnapshotSource> = config.snapshots.iter().collect();
-    sources.sort_by_key(|s| s.year);
     let max_edge_m = config.parameters.densify_km * 1_000.0;
-    // Snapshots are read on as many cores as there are (one GDAL dataset
-    // per thread); the first error in year order is the one reported.
-    let features = crate::support::parallel::map(&sources, |s| read_features(config, s))
-        .into_iter()
-        .collect::<Result<Vec<_>>>()?;
+    let (sources, features): (Vec<SnapshotSource>, Vec<_>) = match &config.dated {
+        // One layer with a period per feature, split by snapshot date.
+        Some(dated) => crate::io::dated::read_dated(config, dated, &mut |e| Err(e))?
+            .into_iter()
+            .map(|(s, source, features)| (s, (source, features)))
+            .unzip(),
+        None => {
+            let mut sources: Vec<SnapshotSource> = config.snapshots.clone();
+            sources.sort_by_key(|s| s.when().ok());
+            // Snapshots are read on as many cores as there are (one GDAL
+            // dataset per thread); the first error in time order is the one
+            // reported.
+            let features = crate::support::parallel::map(&sources, |s| read_features(config, s))
+                .into_iter()
+                .collect::<Result<Vec<_>>>()?;
+            (sources, features)
+        }
+    };
     // Decided on every snapshot at once, so that all share one longitude range.
     let raw = || {
         features
@@ -158,7 +171,16 @@ fn read_features(
         layer: s.layer.clone(),
         assume_crs: s.assume_crs.clone(),
     };
-    let features = read_polygons(&source, config.holder_field(s))?;
+    let features = read_polygons_query(
+        &source,
+        s.sql.as_deref(),
+        config.holder_field(s),
+        &[],
+        &mut |e| Err(e),
+    )?
+    .into_iter()
+    .map(|(f, _)| f)
+    .collect();
     Ok((source, features))
 }
 
@@ -236,7 +258,7 @@ fn holdings(
         })
         .collect::<Result<Vec<_>>>()?;
     let snapshot = Snapshot {
-        year: s.year,
+        year: s.when().map_err(Error::Usage)?,
         treaty: s.treaty.clone(),
         holdings,
     };
@@ -532,11 +554,62 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
     out
 }
 
+/// A reference whose years name no snapshot (or step), or more than one:
+/// references name snapshots by year, so two snapshots of one year (told
+/// apart by their dates) cannot be named by `year` alone.
+fn reference_time_problem(id: &str, quantity: &Quantity, snapshots: &[Snapshot]) -> Option<String> {
+    let all = || {
+        snapshots
+            .iter()
+            .map(|s| s.year.label())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (what, matches) = match quantity {
+        Quantity::Transfer {
+            from_year, to_year, ..
+        } => (
+            format!("the step {from_year} → {to_year}"),
+            snapshots
+                .windows(2)
+                .filter(|w| w[0].year.year == *from_year && w[1].year.year == *to_year)
+                .count(),
+        ),
+        Quantity::Area { year, .. } | Quantity::Boundary { year, .. } => (
+            format!("year {year}"),
+            snapshots.iter().filter(|s| s.year.year == *year).count(),
+        ),
+    };
+    match matches {
+        1 => None,
+        0 => Some(format!(
+            "reference '{id}' names {what}, which is not a pair of consecutive snapshots or a snapshot's year (the snapshots are {})",
+            all()
+        )),
+        _ => Some(format!(
+            "reference '{id}' names {what}, which matches {matches} snapshots or steps ({}): references name snapshots by year, so a year with two snapshots cannot be checked",
+            all()
+        )),
+    }
+}
+
 fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()> {
     for (i, r) in config.references.iter().enumerate() {
         let Ok(quantity) = r.quantity() else { continue };
+        if let Some(message) = reference_time_problem(&r.id, &quantity, snapshots) {
+            let (line, column) = config.position_of(&[Step::Key("reference"), Step::Index(i)]);
+            return Err(match &config.source {
+                Some((path, _)) => Error::Config {
+                    path: path.clone(),
+                    line,
+                    column,
+                    message,
+                },
+                None => Error::Usage(message),
+            });
+        }
         for (year, holder) in quantity.holders() {
-            let Some(snapshot) = snapshots.iter().find(|s| s.year == year) else {
+            let Some(snapshot) = snapshots.iter().find(|s| s.year.year == year) else {
                 continue;
             };
             if !snapshot.holdings.iter().any(|h| h.state == holder) {

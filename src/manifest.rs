@@ -85,9 +85,13 @@ pub fn hash_bytes(bytes: &[u8]) -> String {
 /// against its folder for hashing; sorted and unique.
 pub fn input_files(config: &Config) -> Vec<PathBuf> {
     let mut paths: Vec<&Path> = config.snapshots.iter().map(|s| s.path.as_path()).collect();
+    paths.extend(config.dated.iter().map(|d| d.path.as_path()));
     if let Some(r) = &config.rivers {
         paths.push(&r.path);
     }
+    // A database is not a file: its tables are not hashed (the manifest
+    // records the query in the config instead).
+    paths.retain(|p| !crate::io::read::is_connection(p));
     let mut files = Vec::new();
     for path in paths {
         let is_shapefile = path

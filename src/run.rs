@@ -68,6 +68,12 @@ pub struct Options<'a> {
     pub repair: bool,
     /// Called with the index into [`STAGES`] as each stage starts.
     pub progress: &'a dyn Fn(usize),
+    /// The database for the `PostgreSQL` format, instead of the analysis
+    /// file's `output.connection` (`--connection`).
+    pub connection: Option<&'a str>,
+    /// The schema for the `PostgreSQL` format, instead of the analysis
+    /// file's `output.schema` (`--schema`).
+    pub schema: Option<&'a str>,
 }
 
 impl Default for Options<'_> {
@@ -78,6 +84,8 @@ impl Default for Options<'_> {
             force: false,
             repair: false,
             progress: &|_| {},
+            connection: None,
+            schema: None,
         }
     }
 }
@@ -97,6 +105,13 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
     if options.repair {
         config.parameters.repair = true;
     }
+    if let Some(c) = options.connection {
+        config.output.connection = Some(c.to_owned());
+    }
+    if let Some(s) = options.schema {
+        config.output.schema = Some(s.to_owned());
+    }
+    check_postgres_output(&config)?;
     let output_dir = match output_dir {
         Some(dir) => dir.to_owned(),
         None => config.resolve(&config.output.dir),
@@ -160,6 +175,45 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
         files,
         repairs: inputs.repairs,
     })
+}
+
+/// The `PostgreSQL` format needs a connection and a plain schema name:
+/// refused before any work.
+fn check_postgres_output(config: &Config) -> Result<()> {
+    let formats = config.output.formats().map_err(Error::Usage)?;
+    if !formats.iter().any(|f| f.driver == "PostgreSQL") {
+        return Ok(());
+    }
+    match &config.output.connection {
+        Some(c) if c.starts_with("PG:") => {}
+        Some(c) => {
+            return Err(Error::Usage(format!(
+                "the PostgreSQL output's connection '{}' must start with 'PG:' (PG:dbname=borders host=localhost)",
+                crate::io::postgres::redacted(c)
+            )))
+        }
+        None => {
+            return Err(Error::Usage(
+                "the PostgreSQL output format needs a database: --connection \"PG:dbname=… host=…\" or output.connection in the analysis file".into(),
+            ))
+        }
+    }
+    let schema = postgres_schema(config);
+    if !crate::io::postgres::is_plain_identifier(schema) {
+        return Err(Error::Usage(format!(
+            "schema '{schema}' is not a plain PostgreSQL name: use lower-case letters, digits and '_' (at most 63), not starting with a digit"
+        )));
+    }
+    Ok(())
+}
+
+/// The schema the PostgreSQL format writes to.
+pub(crate) fn postgres_schema(config: &Config) -> &str {
+    config
+        .output
+        .schema
+        .as_deref()
+        .unwrap_or(crate::io::postgres::DEFAULT_SCHEMA)
 }
 
 /// True when `dir` exists and holds anything.

@@ -12,10 +12,10 @@ use std::path::{Path, PathBuf};
 
 use geo::{unary_union, BooleanOps, BoundingRect, Coord, InteriorPoint, Intersects, MultiPolygon};
 
-use crate::config::Config;
+use crate::config::{Config, SnapshotSource};
 use crate::error::{Error, Result};
 use crate::geometry::geodesy;
-use crate::io::read::{read_lines, read_polygons_with, LayerSource};
+use crate::io::read::{read_lines, read_polygons_query, LayerSource, PolygonFeature};
 use crate::io::write::{
     write_dataset, FieldDef, FieldKind, GeometryKind, Layer, OutFeature, Shape, Value,
 };
@@ -81,28 +81,40 @@ impl std::fmt::Display for Problem {
 /// snapshot order. Only a config that cannot be used at all is an error.
 pub fn validate(config: &Config) -> Result<Vec<Problem>> {
     let mut problems = Vec::new();
-    let mut sources: Vec<_> = config.snapshots.iter().collect();
-    sources.sort_by_key(|s| s.year);
     let mut first_region: Option<(i32, MultiPolygon<f64>)> = None;
     let sliver_km2 = config.parameters.sliver_km2;
     // Every layer first: whether the data crosses the antimeridian is decided
     // on all snapshots at once, as `run` decides it (see `load`).
-    let reads: Vec<_> = sources
-        .into_iter()
-        .map(|s| {
-            let source = LayerSource {
-                path: config.resolve(&s.path),
-                layer: s.layer.clone(),
-                assume_crs: s.assume_crs.clone(),
-            };
-            let mut feature_errors = Vec::new();
-            let read = read_polygons_with(&source, config.holder_field(s), &mut |e| {
-                feature_errors.push(e);
-                Ok(())
-            });
-            (s, feature_errors, read)
-        })
-        .collect();
+    let reads: Vec<_> = match &config.dated {
+        Some(dated) => dated_reads(config, dated),
+        None => {
+            let mut sources: Vec<_> = config.snapshots.clone();
+            sources.sort_by_key(|s| s.when().ok());
+            sources
+                .into_iter()
+                .map(|s| {
+                    let source = LayerSource {
+                        path: config.resolve(&s.path),
+                        layer: s.layer.clone(),
+                        assume_crs: s.assume_crs.clone(),
+                    };
+                    let mut feature_errors = Vec::new();
+                    let read = read_polygons_query(
+                        &source,
+                        s.sql.as_deref(),
+                        config.holder_field(&s),
+                        &[],
+                        &mut |e| {
+                            feature_errors.push(e);
+                            Ok(())
+                        },
+                    )
+                    .map(|read| read.into_iter().map(|(f, _)| f).collect::<Vec<_>>());
+                    (s, feature_errors, read)
+                })
+                .collect()
+        }
+    };
     let shift = crate::load::crosses_antimeridian(
         reads
             .iter()
@@ -111,14 +123,20 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
             .map(|f| &f.geometry),
     );
     for (s, feature_errors, read) in reads {
-        let file = s.path.display().to_string();
+        let when = s.when().ok();
+        let year = when.map_or(0, |w| w.year);
+        // The snapshots of a dated layer are told apart by their dates.
+        let file = match (&config.dated, when) {
+            (Some(_), Some(w)) => format!("{} on {w}", s.path.display()),
+            _ => s.path.display().to_string(),
+        };
         for e in feature_errors {
-            problems.push(from_error(&file, s.year, e));
+            problems.push(from_error(&file, when.map(|w| w.year), e));
         }
         let mut features = match read {
             Ok(features) => features,
             Err(e) => {
-                problems.push(from_error(&file, s.year, e));
+                problems.push(from_error(&file, when.map(|w| w.year), e));
                 continue;
             }
         };
@@ -135,7 +153,7 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
             for p in found {
                 problems.push(Problem {
                     file: file.clone(),
-                    year: Some(s.year),
+                    year: when.map(|w| w.year),
                     feature: Some(f.fid),
                     kind: p.kind.to_owned(),
                     message: p.message,
@@ -155,11 +173,11 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
             .into_iter()
             .map(|(holder, parts)| (holder, unary_union(parts.iter())))
             .collect();
-        problems.extend(overlaps(&file, s.year, &holdings, sliver_km2));
+        problems.extend(overlaps(&file, year, &holdings, sliver_km2));
         let region: MultiPolygon<f64> = unary_union(holdings.iter().map(|(_, g)| g));
-        problems.extend(gaps(&file, s.year, &region, sliver_km2));
+        problems.extend(gaps(&file, year, &region, sliver_km2));
         match &first_region {
-            None => first_region = Some((s.year, region)),
+            None => first_region = Some((year, region)),
             Some((first_year, first)) => {
                 let differs = first.xor(&region);
                 for piece in differs.0 {
@@ -169,7 +187,7 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
                     }
                     problems.push(Problem {
                         file: file.clone(),
-                        year: Some(s.year),
+                        year: when.map(|w| w.year),
                         feature: None,
                         kind: "region".into(),
                         message: format!(
@@ -187,6 +205,46 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
     }
     problems.extend(river_problems(config));
     Ok(problems)
+}
+
+/// The snapshots of a dated layer, as [`validate`] reads snapshot layers:
+/// the features that cannot be read listed with the first snapshot (once),
+/// a layer that cannot be used as one problem.
+type Read = (SnapshotSource, Vec<Error>, Result<Vec<PolygonFeature>>);
+
+fn dated_reads(config: &Config, dated: &crate::config::DatedSource) -> Vec<Read> {
+    let mut errors = Vec::new();
+    let read = crate::io::dated::read_dated(config, dated, &mut |e| {
+        errors.push(e);
+        Ok(())
+    });
+    match read {
+        Ok(snapshots) => snapshots
+            .into_iter()
+            .enumerate()
+            .map(|(i, (s, _, features))| {
+                let errors = if i == 0 {
+                    std::mem::take(&mut errors)
+                } else {
+                    Vec::new()
+                };
+                (s, errors, Ok(features))
+            })
+            .collect(),
+        Err(e) => {
+            let whole = SnapshotSource {
+                year: None,
+                date: None,
+                treaty: String::new(),
+                path: dated.path.clone(),
+                layer: dated.layer.clone(),
+                sql: dated.sql.clone(),
+                holder_field: dated.holder_field.clone(),
+                assume_crs: dated.assume_crs.clone(),
+            };
+            vec![(whole, errors, Err(e))]
+        }
+    }
 }
 
 /// An `equal_area_crs` that PROJ cannot use, or that does not preserve area
@@ -334,7 +392,7 @@ fn gaps(file: &str, year: i32, region: &MultiPolygon<f64>, sliver_km2: f64) -> V
     out
 }
 
-fn from_error(file: &str, year: i32, e: Error) -> Problem {
+fn from_error(file: &str, year: Option<i32>, e: Error) -> Problem {
     let (feature, kind) = match &e {
         Error::BadFeature { feature, .. } => (Some(*feature), "feature"),
         Error::WrongGeometry { feature, .. } => (Some(*feature), "geometry-type"),
@@ -342,7 +400,7 @@ fn from_error(file: &str, year: i32, e: Error) -> Problem {
     };
     Problem {
         file: file.to_owned(),
-        year: Some(year),
+        year,
         feature,
         kind: kind.to_owned(),
         message: e.to_string(),

@@ -341,7 +341,7 @@ pub fn run(case: &Case, skip_known: bool) {
             return;
         };
         snapshots.push(Snapshot {
-            year: 1700 + 50 * i as i32,
+            year: (1700 + 50 * i as i32).into(),
             treaty: format!("Treaty {i}"),
             holdings,
         });

@@ -94,7 +94,7 @@ pub fn run(args: Args, command: clap::Command, ui: &Ui) -> anyhow::Result<ExitCo
         let mut page = Vec::new();
         man.render(&mut page)
             .with_context(|| format!("rendering the manual page of '{}'", sub.get_name()))?;
-        write(&dir.join(man.get_filename()), &page)?;
+        write(&dir.join(man.get_filename()), &ascii(&page))?;
     }
     if !ui.quiet {
         println!(
@@ -113,7 +113,33 @@ fn main_page(command: &clap::Command) -> anyhow::Result<Vec<u8>> {
         .render(&mut page)
         .context("rendering the manual page")?;
     page.extend_from_slice(SECTIONS.as_bytes());
-    Ok(page)
+    Ok(ascii(&page))
+}
+
+/// The page with every character beyond ASCII written as a groff escape
+/// (`…` as `\[u2026]`): roff input is ASCII, and the help texts are not.
+fn ascii(page: &[u8]) -> Vec<u8> {
+    let mut out = String::with_capacity(page.len());
+    for c in String::from_utf8_lossy(page).chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\[u{:04X}]", u32::from(c)));
+        }
+    }
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn pages_are_ascii_with_groff_escapes() {
+        let page = super::ascii("PG:dbname=\u{2026} km\u{b2} \u{1F30D}".as_bytes());
+        assert_eq!(
+            String::from_utf8(page).unwrap(),
+            "PG:dbname=\\[u2026] km\\[u00B2] \\[u1F30D]"
+        );
+    }
 }
 
 fn write(path: &Path, page: &[u8]) -> anyhow::Result<()> {

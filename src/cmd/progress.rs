@@ -30,6 +30,9 @@ struct Shared {
 
 struct State {
     label: String,
+    /// Whether the label has been drawn: each one is, however short its
+    /// stage (or the drawing thread's first turn may come after the end).
+    drawn: bool,
     done: bool,
 }
 
@@ -48,6 +51,7 @@ impl Progress {
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 label: label.to_owned(),
+                drawn: false,
                 done: false,
             }),
             wake: Condvar::new(),
@@ -78,6 +82,7 @@ impl Progress {
         if let Some(shared) = &self.shared {
             if let Ok(mut state) = shared.state.lock() {
                 state.label = label;
+                state.drawn = false;
                 shared.wake.notify_one();
             }
         }
@@ -107,7 +112,8 @@ impl Drop for Progress {
     }
 }
 
-/// The drawing loop: one frame per tick or change, then the line cleared.
+/// The drawing loop: one frame per tick or change (at least one per label),
+/// then the line cleared.
 fn draw(shared: &Shared, mut sink: Box<dyn Write + Send>) {
     let started = Instant::now();
     let mut frame = 0usize;
@@ -115,7 +121,10 @@ fn draw(shared: &Shared, mut sink: Box<dyn Write + Send>) {
     let Ok(mut state) = shared.state.lock() else {
         return;
     };
-    while !state.done {
+    loop {
+        if state.done && state.drawn {
+            break;
+        }
         let line = format!(
             "{} {} ({:.1} s)",
             FRAMES[frame % FRAMES.len()],
@@ -129,6 +138,10 @@ fn draw(shared: &Shared, mut sink: Box<dyn Write + Send>) {
         let _ = sink.flush();
         width = shown;
         frame += 1;
+        state.drawn = true;
+        if state.done {
+            break;
+        }
         state = match shared.wake.wait_timeout(state, TICK) {
             Ok((state, _)) => state,
             Err(_) => return,
@@ -178,6 +191,17 @@ mod tests {
         // Cleared at the end: spaces only, and no escape codes anywhere.
         assert!(frames.last().unwrap().trim().is_empty(), "{frames:?}");
         assert!(!text.contains('\x1b'), "{text:?}");
+    }
+
+    #[test]
+    fn a_stage_shorter_than_the_first_tick_is_still_drawn() {
+        let sink = Sink::default();
+        let progress = Progress::drawn_to(Box::new(sink.clone()), "[1/2] quick…");
+        progress.set("[2/2] quicker…".to_owned());
+        progress.finish();
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("[2/2] quicker…"), "{text:?}");
+        assert!(text.ends_with('\r'), "cleared: {text:?}");
     }
 
     #[test]

@@ -28,9 +28,18 @@ pub struct Args {
     repair: bool,
     /// Layer format to write, instead of the analysis file's `output.formats`
     /// (repeat for several): GPKG (GeoPackage and QGIS project), ESRI
-    /// Shapefile, GeoJSON, FlatGeobuf.
+    /// Shapefile, GeoJSON, FlatGeobuf, PostgreSQL (tables in the database
+    /// `--connection` names).
     #[arg(long = "format", value_name = "FORMAT", value_parser = parse_format)]
     formats: Vec<String>,
+    /// The database for `--format PostgreSQL` (`PG:dbname=… host=…`),
+    /// instead of the analysis file's `output.connection`.
+    #[arg(long, value_name = "PG:…")]
+    connection: Option<String>,
+    /// The schema for `--format PostgreSQL` (default `borderchange`); only
+    /// the run's own tables in it are replaced.
+    #[arg(long, value_name = "NAME")]
+    schema: Option<String>,
     /// Print the wall-clock time of each stage on stderr
     /// (`stage <seconds> <name>`).
     #[arg(long)]
@@ -57,6 +66,8 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<ExitCode> {
             force: args.force,
             repair: args.repair,
             progress: &progress,
+            connection: args.connection.as_deref(),
+            schema: args.schema.as_deref(),
         },
     );
     shown.finish();

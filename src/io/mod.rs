@@ -2,6 +2,8 @@
 //! `geo` types plus attributes (longitude/latitude on WGS84); writers do the
 //! reverse. The analysis never sees a GDAL handle.
 
+pub mod dated;
+pub mod postgres;
 pub mod projection;
 pub mod read;
 pub mod write;

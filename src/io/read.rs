@@ -61,32 +61,75 @@ pub fn read_polygons_with(
     holder_field: &str,
     skip: &mut dyn FnMut(Error) -> Result<()>,
 ) -> Result<Vec<PolygonFeature>> {
-    read_features(source, holder_field, "polygons", skip, |geometry| {
+    read_polygons_query(source, None, holder_field, &[], skip)
+        .map(|features| features.into_iter().map(|(f, _)| f).collect())
+}
+
+/// As [`read_polygons_with`], with the text of the `extra` fields of each
+/// feature (`None` for a null), and from the result of an SQL query on the
+/// source instead of a layer when `sql` is given (a PostGIS `SELECT`; GDAL
+/// runs it in the source's own SQL dialect). Dates come as GDAL writes
+/// them (`1858/05/28`).
+pub fn read_polygons_query(
+    source: &LayerSource,
+    sql: Option<&str>,
+    holder_field: &str,
+    extra: &[&str],
+    skip: &mut dyn FnMut(Error) -> Result<()>,
+) -> Result<Vec<(PolygonFeature, Vec<Option<String>>)>> {
+    let query = Query { sql, extra };
+    read_features(source, &query, holder_field, "polygons", skip, |geometry| {
         let mut polygons = Vec::new();
         collect_polygons(geometry, &mut polygons).then(|| MultiPolygon::new(polygons))
     })
     .map(|features| {
         features
             .into_iter()
-            .map(|(fid, holder, geometry)| PolygonFeature {
-                fid,
-                holder,
-                geometry,
+            .map(|(fid, holder, extras, geometry)| {
+                (
+                    PolygonFeature {
+                        fid,
+                        holder,
+                        geometry,
+                    },
+                    extras,
+                )
             })
             .collect()
     })
 }
 
+/// True for a GDAL connection string rather than a file (`PG:…`).
+pub fn is_connection(path: &Path) -> bool {
+    path.to_str().is_some_and(|p| p.starts_with("PG:"))
+}
+
+/// What to read besides the layer's named field: an SQL query instead of
+/// the layer, and more fields.
+#[derive(Default)]
+struct Query<'a> {
+    sql: Option<&'a str>,
+    extra: &'a [&'a str],
+}
+
 /// Reads every feature of a line layer with the value of `name_field`.
 pub fn read_lines(source: &LayerSource, name_field: &str) -> Result<Vec<LineFeature>> {
-    read_features(source, name_field, "lines", &mut |e| Err(e), |geometry| {
-        let mut lines = Vec::new();
-        collect_lines(geometry, &mut lines).then(|| MultiLineString::new(lines))
-    })
+    let query = Query::default();
+    read_features(
+        source,
+        &query,
+        name_field,
+        "lines",
+        &mut |e| Err(e),
+        |geometry| {
+            let mut lines = Vec::new();
+            collect_lines(geometry, &mut lines).then(|| MultiLineString::new(lines))
+        },
+    )
     .map(|features| {
         features
             .into_iter()
-            .map(|(fid, name, geometry)| LineFeature {
+            .map(|(fid, name, _, geometry)| LineFeature {
                 fid,
                 name,
                 geometry,
@@ -142,10 +185,11 @@ fn collect_lines(g: GeoGeometry<f64>, out: &mut Vec<LineString<f64>>) -> bool {
     true
 }
 
-type Converted<G> = Vec<(u64, String, G)>;
+type Converted<G> = Vec<(u64, String, Vec<Option<String>>, G)>;
 
 fn read_features<G, F>(
     source: &LayerSource,
+    query: &Query,
     field: &str,
     expected: &'static str,
     skip: &mut dyn FnMut(Error) -> Result<()>,
@@ -157,7 +201,13 @@ where
 {
     super::capture_gdal_messages();
     let _ = super::take_gdal_failure();
-    let path = &source.path;
+    // Messages name a database without its password.
+    let real = &source.path;
+    let shown = match real.to_str() {
+        Some(text) if is_connection(real) => PathBuf::from(super::postgres::redacted(text)),
+        _ => real.clone(),
+    };
+    let path = &shown;
     let gdal_error = |layer: Option<String>| {
         let path = path.clone();
         move |source| Error::Gdal {
@@ -166,14 +216,14 @@ where
             source,
         }
     };
-    if !path.exists() {
+    if !real.exists() && !is_connection(real) {
         return Err(Error::Io {
             path: path.clone(),
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
         });
     }
     let dataset = Dataset::open_ex(
-        path,
+        real,
         DatasetOptions {
             open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
             ..DatasetOptions::default()
@@ -181,26 +231,42 @@ where
     )
     .map_err(gdal_error(None))?;
     let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
-    let mut layer = match &source.layer {
-        Some(name) => {
-            if !names.contains(name) {
-                return Err(Error::NoSuchLayer {
-                    path: path.clone(),
-                    layer: name.clone(),
-                    layers: names,
-                });
+    let mut from_query;
+    let mut from_layer;
+    let layer: &mut gdal::vector::Layer = if let Some(sql) = query.sql {
+        from_query = dataset
+            .execute_sql(sql, None, gdal::vector::sql::Dialect::DEFAULT)
+            .map_err(gdal_error(Some(sql.to_owned())))?
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "the query '{sql}' on '{}' returned no rows table",
+                    path.display()
+                ))
+            })?;
+        &mut from_query
+    } else {
+        from_layer = match &source.layer {
+            Some(name) => {
+                if !names.contains(name) {
+                    return Err(Error::NoSuchLayer {
+                        path: path.clone(),
+                        layer: name.clone(),
+                        layers: names,
+                    });
+                }
+                dataset
+                    .layer_by_name(name)
+                    .map_err(gdal_error(Some(name.clone())))?
             }
-            dataset
-                .layer_by_name(name)
-                .map_err(gdal_error(Some(name.clone())))?
-        }
-        None if names.len() == 1 => dataset.layer(0).map_err(gdal_error(None))?,
-        None => {
-            return Err(Error::WhichLayer {
-                path: path.clone(),
-                layers: names,
-            })
-        }
+            None if names.len() == 1 => dataset.layer(0).map_err(gdal_error(None))?,
+            None => {
+                return Err(Error::WhichLayer {
+                    path: path.clone(),
+                    layers: names,
+                })
+            }
+        };
+        &mut from_layer
     };
     let layer_name = layer.name();
     // An empty layer first: GeoJSON with no features has no fields either.
@@ -211,14 +277,19 @@ where
         });
     }
     let fields: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
-    let Some(field_index) = fields.iter().position(|f| f == field) else {
-        return Err(Error::MissingField {
-            path: path.clone(),
-            layer: layer_name,
-            field: field.to_owned(),
-            available: fields,
-        });
-    };
+    let mut indices = Vec::new();
+    for wanted in std::iter::once(&field).chain(query.extra) {
+        let Some(index) = fields.iter().position(|f| f == wanted) else {
+            return Err(Error::MissingField {
+                path: path.clone(),
+                layer: layer_name,
+                field: (*wanted).to_owned(),
+                available: fields,
+            });
+        };
+        indices.push(index);
+    }
+    let field_index = indices[0];
     let crs = match (layer.spatial_ref(), &source.assume_crs) {
         (Some(srs), _) => Some(srs.to_wkt().map_err(gdal_error(Some(layer_name.clone())))?),
         (None, Some(assumed)) => Some(assumed.clone()),
@@ -297,7 +368,15 @@ where
             skip(bad(format!("cannot reproject to WGS84: {message}")))?;
             continue;
         }
-        out.push((fid, value, converted));
+        let mut extras = Vec::with_capacity(query.extra.len());
+        for &index in &indices[1..] {
+            extras.push(
+                feature
+                    .field_as_string(index)
+                    .map_err(gdal_error(Some(layer_name.clone())))?,
+            );
+        }
+        out.push((fid, value, extras, converted));
     }
     // A damaged index or attribute table can end the iteration early, with
     // nothing but a message from GDAL: never analyse part of a layer.

@@ -80,7 +80,7 @@ pub(crate) fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
         text("boundaries.csv", report::boundaries_csv(out.analysis))?,
         text(
             "datapackage.json",
-            report::datapackage_json(&out.config.title),
+            report::datapackage_json_dated(&out.config.title, report::has_dates(out.analysis)),
         )?,
     ];
     files.extend(map_files);

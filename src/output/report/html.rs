@@ -157,7 +157,7 @@ fn write_page(
          <th>stretches</th><th>length km</th></tr>"
     )?;
     let rows = boundary_summary(analysis);
-    let mut years: Vec<i32> = rows.iter().map(|b| b.year).collect();
+    let mut years: Vec<crate::date::When> = rows.iter().map(|b| b.year).collect();
     years.dedup();
     for year in years {
         let mut total = 0.0;

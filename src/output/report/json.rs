@@ -6,6 +6,7 @@ use super::{boundary_summary, BoundaryRow, Provenance};
 use crate::analysis::{Analysis, AreaRow, RegionRow, Step};
 use crate::checks::Check;
 use crate::config::{Config, Parameters};
+use crate::date::When;
 use crate::model::StretchKind;
 
 #[derive(Serialize)]
@@ -39,7 +40,8 @@ struct Method {
 
 #[derive(Serialize)]
 struct SnapshotInfo<'a> {
-    year: i32,
+    #[serde(flatten)]
+    year: When,
     treaty: &'a str,
     path: String,
     holders: Vec<&'a str>,
@@ -49,6 +51,10 @@ struct SnapshotInfo<'a> {
 struct TransferRow<'a> {
     from_year: i32,
     to_year: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to_date: Option<String>,
     treaty: &'a str,
     from_state: &'a str,
     to_state: &'a str,
@@ -58,7 +64,8 @@ struct TransferRow<'a> {
 
 #[derive(Serialize)]
 struct StretchRow<'a> {
-    year: i32,
+    #[serde(flatten)]
+    year: When,
     state_a: &'a str,
     state_b: &'a str,
     kind: StretchKind,
@@ -103,8 +110,10 @@ pub fn report_json(
             .transfers
             .iter()
             .map(|t| TransferRow {
-                from_year: t.from_year,
-                to_year: t.to_year,
+                from_year: t.from_year.year,
+                to_year: t.to_year.year,
+                from_date: t.from_year.date.map(|d| d.to_string()),
+                to_date: t.to_year.date.map(|d| d.to_string()),
                 treaty: &t.treaty,
                 from_state: &t.from_state,
                 to_state: &t.to_state,
@@ -148,8 +157,16 @@ fn snapshot_infos<'a>(
             path: config
                 .snapshots
                 .iter()
-                .find(|c| c.year == s.year)
+                .find(|c| c.when().ok() == Some(s.year))
+                .or_else(|| {
+                    config
+                        .snapshots
+                        .iter()
+                        .find(|c| c.year == Some(s.year.year))
+                })
                 .map(|c| c.path.display().to_string())
+                .or_else(|| config.dated.as_ref().map(|d| d.path.display().to_string()))
+                .map(|p| crate::io::postgres::redacted(&p))
                 .unwrap_or_default(),
             holders: s.holdings.iter().map(|h| h.state.as_str()).collect(),
         })
