@@ -130,6 +130,10 @@ fn ascii(page: &[u8]) -> Vec<u8> {
     out.into_bytes()
 }
 
+fn write(path: &Path, page: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, page).with_context(|| format!("writing '{}'", path.display()))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -140,8 +144,4 @@ mod tests {
             "PG:dbname=\\[u2026] km\\[u00B2] \\[u1F30D]"
         );
     }
-}
-
-fn write(path: &Path, page: &[u8]) -> anyhow::Result<()> {
-    std::fs::write(path, page).with_context(|| format!("writing '{}'", path.display()))
 }
