@@ -17,7 +17,7 @@ DEB_DATA := gmt gmt-dcw gmt-gshhg-full geographiclib-tools
 # PostgreSQL and PostGIS for the PostGIS round trip (a throwaway server
 # per test), GeoPandas for the independent computation of dated layers'
 # transfers.
-DEB_TEST := qgis python3-qgis qgis-providers chromium postgresql postgis python3-geopandas
+DEB_TEST := qgis python3-qgis qgis-providers chromium postgresql postgis python3-geopandas geographiclib-tools
 
 .PHONY: deps deps-data deps-test run test check data bench
 

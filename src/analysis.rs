@@ -117,6 +117,9 @@ pub struct Analysis {
     /// References compared with computed values: empty from [`analyse`],
     /// filled by [`crate::checks::evaluate`] (as a run does).
     pub checks: Vec<Check>,
+    /// What the user must see: one sentence each, naming what and where
+    /// (`run` prints them on stderr; the reports list them).
+    pub warnings: Vec<String>,
     /// Wall-clock seconds per stage, for `--timings` and the benchmark; never
     /// written to an output file (outputs must not change between runs).
     pub timings: Vec<(&'static str, f64)>,
@@ -167,11 +170,17 @@ impl Check {
 /// densified as the config says (see [`crate::load`](mod@crate::load)).
 pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Result<Analysis> {
     let params = &config.parameters;
+    let study_box = crate::model::extent(snapshots.iter().flat_map(|s| &s.holdings))
+        .map_or((-180.0, -90.0, 180.0, 90.0), |r| {
+            (r.min().x, r.min().y, r.max().x, r.max().y)
+        });
+    let equal_area_crs =
+        crate::io::projection::resolve_equal_area(&params.equal_area_crs, study_box);
     // Fail early, on one thread, if the CRS is not usable or does not
     // preserve area where the data lie.
     let first = snapshots.first().map(|s| s.holdings.as_slice());
     if let Some(extent) = first.and_then(crate::model::extent) {
-        EqualArea::new(&params.equal_area_crs)?.check_preserves_area(extent.center())?;
+        EqualArea::new(&equal_area_crs)?.check_preserves_area(extent.center())?;
     }
     let boundary_params = BoundaryParams {
         river_distance_km: params.river_distance_km,
@@ -221,7 +230,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         }),
     );
     let done = parallel::map_costliest_first(&jobs, cost, |job| match job {
-        Job::Measure(snapshot) => Done::Measured(EqualArea::with(&params.equal_area_crs, |ea| {
+        Job::Measure(snapshot) => Done::Measured(EqualArea::with(&equal_area_crs, |ea| {
             measure_snapshot(snapshot, ea, &areas, &overlays, rivers, &boundary_params)
         })),
         Job::Overlay(i, before, after) => {
@@ -232,7 +241,7 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
                     later,
                     before,
                     after,
-                    &params.equal_area_crs,
+                    &equal_area_crs,
                     &areas,
                     &overlays,
                 )
@@ -306,19 +315,76 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         steps.push(step);
     }
 
-    let analysis = Analysis {
+    let mut analysis = Analysis {
         areas,
         regions,
         transfers,
         steps,
         stretches,
         checks: Vec::new(),
+        warnings: Vec::new(),
         timings: vec![
             ("areas, boundaries and transfers", measured_seconds),
             ("balances", balances_seconds),
         ],
     };
+    analysis.warnings = consistency_warnings(&analysis, &equal_area_crs);
     Ok(analysis)
+}
+
+/// A holder's balance (before − outgoing + incoming − after, relative to
+/// the larger of before and after) off by more than this is a warning:
+/// exact overlays leave parts in 10⁹ of rounding.
+pub const BALANCE_TOLERANCE: f64 = 1e-6;
+
+/// An area whose equal-area cross-check differs from the geodesic area by
+/// more than this (relative) is a warning: on geometry densified to
+/// `densify_km` the two agree to about 1e-8.
+pub const EQUAL_AREA_TOLERANCE: f64 = 1e-5;
+
+/// The checks that must hold whatever the data: every holder's balance,
+/// and every area against its equal-area cross-check.
+fn consistency_warnings(analysis: &Analysis, equal_area_crs: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &analysis.steps {
+        for b in &s.balances {
+            if b.rel_error.abs() > BALANCE_TOLERANCE || b.rel_error.is_nan() {
+                out.push(format!(
+                    "the balance of '{}' from {} to {} ({}) is off by {:.2e} of its area (before {:.3} km² − given {:.3} + received {:.3} − after {:.3}); the overlay lost or gained land there",
+                    b.state, s.from_year, s.to_year, s.treaty, b.rel_error,
+                    b.before_km2, b.outgoing_km2, b.incoming_km2, b.after_km2
+                ));
+            }
+        }
+    }
+    let ea = |what: String, km2: f64, ea_km2: f64, out: &mut Vec<String>| {
+        let rel = relative(ea_km2 - km2, km2);
+        if rel.abs() > EQUAL_AREA_TOLERANCE || rel.is_nan() {
+            out.push(format!(
+                "the equal-area cross-check of {what} differs by {rel:.2e}: {km2:.3} km² geodesic, {ea_km2:.3} km² in '{equal_area_crs}'"
+            ));
+        }
+    };
+    for a in &analysis.areas {
+        ea(
+            format!("'{}' in {}", a.state, a.year),
+            a.area_km2,
+            a.area_ea_km2,
+            &mut out,
+        );
+    }
+    for t in &analysis.transfers {
+        ea(
+            format!(
+                "the transfer from '{}' to '{}' ({}→{})",
+                t.from_state, t.to_state, t.from_year, t.to_year
+            ),
+            t.area_km2,
+            t.area_ea_km2,
+            &mut out,
+        );
+    }
+    out
 }
 
 /// The land of `before` (in `earlier`) that `after` holds in `later`, with

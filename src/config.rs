@@ -93,7 +93,7 @@ impl Default for Parameters {
             river_distance_km: 5.0,
             min_river_run_km: 10.0,
             densify_km: 2.0,
-            equal_area_crs: crate::io::projection::DEFAULT_EQUAL_AREA.to_owned(),
+            equal_area_crs: crate::io::projection::AUTO_EQUAL_AREA.to_owned(),
             repair: false,
         }
     }
@@ -884,6 +884,11 @@ impl Config {
         }));
         for (path, crs) in crs_settings {
             let Some(crs) = crs else { continue };
+            if path.last() == Some(&Step::Key("equal_area_crs"))
+                && crs.trim() == crate::io::projection::AUTO_EQUAL_AREA
+            {
+                continue;
+            }
             if !crs_is_explicit(crs) {
                 let key = match path.last() {
                     Some(Step::Key(key)) => *key,
@@ -1141,6 +1146,37 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 
 /// A commented analysis file to start from (`borderchange init`).
 pub const TEMPLATE: &str = include_str!("template.toml");
+
+/// [`TEMPLATE`] with `equal_area_crs` set to Lambert azimuthal equal-area
+/// centred on `polygons` (longitude/latitude; polar aspect when they reach
+/// within 5° of a pole; across 180° when they cross it), or left at
+/// `"auto"` when there are none.
+pub fn template_for(polygons: &[geo::MultiPolygon<f64>]) -> String {
+    let shift = crate::load::longitude_frame(polygons.iter()).unwrap_or(false);
+    let shifted: Vec<geo::MultiPolygon<f64>> = if shift {
+        polygons.iter().map(crate::load::unwrap_polygons).collect()
+    } else {
+        polygons.to_vec()
+    };
+    let Some(bounds) = geo::BoundingRect::bounding_rect(&geo::GeometryCollection::from(
+        shifted
+            .into_iter()
+            .map(geo::Geometry::MultiPolygon)
+            .collect::<Vec<_>>(),
+    )) else {
+        return TEMPLATE.to_owned();
+    };
+    let crs = crate::io::projection::equal_area_for(
+        bounds.min().x,
+        bounds.min().y,
+        bounds.max().x,
+        bounds.max().y,
+    );
+    TEMPLATE.replace(
+        "equal_area_crs = \"auto\"",
+        &format!("equal_area_crs = \"{crs}\""),
+    )
+}
 
 #[cfg(test)]
 mod tests {

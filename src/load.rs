@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use geo::{unary_union, Coord, CoordsIter, LineString, MultiLineString, MultiPolygon};
+use geo::{Coord, CoordsIter, LineString, MultiLineString, MultiPolygon};
 
 use crate::config::{Config, Quantity, SnapshotSource, Step};
 use crate::error::{Error, Result};
@@ -89,12 +89,7 @@ pub fn load(config: &Config) -> Result<Inputs> {
             .iter()
             .flat_map(|(_, f)| f.iter().map(|f| &f.geometry))
     };
-    let shift = crosses_antimeridian(raw());
-    if shift && raw().any(|g| has_long_jump(std::iter::once(&unwrap_polygons(g)))) {
-        return Err(Error::Usage(
-            "the polygons cross both the antimeridian (180°) and the prime meridian (0°): data that wraps around the globe cannot be overlaid in longitude/latitude; split it at one of the two".into(),
-        ));
-    }
+    let shift = longitude_frame(raw()).map_err(Error::Usage)?;
     // Each worker takes its snapshot's features and lets go of each as it
     // is checked, dissolved and densified: the raw features and the
     // holdings are not both held in full.
@@ -239,7 +234,7 @@ fn holdings(
                             s.path.display()
                         )
                     },
-                    || unary_union(parts.iter()),
+                    || crate::geometry::overlay::clip::union(&parts.iter().collect::<Vec<_>>()),
                 )?
             };
             let mut geometry = crate::support::guard::catching(
@@ -265,6 +260,32 @@ fn holdings(
     Ok((snapshot, repairs))
 }
 
+/// Whether the polygons are analysed in longitudes 0–360° (see
+/// [`crosses_antimeridian`]), or why they cannot be overlaid in
+/// longitude/latitude at all. Data that reaches a pole (a polar cap, whole
+/// in −180…180°) stays in −180…180°, polygons split at 180° elsewhere
+/// included (each piece measures as it is); an edge across 180° the short
+/// way cannot be drawn there, and is refused with it.
+pub fn longitude_frame<'a>(
+    polygons: impl Iterator<Item = &'a MultiPolygon<f64>> + Clone,
+) -> std::result::Result<bool, String> {
+    if has_polar_ring(polygons.clone()) {
+        if has_long_jump(polygons) {
+            return Err("the polygons reach a pole (a polar cap, whole in longitude −180…180°) and an edge elsewhere crosses the antimeridian (180°) the short way, which needs longitudes 0–360°: split the polygons that cross 180° at 180° (as the cap is)".into());
+        }
+        return Ok(false);
+    }
+    let shift = crosses_antimeridian(polygons.clone());
+    if shift
+        && polygons
+            .into_iter()
+            .any(|g| has_long_jump(std::iter::once(&unwrap_polygons(g))))
+    {
+        return Err("the polygons cross both the antimeridian (180°) and the prime meridian (0°): data that wraps around the globe cannot be overlaid in longitude/latitude; split it at one of the two".into());
+    }
+    Ok(shift)
+}
+
 /// True when the polygons cross the antimeridian: an edge jumps more than
 /// 180° in longitude (it is the short way round, across 180°), or the data
 /// reaches both sides of 180° (polygons split there, as Chukotka is in most
@@ -276,20 +297,46 @@ pub fn crosses_antimeridian<'a>(
     if has_long_jump(polygons.clone()) {
         return true;
     }
+    // A ring that reaches a pole (a polar cap, or a sector of one) spans
+    // −180…180° by nature: it is whole in longitude/latitude as it is.
     let (mut east, mut west) = (false, false);
-    for c in polygons.flat_map(|mp| mp.coords_iter()) {
-        east |= c.x >= 179.0;
-        west |= c.x <= -179.0;
+    for ring in polygons
+        .flat_map(|mp| mp.0.iter())
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .filter(|ring| !reaches_pole(ring))
+    {
+        for c in &ring.0 {
+            east |= c.x >= 179.0;
+            west |= c.x <= -179.0;
+        }
     }
     east && west
 }
 
-/// True when some edge jumps more than 180° in longitude.
+/// True when a ring has a vertex on a pole (latitude ±90°).
+pub(crate) fn reaches_pole(ring: &LineString<f64>) -> bool {
+    ring.0.iter().any(|c| c.y.abs() == 90.0)
+}
+
+/// True when some polygon reaches a pole (see [`reaches_pole`]).
+fn has_polar_ring<'a>(polygons: impl Iterator<Item = &'a MultiPolygon<f64>>) -> bool {
+    polygons
+        .flat_map(|mp| mp.0.iter())
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+        .any(reaches_pole)
+}
+
+/// True when some edge jumps more than 180° in longitude. An edge along a
+/// pole (both ends at latitude ±90°: one point on the globe) jumps nowhere.
 fn has_long_jump<'a>(polygons: impl Iterator<Item = &'a MultiPolygon<f64>>) -> bool {
     polygons
         .flat_map(|mp| mp.0.iter())
         .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .any(|ring| ring.0.windows(2).any(|w| (w[1].x - w[0].x).abs() > 180.0))
+        .any(|ring| {
+            ring.0.windows(2).any(|w| {
+                (w[1].x - w[0].x).abs() > 180.0 && !(w[0].y.abs() == 90.0 && w[1].y == w[0].y)
+            })
+        })
 }
 
 /// Longitudes below 0° moved to 180–360° (for data that

@@ -146,6 +146,11 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
         });
         analysed.map(|(i, a, r)| (i, a, r, hashes))
     })?;
+    // The reports name the equal-area CRS the analysis used.
+    config.parameters.equal_area_crs = crate::io::projection::resolve_equal_area(
+        &config.parameters.equal_area_crs,
+        inputs.study_box(),
+    );
     let provenance = Provenance {
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         gdal_version: crate::io::gdal_version(),

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use geo::{unary_union, BooleanOps, BoundingRect, Coord, InteriorPoint, Intersects, MultiPolygon};
+use geo::{BooleanOps, BoundingRect, Coord, InteriorPoint, Intersects, MultiPolygon};
 
 use crate::config::{Config, SnapshotSource};
 use crate::error::{Error, Result};
@@ -115,13 +115,32 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
                 .collect()
         }
     };
-    let shift = crate::load::crosses_antimeridian(
+    let geometries = || {
         reads
             .iter()
             .filter_map(|(_, _, read)| read.as_ref().ok())
             .flatten()
-            .map(|f| &f.geometry),
-    );
+            .map(|f| &f.geometry)
+    };
+    // As `run` decides it: refused data is listed, and checked as it is.
+    let shift = match crate::load::longitude_frame(geometries()) {
+        Ok(shift) => shift,
+        Err(message) => {
+            problems.push(Problem {
+                file: config.source.as_ref().map_or_else(
+                    || "the analysis file".to_owned(),
+                    |(path, _)| path.display().to_string(),
+                ),
+                year: None,
+                feature: None,
+                kind: "antimeridian".into(),
+                message,
+                at: None,
+                severity: Severity::Error,
+            });
+            false
+        }
+    };
     for (s, feature_errors, read) in reads {
         let when = s.when().ok();
         let year = when.map_or(0, |w| w.year);
@@ -171,10 +190,15 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
         }
         let holdings: Vec<(String, MultiPolygon<f64>)> = by_holder
             .into_iter()
-            .map(|(holder, parts)| (holder, unary_union(parts.iter())))
+            .map(|(holder, parts)| {
+                let parts: Vec<&MultiPolygon<f64>> = parts.iter().collect();
+                (holder, crate::geometry::overlay::clip::union(&parts))
+            })
             .collect();
         problems.extend(overlaps(&file, year, &holdings, sliver_km2));
-        let region: MultiPolygon<f64> = unary_union(holdings.iter().map(|(_, g)| g));
+        let region: MultiPolygon<f64> = crate::geometry::overlay::clip::union(
+            &holdings.iter().map(|(_, g)| g).collect::<Vec<_>>(),
+        );
         problems.extend(gaps(&file, year, &region, sliver_km2));
         match &first_region {
             None => first_region = Some((year, region)),
@@ -250,9 +274,19 @@ fn dated_reads(config: &Config, dated: &crate::config::DatedSource) -> Vec<Read>
 /// An `equal_area_crs` that PROJ cannot use, or that does not preserve area
 /// in the middle of the study region, as `run` refuses it.
 fn equal_area_problem(config: &Config, region: &MultiPolygon<f64>) -> Option<Problem> {
-    let centre = region.bounding_rect()?.center();
-    let check = crate::io::projection::EqualArea::new(&config.parameters.equal_area_crs)
-        .and_then(|ea| ea.check_preserves_area(centre));
+    let bounds = region.bounding_rect()?;
+    let centre = bounds.center();
+    let crs = crate::io::projection::resolve_equal_area(
+        &config.parameters.equal_area_crs,
+        (
+            bounds.min().x,
+            bounds.min().y,
+            bounds.max().x,
+            bounds.max().y,
+        ),
+    );
+    let check =
+        crate::io::projection::EqualArea::new(&crs).and_then(|ea| ea.check_preserves_area(centre));
     Some(Problem {
         file: config.source.as_ref().map_or_else(
             || "the analysis file".to_owned(),

@@ -8,11 +8,11 @@
 //! 1. every polygon is oriented with `io::read::oriented`, as the reader
 //!    does (any coordinates, NaN and infinities included);
 //! 2. as `load::load` and its `holdings`: the whole case is moved to
-//!    0–360° longitude when `load::crosses_antimeridian` says so (a case
+//!    0–360° longitude when `load::longitude_frame` says so (a case
 //!    that also jumps across 0° is refused, as `load` refuses it); with
 //!    `repair` on, `load::repair_geometry`; features with a fatal
 //!    `load::geometry_problems` are dropped (`load` refuses them); the rest
-//!    are dissolved by holder (`unary_union` when a holder has more than one
+//!    are dissolved by holder (`clip::union` when a holder has more than one
 //!    feature) and densified (`geodesy::densify`);
 //! 3. as `analysis`: `geodesy::area_km2` of every holding, the holders'
 //!    overlap by inclusion–exclusion over `clip::intersection`,
@@ -34,11 +34,9 @@ use borderchange::geometry::boundary::{self, BoundaryParams};
 use borderchange::geometry::geodesy;
 use borderchange::geometry::overlay::{self, clip};
 use borderchange::io::read::oriented;
-use borderchange::load::{crosses_antimeridian, geometry_problems, repair_geometry};
+use borderchange::load::{geometry_problems, longitude_frame, repair_geometry};
 use borderchange::model::{Holding, Snapshot};
-use geo::{
-    unary_union, Coord, CoordsIter, Geodesic, Length, LineString, MapCoords, MultiPolygon, Polygon,
-};
+use geo::{Coord, CoordsIter, Geodesic, Length, LineString, MapCoords, MultiPolygon, Polygon};
 
 /// Holder names (a feature picks one by index).
 const HOLDERS: [&str; 4] = ["A", "B", "C", "D"];
@@ -247,14 +245,6 @@ fn unwrap_polygons(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
     })
 }
 
-/// Some edge jumps more than 180° in longitude (`load`'s `has_long_jump`).
-fn has_long_jump<'a>(polygons: impl Iterator<Item = &'a MultiPolygon<f64>>) -> bool {
-    polygons
-        .flat_map(|mp| mp.0.iter())
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .any(|ring| ring.0.windows(2).any(|w| (w[1].x - w[0].x).abs() > 180.0))
-}
-
 /// As [`check`], on a decoded case.
 pub fn run(case: &Case, skip_known: bool) {
     // What `io::read` hands over: every polygon oriented.
@@ -273,10 +263,9 @@ pub fn run(case: &Case, skip_known: bool) {
         .collect();
     // `load`: one longitude range for every snapshot.
     let raw = || read.iter().flat_map(|s| s.iter().map(|(_, g)| g));
-    let shift = crosses_antimeridian(raw());
-    if shift && has_long_jump(raw().map(unwrap_polygons).collect::<Vec<_>>().iter()) {
+    let Ok(shift) = longitude_frame(raw()) else {
         return; // refused with a message by `load`
-    }
+    };
 
     let mut snapshots = Vec::new();
     for (i, features) in read.iter().enumerate() {
@@ -317,7 +306,8 @@ pub fn run(case: &Case, skip_known: bool) {
                 let merged = if parts.len() == 1 {
                     parts.pop().unwrap_or_else(|| MultiPolygon::new(vec![]))
                 } else {
-                    unary_union(parts.iter())
+                    let parts: Vec<&MultiPolygon<f64>> = parts.iter().collect();
+                    borderchange::geometry::overlay::clip::union(&parts)
                 };
                 if skip_known && merged.coords_iter().any(|c| c.y.abs() > 90.0) {
                     // Known bug 2: the overlay puts a point past a pole, and

@@ -74,6 +74,10 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<ExitCode> {
     let outcome =
         outcome.with_context(|| format!("running the analysis in '{}'", config.display()))?;
     let analysis = &outcome.analysis;
+    // Warnings the user must see: printed even with --quiet.
+    for w in &analysis.warnings {
+        eprintln!("{} {w}", ui.err(Style::Warning, "warning:"));
+    }
     if !ui.quiet {
         for r in &outcome.repairs {
             eprintln!(

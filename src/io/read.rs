@@ -196,7 +196,7 @@ fn read_features<G, F>(
     convert: F,
 ) -> Result<Converted<G>>
 where
-    G: geo::MapCoordsInPlace<f64>,
+    G: Reprojected,
     F: Fn(GeoGeometry<f64>) -> Option<G>,
 {
     super::capture_gdal_messages();
@@ -364,8 +364,21 @@ where
             })?;
             continue;
         };
-        if let Err(message) = to_wgs84.apply(&mut converted) {
+        let source = to_wgs84.reprojects().then(|| converted.clone());
+        if let Err(message) = converted.each_line(&mut |line| to_wgs84.apply_line(line)) {
             skip(bad(format!("cannot reproject to WGS84: {message}")))?;
+            continue;
+        }
+        if let Some(at) = source.and_then(|s| G::reprojection_fault(&s, &converted)) {
+            let (problem, c) = at;
+            let source_at = to_wgs84
+                .source_of(c.x, c.y)
+                .map(|(x, y)| format!(", which is ({x:.3}, {y:.3}) in the layer's CRS"))
+                .unwrap_or_default();
+            skip(bad(format!(
+                "{problem}{source_at}: the fault arose from reprojecting from '{}' to longitude/latitude (the geometry is valid in its own CRS; its edges were split there to 0.01 mm of their course before reprojecting)",
+                to_wgs84.source_name()
+            )))?;
             continue;
         }
         let mut extras = Vec::with_capacity(query.extra.len());
@@ -402,12 +415,122 @@ where
     Ok(out)
 }
 
+/// What the reader reprojects: its lines (rings), and for polygons a check
+/// that what was valid in the layer's CRS is still valid in lon/lat.
+pub trait Reprojected: Clone {
+    /// Calls `f` on every line (ring) of the geometry, up to the first error.
+    fn each_line(
+        &mut self,
+        f: &mut dyn FnMut(&mut LineString<f64>) -> std::result::Result<(), String>,
+    ) -> std::result::Result<(), String>;
+    /// The first fatal problem `converted` has that `source` (the same
+    /// geometry in the layer's projected CRS) does not: its message and
+    /// where it is in lon/lat.
+    fn reprojection_fault(_source: &Self, _converted: &Self) -> Option<(String, geo::Coord<f64>)> {
+        None
+    }
+}
+
+impl Reprojected for MultiLineString<f64> {
+    fn each_line(
+        &mut self,
+        f: &mut dyn FnMut(&mut LineString<f64>) -> std::result::Result<(), String>,
+    ) -> std::result::Result<(), String> {
+        self.0.iter_mut().try_for_each(f)
+    }
+}
+
+impl Reprojected for MultiPolygon<f64> {
+    fn each_line(
+        &mut self,
+        f: &mut dyn FnMut(&mut LineString<f64>) -> std::result::Result<(), String>,
+    ) -> std::result::Result<(), String> {
+        let mut result = Ok(());
+        for p in &mut self.0 {
+            p.exterior_mut(|r| result = f(r));
+            result.clone()?;
+            p.interiors_mut(|holes| result = holes.iter_mut().try_for_each(&mut *f));
+            result.clone()?;
+        }
+        result
+    }
+
+    fn reprojection_fault(source: &Self, converted: &Self) -> Option<(String, geo::Coord<f64>)> {
+        let fatal = crate::load::geometry_problems(converted)
+            .into_iter()
+            .find(|p| p.fatal)?;
+        let at = fatal.at?;
+        // Validity is unchanged by an affine map: the source, moved into
+        // the range of longitudes/latitudes, is checked by the same rules.
+        let bounds = geo::BoundingRect::bounding_rect(source)?;
+        let span = bounds.width().max(bounds.height());
+        if span <= 0.0 || !span.is_finite() {
+            return None;
+        }
+        let k = 80.0 / span;
+        let o = bounds.min();
+        let moved = geo::MapCoords::map_coords(source, |c| geo::Coord {
+            x: (c.x - o.x) * k,
+            y: (c.y - o.y) * k,
+        });
+        let valid_there = !crate::load::geometry_problems(&moved)
+            .iter()
+            .any(|p| p.fatal);
+        valid_there.then_some((fatal.message, at))
+    }
+}
+
 /// Converts to `geo`, dropping Z and M (areas and lengths are on the
 /// ellipsoid surface).
 fn to_geo(geometry: &Geometry) -> std::result::Result<GeoGeometry<f64>, String> {
     let mut flat = geometry.clone();
     flat.flatten_to_2d();
     flat.to_geo().map_err(|e| e.to_string())
+}
+
+/// Every polygon of every layer of a file, in longitude/latitude (a layer
+/// without a CRS is taken to be in it), without attributes or checks: what
+/// `init --data` needs to centre the equal-area CRS on the data.
+pub fn polygons_of(path: &Path) -> Result<Vec<MultiPolygon<f64>>> {
+    let gdal_error = |source| Error::Gdal {
+        path: path.to_owned(),
+        layer: None,
+        source,
+    };
+    let dataset = Dataset::open_ex(
+        path,
+        DatasetOptions {
+            open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+            ..DatasetOptions::default()
+        },
+    )
+    .map_err(gdal_error)?;
+    let mut out = Vec::new();
+    for mut layer in dataset.layers() {
+        let crs = match layer.spatial_ref() {
+            Some(srs) => srs.to_wkt().map_err(gdal_error)?,
+            None => "OGC:CRS84".to_owned(),
+        };
+        let to_wgs84 = ToWgs84::new(&crs)?;
+        for feature in layer.features() {
+            let Some(geometry) = feature.geometry() else {
+                continue;
+            };
+            if geometry.geometry_type() == gdal::vector::OGRwkbGeometryType::wkbUnknown {
+                continue;
+            }
+            let mut polygons = Vec::new();
+            let Ok(geo) = to_geo(geometry) else { continue };
+            if !collect_polygons(geo, &mut polygons) {
+                continue;
+            }
+            let mut mp = MultiPolygon::new(polygons);
+            if to_wgs84.apply(&mut mp).is_ok() {
+                out.push(mp);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The layer names in a file, for messages and tests.

@@ -137,7 +137,7 @@ fn project_xml(config: &Config, inputs: &Inputs, styles: &[qgis::Style]) -> Resu
         return Ok(String::new());
     };
     let (west, south, east, north) = inputs.study_box();
-    let map = MapProjection::albers_for(west, south, east, north)?;
+    let map = MapProjection::for_region(west, south, east, north)?;
     let extent = map.extent_of(west, south, east, north)?;
     let until = until_years(inputs);
     let mut groups = vec![qgis::ProjectGroup {

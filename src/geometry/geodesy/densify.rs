@@ -92,7 +92,27 @@ fn densify_ring(ring: &mut LineString<f64>, max_edge_m: f64) {
         if edge_over(w[0], w[1], max_edge_m) {
             let edge = Geodesic.densify(&LineString::new(vec![w[0], w[1]]), max_edge_m);
             if edge.0.len() > 2 {
-                out.extend_from_slice(&edge.0[1..edge.0.len() - 1]);
+                // The points come back in −180…180°: each is put on the
+                // side of the edge's start (a point on the meridian −180°,
+                // the edge of a polar cap, comes back at +180°; one past
+                // 180° in data analysed in 0–360°, below −180°).
+                let x0 = w[0].x;
+                out.extend(edge.0[1..edge.0.len() - 1].iter().map(|c| {
+                    let d = c.x - x0;
+                    if d > 180.0 {
+                        Coord {
+                            x: c.x - 360.0,
+                            y: c.y,
+                        }
+                    } else if d < -180.0 {
+                        Coord {
+                            x: c.x + 360.0,
+                            y: c.y,
+                        }
+                    } else {
+                        *c
+                    }
+                }));
             }
         }
     }

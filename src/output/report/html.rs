@@ -85,6 +85,14 @@ fn write_page(
         )?;
     }
 
+    if !analysis.warnings.is_empty() {
+        writeln!(h, "<h2>Warnings</h2>\n<ul class=\"warnings\">")?;
+        for w in &analysis.warnings {
+            writeln!(h, "<li>{}</li>", esc(w))?;
+        }
+        writeln!(h, "</ul>")?;
+    }
+
     writeln!(h, "<h2>Transfers</h2>")?;
     writeln!(
         h,
@@ -123,6 +131,35 @@ fn write_page(
         )?;
     }
     writeln!(h, "</ul>")?;
+
+    writeln!(h, "<h2>Balances</h2>")?;
+    writeln!(
+        h,
+        "<p class=\"note\">Each holder's area before, less what it gave, plus what it received, against its area after (slivers included).</p>"
+    )?;
+    writeln!(
+        h,
+        "<table id=\"balances\"><tr><th>treaty</th><th>years</th><th>holder</th><th>before km²</th>\
+         <th>given km²</th><th>received km²</th><th>after km²</th><th>off by</th></tr>"
+    )?;
+    for s in &analysis.steps {
+        for b in &s.balances {
+            writeln!(
+                h,
+                "<tr><td>{}</td><td>{}→{}</td><td>{}</td>{}{}{}{}{}</tr>",
+                esc(&s.treaty),
+                s.from_year,
+                s.to_year,
+                esc(&b.state),
+                num(b.before_km2, thousands(b.before_km2, 0)),
+                num(b.outgoing_km2, thousands(b.outgoing_km2, 0)),
+                num(b.incoming_km2, thousands(b.incoming_km2, 0)),
+                num(b.after_km2, thousands(b.after_km2, 0)),
+                num(b.rel_error, format!("{:.2e}", b.rel_error))
+            )?;
+        }
+    }
+    writeln!(h, "</table>")?;
 
     writeln!(h, "<h2>Areas held</h2>")?;
     writeln!(

@@ -26,6 +26,7 @@ struct Report<'a> {
     stretches: Vec<StretchRow<'a>>,
     checks: &'a [Check],
     checks_pass: bool,
+    warnings: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -138,6 +139,7 @@ pub fn report_json(
             .collect(),
         checks: &analysis.checks,
         checks_pass: analysis.checks_pass(),
+        warnings: &analysis.warnings,
     };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
     text.push('\n');

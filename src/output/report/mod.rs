@@ -206,6 +206,7 @@ mod tests {
             steps: vec![],
             stretches: vec![],
             checks: vec![],
+            warnings: vec![],
             timings: vec![],
         };
         let analysis_headers = [
