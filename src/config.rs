@@ -97,7 +97,7 @@ impl Default for Parameters {
             river_distance_km: 5.0,
             min_river_run_km: 10.0,
             densify_km: 2.0,
-            equal_area_crs: crate::io::projection::AUTO_EQUAL_AREA.to_owned(),
+            equal_area_crs: AUTO_EQUAL_AREA.to_owned(),
             repair: false,
         }
     }
@@ -134,7 +134,7 @@ fn serialize_connection<S: serde::Serializer>(
     s: S,
 ) -> std::result::Result<S::Ok, S::Error> {
     match connection {
-        Some(c) => s.serialize_str(&crate::io::postgres::redacted(c)),
+        Some(c) => s.serialize_str(&redacted(c)),
         None => s.serialize_none(),
     }
 }
@@ -766,7 +766,7 @@ impl Config {
     /// kept as written everywhere else, so reports do not depend on where the
     /// analysis sits on disk.
     pub fn resolve(&self, path: &Path) -> PathBuf {
-        if path.is_relative() && !crate::io::read::is_connection(path) {
+        if path.is_relative() && !is_connection(path) {
             self.base_dir.join(path)
         } else {
             path.to_owned()
@@ -924,9 +924,7 @@ impl Config {
         }));
         for (path, crs) in crs_settings {
             let Some(crs) = crs else { continue };
-            if path.last() == Some(&Step::Key("equal_area_crs"))
-                && crs.trim() == crate::io::projection::AUTO_EQUAL_AREA
-            {
+            if path.last() == Some(&Step::Key("equal_area_crs")) && crs.trim() == AUTO_EQUAL_AREA {
                 continue;
             }
             if !crs_is_explicit(crs) {
@@ -1211,35 +1209,29 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// A commented analysis file to start from (`borderchange init`).
 pub const TEMPLATE: &str = include_str!("template.toml");
 
-/// [`TEMPLATE`] with `equal_area_crs` set to Lambert azimuthal equal-area
-/// centred on `polygons` (longitude/latitude; polar aspect when they reach
-/// within 5° of a pole; across 180° when they cross it), or left at
-/// `"auto"` when there are none.
-pub fn template_for(polygons: &[geo::MultiPolygon<f64>]) -> String {
-    let shift = crate::geometry::antimeridian::shift_for(polygons.iter()).unwrap_or(false);
-    let shifted: Vec<geo::MultiPolygon<f64>> = if shift {
-        polygons.iter().map(crate::load::unwrap_polygons).collect()
-    } else {
-        polygons.to_vec()
-    };
-    let Some(bounds) = geo::BoundingRect::bounding_rect(&geo::GeometryCollection::from(
-        shifted
-            .into_iter()
-            .map(geo::Geometry::MultiPolygon)
-            .collect::<Vec<_>>(),
-    )) else {
-        return TEMPLATE.to_owned();
-    };
-    let crs = crate::io::projection::equal_area_for(
-        bounds.min().x,
-        bounds.min().y,
-        bounds.max().x,
-        bounds.max().y,
-    );
-    TEMPLATE.replace(
-        "equal_area_crs = \"auto\"",
-        &format!("equal_area_crs = \"{crs}\""),
-    )
+/// The `equal_area_crs` setting that stands for
+/// [`crate::io::projection::equal_area_for`] the data: the default.
+pub const AUTO_EQUAL_AREA: &str = "auto";
+
+/// `connection` with its password, if any, replaced by `***`, for messages
+/// and the manifest.
+pub fn redacted(connection: &str) -> String {
+    connection
+        .split(' ')
+        .map(|part| {
+            if part.to_ascii_lowercase().starts_with("password=") {
+                "password=***"
+            } else {
+                part
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// True for a PostgreSQL connection string (`PG:…`) given where a path goes.
+pub fn is_connection(path: &Path) -> bool {
+    path.to_str().is_some_and(|p| p.starts_with("PG:"))
 }
 
 #[cfg(test)]

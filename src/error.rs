@@ -192,8 +192,10 @@ pub struct Overlap {
     pub a: String,
     /// The other.
     pub b: String,
-    /// The land both hold, km² (geodesic).
+    /// The land both hold, km² (geodesic), in all.
     pub area_km2: f64,
+    /// The largest piece of it, km² (geodesic): the one above the tolerance.
+    pub largest_km2: f64,
     /// A point in the largest piece (longitude, latitude).
     pub at: (f64, f64),
     /// The tolerance.
@@ -204,13 +206,14 @@ impl std::fmt::Display for Overlap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "'{}' layer '{}' ({} snapshot): holders '{}' and '{}' overlap by {:.3} km², around ({:.5}, {:.5}): each piece of land must have one holder, or it is counted twice (overlaps up to sliver_km2 = {} km² are measured and reported); give the land to one of them",
+            "'{}' layer '{}' ({} snapshot): holders '{}' and '{}' overlap by {:.3} km² (in one piece: {:.3} km²), around ({:.5}, {:.5}): each piece of land must have one holder, or it is counted twice (overlapping pieces up to sliver_km2 = {} km² each are measured and reported); give the land to one of them",
             self.path.display(),
             self.layer,
             self.year,
             self.a,
             self.b,
             self.area_km2,
+            self.largest_km2,
             self.at.0,
             self.at.1,
             self.sliver_km2

@@ -215,22 +215,13 @@ fn check_postgres_output(config: &Config) -> Result<()> {
             ))
         }
     }
-    let schema = postgres_schema(config);
+    let schema = crate::output::postgres_schema(config);
     if !crate::io::postgres::is_plain_identifier(schema) {
         return Err(Error::Usage(format!(
             "schema '{schema}' is not a plain PostgreSQL name: use lower-case letters, digits and '_' (at most 63), not starting with a digit"
         )));
     }
     Ok(())
-}
-
-/// The schema the PostgreSQL format writes to.
-pub(crate) fn postgres_schema(config: &Config) -> &str {
-    config
-        .output
-        .schema
-        .as_deref()
-        .unwrap_or(crate::io::postgres::DEFAULT_SCHEMA)
 }
 
 /// Writes everything into the output folder's staging folder, then puts it

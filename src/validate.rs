@@ -551,15 +551,16 @@ fn overlaps(
             if km2 <= 0.0 {
                 continue;
             }
-            let largest = both
+            // Judged piece by piece, as `run` judges them.
+            let (largest_km2, largest) = both
                 .0
                 .iter()
-                .max_by(|p, q| {
-                    geo::Area::unsigned_area(*p).total_cmp(&geo::Area::unsigned_area(*q))
-                })
-                .and_then(|p| p.interior_point())
-                .map(|p| p.0);
-            let small = km2 <= sliver_km2;
+                .map(|p| (geodesy::area_km2(&MultiPolygon::new(vec![p.clone()])), p))
+                .max_by(|x, y| x.0.total_cmp(&y.0))
+                .map_or((0.0, None), |(km2, p)| {
+                    (km2, p.interior_point().map(|p| p.0))
+                });
+            let small = largest_km2 <= sliver_km2;
             out.push(Problem {
                 file: file.to_owned(),
                 layer: None,
@@ -568,12 +569,12 @@ fn overlaps(
                 holder: Some(a.clone()),
                 kind: "overlap".into(),
                 message: format!(
-                    "holders '{a}' and '{b}' overlap by {km2:.3} km² in {} place(s) (each piece of land must have one holder){}",
+                    "holders '{a}' and '{b}' overlap by {km2:.3} km² in {} place(s), the largest {largest_km2:.3} km² (each piece of land must have one holder){}",
                     both.0.len(),
                     if small {
-                        format!("; not above sliver_km2 ({sliver_km2} km²): `run` measures and reports it")
+                        format!("; no piece above sliver_km2 ({sliver_km2} km²): `run` measures and reports them")
                     } else {
-                        format!("; `run` refuses overlaps above sliver_km2 ({sliver_km2} km²)")
+                        format!("; `run` refuses an overlapping piece above sliver_km2 ({sliver_km2} km²)")
                     }
                 ),
                 at: largest,

@@ -507,7 +507,9 @@ fn validate_lists_findings_on_stdout_and_errors_of_its_own_on_stderr() {
     assert_eq!(out.status.code(), Some(1));
     let stdout = text(&out.stdout);
     assert!(
-        stdout.contains("error: a1700.geojson feature 0: self-intersection"),
+        stdout.contains(
+            "error: a1700.geojson layer 'a1700' (1700) feature 0 holder 'A': self-intersection"
+        ),
         "{stdout}"
     );
     assert!(stdout.contains("1 error(s)"), "{stdout}");

@@ -4,7 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use borderchange::config::{template_for, TEMPLATE};
+use borderchange::config::TEMPLATE;
+use borderchange::io::projection::template_for;
 
 use super::ui::Ui;
 

@@ -96,7 +96,11 @@ impl Progress {
             return;
         };
         if let Ok(mut state) = shared.state.lock() {
-            eprint!("\r{:width$}\r", "", width = state.label.chars().count() + 24);
+            eprint!(
+                "\r{:width$}\r",
+                "",
+                width = state.label.chars().count() + 24
+            );
             eprintln!("note: {message}");
             state.drawn = false;
             shared.wake.notify_one();

@@ -26,7 +26,10 @@ pub struct Args {
 /// Verifies a run; exit code 1 when anything differs.
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<ExitCode> {
     super::find::manifest(&args.manifest)?;
-    let progress = Progress::start(ui, "checking the outputs, re-hashing the inputs and re-running…");
+    let progress = Progress::start(
+        ui,
+        "checking the outputs, re-hashing the inputs and re-running…",
+    );
     let notice = |message: &str| {
         if !ui.quiet {
             progress.note(message);

@@ -25,21 +25,7 @@ pub fn is_plain_identifier(name: &str) -> bool {
         && !name.starts_with(|c: char| c.is_ascii_digit())
 }
 
-/// `connection` with its password, if any, replaced by `***`, for messages
-/// and the manifest.
-pub fn redacted(connection: &str) -> String {
-    connection
-        .split(' ')
-        .map(|part| {
-            if part.to_ascii_lowercase().starts_with("password=") {
-                "password=***"
-            } else {
-                part
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+pub use crate::config::redacted;
 
 /// Writes `layers` as tables of `schema` in the database `connection`
 /// (`PG:dbname=… host=…`), replacing tables of the same names there and

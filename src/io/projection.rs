@@ -64,9 +64,7 @@ pub fn equal_area_for(west: f64, south: f64, east: f64, north: f64) -> String {
     )
 }
 
-/// The `equal_area_crs` setting that stands for [`equal_area_for`] the
-/// data: the default.
-pub const AUTO_EQUAL_AREA: &str = "auto";
+pub use crate::config::AUTO_EQUAL_AREA;
 
 /// The equal-area CRS a run uses: `setting` as given, or for
 /// [`AUTO_EQUAL_AREA`] the one [`equal_area_for`] the longitude/latitude
@@ -595,6 +593,40 @@ impl MapProjection {
         }
         Ok(e)
     }
+}
+
+/// [`TEMPLATE`](crate::config::TEMPLATE) with `equal_area_crs` set to Lambert azimuthal equal-area
+/// centred on `polygons` (longitude/latitude; polar aspect when they reach
+/// within 5° of a pole; across 180° when they cross it), or left at
+/// `"auto"` when there are none.
+pub fn template_for(polygons: &[geo::MultiPolygon<f64>]) -> String {
+    let shift = crate::geometry::antimeridian::shift_for(polygons.iter()).unwrap_or(false);
+    let shifted: Vec<geo::MultiPolygon<f64>> = if shift {
+        polygons
+            .iter()
+            .map(crate::geometry::antimeridian::unwrap_polygons)
+            .collect()
+    } else {
+        polygons.to_vec()
+    };
+    let Some(bounds) = geo::BoundingRect::bounding_rect(&geo::GeometryCollection::from(
+        shifted
+            .into_iter()
+            .map(geo::Geometry::MultiPolygon)
+            .collect::<Vec<_>>(),
+    )) else {
+        return crate::config::TEMPLATE.to_owned();
+    };
+    let crs = equal_area_for(
+        bounds.min().x,
+        bounds.min().y,
+        bounds.max().x,
+        bounds.max().y,
+    );
+    crate::config::TEMPLATE.replace(
+        "equal_area_crs = \"auto\"",
+        &format!("equal_area_crs = \"{crs}\""),
+    )
 }
 
 #[cfg(test)]

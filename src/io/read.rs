@@ -100,9 +100,7 @@ pub fn read_polygons_query(
 }
 
 /// True for a GDAL connection string rather than a file (`PG:…`).
-pub fn is_connection(path: &Path) -> bool {
-    path.to_str().is_some_and(|p| p.starts_with("PG:"))
-}
+pub use crate::config::is_connection;
 
 /// What to read besides the layer's named field: an SQL query instead of
 /// the layer, and more fields.
@@ -477,7 +475,7 @@ impl Reprojected for MultiPolygon<f64> {
     }
 
     fn reprojection_fault(source: &Self, converted: &Self) -> Option<(String, geo::Coord<f64>)> {
-        let fatal = crate::load::geometry_problems(converted)
+        let fatal = crate::geometry::validity::geometry_problems(converted)
             .into_iter()
             .find(|p| p.fatal)?;
         let at = fatal.at?;
@@ -494,7 +492,7 @@ impl Reprojected for MultiPolygon<f64> {
             x: (c.x - o.x) * k,
             y: (c.y - o.y) * k,
         });
-        let valid_there = !crate::load::geometry_problems(&moved)
+        let valid_there = !crate::geometry::validity::geometry_problems(&moved)
             .iter()
             .any(|p| p.fatal);
         valid_there.then_some((fatal.message, at))

@@ -49,7 +49,7 @@ pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
             let all: Vec<Layer> = layers.iter().cloned().chain([dated]).collect();
             crate::io::postgres::write_layers(
                 connection,
-                crate::run::postgres_schema(out.config),
+                super::postgres_schema(out.config),
                 &all,
             )?;
             continue;

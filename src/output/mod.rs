@@ -89,3 +89,12 @@ pub(crate) fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
     files.extend(map_files);
     Ok(files)
 }
+
+/// The schema the PostgreSQL format writes to.
+pub(crate) fn postgres_schema(config: &Config) -> &str {
+    config
+        .output
+        .schema
+        .as_deref()
+        .unwrap_or(crate::io::postgres::DEFAULT_SCHEMA)
+}

@@ -93,7 +93,6 @@ fn write_page(
         )?;
     }
 
-
     writeln!(h, "<h2>Transfers</h2>")?;
     writeln!(
         h,
