@@ -19,6 +19,7 @@ use crate::model::{Holding, River, Snapshot, Stretch, Transfer};
 use crate::overlay::{self, Dropped};
 use crate::parallel;
 use crate::projection::EqualArea;
+use crate::variants::{self, Assignment, Reading, Zone};
 
 /// One holder's area in one snapshot.
 #[derive(Debug, Clone, Serialize)]
@@ -109,12 +110,53 @@ pub struct Analysis {
     pub stretches: Vec<YearStretch>,
     /// References compared with computed values.
     pub checks: Vec<Check>,
+    /// Every reading, the base first, with its figures (empty when the
+    /// analysis file defines no `[[variant]]`).
+    pub variants: Vec<VariantResult>,
     /// Wall-clock seconds per stage, for `--timings` and the benchmark; never
     /// written to an output file (outputs must not change between runs).
     pub timings: Vec<(&'static str, f64)>,
 }
 
+/// One reading's figures.
+#[derive(Debug, Clone)]
+pub struct VariantResult {
+    /// The variant's name.
+    pub name: String,
+    /// What the reading is.
+    pub title: String,
+    /// Who reads the treaty this way.
+    pub source: String,
+    /// The zones it gives to other holders (none for the base).
+    pub assignments: Vec<Assignment>,
+    /// Its areas, transfers, balances and boundaries; `None` for the base,
+    /// whose figures are the analysis's own.
+    pub figures: Option<Box<Analysis>>,
+}
+
 impl Analysis {
+    /// The figures under the variant `name` (the analysis itself for the
+    /// base or an unknown name).
+    pub fn under(&self, name: &str) -> &Analysis {
+        self.variants
+            .iter()
+            .find(|v| v.name == name)
+            .and_then(|v| v.figures.as_deref())
+            .unwrap_or(self)
+    }
+
+    /// Each variant's name and figures, the base first; just the analysis,
+    /// unnamed, when there are no variants.
+    pub fn readings(&self) -> Vec<(Option<&str>, &Analysis)> {
+        if self.variants.is_empty() {
+            return vec![(None, self)];
+        }
+        self.variants
+            .iter()
+            .map(|v| (Some(v.name.as_str()), v.figures.as_deref().unwrap_or(self)))
+            .collect()
+    }
+
     /// True when no `check` reference disagrees.
     pub fn checks_pass(&self) -> bool {
         !self.checks.iter().any(Check::fails)
@@ -124,6 +166,22 @@ impl Analysis {
 /// Runs the analysis on snapshots sorted by year, each with holdings
 /// densified as the config says (see [`crate::load`]).
 pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Result<Analysis> {
+    analyse_readings(config, snapshots, rivers, &[], &[])
+}
+
+/// As [`analyse`], under every reading: `readings` is the base (the
+/// snapshots as drawn) then the variants, or empty for an analysis without
+/// variants. Each variant's snapshots are the drawn ones with its zones
+/// reassigned (see [`variants::apply`]); a snapshot or a treaty step a
+/// variant does not change is computed once for all, and the overlays of
+/// holdings it leaves unchanged are shared.
+pub fn analyse_readings(
+    config: &Config,
+    snapshots: &[Snapshot],
+    rivers: &[River],
+    zones: &[Zone],
+    readings: &[Reading],
+) -> Result<Analysis> {
     let params = &config.parameters;
     // Fail early, on one thread, if the CRS is not usable or does not
     // preserve area where the data lie.
@@ -135,17 +193,46 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         river_distance_km: params.river_distance_km,
         min_run_km: params.min_river_run_km,
     };
+    let clock = std::time::Instant::now();
+
+    // Each variant's snapshots: the drawn one where it assigns nothing.
+    let changed = variant_snapshots(snapshots, zones, readings)?;
+    let sets: Vec<Vec<&Snapshot>> = std::iter::once(snapshots.iter().collect())
+        .chain(readings.iter().skip(1).enumerate().map(|(r, _)| {
+            snapshots
+                .iter()
+                .enumerate()
+                .map(|(i, s)| changed[r][i].as_ref().unwrap_or(s))
+                .collect()
+        }))
+        .collect();
+    // Every distinct snapshot and step once.
+    let mut unique: Vec<&Snapshot> = Vec::new();
+    let mut steps_in: Vec<(&Snapshot, &Snapshot)> = Vec::new();
+    for set in &sets {
+        for s in set {
+            if !unique.iter().any(|u| std::ptr::eq(*u, *s)) {
+                unique.push(s);
+            }
+        }
+        for w in set.windows(2) {
+            if !steps_in
+                .iter()
+                .any(|(e, l)| std::ptr::eq(*e, w[0]) && std::ptr::eq(*l, w[1]))
+            {
+                steps_in.push((w[0], w[1]));
+            }
+        }
+    }
 
     // Snapshots are independent of each other, and every (step, from
     // holder, to holder) overlay is independent too: one list of both keeps
     // both cores busy, the costliest first, so the measuring of snapshots
     // fills the time beside the longest overlays.
-    let clock = std::time::Instant::now();
-    let steps_in: Vec<(&Snapshot, &Snapshot)> =
-        snapshots.windows(2).map(|w| (&w[0], &w[1])).collect();
-    let jobs: Vec<Job> = snapshots
+    let jobs: Vec<Job> = unique
         .iter()
-        .map(Job::Measure)
+        .enumerate()
+        .map(|(i, s)| Job::Measure(i, s))
         .chain(
             steps_in
                 .iter()
@@ -158,30 +245,33 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         )
         .collect();
     let cost = |job: &Job| match job {
-        Job::Measure(s) => s.holdings.iter().map(|h| h.geometry.coords_count()).sum(),
+        Job::Measure(_, s) => s.holdings.iter().map(|h| h.geometry.coords_count()).sum(),
         Job::Overlay(_, before, after) => {
             before.geometry.coords_count() + after.geometry.coords_count()
         }
     };
     // Snapshots and pieces repeat many polygons vertex for vertex: each is
     // measured once; and holders repeat whole, so some overlays do too.
-    let vertices = snapshots
+    let vertices = unique
         .iter()
         .flat_map(|s| &s.holdings)
         .map(|h| h.geometry.coords_count())
         .sum();
     let areas = geodesy::AreaCache::for_input(vertices);
     let overlays = Intersections::plan(
-        snapshots,
+        &unique,
         jobs.iter().filter_map(|job| match job {
             Job::Overlay(_, before, after) => Some((*before, *after)),
-            Job::Measure(_) => None,
+            Job::Measure(..) => None,
         }),
     );
     let done = parallel::map_costliest_first(&jobs, cost, |job| match job {
-        Job::Measure(snapshot) => Done::Measured(EqualArea::with(&params.equal_area_crs, |ea| {
-            measure_snapshot(snapshot, ea, &areas, &overlays, rivers, &boundary_params)
-        })),
+        Job::Measure(i, snapshot) => Done::Measured(
+            *i,
+            EqualArea::with(&params.equal_area_crs, |ea| {
+                measure_snapshot(snapshot, ea, &areas, &overlays, rivers, &boundary_params)
+            }),
+        ),
         Job::Overlay(i, before, after) => {
             let (earlier, later) = steps_in[*i];
             Done::Overlaid(
@@ -200,84 +290,166 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     });
     let measured_seconds = clock.elapsed().as_secs_f64();
     let clock = std::time::Instant::now();
-    let mut per_snapshot = Vec::new();
+    let mut per_snapshot: Vec<Option<SnapshotResult>> = unique.iter().map(|_| None).collect();
+    let mut per_step_pieces: Vec<Vec<Transfer>> = steps_in.iter().map(|_| Vec::new()).collect();
     let mut pieces = Vec::new();
     for d in done {
         match d {
-            Done::Measured(r) => per_snapshot.push(r),
+            Done::Measured(i, r) => per_snapshot[i] = Some(r?),
             Done::Overlaid(r) => pieces.push(r),
         }
     }
-    let mut per_step_pieces: Vec<Vec<Transfer>> = steps_in.iter().map(|_| Vec::new()).collect();
     for piece in pieces {
         if let Some((i, t)) = piece? {
             per_step_pieces[i].push(t);
         }
     }
-    let mut areas = Vec::new();
-    let mut regions = Vec::new();
-    let mut stretches = Vec::new();
-    for result in per_snapshot {
-        let r = result?;
-        areas.extend(r.areas);
-        regions.push(r.region);
-        stretches.extend(r.stretches);
-    }
-    // Each holder's geodesic area, measured once per snapshot above.
-    let mut areas_of: BTreeMap<i32, BTreeMap<String, f64>> = BTreeMap::new();
-    for row in &areas {
-        *areas_of
-            .entry(row.year)
-            .or_default()
-            .entry(row.state.clone())
-            .or_default() += row.area_km2;
-    }
-    let no_areas = BTreeMap::new();
-    let areas_in = |year: i32| areas_of.get(&year).unwrap_or(&no_areas);
-    let per_step: Vec<(Vec<Transfer>, Step)> = steps_in
-        .iter()
-        .zip(per_step_pieces)
-        .map(|((earlier, later), pieces)| {
+    let mut figures: Vec<Analysis> = Vec::with_capacity(sets.len());
+    for set in &sets {
+        let index = |s: &Snapshot| unique.iter().position(|u| std::ptr::eq(*u, s));
+        let step_index = |e: &Snapshot, l: &Snapshot| {
+            steps_in
+                .iter()
+                .position(|(a, b)| std::ptr::eq(*a, e) && std::ptr::eq(*b, l))
+        };
+        let mut areas = Vec::new();
+        let mut regions = Vec::new();
+        let mut stretches = Vec::new();
+        for s in set {
+            if let Some(r) = index(s).and_then(|i| per_snapshot[i].as_ref()) {
+                areas.extend(r.areas.iter().cloned());
+                regions.push(r.region.clone());
+                stretches.extend(r.stretches.iter().cloned());
+            }
+        }
+        // Each holder's geodesic area, measured once per snapshot above.
+        let mut areas_of: BTreeMap<i32, BTreeMap<String, f64>> = BTreeMap::new();
+        for row in &areas {
+            *areas_of
+                .entry(row.year)
+                .or_default()
+                .entry(row.state.clone())
+                .or_default() += row.area_km2;
+        }
+        let no_areas = BTreeMap::new();
+        let areas_in = |year: i32| areas_of.get(&year).unwrap_or(&no_areas);
+        let mut transfers = Vec::new();
+        let mut steps = Vec::new();
+        for w in set.windows(2) {
+            let (earlier, later) = (w[0], w[1]);
+            let pieces = step_index(earlier, later)
+                .map(|i| per_step_pieces[i].clone())
+                .unwrap_or_default();
             let balances = balances(areas_in(earlier.year), areas_in(later.year), &pieces);
             let (kept, dropped) = overlay::split_slivers(pieces, params.sliver_km2);
-            let step = Step {
+            transfers.extend(kept);
+            steps.push(Step {
                 from_year: earlier.year,
                 to_year: later.year,
                 treaty: later.treaty.clone(),
                 dropped,
                 balances,
-            };
-            (kept, step)
+            });
+        }
+        if let Some(first) = regions.first().map(|r| r.area_km2) {
+            for r in &mut regions {
+                r.rel_to_first = relative(r.area_km2 - first, first);
+            }
+        }
+        figures.push(Analysis {
+            areas,
+            regions,
+            transfers,
+            steps,
+            stretches,
+            checks: Vec::new(),
+            variants: Vec::new(),
+            timings: Vec::new(),
+        });
+    }
+    let balances_seconds = clock.elapsed().as_secs_f64();
+    let mut figures = figures.into_iter();
+    let mut analysis = figures.next().unwrap_or_else(|| Analysis {
+        areas: Vec::new(),
+        regions: Vec::new(),
+        transfers: Vec::new(),
+        steps: Vec::new(),
+        stretches: Vec::new(),
+        checks: Vec::new(),
+        variants: Vec::new(),
+        timings: Vec::new(),
+    });
+    analysis.timings = vec![
+        ("areas, boundaries and transfers", measured_seconds),
+        ("balances", balances_seconds),
+    ];
+    analysis.variants = readings
+        .iter()
+        .enumerate()
+        .map(|(i, r)| VariantResult {
+            name: r.name.clone(),
+            title: r.title.clone(),
+            source: r.source.clone(),
+            assignments: r.assignments.clone(),
+            figures: if i == 0 { None } else { figures.next().map(Box::new) },
         })
         .collect();
-    let balances_seconds = clock.elapsed().as_secs_f64();
-
-    if let Some(first) = regions.first().map(|r| r.area_km2) {
-        for r in &mut regions {
-            r.rel_to_first = relative(r.area_km2 - first, first);
-        }
-    }
-    let mut transfers = Vec::new();
-    let mut steps = Vec::new();
-    for (kept, step) in per_step {
-        transfers.extend(kept);
-        steps.push(step);
-    }
-
-    let mut analysis = Analysis {
-        areas,
-        regions,
-        transfers,
-        steps,
-        stretches,
-        checks: Vec::new(),
-        timings: vec![
-            ("areas, boundaries and transfers", measured_seconds),
-            ("balances", balances_seconds),
-        ],
-    };
     analysis.checks = checks::evaluate(&config.references, &analysis);
     Ok(analysis)
+}
+
+/// For each variant after the base, for each snapshot, the variant's
+/// snapshot where it differs from the drawn one. The (variant, snapshot)
+/// pairs are independent and cut in parallel.
+fn variant_snapshots(
+    snapshots: &[Snapshot],
+    zones: &[Zone],
+    readings: &[Reading],
+) -> Result<Vec<Vec<Option<Snapshot>>>> {
+    let variants = readings.get(1..).unwrap_or(&[]);
+    if variants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let grid = variants::grid_for(snapshots);
+    let tasks: Vec<(usize, usize)> = (0..variants.len())
+        .flat_map(|r| (0..snapshots.len()).map(move |i| (r, i)))
+        .collect();
+    let made = parallel::map(&tasks, |&(r, i)| -> Result<Option<Snapshot>> {
+        let reading = &variants[r];
+        let snapshot = &snapshots[i];
+        let assigned = reading.assigned_in(snapshot.year);
+        if assigned.is_empty() {
+            return Ok(None);
+        }
+        let mut chosen = Vec::with_capacity(assigned.len());
+        let mut holders = Vec::with_capacity(assigned.len());
+        for (zone, holder) in assigned {
+            let Some(z) = zones.iter().find(|z| z.id == zone) else {
+                let ids: Vec<&str> = zones.iter().map(|z| z.id.as_str()).collect();
+                return Err(crate::error::Error::Usage(format!(
+                    "variant '{}' assigns zone '{zone}', which the zones layer does not have; its zones are: {}",
+                    reading.name,
+                    ids.join(", ")
+                )));
+            };
+            chosen.push(z);
+            holders.push(holder);
+        }
+        guard::catching(
+            || {
+                format!(
+                    "assigning the zones of variant '{}' in the {} snapshot",
+                    reading.name, snapshot.year
+                )
+            },
+            || variants::apply(snapshot, &chosen, &holders, &grid),
+        )
+    });
+    let mut out: Vec<Vec<Option<Snapshot>>> = variants.iter().map(|_| Vec::new()).collect();
+    for ((r, _), m) in tasks.iter().zip(made) {
+        out[*r].push(m?);
+    }
+    Ok(out)
 }
 
 /// The land of `before` (in `earlier`) that `after` holds in `later`, with
@@ -314,8 +486,8 @@ fn transfer_piece(
 
 /// One unit of the analysis's parallel work.
 enum Job<'a> {
-    /// Areas, study region and boundaries of one snapshot.
-    Measure(&'a Snapshot),
+    /// Areas, study region and boundaries of distinct snapshot `.0`.
+    Measure(usize, &'a Snapshot),
     /// The land of holder `.1` in step `.0`'s earlier snapshot that holder
     /// `.2` has in its later one.
     Overlay(usize, &'a Holding, &'a Holding),
@@ -323,7 +495,7 @@ enum Job<'a> {
 
 /// A [`Job`]'s result.
 enum Done {
-    Measured(Result<SnapshotResult>),
+    Measured(usize, Result<SnapshotResult>),
     Overlaid(Result<Option<(usize, Transfer)>>),
 }
 

@@ -42,4 +42,5 @@ pub mod run;
 mod testing;
 pub mod topology;
 pub mod validate;
+pub mod variants;
 pub mod verify;

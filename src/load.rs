@@ -23,6 +23,11 @@ pub struct Inputs {
     /// What `parameters.repair` changed in the input features, in snapshot
     /// and feature order (empty without it).
     pub repairs: Vec<Repair>,
+    /// The disputed zones the variants assign, by id (empty without a
+    /// `[zones]` table).
+    pub zones: Vec<crate::variants::Zone>,
+    /// The readings, the base first (empty without `[[variant]]`).
+    pub readings: Vec<crate::variants::Reading>,
 }
 
 /// One change `parameters.repair` (`run --repair`) made to an input feature.
@@ -141,10 +146,13 @@ pub fn load(config: &Config) -> Result<Inputs> {
         None => Vec::new(),
     };
     check_reference_holders(config, &snapshots)?;
+    let (zones, readings) = load_readings(config, &snapshots, max_edge_m, shift)?;
     Ok(Inputs {
         snapshots,
         rivers,
         repairs,
+        zones,
+        readings,
     })
 }
 
@@ -569,4 +577,147 @@ fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()
         }
     }
     Ok(())
+}
+
+/// The zones layer, each zone's features dissolved and densified like the
+/// snapshots, and the readings of the analysis file, checked against the
+/// zones and the snapshots' holders (issue 21).
+fn load_readings(
+    config: &Config,
+    snapshots: &[Snapshot],
+    max_edge_m: f64,
+    shift: bool,
+) -> Result<(Vec<crate::variants::Zone>, Vec<crate::variants::Reading>)> {
+    use crate::variants::{Assignment, Reading, Zone};
+    let zones = match &config.zones {
+        None => Vec::new(),
+        Some(z) => {
+            let source = LayerSource {
+                path: config.resolve(&z.path),
+                layer: z.layer.clone(),
+                assume_crs: z.assume_crs.clone(),
+            };
+            let mut by_id: BTreeMap<String, Vec<MultiPolygon<f64>>> = BTreeMap::new();
+            for f in read_polygons(&source, &z.id_field)? {
+                let geometry = if shift {
+                    unwrap_polygons(&f.geometry)
+                } else {
+                    f.geometry
+                };
+                check_geometry(&source, f.fid, &geometry)?;
+                by_id.entry(f.holder).or_default().push(geometry);
+            }
+            by_id
+                .into_iter()
+                .map(|(id, parts)| -> Result<Zone> {
+                    let merged = if parts.len() == 1 {
+                        parts.into_iter().next().unwrap_or_else(|| MultiPolygon::new(vec![]))
+                    } else {
+                        crate::guard::catching(
+                            || format!("dissolving the features of zone '{id}' in '{}'", z.path.display()),
+                            || unary_union(parts.iter()),
+                        )?
+                    };
+                    let mut geometry = geodesy::densify(merged, max_edge_m);
+                    if shift {
+                        geometry = unwrap_polygons(&geometry);
+                    }
+                    Ok(Zone { id, geometry })
+                })
+                .collect::<Result<Vec<_>>>()?
+        }
+    };
+    if config.variants.is_empty() {
+        return Ok((zones, Vec::new()));
+    }
+    let mut holders: Vec<&str> = snapshots
+        .iter()
+        .flat_map(|s| s.holdings.iter().map(|h| h.state.as_str()))
+        .collect();
+    holders.sort_unstable();
+    holders.dedup();
+    let fail = |at: &[Step], value: &str, message: String| -> Error {
+        match &config.source {
+            Some((path, _)) => {
+                let (line, column) = config.position_of_string(at, value);
+                Error::Config {
+                    path: path.clone(),
+                    line,
+                    column,
+                    message,
+                }
+            }
+            None => Error::Usage(message),
+        }
+    };
+    let base = config.base_variant_name();
+    let described = config.variants.iter().find(|v| v.name == base);
+    let mut readings = vec![Reading {
+        name: base.to_owned(),
+        title: described.map_or_else(
+            || "the snapshots as drawn".to_owned(),
+            |v| v.title.clone(),
+        ),
+        source: described.map(|v| v.source.clone()).unwrap_or_default(),
+        assignments: Vec::new(),
+    }];
+    for (i, v) in config.variants.iter().enumerate() {
+        if v.name == base {
+            continue;
+        }
+        for (k, a) in v.assignments.iter().enumerate() {
+            let at = [
+                Step::Key("variant"),
+                Step::Index(i),
+                Step::Key("assign"),
+                Step::Index(k),
+            ];
+            if !zones.iter().any(|z| z.id == a.zone) {
+                let ids: Vec<&str> = zones.iter().map(|z| z.id.as_str()).collect();
+                let file = config
+                    .zones
+                    .as_ref()
+                    .map(|z| z.path.display().to_string())
+                    .unwrap_or_default();
+                return Err(fail(
+                    &at,
+                    &a.zone,
+                    format!(
+                        "variant '{}' assigns zone '{}', which the zones layer '{file}' does not have; its zones are: {}",
+                        v.name,
+                        a.zone,
+                        ids.join(", ")
+                    ),
+                ));
+            }
+            if !holders.contains(&a.holder.as_str()) {
+                return Err(fail(
+                    &at,
+                    &a.holder,
+                    format!(
+                        "variant '{}' gives zone '{}' to holder '{}', which no snapshot has; the holders are: {}",
+                        v.name,
+                        a.zone,
+                        a.holder,
+                        holders.join(", ")
+                    ),
+                ));
+            }
+        }
+        readings.push(Reading {
+            name: v.name.clone(),
+            title: v.title.clone(),
+            source: v.source.clone(),
+            assignments: v
+                .assignments
+                .iter()
+                .map(|a| Assignment {
+                    zone: a.zone.clone(),
+                    holder: a.holder.clone(),
+                    years: a.years.clone(),
+                })
+                .collect(),
+        });
+    }
+    Ok((zones, readings))
 }

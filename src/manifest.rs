@@ -88,6 +88,9 @@ pub fn input_files(config: &Config) -> Vec<PathBuf> {
     if let Some(r) = &config.rivers {
         paths.push(&r.path);
     }
+    if let Some(z) = &config.zones {
+        paths.push(&z.path);
+    }
     let mut files = Vec::new();
     for path in paths {
         let is_shapefile = path

@@ -123,7 +123,13 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
         let analysed = load::load(&config).and_then(|inputs| {
             let read_seconds = clock.elapsed().as_secs_f64();
             progress(1);
-            let analysis = analysis::analyse(&config, &inputs.snapshots, &inputs.rivers)?;
+            let analysis = analysis::analyse_readings(
+                &config,
+                &inputs.snapshots,
+                &inputs.rivers,
+                &inputs.zones,
+                &inputs.readings,
+            )?;
             Ok((inputs, analysis, read_seconds))
         });
         let hashes = hashing.join().unwrap_or_else(|payload| {
