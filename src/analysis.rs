@@ -132,6 +132,15 @@ pub struct VariantResult {
     /// Its areas, transfers, balances and boundaries; `None` for the base,
     /// whose figures are the analysis's own.
     pub figures: Option<Box<Analysis>>,
+    /// The snapshots it changes, as it has them (sorted by year).
+    pub changed: Vec<Snapshot>,
+}
+
+impl VariantResult {
+    /// True when this variant changes the snapshot of `year`.
+    pub fn changes(&self, year: i32) -> bool {
+        self.changed.iter().any(|s| s.year == year)
+    }
 }
 
 impl Analysis {
@@ -196,7 +205,7 @@ pub fn analyse_readings(
     let clock = std::time::Instant::now();
 
     // Each variant's snapshots: the drawn one where it assigns nothing.
-    let changed = variant_snapshots(snapshots, zones, readings)?;
+    let mut changed = variant_snapshots(snapshots, zones, readings)?;
     let sets: Vec<Vec<&Snapshot>> = std::iter::once(snapshots.iter().collect())
         .chain(readings.iter().skip(1).enumerate().map(|(r, _)| {
             snapshots
@@ -391,7 +400,19 @@ pub fn analyse_readings(
             title: r.title.clone(),
             source: r.source.clone(),
             assignments: r.assignments.clone(),
-            figures: if i == 0 { None } else { figures.next().map(Box::new) },
+            figures: if i == 0 {
+                None
+            } else {
+                figures.next().map(Box::new)
+            },
+            changed: if i == 0 {
+                Vec::new()
+            } else {
+                std::mem::take(&mut changed[i - 1])
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            },
         })
         .collect();
     analysis.checks = checks::evaluate(&config.references, &analysis);

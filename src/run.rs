@@ -601,7 +601,7 @@ fn until_of(until: &BTreeMap<i32, i32>, year: i32) -> Value {
 }
 
 fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Layer<'a> {
-    Layer {
+    let mut layer = Layer {
         name: "transfers".into(),
         geometry: GeometryKind::MultiPolygon,
         fields: vec![
@@ -631,11 +631,72 @@ fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Lay
                 ],
             })
             .collect(),
+    };
+    // Each variant's transfers in the steps it changes; elsewhere the
+    // base's rows hold for it.
+    if let Some(base) = analysis.variants.first() {
+        let rows = layer.features.len();
+        tag_variant(&mut layer, rows, &base.name);
+        for v in &analysis.variants[1..] {
+            let Some(figures) = v.figures.as_deref() else {
+                continue;
+            };
+            let transfers = figures
+                .transfers
+                .iter()
+                .filter(|t| v.changes(t.from_year) || v.changes(t.to_year));
+            let from = layer.features.len();
+            for t in transfers {
+                layer.features.push(OutFeature {
+                    geometry: Shape::MultiPolygon(&t.geometry),
+                    values: vec![
+                        Value::Text(t.from_state.clone()),
+                        Value::Text(t.to_state.clone()),
+                        Value::Int(t.from_year.into()),
+                        Value::Int(t.to_year.into()),
+                        until_of(until, t.to_year),
+                        Value::Text(t.treaty.clone()),
+                        Value::Real(t.area_km2),
+                        Value::Real(t.area_ea_km2),
+                    ],
+                });
+            }
+            let rows = layer.features.len() - from;
+            tag_variant(&mut layer, rows, &v.name);
+        }
+    }
+    layer
+}
+
+/// Adds the `variant` field (when the layer has none yet) and gives the
+/// last `rows` features the value `name`.
+fn tag_variant(layer: &mut Layer, rows: usize, name: &str) {
+    if !layer.fields.iter().any(|f| f.name == "variant") {
+        layer.fields.push(text_field("variant"));
+    }
+    let n = layer.features.len();
+    for f in &mut layer.features[n - rows..] {
+        f.values.push(Value::Text(name.to_owned()));
     }
 }
 
 fn boundary_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Layer<'a> {
-    Layer {
+    let stretch = |ys: &'a crate::analysis::YearStretch| {
+        let s = &ys.stretch;
+        OutFeature {
+            geometry: Shape::LineString(&s.line),
+            values: vec![
+                Value::Int(ys.year.into()),
+                until_of(until, ys.year),
+                Value::Text(s.state_a.clone()),
+                Value::Text(s.state_b.clone()),
+                Value::Text(s.kind.as_str().to_owned()),
+                Value::Text(s.river.clone().unwrap_or_default()),
+                Value::Real(s.length_km),
+            ],
+        }
+    };
+    let mut layer = Layer {
         name: "boundaries".into(),
         geometry: GeometryKind::LineString,
         fields: vec![
@@ -647,31 +708,34 @@ fn boundary_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Lay
             text_field("river"),
             FieldDef::new("length_km", FieldKind::Real),
         ],
-        features: analysis
-            .stretches
-            .iter()
-            .map(|ys| {
-                let s = &ys.stretch;
-                OutFeature {
-                    geometry: Shape::LineString(&s.line),
-                    values: vec![
-                        Value::Int(ys.year.into()),
-                        until_of(until, ys.year),
-                        Value::Text(s.state_a.clone()),
-                        Value::Text(s.state_b.clone()),
-                        Value::Text(s.kind.as_str().to_owned()),
-                        Value::Text(s.river.clone().unwrap_or_default()),
-                        Value::Real(s.length_km),
-                    ],
-                }
-            })
-            .collect(),
+        features: analysis.stretches.iter().map(stretch).collect(),
+    };
+    // Each variant's boundaries in the snapshots it changes.
+    if let Some(base) = analysis.variants.first() {
+        let rows = layer.features.len();
+        tag_variant(&mut layer, rows, &base.name);
+        for v in &analysis.variants[1..] {
+            let Some(figures) = v.figures.as_deref() else {
+                continue;
+            };
+            let from = layer.features.len();
+            layer.features.extend(
+                figures
+                    .stretches
+                    .iter()
+                    .filter(|ys| v.changes(ys.year))
+                    .map(stretch),
+            );
+            let rows = layer.features.len() - from;
+            tag_variant(&mut layer, rows, &v.name);
+        }
     }
+    layer
 }
 
 fn state_layer<'a>(
     inputs: &'a Inputs,
-    analysis: &Analysis,
+    analysis: &'a Analysis,
     until: &BTreeMap<i32, i32>,
 ) -> Layer<'a> {
     let mut features = Vec::new();
@@ -694,7 +758,39 @@ fn state_layer<'a>(
             });
         }
     }
-    Layer {
+    // Each variant's holders in the snapshots it changes.
+    let rows = features.len();
+    let mut tags = Vec::new();
+    if let Some(base) = analysis.variants.first() {
+        tags.push((rows, base.name.as_str()));
+        for v in &analysis.variants[1..] {
+            let Some(figures) = v.figures.as_deref() else {
+                continue;
+            };
+            let from = features.len();
+            for s in &v.changed {
+                for h in &s.holdings {
+                    let area_km2 = figures
+                        .areas
+                        .iter()
+                        .find(|a| a.year == s.year && a.state == h.state)
+                        .map_or(0.0, |a| a.area_km2);
+                    features.push(OutFeature {
+                        geometry: Shape::MultiPolygon(&h.geometry),
+                        values: vec![
+                            Value::Int(s.year.into()),
+                            until_of(until, s.year),
+                            Value::Text(s.treaty.clone()),
+                            Value::Text(h.state.clone()),
+                            Value::Real(area_km2),
+                        ],
+                    });
+                }
+            }
+            tags.push((features.len() - from, v.name.as_str()));
+        }
+    }
+    let mut layer = Layer {
         name: "states".into(),
         geometry: GeometryKind::MultiPolygon,
         fields: vec![
@@ -705,7 +801,18 @@ fn state_layer<'a>(
             FieldDef::new("area_km2", FieldKind::Real),
         ],
         features,
+    };
+    let mut start = 0;
+    for (rows, name) in tags {
+        if !layer.fields.iter().any(|f| f.name == "variant") {
+            layer.fields.push(text_field("variant"));
+        }
+        for f in &mut layer.features[start..start + rows] {
+            f.values.push(Value::Text(name.to_owned()));
+        }
+        start += rows;
     }
+    layer
 }
 
 fn river_layer(inputs: &Inputs) -> Layer<'_> {

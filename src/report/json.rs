@@ -25,6 +25,27 @@ struct Report<'a> {
     stretches: Vec<StretchRow<'a>>,
     checks: &'a [Check],
     checks_pass: bool,
+    /// The readings, the base first, with their sources and figures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    variants: Vec<VariantInfo<'a>>,
+    /// Each transfer's range over the readings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    transfer_ranges: Vec<super::TransferRange>,
+}
+
+#[derive(Serialize)]
+struct VariantInfo<'a> {
+    name: &'a str,
+    title: &'a str,
+    source: &'a str,
+    base: bool,
+    assignments: &'a [crate::variants::Assignment],
+    /// The snapshots it changes.
+    changes: Vec<i32>,
+    areas: &'a [AreaRow],
+    transfers: Vec<TransferRow<'a>>,
+    steps: &'a [Step],
+    boundaries: Vec<BoundaryRow>,
 }
 
 #[derive(Serialize)]
@@ -99,19 +120,7 @@ pub fn report_json(
         snapshots: snapshot_infos(config, inputs),
         regions: &analysis.regions,
         areas: &analysis.areas,
-        transfers: analysis
-            .transfers
-            .iter()
-            .map(|t| TransferRow {
-                from_year: t.from_year,
-                to_year: t.to_year,
-                treaty: &t.treaty,
-                from_state: &t.from_state,
-                to_state: &t.to_state,
-                area_km2: t.area_km2,
-                area_ea_km2: t.area_ea_km2,
-            })
-            .collect(),
+        transfers: transfer_rows(analysis),
         steps: &analysis.steps,
         boundaries: boundary_summary(analysis),
         stretches: analysis
@@ -129,10 +138,47 @@ pub fn report_json(
             .collect(),
         checks: &analysis.checks,
         checks_pass: analysis.checks_pass(),
+        variants: analysis
+            .variants
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let figures = v.figures.as_deref().unwrap_or(analysis);
+                VariantInfo {
+                    name: &v.name,
+                    title: &v.title,
+                    source: &v.source,
+                    base: i == 0,
+                    assignments: &v.assignments,
+                    changes: v.changed.iter().map(|s| s.year).collect(),
+                    areas: &figures.areas,
+                    transfers: transfer_rows(figures),
+                    steps: &figures.steps,
+                    boundaries: boundary_summary(figures),
+                }
+            })
+            .collect(),
+        transfer_ranges: super::transfer_ranges(analysis),
     };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
     text.push('\n');
     text
+}
+
+fn transfer_rows(analysis: &Analysis) -> Vec<TransferRow<'_>> {
+    analysis
+        .transfers
+        .iter()
+        .map(|t| TransferRow {
+            from_year: t.from_year,
+            to_year: t.to_year,
+            treaty: &t.treaty,
+            from_state: &t.from_state,
+            to_state: &t.to_state,
+            area_km2: t.area_km2,
+            area_ea_km2: t.area_ea_km2,
+        })
+        .collect()
 }
 
 fn snapshot_infos<'a>(
