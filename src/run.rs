@@ -424,7 +424,12 @@ fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
     for format in &formats {
         if format.driver == "GPKG" {
             files.extend(write_geopackage(
-                out.dir, out.config, out.inputs, &layers, &styles,
+                out.dir,
+                out.config,
+                out.inputs,
+                out.analysis,
+                &layers,
+                &styles,
             )?);
             continue;
         }
@@ -458,6 +463,7 @@ fn write_geopackage(
     dir: &Path,
     config: &Config,
     inputs: &Inputs,
+    analysis: &Analysis,
     layers: &[Layer],
     styles: &[qgis::Style],
 ) -> Result<Vec<PathBuf>> {
@@ -471,7 +477,7 @@ fn write_geopackage(
         })
         .collect();
     write_dataset(&dir.join(GEOPACKAGE), "GPKG", layers, &gpkg_styles)?;
-    let project = project_xml(config, inputs, styles)?;
+    let project = project_xml(config, inputs, analysis, styles)?;
     let path = dir.join(QGIS_PROJECT);
     fs::write(&path, project).map_err(|source| Error::Io { path, source })?;
     Ok(vec![PathBuf::from(GEOPACKAGE), PathBuf::from(QGIS_PROJECT)])
@@ -484,7 +490,20 @@ pub const QGIS_PROJECT: &str = "borderchange.qgs";
 
 /// The project: a group per snapshot (newest on top, only it shown), the
 /// transfers and the rivers, in an Albers conic fitted to the study region.
-fn project_xml(config: &Config, inputs: &Inputs, styles: &[qgis::Style]) -> Result<String> {
+fn project_xml(
+    config: &Config,
+    inputs: &Inputs,
+    analysis: &Analysis,
+    styles: &[qgis::Style],
+) -> Result<String> {
+    // With variants, the layers hold every reading's rows: the base's
+    // groups show the base's, and each other reading has a group of its
+    // own (hidden) with its rows where it differs, drawn over the base.
+    let base_filter = analysis
+        .variants
+        .first()
+        .map(|v| format!(" AND \"variant\" = '{}'", v.name.replace('\'', "''")))
+        .unwrap_or_default();
     let [states, boundaries, transfers, rivers] = styles else {
         return Ok(String::new());
     };
@@ -512,7 +531,7 @@ fn project_xml(config: &Config, inputs: &Inputs, styles: &[qgis::Style]) -> Resu
             id: "transfers_layer".into(),
             name: "transfers".into(),
             table: "transfers".into(),
-            subset: None,
+            subset: (!base_filter.is_empty()).then(|| base_filter[5..].to_owned()),
             geometry: "Polygon",
             wkb_type: "MultiPolygon",
             style: transfers,
@@ -520,9 +539,32 @@ fn project_xml(config: &Config, inputs: &Inputs, styles: &[qgis::Style]) -> Resu
         }],
         visible: false,
     });
+    for v in analysis.variants.iter().skip(1) {
+        let name = v.name.replace('\'', "''");
+        let years: Vec<String> = v.changed.iter().map(|s| s.year.to_string()).collect();
+        let layer = |kind: &str, style, geometry, wkb_type| qgis::ProjectLayer {
+            id: format!("{kind}_variant_{}", sanitise_id(&v.name)),
+            name: format!("{kind} ({})", v.name),
+            table: kind.into(),
+            subset: Some(format!("\"variant\" = '{name}'")),
+            geometry,
+            wkb_type,
+            style,
+            visible: true,
+        };
+        groups.push(qgis::ProjectGroup {
+            name: format!("reading: {} (changes {})", v.name, years.join(", ")),
+            layers: vec![
+                layer("boundaries", boundaries, "Line", "LineString"),
+                layer("states", states, "Polygon", "MultiPolygon"),
+                layer("transfers", transfers, "Polygon", "MultiPolygon"),
+            ],
+            visible: false,
+        });
+    }
     let newest = inputs.snapshots.last().map(|s| s.year);
     for s in inputs.snapshots.iter().rev() {
-        let filter = format!("\"year\" = {}", s.year);
+        let filter = format!("\"year\" = {}{base_filter}", s.year);
         groups.push(qgis::ProjectGroup {
             name: format!("{} {}", s.year, s.treaty),
             layers: vec![
@@ -562,6 +604,13 @@ fn project_xml(config: &Config, inputs: &Inputs, styles: &[qgis::Style]) -> Resu
         extent,
         years: (first, last),
     }))
+}
+
+/// `name` with only ASCII letters, digits and underscores (a QGIS layer id).
+fn sanitise_id(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 /// For each snapshot year, the year the next snapshot replaced it; the last

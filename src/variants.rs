@@ -193,10 +193,8 @@ pub fn apply(
             // Untouched: the same coordinates, so its overlays are shared.
             Some(h) if own.is_empty() && !loses => h.geometry.clone(),
             Some(h) => {
-                let mut subject = vec![&h.geometry];
-                subject.extend(own.iter().copied());
                 changed = true;
-                grid.boolean(&subject, &others, OverlayRule::Difference)
+                cut_and_add(&h.geometry, &own, &others, grid)
             }
             None if own.is_empty() => continue,
             None => {
@@ -217,6 +215,34 @@ pub fn apply(
         treaty: snapshot.treaty.clone(),
         holdings,
     })
+}
+
+/// `(held ∪ own) − others` on `grid`, overlaying only the polygons of
+/// `held` whose boxes meet the zones' parts: the others (Sakhalin, when a
+/// zone on the mainland moves) cannot meet them and are kept as they are,
+/// coordinate for coordinate.
+fn cut_and_add(
+    held: &MultiPolygon<f64>,
+    own: &[&MultiPolygon<f64>],
+    others: &[&MultiPolygon<f64>],
+    grid: &Grid,
+) -> MultiPolygon<f64> {
+    let boxes: Vec<Rect<f64>> = own
+        .iter()
+        .chain(others)
+        .filter_map(|m| m.bounding_rect())
+        .collect();
+    let (near, far): (Vec<&geo::Polygon<f64>>, Vec<&geo::Polygon<f64>>) =
+        held.0.iter().partition(|p| {
+            p.bounding_rect()
+                .is_some_and(|r| boxes.iter().any(|b| b.intersects(&r)))
+        });
+    let near = MultiPolygon::new(near.into_iter().cloned().collect());
+    let mut subject = vec![&near];
+    subject.extend(own.iter().copied());
+    let mut out = grid.boolean(&subject, others, OverlayRule::Difference);
+    out.0.extend(far.into_iter().cloned());
+    out
 }
 
 #[cfg(test)]
