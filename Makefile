@@ -18,26 +18,24 @@ DEB_TEST := qgis python3-qgis qgis-providers chromium
 
 .PHONY: deps deps-data deps-test run test check data bench
 
+# Installs the Debian packages in $(1) that are missing (one recipe for
+# every deps target).
+define install-missing
+@missing=$$(for p in $(1); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+if [ -n "$$missing" ]; then \
+  echo "installing:" $$missing; \
+  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+fi
+endef
+
 deps:
-	@missing=$$(for p in $(DEB_BUILD); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:" $$missing; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	$(call install-missing,$(DEB_BUILD))
 
 deps-test:
-	@missing=$$(for p in $(DEB_BUILD) $(DEB_TEST); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:" $$missing; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	$(call install-missing,$(DEB_BUILD) $(DEB_TEST))
 
 deps-data:
-	@missing=$$(for p in $(DEB_BUILD) $(DEB_DATA); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:" $$missing; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
-	fi
+	$(call install-missing,$(DEB_BUILD) $(DEB_DATA))
 
 run: deps
 	cargo run --release --locked --bin borderchange -- run --force
@@ -45,10 +43,12 @@ run: deps
 # Rebuilds shapefiles/ from DCW and GSHHG (Debian's gmt packages) and
 # data/waypoints.csv; running it twice gives identical files.
 data: deps-data
-	cargo run --release --locked --bin borderchange-data -- shapefiles
+	cargo run --release --locked -p borderchange-data -- shapefiles
 
+# Tests that need QGIS or Chromium are #[ignore]d in a plain `cargo test`;
+# here (and so in CI) they run with the rest.
 test: deps-test
-	cargo test --locked
+	cargo test --locked -- --include-ignored
 
 # borderchange against the same pipeline in GeoPandas (bench/reference.py),
 # on the bundled data and generated coarser and denser copies; BENCHMARKS.md.
@@ -59,6 +59,8 @@ bench: deps
 	python3 bench/bench.py
 
 check: deps
+	@! grep -rnE 'crate::(\{[^}]*)?\b(config|io|output|run)\b' src/geometry \
+	  || { echo "make check: src/geometry/ is the engine and must not name crate::config, crate::io, crate::output or crate::run (DEVELOPERS.md)"; exit 1; }
 	cargo fmt --all -- --check
-	cargo clippy --all-targets --locked -- -D warnings
-	RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --locked
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked

@@ -1,25 +1,25 @@
 //! The analysis proper, on data already read: areas per holder, transfers
 //! between consecutive snapshots with the balance of every holder, boundary
-//! stretches, and the reference checks. No file is touched here.
+//! stretches; the reference checks are `checks`, run on the result. No file
+//! is touched here.
 
 use std::collections::BTreeMap;
 
 use geo::{CoordsIter, MultiPolygon};
 use serde::Serialize;
 
-use crate::boundary::{self, BoundaryParams};
-use crate::checks::{self, Check};
-use crate::clip;
-use crate::config::Config;
+use crate::config::{Config, Quantity, Role};
 use crate::error::Result;
-use crate::geodesy;
-use crate::guard;
-use crate::intersections::Intersections;
+use crate::geometry::boundary::{self, BoundaryParams};
+use crate::geometry::geodesy;
+use crate::geometry::overlay::clip;
+use crate::geometry::overlay::intersections::Intersections;
+use crate::geometry::overlay::{self, Dropped};
+use crate::io::projection::EqualArea;
 use crate::model::{Holding, River, Snapshot, Stretch, Transfer};
-use crate::overlay::{self, Dropped};
-use crate::parallel;
-use crate::projection::EqualArea;
-use crate::variants::{self, Assignment, Reading, Zone};
+use crate::geometry::variants::{self, Assignment, Reading, Zone};
+use crate::support::guard;
+use crate::support::parallel;
 
 /// One holder's area in one snapshot.
 #[derive(Debug, Clone, Serialize)]
@@ -108,7 +108,8 @@ pub struct Analysis {
     pub steps: Vec<Step>,
     /// Boundary stretches, by year then holder pair then position.
     pub stretches: Vec<YearStretch>,
-    /// References compared with computed values.
+    /// References compared with computed values: empty from [`analyse`],
+    /// filled by [`crate::checks::evaluate`] (as a run does).
     pub checks: Vec<Check>,
     /// Every reading, the base first, with its figures (empty when the
     /// analysis file defines no `[[variant]]`).
@@ -172,8 +173,72 @@ impl Analysis {
     }
 }
 
+/// One reference compared with the computed value.
+#[derive(Debug, Clone, Serialize)]
+pub struct Check {
+    /// The reference's id.
+    pub id: String,
+    /// The quantity compared.
+    pub quantity: Quantity,
+    /// `km2` or `km`.
+    pub unit: &'static str,
+    /// What the analysis computed.
+    pub computed: f64,
+    /// The published figure.
+    pub expected: f64,
+    /// (computed − expected) / expected.
+    pub rel_diff: f64,
+    /// Allowed |rel_diff|.
+    pub tolerance: f64,
+    /// |rel_diff| ≤ tolerance.
+    pub agrees: bool,
+    /// Whether a disagreement fails the run.
+    pub role: Role,
+    /// Where the figure is published.
+    pub source: String,
+    /// The reference's note.
+    pub note: String,
+    /// The published lower bound, for a figure given as a range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    /// The published upper bound, for a figure given as a range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<f64>,
+    /// The variant whose value is `computed` (the named one that agrees
+    /// best); `None` when the analysis has no variants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// The value under every variant, the base first (empty when the
+    /// analysis has none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub under: Vec<VariantValue>,
+}
+
+/// A reference's quantity under one variant.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariantValue {
+    /// The variant.
+    pub variant: String,
+    /// What the analysis computed under it.
+    pub computed: f64,
+    /// Relative difference from the published figure (0 inside a range).
+    pub rel_diff: f64,
+    /// Within the tolerance or the range.
+    pub agrees: bool,
+    /// Whether the reference names this variant (its definition is this
+    /// reading's); the check passes when any named one agrees.
+    pub named: bool,
+}
+
+impl Check {
+    /// A `check` reference that disagrees: the run exits with code 1.
+    pub fn fails(&self) -> bool {
+        self.role == Role::Check && !self.agrees
+    }
+}
+
 /// Runs the analysis on snapshots sorted by year, each with holdings
-/// densified as the config says (see [`crate::load`]).
+/// densified as the config says (see [`crate::load`](mod@crate::load)).
 pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Result<Analysis> {
     analyse_readings(config, snapshots, rivers, &[], &[])
 }
@@ -415,7 +480,6 @@ pub fn analyse_readings(
             },
         })
         .collect();
-    analysis.checks = checks::evaluate(&config.references, &analysis);
     Ok(analysis)
 }
 

@@ -1,77 +1,13 @@
 //! Reference figures against computed values: each published figure beside
 //! the value the analysis computed for the same quantity.
 
-use serde::Serialize;
+pub use crate::analysis::{Check, VariantValue};
 
 use crate::analysis::Analysis;
-use crate::config::{Quantity, Reference, Role};
-use crate::geodesy;
+use crate::config::{Quantity, Reference};
+use crate::geometry::geodesy;
 use crate::model::StretchKind;
 use geo::{BooleanOps, LineString, MultiLineString, Rect};
-
-/// One reference compared with the computed value.
-#[derive(Debug, Clone, Serialize)]
-pub struct Check {
-    /// The reference's id.
-    pub id: String,
-    /// The quantity compared.
-    pub quantity: Quantity,
-    /// `km2` or `km`.
-    pub unit: &'static str,
-    /// What the analysis computed.
-    pub computed: f64,
-    /// The published figure.
-    pub expected: f64,
-    /// (computed − expected) / expected.
-    pub rel_diff: f64,
-    /// Allowed |rel_diff|.
-    pub tolerance: f64,
-    /// |rel_diff| ≤ tolerance.
-    pub agrees: bool,
-    /// Whether a disagreement fails the run.
-    pub role: Role,
-    /// Where the figure is published.
-    pub source: String,
-    /// The reference's note.
-    pub note: String,
-    /// The published lower bound, for a figure given as a range.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub at_least: Option<f64>,
-    /// The published upper bound, for a figure given as a range.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub at_most: Option<f64>,
-    /// The variant whose value is `computed` (the named one that agrees
-    /// best); `None` when the analysis has no variants.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub variant: Option<String>,
-    /// The value under every variant, the base first (empty when the
-    /// analysis has none).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub under: Vec<VariantValue>,
-}
-
-/// A reference's quantity under one variant.
-#[derive(Debug, Clone, Serialize)]
-pub struct VariantValue {
-    /// The variant.
-    pub variant: String,
-    /// What the analysis computed under it.
-    pub computed: f64,
-    /// Relative difference from the published figure (0 inside a range).
-    pub rel_diff: f64,
-    /// Within the tolerance or the range.
-    pub agrees: bool,
-    /// Whether the reference names this variant (its definition is this
-    /// reading's); the check passes when any named one agrees.
-    pub named: bool,
-}
-
-impl Check {
-    /// A `check` reference that disagrees: the run exits with code 1.
-    pub fn fails(&self) -> bool {
-        self.role == Role::Check && !self.agrees
-    }
-}
 
 /// Compares every reference with the analysis.
 ///
@@ -188,7 +124,7 @@ impl Check {
     /// The published figure as a reader would write it: `600,000 ± 10%`,
     /// `600,000–699,999`, `≥ 600,000`, `≤ 400,000`.
     pub fn published(&self) -> String {
-        let n = |v: f64| crate::report::thousands(v, 0);
+        let n = |v: f64| crate::output::report::thousands(v, 0);
         match (self.at_least, self.at_most) {
             (Some(lo), Some(hi)) => format!("{}–{}", n(lo), n(hi)),
             (Some(lo), None) => format!("≥ {}", n(lo)),

@@ -99,7 +99,7 @@ impl Default for Parameters {
             river_distance_km: 5.0,
             min_river_run_km: 10.0,
             densify_km: 2.0,
-            equal_area_crs: crate::projection::DEFAULT_EQUAL_AREA.to_owned(),
+            equal_area_crs: crate::io::projection::DEFAULT_EQUAL_AREA.to_owned(),
             repair: false,
         }
     }

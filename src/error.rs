@@ -45,7 +45,7 @@ pub enum Error {
         message: String,
     },
     /// The equal-area cross-check's projection does not preserve area.
-    #[error("equal_area_crs '{crs}' is not an equal-area projection in metres on the WGS84 ellipsoid: a 1°×1° cell at {lat:.1}°N {lon:.1}°E measures {geodesic_km2:.1} km² on the ellipsoid and {projected:.1} (km² if in metres) in it; use one that is, such as the default \"{}\" (PROJ reads it as the operation '{operation}')", crate::projection::DEFAULT_EQUAL_AREA)]
+    #[error("equal_area_crs '{crs}' is not an equal-area projection in metres on the WGS84 ellipsoid: a 1°×1° cell at {lat:.1}°N {lon:.1}°E measures {geodesic_km2:.1} km² on the ellipsoid and {projected:.1} (km² if in metres) in it; use one that is, such as the default \"{default}\" (PROJ reads it as the operation '{operation}')")]
     NotEqualArea {
         /// The CRS definition (shortened to its first line).
         crs: String,
@@ -60,6 +60,8 @@ pub enum Error {
         /// PROJ's definition of the operation it made from WGS84 to the CRS
         /// (PROJ finds a CRS for a name it does not know exactly, if it can).
         operation: String,
+        /// The default equal-area CRS, suggested instead.
+        default: &'static str,
     },
     /// A file holds several layers and none was named.
     #[error("'{}' has {} layers ({}); say which with `layer = \"…\"`", path.display(), layers.len(), layers.join(", "))]

@@ -8,10 +8,10 @@ use geo::{unary_union, Coord, CoordsIter, LineString, MultiLineString, MultiPoly
 
 use crate::config::{Config, SnapshotSource, Step};
 use crate::error::{Error, Result};
-use crate::geodesy;
+use crate::geometry::geodesy;
+use crate::geometry::topology::PartsProblem;
 use crate::io::read::{read_lines, read_polygons, LayerSource, PolygonFeature};
 use crate::model::{Holding, River, Snapshot};
-use crate::topology::PartsProblem;
 
 /// The inputs of an analysis, read and checked.
 #[derive(Debug, Clone)]
@@ -25,9 +25,9 @@ pub struct Inputs {
     pub repairs: Vec<Repair>,
     /// The disputed zones the variants assign, by id (empty without a
     /// `[zones]` table).
-    pub zones: Vec<crate::variants::Zone>,
+    pub zones: Vec<crate::geometry::variants::Zone>,
     /// The readings, the base first (empty without `[[variant]]`).
-    pub readings: Vec<crate::variants::Reading>,
+    pub readings: Vec<crate::geometry::variants::Reading>,
 }
 
 /// One change `parameters.repair` (`run --repair`) made to an input feature.
@@ -72,7 +72,7 @@ pub fn load(config: &Config) -> Result<Inputs> {
     let max_edge_m = config.parameters.densify_km * 1_000.0;
     // Snapshots are read on as many cores as there are (one GDAL dataset
     // per thread); the first error in year order is the one reported.
-    let features = crate::parallel::map(&sources, |s| read_features(config, s))
+    let features = crate::support::parallel::map(&sources, |s| read_features(config, s))
         .into_iter()
         .collect::<Result<Vec<_>>>()?;
     // Decided on every snapshot at once, so that all share one longitude range.
@@ -95,7 +95,7 @@ pub fn load(config: &Config) -> Result<Inputs> {
         .zip(features)
         .map(|task| std::sync::Mutex::new(Some(task)))
         .collect();
-    let read = crate::parallel::map(&tasks, |task| {
+    let read = crate::support::parallel::map(&tasks, |task| {
         let (s, (source, features)) = task
             .lock()
             .ok()
@@ -218,7 +218,7 @@ fn holdings(
                     .next()
                     .unwrap_or_else(|| MultiPolygon::new(vec![]))
             } else {
-                crate::guard::catching(
+                crate::support::guard::catching(
                     || {
                         format!(
                             "dissolving the features of '{state}' in '{}'",
@@ -228,7 +228,7 @@ fn holdings(
                     || unary_union(parts.iter()),
                 )?
             };
-            let mut geometry = crate::guard::catching(
+            let mut geometry = crate::support::guard::catching(
                 || format!("densifying the land of '{state}' in '{}'", s.path.display()),
                 || geodesy::densify(merged, max_edge_m),
             )?;
@@ -449,7 +449,7 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
         .iter()
         .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
         .collect();
-    let crossings = crate::topology::crossings(&rings);
+    let crossings = crate::geometry::topology::crossings(&rings);
     for (r, ring) in rings.iter().enumerate() {
         let points = &ring.0;
         let first = points.first().copied();
@@ -490,7 +490,7 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
             });
             continue;
         }
-        if crate::topology::twice_area(points) == 0.0 {
+        if crate::geometry::topology::twice_area(points) == 0.0 {
             out.push(GeometryProblem {
                 kind: "zero-area-ring",
                 message: "invalid polygon: a ring encloses no area".into(),
@@ -502,7 +502,7 @@ pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
     }
     // Between rings: only once every ring is sound on its own.
     if out.is_empty() {
-        match crate::topology::parts_problem(geometry, crossings.between) {
+        match crate::geometry::topology::parts_problem(geometry, crossings.between) {
             Some(PartsProblem::Cross(c)) => out.push(GeometryProblem {
                 kind: "rings-cross",
                 message: format!(
@@ -587,8 +587,8 @@ fn load_readings(
     snapshots: &[Snapshot],
     max_edge_m: f64,
     shift: bool,
-) -> Result<(Vec<crate::variants::Zone>, Vec<crate::variants::Reading>)> {
-    use crate::variants::{Assignment, Reading, Zone};
+) -> Result<(Vec<crate::geometry::variants::Zone>, Vec<crate::geometry::variants::Reading>)> {
+    use crate::geometry::variants::{Assignment, Reading, Zone};
     let zones = match &config.zones {
         None => Vec::new(),
         Some(z) => {
@@ -613,7 +613,7 @@ fn load_readings(
                     let merged = if parts.len() == 1 {
                         parts.into_iter().next().unwrap_or_else(|| MultiPolygon::new(vec![]))
                     } else {
-                        crate::guard::catching(
+                        crate::support::guard::catching(
                             || format!("dissolving the features of zone '{id}' in '{}'", z.path.display()),
                             || unary_union(parts.iter()),
                         )?

@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     borderchange::io::capture_gdal_messages();
     // Geometry operations catch their own panics and name the features; any
     // other panic is a bug, reported as one, never as a trace.
-    borderchange::guard::install_quiet_panic_hook();
+    borderchange::support::guard::install_quiet_panic_hook();
     let outcome = std::panic::catch_unwind(|| match cli.command {
         Command::Run(args) => cmd::run::run(args),
         Command::Init(args) => cmd::init::run(args),
@@ -62,7 +62,7 @@ fn main() -> ExitCode {
         Err(payload) => {
             eprintln!(
                 "error: internal error (a bug in borderchange; please report it with the analysis file): {}",
-                borderchange::guard::panic_message(payload.as_ref())
+                borderchange::support::guard::panic_message(payload.as_ref())
             );
             ExitCode::from(2)
         }

@@ -14,7 +14,7 @@ use geo::{unary_union, BooleanOps, BoundingRect, Coord, InteriorPoint, Intersect
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::geodesy;
+use crate::geometry::geodesy;
 use crate::io::read::{read_lines, read_polygons_with, LayerSource};
 use crate::io::write::{
     write_dataset, FieldDef, FieldKind, GeometryKind, Layer, OutFeature, Shape, Value,
@@ -193,7 +193,7 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
 /// in the middle of the study region, as `run` refuses it.
 fn equal_area_problem(config: &Config, region: &MultiPolygon<f64>) -> Option<Problem> {
     let centre = region.bounding_rect()?.center();
-    let check = crate::projection::EqualArea::new(&config.parameters.equal_area_crs)
+    let check = crate::io::projection::EqualArea::new(&config.parameters.equal_area_crs)
         .and_then(|ea| ea.check_preserves_area(centre));
     Some(Problem {
         file: config.source.as_ref().map_or_else(
@@ -256,7 +256,7 @@ fn overlaps(
                 (Some(ra), Some(rb)) if ra.intersects(&rb) => {}
                 _ => continue,
             }
-            let both = crate::clip::intersection(ga, gb);
+            let both = crate::geometry::overlay::clip::intersection(ga, gb);
             let km2 = geodesy::area_km2(&both);
             if km2 <= 0.0 {
                 continue;

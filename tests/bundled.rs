@@ -183,8 +183,9 @@ fn bundled_has_no_sliver_holes() {
         for (k, (state, m)) in holders.iter().enumerate() {
             for ring in m.0.iter().flat_map(|p| p.interiors()) {
                 let hole = geo::Polygon::new(ring.clone(), vec![]);
-                let km2 =
-                    borderchange::geodesy::area_km2(&geo::MultiPolygon::new(vec![hole.clone()]));
+                let km2 = borderchange::geometry::geodesy::area_km2(&geo::MultiPolygon::new(vec![
+                    hole.clone(),
+                ]));
                 if km2 >= 1.0 {
                     continue;
                 }
@@ -273,7 +274,7 @@ fn bundled_1860_line_lies_on_the_modern_border() {
             .expect("a '>' line first")
             .push(geo::Coord { x, y });
     }
-    let modern = borderchange::geodesy::NearestLine::new(lines.iter().map(Vec::as_slice));
+    let modern = borderchange::geometry::geodesy::NearestLine::new(lines.iter().map(Vec::as_slice));
 
     let holders = bundled_holders(1860);
     let of = |state: &str| {

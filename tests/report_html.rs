@@ -22,6 +22,7 @@ fn column_values(html: &str, table: &str) -> Vec<f64> {
 }
 
 #[test]
+#[ignore = "needs Chromium (make test runs it)"]
 fn report_opens_in_chromium_and_matches_the_json() {
     let w = Workdir::new();
     two_snapshots(&w, "");

@@ -102,7 +102,7 @@ fn geodesic_km2(x0: f64, y0: f64, x1: f64, y1: f64) -> f64 {
     use geo::GeodesicArea;
     let ring = geo::LineString::from(vec![(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)]);
     let p = geo::Polygon::new(ring, vec![]);
-    let dense = borderchange::geodesy::densify(geo::MultiPolygon::new(vec![p]), 2000.0);
+    let dense = borderchange::geometry::geodesy::densify(geo::MultiPolygon::new(vec![p]), 2000.0);
     dense.geodesic_area_unsigned() / 1e6
 }
 
@@ -142,7 +142,7 @@ fn every_variant_is_computed_and_carried_in_the_outputs() {
     let expected = geodesic_km2(121.0, 50.0, 122.0, 52.0);
     assert!((west - expected).abs() / expected < 0.01, "{west} vs {expected}");
     // The range over the readings, and which reading gives each end.
-    let ranges = borderchange::report::transfer_ranges(a);
+    let ranges = borderchange::output::report::transfer_ranges(a);
     assert_eq!(ranges.len(), 2);
     assert_eq!(ranges[0].min_variants, vec!["b-early".to_owned()]);
     assert_eq!(ranges[0].max_variants, vec!["drawn".to_owned()]);

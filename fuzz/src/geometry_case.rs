@@ -30,11 +30,12 @@
 
 use std::collections::BTreeMap;
 
-use borderchange::boundary::{self, BoundaryParams};
+use borderchange::geometry::boundary::{self, BoundaryParams};
+use borderchange::geometry::geodesy;
+use borderchange::geometry::overlay::{self, clip};
 use borderchange::io::read::oriented;
 use borderchange::load::{crosses_antimeridian, geometry_problems, repair_geometry};
 use borderchange::model::{Holding, Snapshot};
-use borderchange::{clip, geodesy, overlay};
 use geo::{
     unary_union, Coord, CoordsIter, Geodesic, Length, LineString, MapCoords, MultiPolygon, Polygon,
 };

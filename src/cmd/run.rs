@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use borderchange::config::BUNDLED_CONFIG;
-use borderchange::report::thousands;
+use borderchange::output::report::thousands;
 
 /// Arguments of `run`.
 #[derive(clap::Args)]
@@ -124,7 +124,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
         // Each transfer's range over the readings.
-        for r in borderchange::report::transfer_ranges(analysis) {
+        for r in borderchange::output::report::transfer_ranges(analysis) {
             if r.max_km2 - r.min_km2 < 1.0 {
                 continue;
             }

@@ -2,6 +2,7 @@
 //! `geo` types plus attributes (longitude/latitude on WGS84); writers do the
 //! reverse. The analysis never sees a GDAL handle.
 
+pub mod projection;
 pub mod read;
 pub mod write;
 
@@ -12,7 +13,7 @@ pub fn gdal_version() -> String {
 
 /// PROJ's runtime version, e.g. `9.1.1`.
 pub fn proj_version() -> String {
-    crate::projection::proj_version()
+    crate::io::projection::proj_version()
 }
 
 /// The WKT of a CRS given in any form GDAL accepts (PROJ string, EPSG

@@ -8,7 +8,7 @@ use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use geo::{Geometry as GeoGeometry, LineString, MultiLineString, MultiPolygon, Polygon};
 
 use crate::error::{Error, Result};
-use crate::projection::ToWgs84;
+use crate::io::projection::ToWgs84;
 
 /// Where a layer comes from.
 #[derive(Debug, Clone)]

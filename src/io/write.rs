@@ -382,7 +382,7 @@ fn multi_polygon_wkb(polygons: &[geo::Polygon<f64>], shapefile: bool) -> Vec<u8>
         let rings = std::iter::once((polygon.exterior(), true))
             .chain(polygon.interiors().iter().map(|r| (r, false)));
         for (ring, exterior) in rings {
-            let area = crate::topology::twice_area(&ring.0);
+            let area = crate::geometry::topology::twice_area(&ring.0);
             // Exteriors counter-clockwise for OGC, clockwise for shapefiles.
             let want_ccw = exterior != shapefile;
             let reverse = area != 0.0 && (area > 0.0) != want_ccw;

@@ -2,6 +2,13 @@
 //! 2013, through `geographiclib-rs` as `geo`'s `GeodesicArea` uses it, and
 //! `geo`'s `Geodesic` metric space), and the
 //! densification that makes a lon/lat overlay agree with geodesic edges.
+//!
+//! Reference path: [`area_km2`], Karney's area of every ring, edge by edge.
+//! Fast path: [`AreaCache`], which a run measures through (whole polygons
+//! remembered by hash, shared runs of edges taken from rings measured
+//! before). Held equal, to the bit, by `cached_areas_are_the_plain_ones`
+//! and `shared_edges_are_taken_from_the_earlier_ring` here and by
+//! `tests/reference_paths.rs` on the bundled data.
 
 use geo::{
     Coord, Densify, Distance, Geodesic, Length, LineString, MultiLineString, MultiPolygon, Point,
@@ -129,7 +136,7 @@ impl AreaCache {
     /// A new, empty cache for an analysis of `vertices` vertices in all:
     /// one that shares edges between rings up to [`SHARE_EDGES_UP_TO`]
     /// vertices, and one that does not above. Large inputs are where memory,
-    /// not time, is short (see [`crate::memory`]): there the remembered
+    /// not time, is short (see [`crate::support::memory`]): there the remembered
     /// rings, freed at the end of the analysis, left the heap fragmented
     /// enough to raise the writing stage's peak at 10^7 vertices by about
     /// 10 MB, for no measurable gain in time (the remembered edges cover a
@@ -416,7 +423,7 @@ impl<V> Default for SharedRuns<V> {
         SharedRuns {
             inner: std::sync::RwLock::new(Remembered {
                 rings: Vec::new(),
-                index: crate::bits_hash::BitsMap::default(),
+                index: crate::support::bits_hash::BitsMap::default(),
                 edges: 0,
             }),
         }
@@ -427,13 +434,14 @@ impl<V> Default for SharedRuns<V> {
 type SharedEdges = SharedRuns<f64>;
 
 /// Remembered rings' points in the equal-area projection (see
-/// [`SharedRuns`]), for [`crate::projection::EqualArea::polygon_m2`].
+/// [`SharedRuns`]), for the equal-area cross-check (`EqualArea::polygon_m2`
+/// in `io::projection`, which calls into the engine, never the reverse).
 pub type ProjectedPoints = SharedRuns<Coord<f64>>;
 
 struct Remembered<V> {
     rings: Vec<RememberedRing<V>>,
     /// A sampled point's bits → (ring, position).
-    index: crate::bits_hash::BitsMap<[u64; 2], (u32, u32)>,
+    index: crate::support::bits_hash::BitsMap<[u64; 2], (u32, u32)>,
     edges: usize,
 }
 
@@ -445,7 +453,7 @@ struct RememberedRing<V> {
 }
 
 /// Inputs of up to this many vertices share edges between rings (about the
-/// size of the inputs [`crate::memory::LARGE_INPUT_BYTES`] stands for).
+/// size of the inputs [`crate::support::memory::LARGE_INPUT_BYTES`] stands for).
 pub const SHARE_EDGES_UP_TO: usize = 2 * MAX_EDGES;
 
 /// One point in this many of a remembered ring is indexed.
@@ -750,7 +758,7 @@ mod tests {
     /// across the antimeridian, and longitude steps of 360° and more.
     #[test]
     fn edge_over_decides_as_the_bound_does() {
-        let mut uniform = crate::testing::Uniform::new(0x2545_f491_4f6c_dd1d);
+        let mut uniform = crate::support::testing::Uniform::new(0x2545_f491_4f6c_dd1d);
         let mut next = |scale: f64| uniform.next(scale);
         let mut disagreements = 0;
         let mut over = 0;
@@ -813,7 +821,7 @@ mod tests {
     #[test]
     fn ang_normalize_without_the_remainder_is_the_same() {
         let with_remainder = |x: f64| half_turns(if x == 0.0 { x } else { x % 360.0 });
-        let mut uniform = crate::testing::Uniform::new(0x1234_5678_9abc_def1);
+        let mut uniform = crate::support::testing::Uniform::new(0x1234_5678_9abc_def1);
         let special = [
             0.0,
             -0.0,

@@ -6,7 +6,7 @@ use geo::{MapCoordsInPlace, MultiPolygon};
 use proj::Proj;
 
 use crate::error::{Error, Result};
-use crate::geodesy::ProjectedPoints;
+use crate::geometry::geodesy::ProjectedPoints;
 
 /// Lambert azimuthal equal-area centred on 50° N 120° E, on WGS84: the
 /// default cross-check projection, centred on the bundled study region.
@@ -119,7 +119,7 @@ impl EqualArea {
         let (lon, lat) = (centre.x - 0.5, centre.y - 0.5);
         let lon = if lon >= 180.0 { lon - 360.0 } else { lon };
         let (lon, lat) = (lon.clamp(-180.0, 179.0), lat.clamp(-89.0, 88.0));
-        let cell = crate::geodesy::densify(
+        let cell = crate::geometry::geodesy::densify(
             MultiPolygon::new(vec![geo::Polygon::new(
                 geo::LineString::from(vec![
                     (lon, lat),
@@ -130,9 +130,9 @@ impl EqualArea {
                 ]),
                 vec![],
             )]),
-            crate::geodesy::DENSIFY_MAX_EDGE_M,
+            crate::geometry::geodesy::DENSIFY_MAX_EDGE_M,
         );
-        let geodesic = crate::geodesy::area_km2(&cell);
+        let geodesic = crate::geometry::geodesy::area_km2(&cell);
         let projected = self.area_km2(&cell)?;
         if ((projected - geodesic) / geodesic).abs() <= 1e-4 {
             return Ok(());
@@ -150,6 +150,7 @@ impl EqualArea {
             lat,
             geodesic_km2: geodesic,
             projected,
+            default: DEFAULT_EQUAL_AREA,
             operation: self
                 .proj
                 .proj_info()
@@ -169,7 +170,7 @@ impl EqualArea {
     ///
     /// # Assumptions
     /// Edges are straight in the projection: densify first (see
-    /// [`crate::geodesy::densify`]) so that they follow the geodesics.
+    /// [`crate::geometry::geodesy::densify`]) so that they follow the geodesics.
     pub fn area_km2(&self, geometry: &MultiPolygon<f64>) -> Result<f64> {
         let mut m2 = 0.0;
         for polygon in &geometry.0 {
@@ -376,7 +377,7 @@ impl MapProjection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geodesy;
+    use crate::geometry::geodesy;
     use approx::assert_relative_eq;
     use geo::{point, polygon, Point};
 

@@ -28,7 +28,7 @@ mod index;
 
 use geo::{Coord, LineString, MultiPolygon};
 
-use crate::geodesy;
+use crate::geometry::geodesy;
 use crate::model::{Holding, River, Stretch, StretchKind};
 use index::SegmentIndex;
 

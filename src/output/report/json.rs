@@ -39,7 +39,7 @@ struct VariantInfo<'a> {
     title: &'a str,
     source: &'a str,
     base: bool,
-    assignments: &'a [crate::variants::Assignment],
+    assignments: &'a [crate::geometry::variants::Assignment],
     /// The snapshots it changes.
     changes: Vec<i32>,
     areas: &'a [AreaRow],

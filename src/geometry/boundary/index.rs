@@ -1,5 +1,10 @@
 //! A spatial index of line segments in longitude/latitude, answering
 //! "how far, in metres, is the nearest segment" for short distances.
+//!
+//! Reference path: a full scan of every segment with the exact distance.
+//! Fast path: the grid, with an early rejection by a bound on the distance.
+//! Held equal by `grid_finds_what_a_full_scan_finds` and
+//! `early_rejection_keeps_what_the_exact_test_keeps`.
 
 use geo::Coord;
 

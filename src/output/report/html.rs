@@ -14,7 +14,7 @@ use crate::checks::Check;
 use crate::config::{Config, Role};
 
 fn esc(text: &str) -> String {
-    crate::qgis::escape(text)
+    crate::output::qgis::escape(text)
 }
 
 /// A right-aligned number cell showing `shown` and carrying `value`.

@@ -120,7 +120,7 @@ pub fn html(analysis: &Analysis) -> String {
 }
 
 fn write_html(h: &mut String, analysis: &Analysis) -> std::fmt::Result {
-    let esc = crate::qgis::escape;
+    let esc = crate::output::qgis::escape;
     if analysis.variants.is_empty() {
         return Ok(());
     }

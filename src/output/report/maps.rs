@@ -15,10 +15,10 @@ use geo::{LineString, MultiPolygon};
 use crate::analysis::Analysis;
 use crate::config::Place;
 use crate::error::Result;
+use crate::io::projection::MapProjection;
 use crate::load::Inputs;
 use crate::model::StretchKind;
-use crate::projection::MapProjection;
-use crate::qgis::{holder_colours, treaty_colours};
+use crate::output::qgis::{holder_colours, treaty_colours};
 
 /// Width and height of a map, px.
 const WIDTH: f64 = 1100.0;
@@ -206,7 +206,7 @@ fn hex((r, g, b): (u8, u8, u8)) -> String {
 }
 
 fn escape(text: &str) -> String {
-    crate::qgis::escape(text)
+    crate::output::qgis::escape(text)
 }
 
 /// Every map of a run: one per snapshot, then one per treaty step.
@@ -652,7 +652,7 @@ mod tests {
             super::push_tenths(&mut quick, v);
             assert_eq!(quick, format!("{v:.1}"), "{v:e}");
         };
-        let mut uniform = crate::testing::Uniform::new(0x0dd_ba11_cafe_f00d);
+        let mut uniform = crate::support::testing::Uniform::new(0x0dd_ba11_cafe_f00d);
         for _ in 0..200_000 {
             let v = uniform.next(2200.0) - 100.0;
             check(v);

@@ -20,6 +20,12 @@
 //! the rectangle and comes back, the clipped ring runs along the rectangle's
 //! side and back again; those doubled edges enclose no area, and the overlay
 //! (even–odd fill) cancels them, so the result is the same land.
+//!
+//! Reference path: the overlay of the whole operands on the grid they
+//! define. Fast path: [`intersection`], the operands clipped to the box
+//! both can lie in first, on the same [`Grid`]. Held equal by
+//! `clipped_operands_give_the_same_intersection` and
+//! `holes_are_clipped_too`.
 
 use geo::{BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
 use i_overlay::core::fill_rule::FillRule;
@@ -305,8 +311,8 @@ fn split_common<'a, 'b>(a: &'a MultiPolygon<f64>, b: &'b MultiPolygon<f64>) -> S
         })
     };
     // Only polygons inside the boxes' overlap can be in both.
-    let mut in_a: crate::bits_hash::BitsMap<Vec<[u64; 2]>, Vec<usize>> =
-        crate::bits_hash::BitsMap::with_capacity_and_hasher(a.0.len(), Default::default());
+    let mut in_a: crate::support::bits_hash::BitsMap<Vec<[u64; 2]>, Vec<usize>> =
+        crate::support::bits_hash::BitsMap::with_capacity_and_hasher(a.0.len(), Default::default());
     for (i, p) in a.0.iter().enumerate() {
         if inside(p) {
             if let Some(key) = canonical(p) {

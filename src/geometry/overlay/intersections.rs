@@ -9,13 +9,17 @@
 //! one asked for twice or more is overlaid once, by whichever job asks
 //! first (a job that asks while it is being made waits for it), and handed
 //! without a copy to the last job that asks.
+//!
+//! Reference path: `clip::intersection` of the two holdings, every time.
+//! Fast path: [`Intersections::of`], shared between the jobs that ask.
+//! Held equal by `shared_intersections_are_the_direct_ones`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use geo::MultiPolygon;
 
-use crate::clip;
+use crate::geometry::overlay::clip;
 use crate::model::{Holding, Snapshot};
 
 /// See the module notes.
@@ -135,11 +139,11 @@ impl<'a> Intersections<'a> {
 }
 
 /// A multipolygon's hash from its polygons' (see
-/// [`crate::geodesy::polygon_hash`]): equal geometries hash equal (the
+/// [`crate::geometry::geodesy::polygon_hash`]): equal geometries hash equal (the
 /// converse is checked coordinate by coordinate).
 fn hash(geometry: &MultiPolygon<f64>) -> u64 {
     geometry.0.iter().fold(0xcbf2_9ce4_8422_2325, |h, p| {
-        (h ^ crate::geodesy::polygon_hash(p)).wrapping_mul(0x0000_0100_0000_01b3)
+        (h ^ crate::geometry::geodesy::polygon_hash(p)).wrapping_mul(0x0000_0100_0000_01b3)
     })
 }
 
@@ -191,11 +195,11 @@ mod tests {
         for (_, _, want) in &asks {
             assert!(!want.0.is_empty());
         }
-        let got = crate::parallel::map(&asks, |(x, y, _)| plan.of(x, y));
+        let got = crate::support::parallel::map(&asks, |(x, y, _)| plan.of(x, y));
         for ((_, _, want), got) in asks.iter().zip(&got) {
             assert_eq!(
-                crate::geodesy::area_km2(got),
-                crate::geodesy::area_km2(want)
+                crate::geometry::geodesy::area_km2(got),
+                crate::geometry::geodesy::area_km2(want)
             );
         }
         // Every planned use is spent; asking again still answers.
@@ -206,8 +210,8 @@ mod tests {
             geometry: b.clone(),
         };
         assert_eq!(
-            crate::geodesy::area_km2(&plan.of(a1800, &stranger)),
-            crate::geodesy::area_km2(&direct(&a, &b))
+            crate::geometry::geodesy::area_km2(&plan.of(a1800, &stranger)),
+            crate::geometry::geodesy::area_km2(&direct(&a, &b))
         );
     }
 }

@@ -17,8 +17,8 @@ use geo::{
 use rstar::primitives::GeomWithData;
 use rstar::RTree;
 
-use borderchange::clip::Grid;
-use borderchange::geodesy;
+use borderchange::geometry::geodesy;
+use borderchange::geometry::overlay::clip::Grid;
 use borderchange::io::write::{
     write_layer, FieldDef, FieldKind, GeometryKind, OutFeature, Shape, Value,
 };

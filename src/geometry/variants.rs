@@ -6,7 +6,7 @@
 //! Only the holders a reading touches are overlaid again; every other
 //! holding is handed over unchanged (the same coordinates), so the analysis
 //! shares its overlays and measurements with the base (see
-//! [`crate::intersections`] and [`crate::geodesy::AreaCache`]). Zones are
+//! [`crate::geometry::overlay::intersections`] and [`crate::geometry::geodesy::AreaCache`]). Zones are
 //! cut on one snapping grid, the one `make data` builds the bundled data on
 //! when the data fits it: every vertex of a holding already on that grid
 //! comes back bit for bit, so the lines a changed holder shares with an
@@ -22,7 +22,7 @@ use geo::{BoundingRect, Coord, Intersects, MultiPolygon, Rect};
 
 use i_overlay::core::overlay_rule::OverlayRule;
 
-use crate::clip::Grid;
+use crate::geometry::overlay::clip::Grid;
 use crate::model::{Holding, Snapshot};
 
 /// A disputed zone: a polygon layer's feature, named.
@@ -248,7 +248,7 @@ fn cut_and_add(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geodesy;
+    use crate::geometry::geodesy;
     use crate::model::snapshot;
     use approx::assert_relative_eq;
     use geo::polygon;

@@ -1,7 +1,12 @@
 //! Validity of polygon geometry beyond single rings: rings that cross
 //! themselves, parts of one feature that cross each other, and parts that
 //! lie inside another part. Used by `run` (which refuses such features) and
-//! `validate` (which lists them); see [`crate::load::geometry_problems`].
+//! `validate` (which lists them); see `load::geometry_problems`.
+//!
+//! Reference path: an R-tree of edge boxes, which finds every pair of
+//! edges whose boxes meet. Fast path: a west-to-east sweep over the edges,
+//! handing over to the R-tree when it runs over its budget. Held equal by
+//! `overlapping_pairs_finds_every_pair` and `sweep_and_tree_agree`.
 
 use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::line_intersection::{line_intersection, LineIntersection};
@@ -449,7 +454,7 @@ mod tests {
     /// degenerate stack that exhausts the budget.
     #[test]
     fn overlapping_pairs_finds_every_pair() {
-        let mut uniform = crate::testing::Uniform::new(0x9e37_79b9_7f4a_7c15);
+        let mut uniform = crate::support::testing::Uniform::new(0x9e37_79b9_7f4a_7c15);
         let mut next = |scale: f64| uniform.next(scale);
         for case in 0..4 {
             let mut boxes: Vec<super::Bounds> = Vec::new();

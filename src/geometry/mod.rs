@@ -1,0 +1,21 @@
+//! The engine: measurement, validity, overlay and boundaries on longitude
+//! and latitude (WGS84). It reads no file, knows no analysis file and writes
+//! no output: nothing here names `config`, `io`, `output` or `run` (`make
+//! check` enforces it), so it can be used and tested on its own.
+//!
+//! | module | what | reference path | fast path (what a run takes) |
+//! |---|---|---|---|
+//! | [`geodesy`] | geodesic areas, lengths, densification | [`geodesy::area_km2`] | [`geodesy::AreaCache`] |
+//! | [`overlay`] | transfers between snapshots | [`overlay::transfers`] | [`overlay::pairs`] as jobs over an [`overlay::intersections::Intersections`] plan |
+//! | [`overlay::clip`] | overlays restricted to a box | the whole operands | [`overlay::clip::intersection`] on clipped operands |
+//! | [`topology`] | crossings and nesting | an R-tree of edge boxes | a west-to-east sweep |
+//! | [`boundary`] | stretches by river | a full scan | a grid index with early rejection |
+//!
+//! Each module's documentation names the tests that hold the two equal;
+//! `tests/reference_paths.rs` does it for a whole run on the bundled data.
+
+pub mod boundary;
+pub mod geodesy;
+pub mod overlay;
+pub mod topology;
+pub mod variants;
