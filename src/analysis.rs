@@ -240,7 +240,7 @@ impl Check {
 /// Runs the analysis on snapshots sorted by year, each with holdings
 /// densified as the config says (see [`crate::load`](mod@crate::load)).
 pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Result<Analysis> {
-    analyse_readings(config, snapshots, rivers, &[], &[])
+    analyse_readings(config, snapshots, rivers, &[], &[], &[])
 }
 
 /// As [`analyse`], under every reading: `readings` is the base (the
@@ -255,6 +255,7 @@ pub fn analyse_readings(
     rivers: &[River],
     zones: &[Zone],
     readings: &[Reading],
+    uncertain: &[(Vec<geo::Coord<f64>>, f64)],
 ) -> Result<Analysis> {
     let params = &config.parameters;
     // Fail early, on one thread, if the CRS is not usable or does not
@@ -441,6 +442,7 @@ pub fn analyse_readings(
             timings: Vec::new(),
         });
     }
+    bound_transfers(&mut figures, uncertain);
     let balances_seconds = clock.elapsed().as_secs_f64();
     let mut figures = figures.into_iter();
     let mut analysis = figures.next().unwrap_or_else(|| Analysis {
@@ -481,6 +483,46 @@ pub fn analyse_readings(
         })
         .collect();
     Ok(analysis)
+}
+
+/// Each transfer's least and greatest area if the uncertain lines moved
+/// within their bands (see [`crate::geometry::uncertainty`]); nothing
+/// without uncertain lines.
+fn bound_transfers(figures: &mut [Analysis], uncertain: &[(Vec<geo::Coord<f64>>, f64)]) {
+    use crate::geometry::uncertainty::{band_km2, Band};
+    if uncertain.is_empty() {
+        return;
+    }
+    let mut widths: Vec<f64> = uncertain.iter().map(|(_, km)| *km).collect();
+    widths.sort_by(f64::total_cmp);
+    widths.dedup();
+    let bands: Vec<Band> = widths
+        .iter()
+        .map(|&km| {
+            let lines: Vec<Vec<geo::Coord<f64>>> = uncertain
+                .iter()
+                .filter(|(_, k)| *k == km)
+                .map(|(l, _)| l.clone())
+                .collect();
+            Band::new(&lines, km)
+        })
+        .collect();
+    let jobs: Vec<(usize, usize)> = figures
+        .iter()
+        .enumerate()
+        .flat_map(|(f, a)| (0..a.transfers.len()).map(move |t| (f, t)))
+        .collect();
+    let figures_ref: &[Analysis] = figures;
+    let widths = parallel::map(&jobs, |&(f, t)| {
+        band_km2(&figures_ref[f].transfers[t].geometry, &bands)
+    });
+    for ((f, t), band) in jobs.into_iter().zip(widths) {
+        let transfer = &mut figures[f].transfers[t];
+        transfer.area_range_km2 = Some([
+            (transfer.area_km2 - band).max(0.0),
+            transfer.area_km2 + band,
+        ]);
+    }
 }
 
 /// For each variant after the base, for each snapshot, the variant's

@@ -51,6 +51,9 @@ pub struct Config {
     /// snapshots (see [`VariantSource`]).
     #[serde(default, rename = "variant", skip_serializing_if = "Vec::is_empty")]
     pub variants: Vec<VariantSource>,
+    /// Lines drawn only to within a band (see [`UncertaintySource`]).
+    #[serde(default, rename = "uncertainty", skip_serializing_if = "Vec::is_empty")]
+    pub uncertainty: Vec<UncertaintySource>,
     /// Folder relative paths are resolved against: the config file's own.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -803,6 +806,27 @@ fn default_zone_field() -> String {
     "zone".to_owned()
 }
 
+/// A line layer drawn only to within ±`km` (or ±the value of `field`, in
+/// km, per feature).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UncertaintySource {
+    /// Any vector file GDAL reads (lines).
+    pub path: PathBuf,
+    /// Layer name, for multi-layer files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// CRS to assume when the layer declares none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assume_crs: Option<String>,
+    /// The band's half-width, km, for every line of the layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub km: Option<f64>,
+    /// Or: the attribute giving each line's half-width in km.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
 /// The name of the base variant when `base_variant` is not given.
 pub const DEFAULT_BASE_VARIANT: &str = "base";
 
@@ -885,6 +909,22 @@ impl Config {
                         &[Step::Key("zones"), Step::Key("assume_crs")],
                         format!("assume_crs \"{crs}\" is a name, which PROJ would match to some CRS of a similar name; give an authority code (\"EPSG:4326\"), a PROJ string or WKT"),
                     ));
+                }
+            }
+        }
+        for (i, u) in self.uncertainty.iter().enumerate() {
+            let at = |key: &'static str| [Step::Key("uncertainty"), Step::Index(i), Step::Key(key)];
+            match (u.km, &u.field) {
+                (Some(km), None) if km.is_finite() && km > 0.0 => {}
+                (Some(km), None) => {
+                    return Err(fail(&at("km"), format!("uncertainty '{}': km must be > 0, got {km}", u.path.display())))
+                }
+                (None, Some(_)) => {}
+                _ => {
+                    return Err(fail(
+                        &at("km"),
+                        format!("uncertainty '{}' needs either km (one band for every line) or field (each line's band, km), not both or neither", u.path.display()),
+                    ))
                 }
             }
         }

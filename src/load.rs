@@ -28,6 +28,9 @@ pub struct Inputs {
     pub zones: Vec<crate::geometry::variants::Zone>,
     /// The readings, the base first (empty without `[[variant]]`).
     pub readings: Vec<crate::geometry::variants::Reading>,
+    /// Lines drawn only to within a band, with the band's half-width in km
+    /// (empty without `[[uncertainty]]`).
+    pub uncertain: Vec<(Vec<Coord<f64>>, f64)>,
 }
 
 /// One change `parameters.repair` (`run --repair`) made to an input feature.
@@ -147,12 +150,14 @@ pub fn load(config: &Config) -> Result<Inputs> {
     };
     check_reference_holders(config, &snapshots)?;
     let (zones, readings) = load_readings(config, &snapshots, max_edge_m, shift)?;
+    let uncertain = load_uncertain(config, shift)?;
     Ok(Inputs {
         snapshots,
         rivers,
         repairs,
         zones,
         readings,
+        uncertain,
     })
 }
 
@@ -720,4 +725,51 @@ fn load_readings(
         });
     }
     Ok((zones, readings))
+}
+
+/// The lines of every `[[uncertainty]]` layer with their band (km).
+fn load_uncertain(config: &Config, shift: bool) -> Result<Vec<(Vec<Coord<f64>>, f64)>> {
+    let mut out = Vec::new();
+    for u in &config.uncertainty {
+        let source = LayerSource {
+            path: config.resolve(&u.path),
+            layer: u.layer.clone(),
+            assume_crs: u.assume_crs.clone(),
+        };
+        // The field is read as text, like a river's name; with `km`, none.
+        let field = u.field.clone().unwrap_or_default();
+        for f in read_lines(&source, &field)? {
+            if let Some(reason) = off_the_globe(f.geometry.coords_iter()) {
+                return Err(Error::BadFeature {
+                    path: source.path.clone(),
+                    layer: layer_name(&source),
+                    feature: f.fid,
+                    reason,
+                });
+            }
+            let km = match u.km {
+                Some(km) => km,
+                None => match f.name.trim().parse::<f64>() {
+                    Ok(km) if km.is_finite() && km >= 0.0 => km,
+                    _ => {
+                        return Err(Error::BadFeature {
+                            path: source.path.clone(),
+                            layer: layer_name(&source),
+                            feature: f.fid,
+                            reason: format!(
+                                "field '{field}' is '{}', not a band in km (a number ≥ 0)",
+                                f.name
+                            ),
+                        })
+                    }
+                },
+            };
+            let mut lines = f.geometry;
+            if shift {
+                unwrap_longitudes(&mut lines);
+            }
+            out.extend(lines.0.into_iter().map(|l| (l.0, km)));
+        }
+    }
+    Ok(out)
 }

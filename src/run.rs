@@ -125,6 +125,7 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
                 &inputs.rivers,
                 &inputs.zones,
                 &inputs.readings,
+                &inputs.uncertain,
             )?;
             analysis.checks = checks::evaluate(&config.references, &analysis);
             Ok((inputs, analysis, read_seconds))

@@ -19,3 +19,4 @@ pub mod geodesy;
 pub mod overlay;
 pub mod topology;
 pub mod variants;
+pub mod uncertainty;

@@ -61,6 +61,12 @@ pub fn read_polygons_with(
     holder_field: &str,
     skip: &mut dyn FnMut(Error) -> Result<()>,
 ) -> Result<Vec<PolygonFeature>> {
+    if holder_field.trim().is_empty() {
+        return Err(Error::Usage(format!(
+            "'{}': the holder field must be named (it is empty)",
+            source.path.display()
+        )));
+    }
     read_features(source, holder_field, "polygons", skip, |geometry| {
         let mut polygons = Vec::new();
         collect_polygons(geometry, &mut polygons).then(|| MultiPolygon::new(polygons))
@@ -211,14 +217,17 @@ where
         });
     }
     let fields: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
-    let Some(field_index) = fields.iter().position(|f| f == field) else {
+    // No field named: every feature's value is empty (a layer read for its
+    // geometry only).
+    let field_index = fields.iter().position(|f| f == field);
+    if field_index.is_none() && !field.is_empty() {
         return Err(Error::MissingField {
             path: path.clone(),
             layer: layer_name,
             field: field.to_owned(),
             available: fields,
         });
-    };
+    }
     let crs = match (layer.spatial_ref(), &source.assume_crs) {
         (Some(srs), _) => Some(srs.to_wkt().map_err(gdal_error(Some(layer_name.clone())))?),
         (None, Some(assumed)) => Some(assumed.clone()),
@@ -244,12 +253,15 @@ where
             feature: fid,
             reason,
         };
-        let value = feature
-            .field_as_string(field_index)
-            .map_err(gdal_error(Some(layer_name.clone())))?
-            .map(|v| v.trim().to_owned())
-            .unwrap_or_default();
-        if value.is_empty() {
+        let value = match field_index {
+            Some(i) => feature
+                .field_as_string(i)
+                .map_err(gdal_error(Some(layer_name.clone())))?
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        if value.is_empty() && field_index.is_some() {
             skip(bad(format!("field '{field}' is empty")))?;
             continue;
         }

@@ -333,7 +333,37 @@ fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Lay
             tag_variant(&mut layer, rows, &v.name);
         }
     }
+    add_area_ranges(&mut layer, analysis);
     layer
+}
+
+/// With `[[uncertainty]]`: `area_min` and `area_max` (km²) on every
+/// transfer, in the order the rows were written (the base's, then each
+/// variant's where it differs).
+fn add_area_ranges(layer: &mut Layer, analysis: &Analysis) {
+    let mut ranges: Vec<Option<[f64; 2]>> =
+        analysis.transfers.iter().map(|t| t.area_range_km2).collect();
+    for v in analysis.variants.iter().skip(1) {
+        if let Some(figures) = v.figures.as_deref() {
+            ranges.extend(
+                figures
+                    .transfers
+                    .iter()
+                    .filter(|t| v.changes(t.from_year) || v.changes(t.to_year))
+                    .map(|t| t.area_range_km2),
+            );
+        }
+    }
+    if ranges.iter().all(Option::is_none) || ranges.len() != layer.features.len() {
+        return;
+    }
+    layer.fields.push(FieldDef::new("area_min", FieldKind::Real));
+    layer.fields.push(FieldDef::new("area_max", FieldKind::Real));
+    for (f, r) in layer.features.iter_mut().zip(ranges) {
+        let [lo, hi] = r.unwrap_or([0.0, 0.0]);
+        f.values.push(Value::Real(lo));
+        f.values.push(Value::Real(hi));
+    }
 }
 
 /// Adds the `variant` field (when the layer has none yet) and gives the

@@ -75,6 +75,12 @@ struct TransferRow<'a> {
     to_state: &'a str,
     area_km2: f64,
     area_ea_km2: f64,
+    /// Least area if the uncertain lines moved within their bands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    area_min_km2: Option<f64>,
+    /// Greatest area if the uncertain lines moved within their bands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    area_max_km2: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -177,6 +183,8 @@ fn transfer_rows(analysis: &Analysis) -> Vec<TransferRow<'_>> {
             to_state: &t.to_state,
             area_km2: t.area_km2,
             area_ea_km2: t.area_ea_km2,
+            area_min_km2: t.area_range_km2.map(|r| r[0]),
+            area_max_km2: t.area_range_km2.map(|r| r[1]),
         })
         .collect()
 }

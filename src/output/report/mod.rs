@@ -80,13 +80,26 @@ pub fn areas_csv(analysis: &Analysis) -> String {
 /// `transfers.csv`: one row per transfer (per variant, with variants).
 pub fn transfers_csv(analysis: &Analysis) -> String {
     let (header, readings) = variant_column(analysis);
+    let bounded = readings
+        .iter()
+        .any(|(_, f)| f.transfers.iter().any(|t| t.area_range_km2.is_some()));
+    let bounds_header = if bounded {
+        ",area_min_km2,area_max_km2"
+    } else {
+        ""
+    };
     let mut out = format!(
-        "from_year,to_year,treaty,from_state,to_state,area_km2,area_sq_mi,area_ea_km2{header}\n",
+        "from_year,to_year,treaty,from_state,to_state,area_km2,area_sq_mi,area_ea_km2{bounds_header}{header}\n",
     );
     for (variant, figures) in readings {
         for t in &figures.transfers {
+            let bounds = match (bounded, t.area_range_km2) {
+                (true, Some([lo, hi])) => format!(",{lo:.3},{hi:.3}"),
+                (true, None) => ",,".to_owned(),
+                (false, _) => String::new(),
+            };
             out.push_str(&format!(
-                "{},{},{},{},{},{:.3},{:.3},{:.3}{variant}\n",
+                "{},{},{},{},{},{:.3},{:.3},{:.3}{bounds}{variant}\n",
                 t.from_year,
                 t.to_year,
                 csv_text(&t.treaty),
