@@ -535,6 +535,15 @@ fn main() -> Result<()> {
     }
     write_all(&out_dir, &snapshots, &named)?;
     write_zones(&out_dir, &zones_out)?;
+    // The lines no data draws, only waypoints: ±30 km (uncertainty.shp).
+    write_schematic(
+        &out_dir,
+        &[
+            ("Gorbitsa", geodesy_line(&gorbitsa)),
+            ("divide", geodesy_line(&divide)),
+            ("watershed", geodesy_line(&watershed)),
+        ],
+    )?;
     report(&snapshots, &named);
     Ok(())
 }
@@ -790,5 +799,29 @@ fn write_zones(dir: &Path, zones: &[(&'static str, MultiPolygon<f64>, String)]) 
         .collect::<Vec<_>>();
     replace_shapefile(dir, "zones", |path| {
         write_layer(path, "ESRI Shapefile", "zones", GeometryKind::MultiPolygon, &fields, &features)
+    })
+}
+
+/// The schematic lines (waypoints only) with their ±30 km band, for
+/// `[[uncertainty]]` in the bundled analysis.
+fn write_schematic(dir: &Path, lines: &[(&str, LineString<f64>)]) -> Result<()> {
+    let fields = vec![
+        FieldDef::new("name", FieldKind::Text),
+        FieldDef::new("km", FieldKind::Real),
+        FieldDef::new("source", FieldKind::Text),
+    ];
+    let features = lines
+        .iter()
+        .map(|(name, line)| OutFeature {
+            geometry: Shape::LineString(line),
+            values: vec![
+                Value::Text((*name).to_owned()),
+                Value::Real(30.0),
+                Value::Text("schematic waypoints, data/waypoints.csv (+-30 km)".to_owned()),
+            ],
+        })
+        .collect::<Vec<_>>();
+    replace_shapefile(dir, "uncertainty", |path| {
+        write_layer(path, "ESRI Shapefile", "uncertainty", GeometryKind::LineString, &fields, &features)
     })
 }
