@@ -84,6 +84,7 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
     let mut sources: Vec<_> = config.snapshots.iter().collect();
     sources.sort_by_key(|s| s.year);
     let mut first_region: Option<(i32, MultiPolygon<f64>)> = None;
+    let mut all_holders = std::collections::BTreeSet::new();
     let sliver_km2 = config.parameters.sliver_km2;
     // Every layer first: whether the data crosses the antimeridian is decided
     // on all snapshots at once, as `run` decides it (see `load`).
@@ -151,6 +152,7 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
                 by_holder.entry(f.holder).or_default().push(f.geometry);
             }
         }
+        all_holders.extend(by_holder.keys().cloned());
         let holdings: Vec<(String, MultiPolygon<f64>)> = by_holder
             .into_iter()
             .map(|(holder, parts)| (holder, unary_union(parts.iter())))
@@ -186,7 +188,96 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
         problems.extend(equal_area_problem(config, region));
     }
     problems.extend(river_problems(config));
+    problems.extend(reading_problems(config, &all_holders));
     Ok(problems)
+}
+
+/// The zones layer, the variants' zones and holders, and the uncertain
+/// lines, checked as `run` checks them.
+fn reading_problems(
+    config: &Config,
+    holders: &std::collections::BTreeSet<String>,
+) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let problem = |file: String, feature, kind: &str, message| Problem {
+        file,
+        year: None,
+        feature,
+        kind: kind.to_owned(),
+        message,
+        at: None,
+        severity: Severity::Error,
+    };
+    let mut ids = std::collections::BTreeSet::new();
+    if let Some(z) = &config.zones {
+        let file = z.path.display().to_string();
+        let source = LayerSource {
+            path: config.resolve(&z.path),
+            layer: z.layer.clone(),
+            assume_crs: z.assume_crs.clone(),
+        };
+        match read_polygons_with(&source, &z.id_field, &mut |e| Err(e)) {
+            Err(e) => out.push(problem(file, None, "layer", e.to_string())),
+            Ok(features) => {
+                for f in features {
+                    for p in geometry_problems(&f.geometry).into_iter().filter(|p| p.fatal) {
+                        out.push(problem(file.clone(), Some(f.fid), p.kind, p.message));
+                    }
+                    ids.insert(f.holder);
+                }
+            }
+        }
+    }
+    let holder_list: Vec<&str> = holders.iter().map(String::as_str).collect();
+    let id_list: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let zones_file = config
+        .zones
+        .as_ref()
+        .map(|z| z.path.display().to_string())
+        .unwrap_or_default();
+    for v in &config.variants {
+        for a in &v.assignments {
+            if config.zones.is_some() && !id_list.is_empty() && !ids.contains(&a.zone) {
+                out.push(problem(
+                    zones_file.clone(),
+                    None,
+                    "variant",
+                    format!(
+                        "variant '{}' assigns zone '{}', which the zones layer does not have; its zones are: {}",
+                        v.name,
+                        a.zone,
+                        id_list.join(", ")
+                    ),
+                ));
+            }
+            if !holders.is_empty() && !holders.contains(&a.holder) {
+                out.push(problem(
+                    zones_file.clone(),
+                    None,
+                    "variant",
+                    format!(
+                        "variant '{}' gives zone '{}' to holder '{}', which no snapshot has; the holders are: {}",
+                        v.name,
+                        a.zone,
+                        a.holder,
+                        holder_list.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    for u in &config.uncertainty {
+        let source = LayerSource {
+            path: config.resolve(&u.path),
+            layer: u.layer.clone(),
+            assume_crs: u.assume_crs.clone(),
+        };
+        let field = u.field.clone().unwrap_or_default();
+        if let Err(e) = read_lines(&source, &field) {
+            out.push(problem(u.path.display().to_string(), None, "layer", e.to_string()));
+        }
+    }
+    out
 }
 
 /// An `equal_area_crs` that PROJ cannot use, or that does not preserve area

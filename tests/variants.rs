@@ -259,3 +259,28 @@ fn without_variants_nothing_changes_and_the_base_is_the_plain_run() {
     let states = fs::read_to_string(dir.path().join("plain").join("states.geojson")).unwrap();
     assert!(!states.contains("\"variant\""));
 }
+
+/// `validate` lists a reading's unknown zone and holder, with the choices.
+#[test]
+fn validate_names_unknown_zones_and_holders() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = fixture(dir.path(), "");
+    let text = fs::read_to_string(&config).unwrap();
+    fs::write(
+        &config,
+        text.replace("zone = \"west\"", "zone = \"east\"")
+            .replace("holder = \"B\"", "holder = \"D\""),
+    )
+    .unwrap();
+    let config = borderchange::config::Config::load(&config).unwrap();
+    let problems = borderchange::validate::validate(&config).unwrap();
+    let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    assert!(
+        messages.iter().any(|m| m.contains("'east'") && m.contains("west")),
+        "{messages:?}"
+    );
+    assert!(
+        messages.iter().any(|m| m.contains("'D'") && m.contains("A, B, C")),
+        "{messages:?}"
+    );
+}
