@@ -132,13 +132,14 @@ pub fn band_km2(geometry: &MultiPolygon<f64>, bands: &[Band]) -> f64 {
 mod tests {
     use super::*;
     use crate::geometry::geodesy;
+    use geo::polygon;
 
     /// A strip whose east side is a meridian drawn to within ±u: the
     /// bound is exactly the side's geodesic length times u; the other
     /// sides, off the line, add nothing.
     #[test]
     fn a_straight_border_moved_by_u_bounds_the_area_by_length_times_u() {
-        let strip = geo::polygon![
+        let strip = polygon![
             (x: 121.0, y: 50.0), (x: 122.0, y: 50.0), (x: 122.0, y: 52.0), (x: 121.0, y: 52.0),
         ];
         let strip = geodesy::densify(MultiPolygon::new(vec![strip]), 2000.0);

@@ -285,9 +285,12 @@ mod tests {
         };
         let grid = grid_for(std::slice::from_ref(&s));
         let v = apply(&s, &[&zone], &["B"], &grid).expect("changed");
-        let moved = geodesy::area_km2(&rect(121.0, 51.0, 122.0, 52.0));
-        assert_relative_eq!(area_of(&v, "A"), area_of(&s, "A") - moved, max_relative = 1e-7);
+        // What A loses B gains (the zone's edges are geodesics of their
+        // own, so the piece is close to, not exactly, the 1° cell).
+        let moved = area_of(&s, "A") - area_of(&v, "A");
         assert_relative_eq!(area_of(&v, "B"), area_of(&s, "B") + moved, max_relative = 1e-7);
+        let cell = geodesy::area_km2(&rect(121.0, 51.0, 122.0, 52.0));
+        assert_relative_eq!(moved, cell, max_relative = 1e-2);
         assert_eq!(v.holdings[2].geometry, s.holdings[2].geometry);
         // Given to its own holder already: nothing changes.
         let inside_b = Zone {
@@ -319,15 +322,21 @@ mod tests {
         };
         let grid = grid_for(std::slice::from_ref(&s));
         let v = apply(&s, &[&z1, &z2], &["B", "C"], &grid).expect("changed");
+        // A keeps 123–124° E; the overlap goes to C; nothing is lost.
+        assert_relative_eq!(
+            area_of(&v, "A") + area_of(&v, "B") + area_of(&v, "C"),
+            area_of(&s, "A"),
+            max_relative = 1e-7
+        );
         assert_relative_eq!(
             area_of(&v, "B"),
             geodesy::area_km2(&rect(120.0, 50.0, 121.0, 52.0)),
-            max_relative = 1e-7
+            max_relative = 1e-2
         );
         assert_relative_eq!(
             area_of(&v, "C"),
             geodesy::area_km2(&rect(121.0, 50.0, 123.0, 52.0)),
-            max_relative = 1e-7
+            max_relative = 1e-2
         );
     }
 }

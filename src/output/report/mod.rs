@@ -217,6 +217,7 @@ mod tests {
             steps: vec![],
             stretches: vec![],
             checks: vec![],
+            variants: vec![],
             timings: vec![],
         };
         let analysis_headers = [
