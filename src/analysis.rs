@@ -15,9 +15,9 @@ use crate::geometry::geodesy;
 use crate::geometry::overlay::clip;
 use crate::geometry::overlay::intersections::Intersections;
 use crate::geometry::overlay::{self, Dropped};
+use crate::geometry::variants::{self, Assignment, Reading, Zone};
 use crate::io::projection::EqualArea;
 use crate::model::{Holding, River, Snapshot, Stretch, Transfer};
-use crate::geometry::variants::{self, Assignment, Reading, Zone};
 use crate::support::guard;
 use crate::support::parallel;
 

@@ -734,7 +734,8 @@ impl Config {
                     format!("reference id '{}' appears twice", r.id),
                 ));
             }
-            check_published(r).map_err(|(key, message)| fail(&[at[0], at[1], Step::Key(key)], message))?;
+            check_published(r)
+                .map_err(|(key, message)| fail(&[at[0], at[1], Step::Key(key)], message))?;
             let quantity = r.quantity().map_err(|message| fail(&at, message))?;
             let years_key = match quantity {
                 Quantity::Transfer { .. } => "years",
@@ -864,9 +865,7 @@ pub struct AssignSource {
 impl Config {
     /// The base variant's name: `base_variant`, or `base`.
     pub fn base_variant_name(&self) -> &str {
-        self.base_variant
-            .as_deref()
-            .unwrap_or(DEFAULT_BASE_VARIANT)
+        self.base_variant.as_deref().unwrap_or(DEFAULT_BASE_VARIANT)
     }
 
     /// True when the file defines readings: outputs then carry a
@@ -932,12 +931,18 @@ impl Config {
         for (i, v) in self.variants.iter().enumerate() {
             let at = |key: &'static str| [Step::Key("variant"), Step::Index(i), Step::Key(key)];
             if v.name.trim().is_empty() {
-                return Err(fail(&at("name"), "a variant's name must not be empty".to_owned()));
+                return Err(fail(
+                    &at("name"),
+                    "a variant's name must not be empty".to_owned(),
+                ));
             }
             if !names.insert(v.name.as_str()) {
                 return Err(fail(
                     &at("name"),
-                    format!("variant name '{}' appears twice; each [[variant]] needs its own name", v.name),
+                    format!(
+                        "variant name '{}' appears twice; each [[variant]] needs its own name",
+                        v.name
+                    ),
                 ));
             }
             if v.name == base && !v.assignments.is_empty() {
@@ -955,7 +960,13 @@ impl Config {
             let mut seen = BTreeSet::new();
             for (k, a) in v.assignments.iter().enumerate() {
                 let at_assign = |key: &'static str| {
-                    [Step::Key("variant"), Step::Index(i), Step::Key("assign"), Step::Index(k), Step::Key(key)]
+                    [
+                        Step::Key("variant"),
+                        Step::Index(i),
+                        Step::Key("assign"),
+                        Step::Index(k),
+                        Step::Key(key),
+                    ]
                 };
                 if a.years.is_empty() {
                     return Err(fail(
@@ -973,7 +984,10 @@ impl Config {
                     if !seen.insert((a.zone.as_str(), *year)) {
                         return Err(fail(
                             &at_assign("years"),
-                            format!("variant '{}' assigns zone '{}' twice in {year}", v.name, a.zone),
+                            format!(
+                                "variant '{}' assigns zone '{}' twice in {year}",
+                                v.name, a.zone
+                            ),
                         ));
                     }
                 }
@@ -1048,13 +1062,15 @@ fn check_published(r: &Reference) -> std::result::Result<(), (&'static str, Stri
         if lo > hi {
             return Err((
                 "at_most",
-                format!("reference '{}': at_least ({lo}) is above at_most ({hi})", r.id),
+                format!(
+                    "reference '{}': at_least ({lo}) is above at_most ({hi})",
+                    r.id
+                ),
             ));
         }
     }
     Ok(())
 }
-
 
 fn join_years(years: &[i32]) -> String {
     years

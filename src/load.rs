@@ -592,7 +592,10 @@ fn load_readings(
     snapshots: &[Snapshot],
     max_edge_m: f64,
     shift: bool,
-) -> Result<(Vec<crate::geometry::variants::Zone>, Vec<crate::geometry::variants::Reading>)> {
+) -> Result<(
+    Vec<crate::geometry::variants::Zone>,
+    Vec<crate::geometry::variants::Reading>,
+)> {
     use crate::geometry::variants::{Assignment, Reading, Zone};
     let zones = match &config.zones {
         None => Vec::new(),
@@ -616,10 +619,18 @@ fn load_readings(
                 .into_iter()
                 .map(|(id, parts)| -> Result<Zone> {
                     let merged = if parts.len() == 1 {
-                        parts.into_iter().next().unwrap_or_else(|| MultiPolygon::new(vec![]))
+                        parts
+                            .into_iter()
+                            .next()
+                            .unwrap_or_else(|| MultiPolygon::new(vec![]))
                     } else {
                         crate::support::guard::catching(
-                            || format!("dissolving the features of zone '{id}' in '{}'", z.path.display()),
+                            || {
+                                format!(
+                                    "dissolving the features of zone '{id}' in '{}'",
+                                    z.path.display()
+                                )
+                            },
                             || unary_union(parts.iter()),
                         )?
                     };
@@ -659,10 +670,7 @@ fn load_readings(
     let described = config.variants.iter().find(|v| v.name == base);
     let mut readings = vec![Reading {
         name: base.to_owned(),
-        title: described.map_or_else(
-            || "the snapshots as drawn".to_owned(),
-            |v| v.title.clone(),
-        ),
+        title: described.map_or_else(|| "the snapshots as drawn".to_owned(), |v| v.title.clone()),
         source: described.map(|v| v.source.clone()).unwrap_or_default(),
         assignments: Vec::new(),
     }];

@@ -194,10 +194,7 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
 
 /// The zones layer, the variants' zones and holders, and the uncertain
 /// lines, checked as `run` checks them.
-fn reading_problems(
-    config: &Config,
-    holders: &std::collections::BTreeSet<String>,
-) -> Vec<Problem> {
+fn reading_problems(config: &Config, holders: &std::collections::BTreeSet<String>) -> Vec<Problem> {
     let mut out = Vec::new();
     let problem = |file: String, feature, kind: &str, message| Problem {
         file,
@@ -220,7 +217,10 @@ fn reading_problems(
             Err(e) => out.push(problem(file, None, "layer", e.to_string())),
             Ok(features) => {
                 for f in features {
-                    for p in geometry_problems(&f.geometry).into_iter().filter(|p| p.fatal) {
+                    for p in geometry_problems(&f.geometry)
+                        .into_iter()
+                        .filter(|p| p.fatal)
+                    {
                         out.push(problem(file.clone(), Some(f.fid), p.kind, p.message));
                     }
                     ids.insert(f.holder);
@@ -274,7 +274,12 @@ fn reading_problems(
         };
         let field = u.field.clone().unwrap_or_default();
         if let Err(e) = read_lines(&source, &field) {
-            out.push(problem(u.path.display().to_string(), None, "layer", e.to_string()));
+            out.push(problem(
+                u.path.display().to_string(),
+                None,
+                "layer",
+                e.to_string(),
+            ));
         }
     }
     out

@@ -35,12 +35,18 @@ fn fixture(dir: &Path, extra: &str) -> std::path::PathBuf {
     layer(
         &dir.join("a1800.geojson"),
         "state",
-        &[("A", square(120.0, 50.0, 122.0, 52.0)), ("B", square(122.0, 50.0, 124.0, 52.0))],
+        &[
+            ("A", square(120.0, 50.0, 122.0, 52.0)),
+            ("B", square(122.0, 50.0, 124.0, 52.0)),
+        ],
     );
     layer(
         &dir.join("a1900.geojson"),
         "state",
-        &[("B", square(120.0, 50.0, 122.0, 52.0)), ("C", square(122.0, 50.0, 124.0, 52.0))],
+        &[
+            ("B", square(120.0, 50.0, 122.0, 52.0)),
+            ("C", square(122.0, 50.0, 124.0, 52.0)),
+        ],
     );
     layer(
         &dir.join("zones.geojson"),
@@ -140,7 +146,10 @@ fn every_variant_is_computed_and_carried_in_the_outputs() {
     // (49–53° N), and only its land (50–52° N) moves.
     assert!((area(early, 1800, "B") - area(a, 1800, "B") - west).abs() / west < 1e-6);
     let expected = geodesic_km2(121.0, 50.0, 122.0, 52.0);
-    assert!((west - expected).abs() / expected < 0.01, "{west} vs {expected}");
+    assert!(
+        (west - expected).abs() / expected < 0.01,
+        "{west} vs {expected}"
+    );
     // The range over the readings, and which reading gives each end.
     let ranges = borderchange::output::report::transfer_ranges(a);
     assert_eq!(ranges.len(), 2);
@@ -155,14 +164,20 @@ fn every_variant_is_computed_and_carried_in_the_outputs() {
     // Outputs: the variant field, the variants in report.json.
     let csv = fs::read_to_string(out.join("transfers.csv")).unwrap();
     assert!(csv.lines().next().unwrap().ends_with(",variant"), "{csv}");
-    assert!(csv.contains(",drawn\n") && csv.contains(",b-early\n"), "{csv}");
+    assert!(
+        csv.contains(",drawn\n") && csv.contains(",b-early\n"),
+        "{csv}"
+    );
     let json: serde_json::Value =
         serde_json::from_str(&fs::read_to_string(out.join("report.json")).unwrap()).unwrap();
     assert_eq!(json["variants"][1]["name"], "b-early");
     assert_eq!(json["variants"][1]["source"], "a test");
     assert_eq!(json["variants"][1]["changes"][0], 1800);
     let transfers = fs::read_to_string(out.join("transfers.geojson")).unwrap();
-    assert!(transfers.contains("\"variant\": \"b-early\""), "{transfers}");
+    assert!(
+        transfers.contains("\"variant\": \"b-early\""),
+        "{transfers}"
+    );
     let report = fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("## Readings"));
 }
@@ -215,11 +230,17 @@ fn bad_readings_are_named_with_the_valid_choices() {
         "[[variant]]\nname = \"b-early2\"\n\n[[variant]]\nname = \"b-early2\"\n\n[[variant.assign]]",
     ));
     assert!(e.contains("'b-early2' appears twice"), "{e}");
-    let e = error_of(("variants = [\"drawn\", \"b-early\"]", "variants = [\"later\"]"));
+    let e = error_of((
+        "variants = [\"drawn\", \"b-early\"]",
+        "variants = [\"later\"]",
+    ));
     assert!(e.contains("'later'") && e.contains("drawn, b-early"), "{e}");
     let e = error_of(("at_most = 80000", "at_most = 80000\nvalue = 5"));
     assert!(e.contains("not both"), "{e}");
-    let e = error_of(("at_least = 1000\nat_most = 80000", "at_least = 9000\nat_most = 8000"));
+    let e = error_of((
+        "at_least = 1000\nat_most = 80000",
+        "at_least = 9000\nat_most = 8000",
+    ));
     assert!(e.contains("above at_most"), "{e}");
 }
 
@@ -255,7 +276,10 @@ fn without_variants_nothing_changes_and_the_base_is_the_plain_run() {
         assert_eq!(base, plain, "{table}");
     }
     let json = fs::read_to_string(dir.path().join("plain").join("report.json")).unwrap();
-    assert!(!json.contains("\"variants\": [") && !json.contains("transfer_ranges"), "{json}");
+    assert!(
+        !json.contains("\"variants\": [") && !json.contains("transfer_ranges"),
+        "{json}"
+    );
     let states = fs::read_to_string(dir.path().join("plain").join("states.geojson")).unwrap();
     assert!(!states.contains("\"variant\""));
 }
@@ -276,11 +300,15 @@ fn validate_names_unknown_zones_and_holders() {
     let problems = borderchange::validate::validate(&config).unwrap();
     let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
     assert!(
-        messages.iter().any(|m| m.contains("'east'") && m.contains("west")),
+        messages
+            .iter()
+            .any(|m| m.contains("'east'") && m.contains("west")),
         "{messages:?}"
     );
     assert!(
-        messages.iter().any(|m| m.contains("'D'") && m.contains("A, B, C")),
+        messages
+            .iter()
+            .any(|m| m.contains("'D'") && m.contains("A, B, C")),
         "{messages:?}"
     );
 }

@@ -18,5 +18,5 @@ pub mod boundary;
 pub mod geodesy;
 pub mod overlay;
 pub mod topology;
-pub mod variants;
 pub mod uncertainty;
+pub mod variants;

@@ -147,7 +147,11 @@ mod tests {
         let side_km = Geodesic.distance(Point::new(121.0, 50.0), Point::new(121.0, 52.0)) / 1000.0;
         for u in [1.0, 30.0] {
             let got = band_km2(&strip, &[Band::new(std::slice::from_ref(&line), u)]);
-            assert!((got - side_km * u).abs() < 1e-9 * side_km * u, "{got} vs {}", side_km * u);
+            assert!(
+                (got - side_km * u).abs() < 1e-9 * side_km * u,
+                "{got} vs {}",
+                side_km * u
+            );
         }
         // A line elsewhere bounds nothing.
         let far = vec![Coord { x: 130.0, y: 49.0 }, Coord { x: 130.0, y: 53.0 }];

@@ -81,9 +81,7 @@ pub fn grid_for(snapshots: &[Snapshot]) -> Grid {
     let [w, s, e, n] = BUILD_GRID;
     let build = Rect::new(Coord { x: w, y: s }, Coord { x: e, y: n });
     match crate::model::extent(snapshots.iter().flat_map(|s| &s.holdings)) {
-        Some(r)
-            if r.min().x >= w && r.min().y >= s && r.max().x <= e && r.max().y <= n =>
-        {
+        Some(r) if r.min().x >= w && r.min().y >= s && r.max().x <= e && r.max().y <= n => {
             Grid::new(build)
         }
         _ => Grid::covering(
@@ -288,7 +286,11 @@ mod tests {
         // What A loses B gains (the zone's edges are geodesics of their
         // own, so the piece is close to, not exactly, the 1° cell).
         let moved = area_of(&s, "A") - area_of(&v, "A");
-        assert_relative_eq!(area_of(&v, "B"), area_of(&s, "B") + moved, max_relative = 1e-7);
+        assert_relative_eq!(
+            area_of(&v, "B"),
+            area_of(&s, "B") + moved,
+            max_relative = 1e-7
+        );
         let cell = geodesy::area_km2(&rect(121.0, 51.0, 122.0, 52.0));
         assert_relative_eq!(moved, cell, max_relative = 1e-2);
         assert_eq!(v.holdings[2].geometry, s.holdings[2].geometry);

@@ -341,8 +341,11 @@ fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Lay
 /// transfer, in the order the rows were written (the base's, then each
 /// variant's where it differs).
 fn add_area_ranges(layer: &mut Layer, analysis: &Analysis) {
-    let mut ranges: Vec<Option<[f64; 2]>> =
-        analysis.transfers.iter().map(|t| t.area_range_km2).collect();
+    let mut ranges: Vec<Option<[f64; 2]>> = analysis
+        .transfers
+        .iter()
+        .map(|t| t.area_range_km2)
+        .collect();
     for v in analysis.variants.iter().skip(1) {
         if let Some(figures) = v.figures.as_deref() {
             ranges.extend(
@@ -357,8 +360,12 @@ fn add_area_ranges(layer: &mut Layer, analysis: &Analysis) {
     if ranges.iter().all(Option::is_none) || ranges.len() != layer.features.len() {
         return;
     }
-    layer.fields.push(FieldDef::new("area_min", FieldKind::Real));
-    layer.fields.push(FieldDef::new("area_max", FieldKind::Real));
+    layer
+        .fields
+        .push(FieldDef::new("area_min", FieldKind::Real));
+    layer
+        .fields
+        .push(FieldDef::new("area_max", FieldKind::Real));
     for (f, r) in layer.features.iter_mut().zip(ranges) {
         let [lo, hi] = r.unwrap_or([0.0, 0.0]);
         f.values.push(Value::Real(lo));

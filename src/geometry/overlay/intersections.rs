@@ -171,7 +171,7 @@ mod tests {
             cell(1.5, 0.0, 2.0),
             cell(1.0, 1.0, 2.0),
         );
-        let snapshots = vec![
+        let snapshots = [
             snapshot(1800, vec![("A", a.clone()), ("C", c.clone())]),
             snapshot(1900, vec![("A", a.clone()), ("B", b.clone())]),
         ];

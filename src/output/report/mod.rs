@@ -48,7 +48,8 @@ fn variant_column(analysis: &Analysis) -> (&'static str, Vec<(String, &Analysis)
         .into_iter()
         .map(|(name, figures)| {
             (
-                name.map(|n| format!(",{}", csv_text(n))).unwrap_or_default(),
+                name.map(|n| format!(",{}", csv_text(n)))
+                    .unwrap_or_default(),
                 figures,
             )
         })

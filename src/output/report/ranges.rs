@@ -74,7 +74,10 @@ pub fn transfer_ranges(analysis: &Analysis) -> Vec<TransferRange> {
                 })
                 .collect();
             let min_km2 = by_variant.iter().map(|v| v.1).fold(f64::INFINITY, f64::min);
-            let max_km2 = by_variant.iter().map(|v| v.1).fold(f64::NEG_INFINITY, f64::max);
+            let max_km2 = by_variant
+                .iter()
+                .map(|v| v.1)
+                .fold(f64::NEG_INFINITY, f64::max);
             // Within 0.01 km² of an end counts as giving it: a reading's
             // changed holdings are cut on a 7 mm grid, which moves a
             // piece it did not change by a few hundred square metres.

@@ -57,7 +57,11 @@ fn write_markdown(md: &mut String, analysis: &Analysis) -> std::fmt::Result {
         "| treaty | years | from | to | least km² | from reading | greatest km² | from reading | {} |",
         names.join(" | ")
     )?;
-    writeln!(md, "|---|---|---|---|---:|---|---:|---|{}", "---:|".repeat(names.len()))?;
+    writeln!(
+        md,
+        "|---|---|---|---|---:|---|---:|---|{}",
+        "---:|".repeat(names.len())
+    )?;
     for r in transfer_ranges(analysis) {
         let values: Vec<String> = r.by_variant.iter().map(|v| thousands(v.1, 0)).collect();
         writeln!(

@@ -769,7 +769,11 @@ fn reading_zones(i: &ReadingInputs) -> Result<Vec<(&'static str, MultiPolygon<f6
     let corner = i.watershed[0];
     let mut path = vec![corner, i.watershed[1], i.watershed[2]];
     path.extend(line.iter().copied());
-    path.extend([c(63.5, end.x), c(63.5, corner.x - 1.0), c(corner.y, corner.x - 1.0)]);
+    path.extend([
+        c(63.5, end.x),
+        c(63.5, corner.x - 1.0),
+        c(corner.y, corner.x - 1.0),
+    ]);
     let north_of_line = cut(path);
     let uda_maps = large_parts(&intersection(i.kha_left, &north_of_line), 1000.0);
     let uda_south = large_parts(&difference(i.uda_zone, &north_of_line), 1000.0);
@@ -798,7 +802,14 @@ fn write_zones(dir: &Path, zones: &[(&'static str, MultiPolygon<f64>, String)]) 
         })
         .collect::<Vec<_>>();
     replace_shapefile(dir, "zones", |path| {
-        write_layer(path, "ESRI Shapefile", "zones", GeometryKind::MultiPolygon, &fields, &features)
+        write_layer(
+            path,
+            "ESRI Shapefile",
+            "zones",
+            GeometryKind::MultiPolygon,
+            &fields,
+            &features,
+        )
     })
 }
 
@@ -822,6 +833,13 @@ fn write_schematic(dir: &Path, lines: &[(&str, LineString<f64>)]) -> Result<()> 
         })
         .collect::<Vec<_>>();
     replace_shapefile(dir, "uncertainty", |path| {
-        write_layer(path, "ESRI Shapefile", "uncertainty", GeometryKind::LineString, &fields, &features)
+        write_layer(
+            path,
+            "ESRI Shapefile",
+            "uncertainty",
+            GeometryKind::LineString,
+            &fields,
+            &features,
+        )
     })
 }
