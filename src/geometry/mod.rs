@@ -10,6 +10,8 @@
 //! | [`overlay::clip`] | overlays restricted to a box | the whole operands | [`overlay::clip::intersection`] on clipped operands |
 //! | [`topology`] | crossings and nesting | an R-tree of edge boxes | a west-to-east sweep |
 //! | [`boundary`] | stretches by river | a full scan | a grid index with early rejection |
+//! | [`variants`] | a reading's snapshots: zones given to other holders | (one path) | only the polygons near the zones overlaid |
+//! | [`uncertainty`] | area bounds from lines drawn within a band | (one path) | vertices outside the lines' box skipped |
 //!
 //! Each module's documentation names the tests that hold the two equal;
 //! `tests/reference_paths.rs` does it for a whole run on the bundled data.
