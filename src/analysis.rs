@@ -493,19 +493,11 @@ fn bound_transfers(figures: &mut [Analysis], uncertain: &[(Vec<geo::Coord<f64>>,
     if uncertain.is_empty() {
         return;
     }
-    let mut widths: Vec<f64> = uncertain.iter().map(|(_, km)| *km).collect();
-    widths.sort_by(f64::total_cmp);
-    widths.dedup();
-    let bands: Vec<Band> = widths
+    // A band per line: each with its own box, so only the vertices near
+    // that line are looked up.
+    let bands: Vec<Band> = uncertain
         .iter()
-        .map(|&km| {
-            let lines: Vec<Vec<geo::Coord<f64>>> = uncertain
-                .iter()
-                .filter(|(_, k)| *k == km)
-                .map(|(l, _)| l.clone())
-                .collect();
-            Band::new(&lines, km)
-        })
+        .map(|(line, km)| Band::new(std::slice::from_ref(line), *km))
         .collect();
     let jobs: Vec<(usize, usize)> = figures
         .iter()
