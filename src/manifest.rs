@@ -91,6 +91,9 @@ pub fn input_files(config: &Config) -> Vec<PathBuf> {
     if let Some(z) = &config.zones {
         paths.push(&z.path);
     }
+    for u in &config.uncertainty {
+        paths.push(&u.path);
+    }
     let mut files = Vec::new();
     for path in paths {
         let is_shapefile = path
