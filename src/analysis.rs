@@ -9,6 +9,7 @@ use geo::{CoordsIter, MultiPolygon};
 use serde::Serialize;
 
 use crate::config::{Config, Quantity, Role};
+use crate::date::When;
 use crate::error::Result;
 use crate::geometry::boundary::{self, BoundaryParams};
 use crate::geometry::geodesy;
@@ -24,8 +25,9 @@ use crate::support::parallel;
 /// One holder's area in one snapshot.
 #[derive(Debug, Clone, Serialize)]
 pub struct AreaRow {
-    /// Snapshot year.
-    pub year: i32,
+    /// Snapshot year (and day, where known): `year` and `date` in JSON.
+    #[serde(flatten)]
+    pub year: When,
     /// The snapshot's treaty.
     pub treaty: String,
     /// Holder.
@@ -41,8 +43,9 @@ pub struct AreaRow {
 /// The study region of one snapshot: the union of its holdings.
 #[derive(Debug, Clone, Serialize)]
 pub struct RegionRow {
-    /// Snapshot year.
-    pub year: i32,
+    /// Snapshot year (and day, where known): `year` and `date` in JSON.
+    #[serde(flatten)]
+    pub year: When,
     /// Geodesic area of the union of all holdings, km².
     pub area_km2: f64,
     /// Sum of the holders' areas, km² (larger than `area_km2` where holders
@@ -67,17 +70,46 @@ pub struct Balance {
     pub incoming_km2: f64,
     /// Area after, km².
     pub after_km2: f64,
-    /// (before − outgoing + incoming − after) / max(before, after).
+    /// Area held before by this holder and after by no holder, km² (land
+    /// lost to no holder; measured when a balance or the study region does
+    /// not close, 0 otherwise).
+    pub to_nobody_km2: f64,
+    /// Area held before by no holder and after by this holder, km² (land
+    /// gained from no holder; as `to_nobody_km2`).
+    pub from_nobody_km2: f64,
+    /// (before − outgoing − to_nobody + incoming + from_nobody − after) /
+    /// max(before, after).
     pub rel_error: f64,
+}
+
+/// Land two holders of one snapshot both hold, no larger than `sliver_km2`
+/// (a larger one stops the run): measured and reported.
+#[derive(Debug, Clone, Serialize)]
+pub struct OverlapRow {
+    /// Snapshot year (and day, where known): `year` and `date` in JSON.
+    #[serde(flatten)]
+    pub year: When,
+    /// The holder whose name sorts first.
+    pub state_a: String,
+    /// The other holder.
+    pub state_b: String,
+    /// Geodesic area of the land both hold, km².
+    pub area_km2: f64,
+    /// A point inside the largest piece (longitude, latitude).
+    pub at: Option<(f64, f64)>,
 }
 
 /// One step from a snapshot to the next.
 #[derive(Debug, Clone, Serialize)]
 pub struct Step {
-    /// Year of the earlier snapshot.
-    pub from_year: i32,
-    /// Year of the later snapshot.
-    pub to_year: i32,
+    /// The earlier snapshot's year (and day, where known; the year alone
+    /// in JSON).
+    #[serde(serialize_with = "crate::date::serialize_year")]
+    pub from_year: When,
+    /// The later snapshot's year (and day, where known; the year alone in
+    /// JSON).
+    #[serde(serialize_with = "crate::date::serialize_year")]
+    pub to_year: When,
     /// The treaty that made the later snapshot.
     pub treaty: String,
     /// Pieces below the sliver threshold.
@@ -89,8 +121,8 @@ pub struct Step {
 /// A boundary stretch and the snapshot it belongs to.
 #[derive(Debug, Clone)]
 pub struct YearStretch {
-    /// Snapshot year.
-    pub year: i32,
+    /// Snapshot year (and day, where known).
+    pub year: When,
     /// The stretch.
     pub stretch: Stretch,
 }
@@ -114,6 +146,13 @@ pub struct Analysis {
     /// Every reading, the base first, with its figures (empty when the
     /// analysis file defines no `[[variant]]`).
     pub variants: Vec<VariantResult>,
+    /// Land two holders of one snapshot both hold (each at most
+    /// `sliver_km2`), by year then holders.
+    pub overlaps: Vec<OverlapRow>,
+    /// What the user must see: one sentence each, naming what and where
+    /// (land lost to or gained from no holder, holder names that look like
+    /// one polity's). `run` prints them on stderr.
+    pub warnings: Vec<String>,
     /// Wall-clock seconds per stage, for `--timings` and the benchmark; never
     /// written to an output file (outputs must not change between runs).
     pub timings: Vec<(&'static str, f64)>,
@@ -139,7 +178,7 @@ pub struct VariantResult {
 
 impl VariantResult {
     /// True when this variant changes the snapshot of `year`.
-    pub fn changes(&self, year: i32) -> bool {
+    pub fn changes(&self, year: When) -> bool {
         self.changed.iter().any(|s| s.year == year)
     }
 }
@@ -258,11 +297,17 @@ pub fn analyse_readings(
     uncertain: &[(Vec<geo::Coord<f64>>, f64)],
 ) -> Result<Analysis> {
     let params = &config.parameters;
+    let study_box = crate::model::extent(snapshots.iter().flat_map(|s| &s.holdings))
+        .map_or((-180.0, -90.0, 180.0, 90.0), |r| {
+            (r.min().x, r.min().y, r.max().x, r.max().y)
+        });
+    let equal_area_crs =
+        crate::io::projection::resolve_equal_area(&params.equal_area_crs, study_box);
     // Fail early, on one thread, if the CRS is not usable or does not
     // preserve area where the data lie.
     let first = snapshots.first().map(|s| s.holdings.as_slice());
     if let Some(extent) = first.and_then(crate::model::extent) {
-        EqualArea::new(&params.equal_area_crs)?.check_preserves_area(extent.center())?;
+        EqualArea::new(&equal_area_crs)?.check_preserves_area(extent.center())?;
     }
     let boundary_params = BoundaryParams {
         river_distance_km: params.river_distance_km,
@@ -332,7 +377,8 @@ pub fn analyse_readings(
         .flat_map(|s| &s.holdings)
         .map(|h| h.geometry.coords_count())
         .sum();
-    let areas = geodesy::AreaCache::for_input(vertices);
+    let areas_cache = geodesy::AreaCache::for_input(vertices);
+    let areas = &areas_cache;
     let overlays = Intersections::plan(
         &unique,
         jobs.iter().filter_map(|job| match job {
@@ -343,8 +389,8 @@ pub fn analyse_readings(
     let done = parallel::map_costliest_first(&jobs, cost, |job| match job {
         Job::Measure(i, snapshot) => Done::Measured(
             *i,
-            EqualArea::with(&params.equal_area_crs, |ea| {
-                measure_snapshot(snapshot, ea, &areas, &overlays, rivers, &boundary_params)
+            EqualArea::with(&equal_area_crs, |ea| {
+                measure_snapshot(snapshot, ea, areas, &overlays, rivers, &boundary_params)
             }),
         ),
         Job::Overlay(i, before, after) => {
@@ -355,8 +401,8 @@ pub fn analyse_readings(
                     later,
                     before,
                     after,
-                    &params.equal_area_crs,
-                    &areas,
+                    &equal_area_crs,
+                    areas,
                     &overlays,
                 )
                 .map(|t| t.map(|t| (*i, t))),
@@ -379,6 +425,60 @@ pub fn analyse_readings(
             per_step_pieces[i].push(t);
         }
     }
+    // Each piece of land has one holder: an overlap above the sliver
+    // tolerance would be counted twice (and turn up as a transfer).
+    let mut all_overlaps: Vec<&OverlapRow> = per_snapshot
+        .iter()
+        .flatten()
+        .flat_map(|r| &r.overlaps)
+        .collect();
+    all_overlaps
+        .sort_by(|a, b| (a.year, &a.state_a, &a.state_b).cmp(&(b.year, &b.state_a, &b.state_b)));
+    if let Some(o) = all_overlaps.iter().find(|o| o.area_km2 > params.sliver_km2) {
+        let source = config
+            .snapshots
+            .iter()
+            .find(|s| s.when().ok() == Some(o.year))
+            .map(|s| (s.path.clone(), s.layer.clone()))
+            .or_else(|| {
+                config
+                    .dated
+                    .as_ref()
+                    .map(|d| (d.path.clone(), d.layer.clone()))
+            });
+        let (path, layer) = match source {
+            Some((path, layer)) => {
+                let layer = layer.unwrap_or_else(|| {
+                    path.file_stem()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                });
+                (path, layer)
+            }
+            None => (std::path::PathBuf::new(), String::new()),
+        };
+        return Err(crate::error::Error::Overlap(Box::new(
+            crate::error::Overlap {
+                path,
+                layer,
+                year: o.year.label(),
+                a: o.state_a.clone(),
+                b: o.state_b.clone(),
+                area_km2: o.area_km2,
+                at: o.at.unwrap_or((f64::NAN, f64::NAN)),
+                sliver_km2: params.sliver_km2,
+            },
+        )));
+    }
+    let names: Vec<(String, Vec<String>)> = snapshots
+        .iter()
+        .map(|s| {
+            (
+                s.year.label(),
+                s.holdings.iter().map(|h| h.state.clone()).collect(),
+            )
+        })
+        .collect();
     let mut figures: Vec<Analysis> = Vec::with_capacity(sets.len());
     for set in &sets {
         let index = |s: &Snapshot| unique.iter().position(|u| std::ptr::eq(*u, s));
@@ -390,15 +490,20 @@ pub fn analyse_readings(
         let mut areas = Vec::new();
         let mut regions = Vec::new();
         let mut stretches = Vec::new();
+        let mut overlaps = Vec::new();
         for s in set {
             if let Some(r) = index(s).and_then(|i| per_snapshot[i].as_ref()) {
                 areas.extend(r.areas.iter().cloned());
                 regions.push(r.region.clone());
                 stretches.extend(r.stretches.iter().cloned());
+                overlaps.extend(r.overlaps.iter().cloned());
             }
         }
+        overlaps.sort_by(|a: &OverlapRow, b: &OverlapRow| {
+            (a.year, &a.state_a, &a.state_b).cmp(&(b.year, &b.state_a, &b.state_b))
+        });
         // Each holder's geodesic area, measured once per snapshot above.
-        let mut areas_of: BTreeMap<i32, BTreeMap<String, f64>> = BTreeMap::new();
+        let mut areas_of: BTreeMap<When, BTreeMap<String, f64>> = BTreeMap::new();
         for row in &areas {
             *areas_of
                 .entry(row.year)
@@ -407,7 +512,14 @@ pub fn analyse_readings(
                 .or_default() += row.area_km2;
         }
         let no_areas = BTreeMap::new();
-        let areas_in = |year: i32| areas_of.get(&year).unwrap_or(&no_areas);
+        let areas_in = |year: When| areas_of.get(&year).unwrap_or(&no_areas);
+        let region_of = |year: When| {
+            regions
+                .iter()
+                .find(|r: &&RegionRow| r.year == year)
+                .map_or(0.0, |r| r.area_km2)
+        };
+        let mut warnings = similar_holder_names(&names);
         let mut transfers = Vec::new();
         let mut steps = Vec::new();
         for w in set.windows(2) {
@@ -415,7 +527,42 @@ pub fn analyse_readings(
             let pieces = step_index(earlier, later)
                 .map(|i| per_step_pieces[i].clone())
                 .unwrap_or_default();
-            let balances = balances(areas_in(earlier.year), areas_in(later.year), &pieces);
+            let mut balances = balances(areas_in(earlier.year), areas_in(later.year), &pieces);
+            let region_changed =
+                (region_of(later.year) - region_of(earlier.year)).abs() > params.sliver_km2;
+            nobody(
+                earlier,
+                later,
+                &mut balances,
+                region_changed,
+                params.sliver_km2,
+                &areas_cache,
+            )?;
+            for b in &balances {
+                if b.to_nobody_km2 > params.sliver_km2 {
+                    warnings.push(format!(
+                        "{} km² that '{}' holds in the {} snapshot is held by no holder in the {} snapshot ('{}'): land lost to no holder, shown so in the balances; if every snapshot should cover the same land, the {} snapshot lacks it",
+                        crate::output::report::thousands(b.to_nobody_km2, 0),
+                        b.state,
+                        earlier.year,
+                        later.year,
+                        snapshot_file(config, later.year),
+                        later.year
+                    ));
+                }
+                if b.from_nobody_km2 > params.sliver_km2 {
+                    warnings.push(format!(
+                        "{} km² that no holder holds in the {} snapshot is held by '{}' in the {} snapshot ('{}'): land gained from no holder, shown so in the balances; if every snapshot should cover the same land, the {} snapshot lacks it",
+                        crate::output::report::thousands(b.from_nobody_km2, 0),
+                        earlier.year,
+                        b.state,
+                        later.year,
+                        snapshot_file(config, later.year),
+                        earlier.year
+                    ));
+                }
+            }
+            warnings.extend(takeovers(earlier, later, &balances, &pieces));
             let (kept, dropped) = overlay::split_slivers(pieces, params.sliver_km2);
             transfers.extend(kept);
             steps.push(Step {
@@ -431,16 +578,21 @@ pub fn analyse_readings(
                 r.rel_to_first = relative(r.area_km2 - first, first);
             }
         }
-        figures.push(Analysis {
+        let mut figure = Analysis {
             areas,
             regions,
             transfers,
             steps,
             stretches,
+            overlaps,
+            warnings,
             checks: Vec::new(),
             variants: Vec::new(),
             timings: Vec::new(),
-        });
+        };
+        let consistency = consistency_warnings(&figure, &equal_area_crs);
+        figure.warnings.extend(consistency);
+        figures.push(figure);
     }
     bound_transfers(&mut figures, uncertain);
     let balances_seconds = clock.elapsed().as_secs_f64();
@@ -451,6 +603,8 @@ pub fn analyse_readings(
         transfers: Vec::new(),
         steps: Vec::new(),
         stretches: Vec::new(),
+        overlaps: Vec::new(),
+        warnings: Vec::new(),
         checks: Vec::new(),
         variants: Vec::new(),
         timings: Vec::new(),
@@ -482,6 +636,19 @@ pub fn analyse_readings(
             },
         })
         .collect();
+    // A variant's own warnings (those the drawn snapshots do not have),
+    // named by the variant.
+    let mut extra = Vec::new();
+    for v in &analysis.variants {
+        if let Some(f) = &v.figures {
+            for w in &f.warnings {
+                if !analysis.warnings.contains(w) {
+                    extra.push(format!("under variant '{}': {w}", v.name));
+                }
+            }
+        }
+    }
+    analysis.warnings.extend(extra);
     Ok(analysis)
 }
 
@@ -536,7 +703,7 @@ fn variant_snapshots(
     let made = parallel::map(&tasks, |&(r, i)| -> Result<Option<Snapshot>> {
         let reading = &variants[r];
         let snapshot = &snapshots[i];
-        let assigned = reading.assigned_in(snapshot.year);
+        let assigned = reading.assigned_in(snapshot.year.year);
         if assigned.is_empty() {
             return Ok(None);
         }
@@ -569,6 +736,61 @@ fn variant_snapshots(
         out[*r].push(m?);
     }
     Ok(out)
+}
+
+/// A holder's balance (before − outgoing + incoming − after, relative to
+/// the larger of before and after) off by more than this is a warning:
+/// exact overlays leave parts in 10⁹ of rounding.
+pub const BALANCE_TOLERANCE: f64 = 1e-6;
+
+/// An area whose equal-area cross-check differs from the geodesic area by
+/// more than this (relative) is a warning: on geometry densified to
+/// `densify_km` the two agree to about 1e-8.
+pub const EQUAL_AREA_TOLERANCE: f64 = 1e-5;
+
+/// The checks that must hold whatever the data: every holder's balance,
+/// and every area against its equal-area cross-check.
+fn consistency_warnings(analysis: &Analysis, equal_area_crs: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in &analysis.steps {
+        for b in &s.balances {
+            if b.rel_error.abs() > BALANCE_TOLERANCE || b.rel_error.is_nan() {
+                out.push(format!(
+                    "the balance of '{}' from {} to {} ({}) is off by {:.2e} of its area (before {:.3} km² − given {:.3} + received {:.3} − after {:.3}); the overlay lost or gained land there",
+                    b.state, s.from_year, s.to_year, s.treaty, b.rel_error,
+                    b.before_km2, b.outgoing_km2, b.incoming_km2, b.after_km2
+                ));
+            }
+        }
+    }
+    let ea = |what: String, km2: f64, ea_km2: f64, out: &mut Vec<String>| {
+        let rel = relative(ea_km2 - km2, km2);
+        if rel.abs() > EQUAL_AREA_TOLERANCE || rel.is_nan() {
+            out.push(format!(
+                "the equal-area cross-check of {what} differs by {rel:.2e}: {km2:.3} km² geodesic, {ea_km2:.3} km² in '{equal_area_crs}'"
+            ));
+        }
+    };
+    for a in &analysis.areas {
+        ea(
+            format!("'{}' in {}", a.state, a.year),
+            a.area_km2,
+            a.area_ea_km2,
+            &mut out,
+        );
+    }
+    for t in &analysis.transfers {
+        ea(
+            format!(
+                "the transfer from '{}' to '{}' ({}→{})",
+                t.from_state, t.to_state, t.from_year, t.to_year
+            ),
+            t.area_km2,
+            t.area_ea_km2,
+            &mut out,
+        );
+    }
+    out
 }
 
 /// The land of `before` (in `earlier`) that `after` holds in `later`, with
@@ -623,6 +845,7 @@ struct SnapshotResult {
     areas: Vec<AreaRow>,
     region: RegionRow,
     stretches: Vec<YearStretch>,
+    overlaps: Vec<OverlapRow>,
 }
 
 fn measure_snapshot(
@@ -659,9 +882,23 @@ fn measure_snapshot(
         )
     };
     let holdings = &snapshot.holdings;
+    let mut overlaps = Vec::new();
     let overlap = guard::catching(
         || what("overlaying the holders"),
-        || overlap_km2_with(&parts, |i, j| overlays.of(&holdings[i], &holdings[j])),
+        || {
+            overlap_km2_with(&parts, |i, j| {
+                let both = overlays.of(&holdings[i], &holdings[j]);
+                if !both.0.is_empty() {
+                    overlaps.push(overlap_row(
+                        snapshot.year,
+                        &holdings[i],
+                        &holdings[j],
+                        &both,
+                    ));
+                }
+                both
+            })
+        },
     )?;
     let area_km2 = holders_sum_km2 - overlap;
     let region = RegionRow {
@@ -685,7 +922,29 @@ fn measure_snapshot(
         areas,
         region,
         stretches,
+        overlaps,
     })
+}
+
+/// The land `a` and `b` both hold, measured, with a point in its largest
+/// piece.
+fn overlap_row(year: When, a: &Holding, b: &Holding, both: &MultiPolygon<f64>) -> OverlapRow {
+    use geo::InteriorPoint;
+    let largest = both
+        .0
+        .iter()
+        .map(|p| (geodesy::area_km2(&MultiPolygon::new(vec![p.clone()])), p))
+        .max_by(|x, y| x.0.total_cmp(&y.0));
+    let (a, b) = if a.state <= b.state { (a, b) } else { (b, a) };
+    OverlapRow {
+        year,
+        state_a: a.state.clone(),
+        state_b: b.state.clone(),
+        area_km2: geodesy::area_km2(both),
+        at: largest
+            .and_then(|(_, p)| p.interior_point())
+            .map(|p| (p.x(), p.y())),
+    }
 }
 
 /// Each holder's area before and after (geodesic, km², by holder), and what
@@ -724,6 +983,8 @@ fn balances(
                 outgoing_km2,
                 incoming_km2,
                 after_km2,
+                to_nobody_km2: 0.0,
+                from_nobody_km2: 0.0,
                 rel_error: relative(residual, before_km2.max(after_km2)),
             }
         })
@@ -744,7 +1005,7 @@ fn overlap_km2(parts: &[&MultiPolygon<f64>]) -> f64 {
 /// `pair`.
 fn overlap_km2_with(
     parts: &[&MultiPolygon<f64>],
-    pair: impl Fn(usize, usize) -> MultiPolygon<f64>,
+    mut pair: impl FnMut(usize, usize) -> MultiPolygon<f64>,
 ) -> f64 {
     /// `sign` × the area of `piece` (the intersection of parts up to
     /// `last`), plus the alternating sum over its intersections with later parts.
@@ -773,6 +1034,182 @@ fn overlap_km2_with(
         }
     }
     sum
+}
+
+/// The file of the snapshot of `year`, as the analysis file names it.
+fn snapshot_file(config: &Config, year: When) -> String {
+    config
+        .snapshots
+        .iter()
+        .find(|s| s.when().ok() == Some(year))
+        .map(|s| s.path.display().to_string())
+        .or_else(|| config.dated.as_ref().map(|d| d.path.display().to_string()))
+        .unwrap_or_default()
+}
+
+/// Fills in the land each holder lost to, or gained from, no holder, where
+/// a balance does not close (|residual| above `sliver_km2`) or the study
+/// region's area changed: lost = before − outgoing − kept, gained = after −
+/// incoming − kept, where kept is the land the holder holds in both
+/// snapshots (one overlay of its two holdings, made only then). A holder
+/// only in the earlier snapshot keeps nothing, nor one only in the later.
+fn nobody(
+    earlier: &Snapshot,
+    later: &Snapshot,
+    balances: &mut [Balance],
+    region_changed: bool,
+    sliver_km2: f64,
+    areas: &geodesy::AreaCache,
+) -> Result<()> {
+    for b in balances.iter_mut() {
+        let residual = b.before_km2 - b.outgoing_km2 + b.incoming_km2 - b.after_km2;
+        if !region_changed && residual.abs() <= sliver_km2 {
+            continue;
+        }
+        let before = earlier.holdings.iter().find(|h| h.state == b.state);
+        let after = later.holdings.iter().find(|h| h.state == b.state);
+        let kept_km2 = match (before, after) {
+            (Some(x), Some(y)) => {
+                let kept = guard::catching(
+                    || {
+                        format!(
+                            "intersecting '{}' of {} with itself in {}",
+                            b.state, earlier.year, later.year
+                        )
+                    },
+                    || clip::intersection(&x.geometry, &y.geometry),
+                )?;
+                areas.area_km2(&kept)
+            }
+            _ => 0.0,
+        };
+        b.to_nobody_km2 = (b.before_km2 - b.outgoing_km2 - kept_km2).max(0.0);
+        b.from_nobody_km2 = (b.after_km2 - b.incoming_km2 - kept_km2).max(0.0);
+        let residual = residual - b.to_nobody_km2 + b.from_nobody_km2;
+        b.rel_error = relative(residual, b.before_km2.max(b.after_km2));
+    }
+    Ok(())
+}
+
+/// A holder of `earlier` missing from `later` whose land all went to one
+/// holder that `earlier` does not have: most likely a rename, which would
+/// otherwise be counted as a transfer. A warning proposing the
+/// `[holders]` line that says they are one polity.
+fn takeovers(
+    earlier: &Snapshot,
+    later: &Snapshot,
+    balances: &[Balance],
+    pieces: &[Transfer],
+) -> Vec<String> {
+    let has = |s: &Snapshot, name: &str| s.holdings.iter().any(|h| h.state == name);
+    let mut out = Vec::new();
+    for b in balances {
+        if b.before_km2 <= 0.0 || has(later, &b.state) {
+            continue;
+        }
+        let mut to: BTreeMap<&str, f64> = BTreeMap::new();
+        for t in pieces.iter().filter(|t| t.from_state == b.state) {
+            *to.entry(t.to_state.as_str()).or_default() += t.area_km2;
+        }
+        let Some((heir, km2)) = to.into_iter().max_by(|x, y| x.1.total_cmp(&y.1)) else {
+            continue;
+        };
+        if km2 >= 0.999 * b.before_km2 && !has(earlier, heir) {
+            out.push(format!(
+                "'{}' of the {} snapshot is not in the {} snapshot, and all its land ({} km²) is held there by '{heir}', which the {} snapshot does not have: counted as a transfer; if they are one polity under two names, say so in the analysis file: [holders.\"{}\"] also = [\"{heir}\"]",
+                b.state,
+                earlier.year,
+                later.year,
+                crate::output::report::thousands(km2, 0),
+                earlier.year,
+                b.state
+            ));
+        }
+    }
+    out
+}
+
+/// A holder's name reduced to what a typo or another spelling keeps:
+/// lower case, Latin letters without accents, no spaces.
+fn folded(name: &str) -> String {
+    const ACCENTS: [(&str, &str); 25] = [
+        ("àáâãäåāăą", "a"),
+        ("çćĉċč", "c"),
+        ("ďđð", "d"),
+        ("èéêëēĕėęě", "e"),
+        ("ĝğġģ", "g"),
+        ("ĥħ", "h"),
+        ("ìíîïĩīĭįı", "i"),
+        ("ĵ", "j"),
+        ("ķ", "k"),
+        ("ĺļľŀł", "l"),
+        ("ñńņňŉ", "n"),
+        ("òóôõöøōŏő", "o"),
+        ("ŕŗř", "r"),
+        ("śŝşšș", "s"),
+        ("ţťŧț", "t"),
+        ("ùúûüũūŭůűų", "u"),
+        ("ŵ", "w"),
+        ("ýÿŷ", "y"),
+        ("źżž", "z"),
+        ("æ", "ae"),
+        ("œ", "oe"),
+        ("ß", "ss"),
+        ("þ", "th"),
+        ("’‘`´", "'"),
+        ("", ""),
+    ];
+    let mut out = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_whitespace() {
+            continue;
+        }
+        match ACCENTS.iter().find(|(from, _)| from.contains(c)) {
+            Some((_, to)) => out.push_str(to),
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// Holder names of the snapshots (year, names) that differ only in case,
+/// accents or spacing: one warning per group, proposing the `[holders]`
+/// line that makes them one holder.
+pub fn similar_holder_names(snapshots: &[(String, Vec<String>)]) -> Vec<String> {
+    // Each name with the snapshots (by position, in time order) it is in.
+    let mut seen: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (k, (_, names)) in snapshots.iter().enumerate() {
+        for n in names {
+            seen.entry(n.as_str()).or_default().push(k);
+        }
+    }
+    let mut groups: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for name in seen.keys() {
+        groups.entry(folded(name)).or_default().push(name);
+    }
+    groups
+        .into_values()
+        .filter(|g| g.len() > 1)
+        .map(|mut g| {
+            // The name of the earliest snapshot first.
+            g.sort_by_key(|n| (seen[n].first().copied(), *n));
+            let listed: Vec<String> = g
+                .iter()
+                .map(|n| {
+                    let labels: Vec<&str> =
+                        seen[n].iter().map(|&k| snapshots[k].0.as_str()).collect();
+                    format!("'{n}' ({})", labels.join(", "))
+                })
+                .collect();
+            let others: Vec<String> = g[1..].iter().map(|n| format!("\"{n}\"")).collect();
+            format!(
+                "holder names {} differ only in case, accents or spacing, so the land passing between them counts as transfers; if they are one polity, say so in the analysis file: [holders.\"{}\"] also = [{}]",
+                listed.join(" and "),
+                g[0],
+                others.join(", ")
+            )
+        })
+        .collect()
 }
 
 fn relative(difference: f64, base: f64) -> f64 {

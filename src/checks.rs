@@ -150,14 +150,14 @@ pub fn computed_value(quantity: &Quantity, analysis: &Analysis) -> f64 {
         } => analysis
             .transfers
             .iter()
-            .filter(|t| t.from_year == *from_year && t.to_year == *to_year)
+            .filter(|t| t.from_year.year == *from_year && t.to_year.year == *to_year)
             .filter(|t| from.contains(&t.from_state) && to.contains(&t.to_state))
             .map(|t| t.area_km2)
             .sum(),
         Quantity::Area { state, year } => analysis
             .areas
             .iter()
-            .filter(|a| a.year == *year && &a.state == state)
+            .filter(|a| a.year.year == *year && &a.state == state)
             .map(|a| a.area_km2)
             .sum(),
         Quantity::Boundary {
@@ -169,7 +169,7 @@ pub fn computed_value(quantity: &Quantity, analysis: &Analysis) -> f64 {
         } => analysis
             .stretches
             .iter()
-            .filter(|s| s.year == *year)
+            .filter(|s| s.year.year == *year)
             .map(|s| &s.stretch)
             .filter(|s| s.state_a == states[0] && s.state_b == states[1])
             .filter(|s| river.is_none() || s.river == *river)

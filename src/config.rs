@@ -2,11 +2,12 @@
 //! where to write. TOML, read with serde; relative paths are resolved against
 //! the file's own folder so an analysis can be moved as a whole.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::date::{ConfigMoment, Moment, When};
 use crate::error::{Error, Result};
 use crate::model::StretchKind;
 
@@ -30,8 +31,12 @@ pub struct Config {
     #[serde(default)]
     pub output: Output,
     /// The dated snapshots, in any order (sorted by year when loaded).
-    #[serde(rename = "snapshot")]
+    #[serde(default, rename = "snapshot")]
     pub snapshots: Vec<SnapshotSource>,
+    /// Snapshots taken from one layer with a validity interval per feature,
+    /// instead of `[[snapshot]]` tables.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dated: Option<DatedSource>,
     /// The rivers layer, if boundaries are to be classified.
     pub rivers: Option<RiversSource>,
     /// Published figures to compare against.
@@ -54,6 +59,10 @@ pub struct Config {
     /// Lines drawn only to within a band (see [`UncertaintySource`]).
     #[serde(default, rename = "uncertainty", skip_serializing_if = "Vec::is_empty")]
     pub uncertainty: Vec<UncertaintySource>,
+    /// Settings per holder (`[holders."Deutsches Reich"]`): for now the
+    /// other names the same polity goes by in the snapshots (`also`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub holders: BTreeMap<String, HolderSettings>,
     /// Folder relative paths are resolved against: the config file's own.
     #[serde(skip)]
     pub base_dir: PathBuf,
@@ -102,7 +111,7 @@ impl Default for Parameters {
             river_distance_km: 5.0,
             min_river_run_km: 10.0,
             densify_km: 2.0,
-            equal_area_crs: crate::io::projection::DEFAULT_EQUAL_AREA.to_owned(),
+            equal_area_crs: crate::io::projection::AUTO_EQUAL_AREA.to_owned(),
             repair: false,
         }
     }
@@ -119,6 +128,29 @@ pub struct Output {
     /// (`ESRI Shapefile`, `GeoJSON`, `FlatGeobuf`) write one file per layer
     /// with a `.qml` style beside it.
     pub formats: Vec<String>,
+    /// For the `PostgreSQL` format: the database, as GDAL takes it
+    /// (`PG:dbname=borders host=localhost`; a password is better kept in
+    /// `~/.pgpass` or `PGPASSWORD`, and is not written to the manifest).
+    #[serde(
+        skip_serializing_if = "Option::is_none",
+        serialize_with = "serialize_connection"
+    )]
+    pub connection: Option<String>,
+    /// For the `PostgreSQL` format: the schema the run's tables go to
+    /// (default `borderchange`); only tables of the run's names are
+    /// replaced in it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+}
+
+fn serialize_connection<S: serde::Serializer>(
+    connection: &Option<String>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match connection {
+        Some(c) => s.serialize_str(&crate::io::postgres::redacted(c)),
+        None => s.serialize_none(),
+    }
 }
 
 impl Default for Output {
@@ -126,6 +158,8 @@ impl Default for Output {
         Output {
             dir: PathBuf::from("outputs"),
             formats: vec!["GPKG".to_owned(), "ESRI Shapefile".to_owned()],
+            connection: None,
+            schema: None,
         }
     }
 }
@@ -141,7 +175,7 @@ pub struct Format {
 
 /// The formats `output.formats` and `--format` accept, with the other names
 /// they are known by.
-pub const FORMATS: [(Format, &[&str]); 4] = [
+pub const FORMATS: [(Format, &[&str]); 5] = [
     (
         Format {
             driver: "GPKG",
@@ -169,6 +203,14 @@ pub const FORMATS: [(Format, &[&str]); 4] = [
             extension: "fgb",
         },
         &["flatgeobuf", "fgb"],
+    ),
+    // Tables in a database (`output.connection`), not files.
+    (
+        Format {
+            driver: "PostgreSQL",
+            extension: "",
+        },
+        &["postgresql", "postgis", "pg"],
     ),
 ];
 
@@ -221,18 +263,171 @@ impl Output {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct SnapshotSource {
-    /// Year of the treaty.
-    pub year: i32,
+    /// Year of the treaty (may be left out when `date` is given).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub year: Option<i32>,
+    /// Day of the treaty (ISO 8601), as well as or instead of `year`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date: Option<ConfigMoment>,
     /// Name of the treaty that made this situation.
     pub treaty: String,
     /// Any vector file GDAL reads.
     pub path: PathBuf,
     /// Layer name, for multi-layer files.
     pub layer: Option<String>,
+    /// An SQL query to read instead of a layer (PostGIS: `SELECT …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
     /// Holder attribute, overriding the top-level `holder_field`.
     pub holder_field: Option<String>,
     /// CRS to assume when the layer declares none.
     pub assume_crs: Option<String>,
+}
+
+/// What the analysis file says about one holder (`[holders."Name"]`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HolderSettings {
+    /// Other names of the same polity in the snapshots (a rename, another
+    /// spelling): their features are read as this holder's, so that a
+    /// rename is not counted as a transfer.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub also: Vec<String>,
+}
+
+impl SnapshotSource {
+    /// The snapshot's time: its `year`, its `date`, or both (which must
+    /// agree); the message says what is wrong.
+    pub fn when(&self) -> std::result::Result<When, String> {
+        let date = match self.date.map(|d| d.0) {
+            Some(Moment::Day(d)) => Some(d),
+            Some(Moment::Year(y)) => {
+                return Err(format!(
+                    "date {y} is a year: give it as year = {y}, or give a day (\"{y}-01-01\")"
+                ))
+            }
+            None => None,
+        };
+        match (self.year, date) {
+            (Some(y), Some(d)) if d.year != y => Err(format!(
+                "date {d} is not in year {y}: give one of the two, or make them agree"
+            )),
+            (_, Some(d)) => Ok(When::day(d)),
+            (Some(y), None) => Ok(When::year(y)),
+            (None, None) => Err("a snapshot needs a 'year' or a 'date'".to_owned()),
+        }
+    }
+}
+
+// ---- Dated layers: snapshots from one layer with validity intervals ----
+
+/// One layer whose features each hold for a period (`start_field` to
+/// `end_field`), the form CShapes, HistoGIS and the Atlas of Historical
+/// County Boundaries are published in. Each snapshot is the features valid
+/// on its date.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatedSource {
+    /// Any vector source GDAL reads (a file, or `PG:…` for PostGIS).
+    pub path: PathBuf,
+    /// Layer name (or table), for multi-layer sources.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// An SQL query to read instead of a layer (PostGIS: `SELECT …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
+    /// Holder attribute, overriding the top-level `holder_field`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holder_field: Option<String>,
+    /// The field with the first day (or year) a feature holds; empty or
+    /// null for "since before the data starts".
+    pub start_field: String,
+    /// The field with the end of a feature's period; empty or null for
+    /// "still holds".
+    pub end_field: String,
+    /// `false` (the default, CShapes' convention): the end is the first day
+    /// the feature no longer holds. `true`: the end is its last day (a year
+    /// as end: its last day is 31 December).
+    #[serde(default)]
+    pub end_inclusive: bool,
+    /// The snapshots' dates (a year stands for 1 January), each optionally
+    /// with the treaty that made it: `["1858-05-28", 1860]` or
+    /// `[{ date = "1858-05-28", treaty = "Aigun" }]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dates: Vec<DatedSnapshot>,
+    /// Instead of `dates`: a snapshot on `from` and on every day within
+    /// `from`–`to` on which some feature starts or ends.
+    #[serde(default)]
+    pub every_change: bool,
+    /// With `every_change`: the first snapshot (default: the earliest
+    /// start in the layer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from: Option<ConfigMoment>,
+    /// With `every_change`: the last day a change is looked for (default:
+    /// the latest change in the layer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<ConfigMoment>,
+    /// CRS to assume when the layer declares none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assume_crs: Option<String>,
+}
+
+/// One snapshot date of a dated layer, with or without its treaty's name.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(untagged)]
+pub enum DatedSnapshot {
+    /// A year or a day.
+    Date(ConfigMoment),
+    /// A year or a day and the treaty that made the situation.
+    Named {
+        /// A year or a day.
+        date: ConfigMoment,
+        /// The treaty's name (default: the date).
+        treaty: String,
+    },
+}
+
+impl<'de> Deserialize<'de> for DatedSnapshot {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Moment(crate::date::RawMoment),
+            Named {
+                date: crate::date::RawMoment,
+                treaty: String,
+            },
+        }
+        let wrong = "expected a date (1858, \"1858-05-28\", 1858-05-28) or a table { date = …, treaty = \"…\" }";
+        Ok(
+            match Raw::deserialize(d).map_err(|_| serde::de::Error::custom(wrong))? {
+                Raw::Moment(m) => {
+                    DatedSnapshot::Date(ConfigMoment(m.moment().map_err(serde::de::Error::custom)?))
+                }
+                Raw::Named { date, treaty } => DatedSnapshot::Named {
+                    date: ConfigMoment(date.moment().map_err(serde::de::Error::custom)?),
+                    treaty,
+                },
+            },
+        )
+    }
+}
+
+impl DatedSnapshot {
+    /// The snapshot's year or day.
+    pub fn moment(&self) -> Moment {
+        match self {
+            DatedSnapshot::Date(m) | DatedSnapshot::Named { date: m, .. } => m.0,
+        }
+    }
+
+    /// The treaty's name, if given.
+    pub fn treaty(&self) -> Option<&str> {
+        match self {
+            DatedSnapshot::Date(_) => None,
+            DatedSnapshot::Named { treaty, .. } => Some(treaty),
+        }
+    }
 }
 
 /// A named place shown on the maps.
@@ -566,14 +761,39 @@ impl Config {
             }
         })?;
         config.check(text, path)?;
+        let mut config = config;
+        // References may use any name of a holder.
+        let aliases = config.holder_aliases();
+        let canonical = |name: &mut String| {
+            if let Some(c) = aliases.get(name.as_str()) {
+                *name = c.clone();
+            }
+        };
+        for r in &mut config.references {
+            r.from.iter_mut().for_each(canonical);
+            r.to.iter_mut().for_each(canonical);
+            r.state.iter_mut().for_each(canonical);
+            if let Some(states) = &mut r.states {
+                states.iter_mut().for_each(canonical);
+            }
+        }
         Ok(config)
+    }
+
+    /// Every other name of a holder (`[holders."Name"] also = [...]`),
+    /// mapped to the holder's name.
+    pub fn holder_aliases(&self) -> BTreeMap<String, String> {
+        self.holders
+            .iter()
+            .flat_map(|(name, h)| h.also.iter().map(move |a| (a.clone(), name.clone())))
+            .collect()
     }
 
     /// A path from the file, resolved against the file's folder. Paths are
     /// kept as written everywhere else, so reports do not depend on where the
     /// analysis sits on disk.
     pub fn resolve(&self, path: &Path) -> PathBuf {
-        if path.is_relative() {
+        if path.is_relative() && !crate::io::read::is_connection(path) {
             self.base_dir.join(path)
         } else {
             path.to_owned()
@@ -622,7 +842,15 @@ impl Config {
                 message,
             }
         };
-        if self.snapshots.len() < 2 {
+        if let Some(dated) = &self.dated {
+            if !self.snapshots.is_empty() {
+                return Err(fail(
+                    &[Step::Key("dated")],
+                    "[dated] and [[snapshot]] tables cannot be mixed: take every snapshot from the dated layer, or list every snapshot as [[snapshot]]".to_owned(),
+                ));
+            }
+            check_dated(dated, &fail)?;
+        } else if self.snapshots.len() < 2 {
             return Err(fail(
                 &[Step::Key("snapshot")],
                 format!(
@@ -631,15 +859,53 @@ impl Config {
                 ),
             ));
         }
+        let mut whens = BTreeSet::new();
         let mut years = BTreeSet::new();
         for (i, s) in self.snapshots.iter().enumerate() {
-            if !years.insert(s.year) {
+            let at = |key| [Step::Key("snapshot"), Step::Index(i), Step::Key(key)];
+            let when = s.when().map_err(|message| {
+                fail(&at(if s.date.is_some() { "date" } else { "year" }), message)
+            })?;
+            if !whens.insert(when) || (when.date.is_none() && years.contains(&when.year)) {
                 return Err(fail(
-                    &[Step::Key("snapshot"), Step::Index(i), Step::Key("year")],
-                    format!("snapshot year {} appears twice", s.year),
+                    &at(if s.date.is_some() { "date" } else { "year" }),
+                    match when.date {
+                        Some(d) => format!("snapshot date {d} appears twice"),
+                        None => format!("snapshot year {} appears twice", when.year),
+                    },
+                ));
+            }
+            years.insert(when.year);
+            if s.layer.is_some() && s.sql.is_some() {
+                return Err(fail(
+                    &at("sql"),
+                    "give either 'layer' or 'sql', not both".to_owned(),
                 ));
             }
         }
+        // Two snapshots of one year must both have a date, to be told apart.
+        for w in &whens {
+            if w.date.is_none() && whens.iter().filter(|o| o.year == w.year).count() > 1 {
+                let i = self
+                    .snapshots
+                    .iter()
+                    .position(|s| s.when().ok() == Some(*w))
+                    .unwrap_or(0);
+                return Err(fail(
+                    &[Step::Key("snapshot"), Step::Index(i), Step::Key("year")],
+                    format!(
+                        "snapshot year {} appears twice: two snapshots of one year need a 'date' each",
+                        w.year
+                    ),
+                ));
+            }
+        }
+        if let Some(dated) = &self.dated {
+            years.extend(dated.dates.iter().map(|d| d.moment().year()));
+        }
+        // With every_change the snapshots are known once the layer is read,
+        // where references are checked against them (see `load`).
+        let years_known = !self.dated.as_ref().is_some_and(|d| d.every_change);
         let p = &self.parameters;
         for (name, value) in [
             ("sliver_km2", p.sliver_km2),
@@ -685,6 +951,11 @@ impl Config {
         }));
         for (path, crs) in crs_settings {
             let Some(crs) = crs else { continue };
+            if path.last() == Some(&Step::Key("equal_area_crs"))
+                && crs.trim() == crate::io::projection::AUTO_EQUAL_AREA
+            {
+                continue;
+            }
             if !crs_is_explicit(crs) {
                 let key = match path.last() {
                     Some(Step::Key(key)) => *key,
@@ -723,8 +994,32 @@ impl Config {
             path.extend(bad.map(Step::Index));
             return Err(fail(&path, message));
         }
+        let mut named: BTreeMap<&str, &str> = BTreeMap::new();
+        for (name, settings) in &self.holders {
+            let at = [Step::Key("holders"), Step::Key(name), Step::Key("also")];
+            for other in &settings.also {
+                let problem = if other.trim().is_empty() {
+                    Some(format!("holders.\"{name}\".also: a name must not be empty"))
+                } else if other == name {
+                    Some(format!("holders.\"{name}\".also names '{name}' itself"))
+                } else if let Some(first) = named.insert(other, name) {
+                    Some(format!(
+                        "'{other}' is listed as another name of both '{first}' and '{name}'"
+                    ))
+                } else if self.holders.get(other).is_some_and(|h| !h.also.is_empty()) {
+                    Some(format!(
+                        "'{other}' is listed as another name of '{name}' and has other names of its own; list them all under one holder"
+                    ))
+                } else {
+                    None
+                };
+                if let Some(message) = problem {
+                    return Err(fail(&at, message));
+                }
+            }
+        }
         let sorted: Vec<i32> = years.iter().copied().collect();
-        self.check_variants(&sorted, &fail)?;
+        self.check_variants(&sorted, years_known, &fail)?;
         let mut ids = BTreeSet::new();
         for (i, r) in self.references.iter().enumerate() {
             let at = [Step::Key("reference"), Step::Index(i)];
@@ -743,7 +1038,7 @@ impl Config {
             };
             let at_years = [at[0], at[1], Step::Key(years_key)];
             let known = |year: i32| -> Result<()> {
-                if years.contains(&year) {
+                if !years_known || years.contains(&year) {
                     Ok(())
                 } else {
                     Err(fail(
@@ -763,7 +1058,10 @@ impl Config {
                     known(*from_year)?;
                     known(*to_year)?;
                     let i = sorted.iter().position(|y| y == from_year);
-                    if i.map(|i| sorted.get(i + 1)) != Some(Some(to_year)) {
+                    let consecutive = i.map(|i| sorted.get(i + 1)) == Some(Some(to_year))
+                        // Two snapshots of one year: a step within it.
+                        || (from_year == to_year && sorted.contains(from_year));
+                    if years_known && !consecutive {
                         return Err(fail(
                             &at_years,
                             format!(
@@ -779,6 +1077,86 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// What serde cannot check in a `[dated]` table.
+fn check_dated(dated: &DatedSource, fail: &dyn Fn(&[Step], String) -> Error) -> Result<()> {
+    let at = |key| [Step::Key("dated"), Step::Key(key)];
+    for (key, value) in [
+        ("start_field", &dated.start_field),
+        ("end_field", &dated.end_field),
+    ] {
+        if value.trim().is_empty() {
+            return Err(fail(&at(key), format!("'{key}' must name a field")));
+        }
+    }
+    if dated.layer.is_some() && dated.sql.is_some() {
+        return Err(fail(
+            &at("sql"),
+            "give either 'layer' or 'sql', not both".to_owned(),
+        ));
+    }
+    match (dated.every_change, dated.dates.is_empty()) {
+        (true, false) => {
+            return Err(fail(
+                &at("dates"),
+                "give either 'dates' or every_change = true, not both".to_owned(),
+            ))
+        }
+        (false, true) => {
+            return Err(fail(
+                &at("dates"),
+                "[dated] needs 'dates' (the snapshots' dates) or every_change = true (a snapshot on every day something changes)".to_owned(),
+            ))
+        }
+        (false, false) => {
+            if dated.from.is_some() || dated.to.is_some() {
+                return Err(fail(
+                    &at(if dated.from.is_some() { "from" } else { "to" }),
+                    "'from' and 'to' go with every_change = true; with 'dates' the dates say when".to_owned(),
+                ));
+            }
+            if dated.dates.len() < 2 {
+                return Err(fail(
+                    &at("dates"),
+                    format!(
+                        "at least two snapshot dates are needed to compute transfers, found {}",
+                        dated.dates.len()
+                    ),
+                ));
+            }
+            let mut seen = BTreeSet::new();
+            for (i, d) in dated.dates.iter().enumerate() {
+                let when = When::from(d.moment());
+                let clash = seen
+                    .iter()
+                    .any(|w: &When| w.year == when.year && (w.date.is_none() || when.date.is_none()));
+                if !seen.insert(when) || clash {
+                    return Err(fail(
+                        &[Step::Key("dated"), Step::Key("dates"), Step::Index(i)],
+                        format!(
+                            "snapshot {when} appears twice (two snapshots of one year need a day each)"
+                        ),
+                    ));
+                }
+            }
+        }
+        (true, true) => {
+            if let (Some(from), Some(to)) = (dated.from, dated.to) {
+                if to.0.day_after() <= from.0.first_day() {
+                    return Err(fail(
+                        &at("to"),
+                        format!(
+                            "'to' ({}) is before 'from' ({})",
+                            When::from(to.0),
+                            When::from(from.0)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------
@@ -891,7 +1269,15 @@ impl Config {
     /// names unique, years among the snapshots, a zones layer when
     /// anything is assigned, references naming known variants. Zone ids
     /// and holders are checked once the layers are read.
-    fn check_variants(&self, years: &[i32], fail: &dyn Fn(&[Step], String) -> Error) -> Result<()> {
+    /// `years_known` is false when the snapshots are known only once the
+    /// layer is read (`[dated]` with `every_change`): the years are checked
+    /// then (see `load`).
+    fn check_variants(
+        &self,
+        years: &[i32],
+        years_known: bool,
+        fail: &dyn Fn(&[Step], String) -> Error,
+    ) -> Result<()> {
         let base = self.base_variant_name();
         if let Some(name) = &self.base_variant {
             if name.trim().is_empty() {
@@ -975,7 +1361,7 @@ impl Config {
                     ));
                 }
                 for year in &a.years {
-                    if !years.contains(year) {
+                    if years_known && !years.contains(year) {
                         return Err(fail(
                             &at_assign("years"),
                             format!("variant '{}' assigns zone '{}' in {year}, which is not a snapshot; the snapshots are {}", v.name, a.zone, join_years(years)),
@@ -1142,6 +1528,37 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// A commented analysis file to start from (`borderchange init`).
 pub const TEMPLATE: &str = include_str!("template.toml");
 
+/// [`TEMPLATE`] with `equal_area_crs` set to Lambert azimuthal equal-area
+/// centred on `polygons` (longitude/latitude; polar aspect when they reach
+/// within 5° of a pole; across 180° when they cross it), or left at
+/// `"auto"` when there are none.
+pub fn template_for(polygons: &[geo::MultiPolygon<f64>]) -> String {
+    let shift = crate::geometry::antimeridian::shift_for(polygons.iter()).unwrap_or(false);
+    let shifted: Vec<geo::MultiPolygon<f64>> = if shift {
+        polygons.iter().map(crate::load::unwrap_polygons).collect()
+    } else {
+        polygons.to_vec()
+    };
+    let Some(bounds) = geo::BoundingRect::bounding_rect(&geo::GeometryCollection::from(
+        shifted
+            .into_iter()
+            .map(geo::Geometry::MultiPolygon)
+            .collect::<Vec<_>>(),
+    )) else {
+        return TEMPLATE.to_owned();
+    };
+    let crs = crate::io::projection::equal_area_for(
+        bounds.min().x,
+        bounds.min().y,
+        bounds.max().x,
+        bounds.max().y,
+    );
+    TEMPLATE.replace(
+        "equal_area_crs = \"auto\"",
+        &format!("equal_area_crs = \"{crs}\""),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1284,7 +1701,10 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(BUNDLED_CONFIG);
         let c = Config::load(&path).expect("the bundled analysis is valid");
         assert_eq!(
-            c.snapshots.iter().map(|s| s.year).collect::<Vec<_>>(),
+            c.snapshots
+                .iter()
+                .map(|s| s.year.unwrap_or_default())
+                .collect::<Vec<_>>(),
             [1689, 1727, 1858, 1860]
         );
         assert!(c.references.len() >= 8);

@@ -143,6 +143,20 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// Two holders of one snapshot hold the same land, more than
+    /// `sliver_km2` of it: it would be counted twice.
+    #[error("{0}")]
+    Overlap(Box<Overlap>),
+    /// A shapefile without one of the files it is made of.
+    #[error("'{}': the shapefile's {what} '{}' is missing; a shapefile is several files side by side (.shp, .shx, .dbf, and .prj for its CRS): copy them all", path.display(), missing.display())]
+    MissingShapefilePart {
+        /// The `.shp`.
+        path: PathBuf,
+        /// The missing file.
+        missing: PathBuf,
+        /// What it holds: `index` (.shx) or `attribute table` (.dbf).
+        what: &'static str,
+    },
     /// A command-line value that cannot be used.
     #[error("{0}")]
     Usage(String),
@@ -160,8 +174,72 @@ pub enum Error {
     },
 }
 
+/// Two holders of one snapshot holding the same land (see
+/// [`Error::Overlap`]).
+#[derive(Debug)]
+pub struct Overlap {
+    /// The snapshot's file, as the analysis file names it.
+    pub path: PathBuf,
+    /// The layer.
+    pub layer: String,
+    /// The snapshot's year (or date).
+    pub year: String,
+    /// One holder.
+    pub a: String,
+    /// The other.
+    pub b: String,
+    /// The land both hold, km² (geodesic).
+    pub area_km2: f64,
+    /// A point in the largest piece (longitude, latitude).
+    pub at: (f64, f64),
+    /// The tolerance.
+    pub sliver_km2: f64,
+}
+
+impl std::fmt::Display for Overlap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "'{}' layer '{}' ({} snapshot): holders '{}' and '{}' overlap by {:.3} km², around ({:.5}, {:.5}): each piece of land must have one holder, or it is counted twice (overlaps up to sliver_km2 = {} km² are measured and reported); give the land to one of them",
+            self.path.display(),
+            self.layer,
+            self.year,
+            self.a,
+            self.b,
+            self.area_km2,
+            self.at.0,
+            self.at.1,
+            self.sliver_km2
+        )
+    }
+}
+
 /// Result with the library's error.
 pub type Result<T> = std::result::Result<T, Error>;
+
+/// GDAL's own message with `from` replaced by `to` (GDAL names the files it
+/// could not write).
+fn relocated_text(
+    source: gdal::errors::GdalError,
+    from: &Path,
+    to: &Path,
+) -> gdal::errors::GdalError {
+    use gdal::errors::GdalError;
+    let (from, to) = (from.to_string_lossy(), to.to_string_lossy());
+    let moved = |msg: String| msg.replace(from.as_ref(), to.as_ref());
+    match source {
+        GdalError::CplError { class, number, msg } => GdalError::CplError {
+            class,
+            number,
+            msg: moved(msg),
+        },
+        GdalError::NullPointer { method_name, msg } => GdalError::NullPointer {
+            method_name,
+            msg: moved(msg),
+        },
+        other => other,
+    }
+}
 
 fn in_layer(layer: &Option<String>) -> String {
     layer
@@ -191,7 +269,7 @@ impl Error {
             } => Error::Gdal {
                 path: relocate(path),
                 layer,
-                source,
+                source: relocated_text(source, from, to),
             },
             other => other,
         }

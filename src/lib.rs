@@ -66,7 +66,7 @@
 //! use borderchange::Config;
 //! let config = Config::load(std::path::Path::new("borderchange.toml"))?;
 //! let inputs = borderchange::load(&config)?;
-//! let years: Vec<i32> = inputs.snapshots.iter().map(|s| s.year).collect();
+//! let years: Vec<i32> = inputs.snapshots.iter().map(|s| s.year.year).collect();
 //! assert_eq!(years, [1689, 1727, 1858, 1860]);
 //! # Ok::<(), borderchange::Error>(())
 //! ```
@@ -134,6 +134,7 @@ pub mod io;
 pub mod analysis;
 pub mod checks;
 pub mod config;
+pub mod date;
 pub mod error;
 pub mod load;
 pub mod manifest;
@@ -146,5 +147,7 @@ pub mod verify;
 // `src/cmd/`), the integration tests and the fuzz target reach into them.
 #[doc(hidden)]
 pub mod output;
+#[doc(hidden)]
+pub mod staging;
 #[doc(hidden)]
 pub mod support;

@@ -4,14 +4,20 @@
 
 use std::collections::BTreeMap;
 
-use geo::{unary_union, Coord, CoordsIter, LineString, MultiLineString, MultiPolygon};
+use geo::{Coord, CoordsIter, MultiLineString};
 
-use crate::config::{Config, SnapshotSource, Step};
+use crate::config::{Config, Quantity, SnapshotSource, Step};
 use crate::error::{Error, Result};
-use crate::geometry::geodesy;
-use crate::geometry::topology::PartsProblem;
-use crate::io::read::{read_lines, read_polygons, LayerSource, PolygonFeature};
-use crate::model::{Holding, River, Snapshot};
+use crate::geometry::antimeridian::{shift_for, unwrap_longitudes};
+use crate::geometry::holdings::{self, Feature, Options};
+use crate::io::read::{read_lines, read_polygons_query, LayerSource, PolygonFeature};
+use crate::model::{River, Snapshot};
+
+// The engine's rules, where they were before `crate::geometry` held them.
+pub use crate::geometry::antimeridian::{crosses_antimeridian, unwrap_polygons};
+pub use crate::geometry::validity::{
+    geometry_problems, off_the_globe, repair_geometry, GeometryProblem,
+};
 
 /// The inputs of an analysis, read and checked.
 #[derive(Debug, Clone)]
@@ -63,33 +69,42 @@ pub fn input_bytes(config: &Config) -> u64 {
     config
         .snapshots
         .iter()
-        .filter_map(|s| std::fs::metadata(config.resolve(&s.path)).ok())
+        .map(|s| &s.path)
+        .chain(config.dated.iter().map(|d| &d.path))
+        .filter_map(|p| std::fs::metadata(config.resolve(p)).ok())
         .map(|m| m.len())
         .sum()
 }
 
 /// Reads everything the config names.
 pub fn load(config: &Config) -> Result<Inputs> {
-    let mut sources: Vec<&SnapshotSource> = config.snapshots.iter().collect();
-    sources.sort_by_key(|s| s.year);
     let max_edge_m = config.parameters.densify_km * 1_000.0;
-    // Snapshots are read on as many cores as there are (one GDAL dataset
-    // per thread); the first error in year order is the one reported.
-    let features = crate::support::parallel::map(&sources, |s| read_features(config, s))
-        .into_iter()
-        .collect::<Result<Vec<_>>>()?;
+    let (sources, features): (Vec<SnapshotSource>, Vec<_>) = match &config.dated {
+        // One layer with a period per feature, split by snapshot date.
+        Some(dated) => crate::io::dated::read_dated(config, dated, &mut |e| Err(e))?
+            .into_iter()
+            .map(|(s, source, features)| (s, (source, features)))
+            .unzip(),
+        None => {
+            let mut sources: Vec<SnapshotSource> = config.snapshots.clone();
+            sources.sort_by_key(|s| s.when().ok());
+            // Snapshots are read on as many cores as there are (one GDAL
+            // dataset per thread); the first error in time order is the one
+            // reported.
+            let features = crate::support::parallel::map(&sources, |s| read_features(config, s))
+                .into_iter()
+                .collect::<Result<Vec<_>>>()?;
+            (sources, features)
+        }
+    };
     // Decided on every snapshot at once, so that all share one longitude range.
-    let raw = || {
+    let shift = shift_for(
         features
             .iter()
-            .flat_map(|(_, f)| f.iter().map(|f| &f.geometry))
-    };
-    let shift = crosses_antimeridian(raw());
-    if shift && raw().any(|g| has_long_jump(std::iter::once(&unwrap_polygons(g)))) {
-        return Err(Error::Usage(
-            "the polygons cross both the antimeridian (180°) and the prime meridian (0°): data that wraps around the globe cannot be overlaid in longitude/latitude; split it at one of the two".into(),
-        ));
-    }
+            .flat_map(|(_, f)| f.iter().map(|f| &f.geometry)),
+    )
+    .map_err(Error::Usage)?;
+    let aliases = config.holder_aliases();
     // Each worker takes its snapshot's features and lets go of each as it
     // is checked, dissolved and densified: the raw features and the
     // holdings are not both held in full.
@@ -104,7 +119,7 @@ pub fn load(config: &Config) -> Result<Inputs> {
             .ok()
             .and_then(|mut t| t.take())
             .expect("each snapshot is read once");
-        holdings(config, s, &source, features, max_edge_m, shift)
+        snapshot_holdings(config, s, &source, features, &aliases, max_edge_m, shift)
     })
     .into_iter()
     .collect::<Result<Vec<_>>>()?;
@@ -171,138 +186,98 @@ fn read_features(
         layer: s.layer.clone(),
         assume_crs: s.assume_crs.clone(),
     };
-    let features = read_polygons(&source, config.holder_field(s))?;
+    let features = read_polygons_query(
+        &source,
+        s.sql.as_deref(),
+        config.holder_field(s),
+        &[],
+        &mut |e| Err(e),
+    )?
+    .into_iter()
+    .map(|(f, _)| f)
+    .collect();
     Ok((source, features))
 }
 
-/// One snapshot's holdings from its features: each feature repaired where
-/// `parameters.repair` says, then checked; each holder's features dissolved
-/// and densified; all in 0–360° longitude when `shift` says the data crosses
-/// the antimeridian. Also returns the repairs made.
-fn holdings(
+/// One snapshot's holdings from its features, through
+/// [`holdings::holdings`] (shift, repair where `parameters.repair` says,
+/// check, dissolve, densify); the first feature refused is an error naming
+/// the file, layer, feature, holder and year. Also returns the repairs made.
+fn snapshot_holdings(
     config: &Config,
     s: &SnapshotSource,
     source: &LayerSource,
     features: Vec<PolygonFeature>,
+    aliases: &BTreeMap<String, String>,
     max_edge_m: f64,
     shift: bool,
 ) -> Result<(Snapshot, Vec<Repair>)> {
     let layer = layer_name(source);
-    let mut repairs = Vec::new();
-    let mut by_holder: BTreeMap<String, Vec<MultiPolygon<f64>>> = BTreeMap::new();
-    for f in features {
-        let mut geometry = if shift {
-            unwrap_polygons(&f.geometry)
+    let when = s.when().map_err(Error::Usage)?;
+    let options = Options {
+        shift,
+        repair: config.parameters.repair,
+        max_edge_m,
+        max_added_points: None,
+        stop_at_first: true,
+    };
+    let built = holdings::holdings(
+        to_engine(features, aliases),
+        &options,
+        &format!("'{}' ({when})", s.path.display()),
+    )?;
+    if let Some(p) = built.first_fatal() {
+        let hint = if p.problem.repairable() && !p.problem.message.contains("--repair") {
+            " (run --repair mends this and says so)"
         } else {
-            f.geometry
+            ""
         };
-        if config.parameters.repair {
-            let (fixed, changes) = repair_geometry(&geometry);
-            if !changes.is_empty() {
-                repairs.extend(changes.into_iter().map(|change| Repair {
-                    file: s.path.display().to_string(),
-                    layer: layer.clone(),
-                    feature: f.fid,
-                    change,
-                }));
-                if fixed.0.is_empty() {
-                    continue;
-                }
-                geometry = fixed;
-            }
-        }
-        check_geometry(source, f.fid, &geometry)?;
-        by_holder.entry(f.holder).or_default().push(geometry);
+        return Err(Error::BadFeature {
+            path: source.path.clone(),
+            layer,
+            feature: p.feature,
+            reason: format!(
+                "holder '{}' of the {when} snapshot: {}{hint}",
+                p.holder, p.problem.message
+            ),
+        });
     }
-    let holdings = by_holder
+    let repairs = built
+        .repairs
         .into_iter()
-        .map(|(state, parts)| -> Result<Holding> {
-            let merged = if parts.len() == 1 {
-                parts
-                    .into_iter()
-                    .next()
-                    .unwrap_or_else(|| MultiPolygon::new(vec![]))
-            } else {
-                crate::support::guard::catching(
-                    || {
-                        format!(
-                            "dissolving the features of '{state}' in '{}'",
-                            s.path.display()
-                        )
-                    },
-                    || unary_union(parts.iter()),
-                )?
-            };
-            let mut geometry = crate::support::guard::catching(
-                || format!("densifying the land of '{state}' in '{}'", s.path.display()),
-                || geodesy::densify(merged, max_edge_m),
-            )?;
-            if shift {
-                // Points on geodesics across 180° come back as negative
-                // longitudes.
-                geometry = unwrap_polygons(&geometry);
-            }
-            Ok(Holding {
-                state: state.to_owned(),
-                geometry,
-            })
+        .map(|r| Repair {
+            file: s.path.display().to_string(),
+            layer: layer.clone(),
+            feature: r.feature,
+            change: r.change,
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect();
     let snapshot = Snapshot {
-        year: s.year,
+        year: when,
         treaty: s.treaty.clone(),
-        holdings,
+        holdings: built.holdings,
     };
     Ok((snapshot, repairs))
 }
 
-/// True when the polygons cross the antimeridian: an edge jumps more than
-/// 180° in longitude (it is the short way round, across 180°), or the data
-/// reaches both sides of 180° (polygons split there, as Chukotka is in most
-/// world datasets). Such data is analysed in longitudes 0–360°, where the
-/// lon/lat overlay sees the polygons whole.
-pub fn crosses_antimeridian<'a>(
-    polygons: impl Iterator<Item = &'a MultiPolygon<f64>> + Clone,
-) -> bool {
-    if has_long_jump(polygons.clone()) {
-        return true;
-    }
-    let (mut east, mut west) = (false, false);
-    for c in polygons.flat_map(|mp| mp.coords_iter()) {
-        east |= c.x >= 179.0;
-        west |= c.x <= -179.0;
-    }
-    east && west
-}
-
-/// True when some edge jumps more than 180° in longitude.
-fn has_long_jump<'a>(polygons: impl Iterator<Item = &'a MultiPolygon<f64>>) -> bool {
-    polygons
-        .flat_map(|mp| mp.0.iter())
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .any(|ring| ring.0.windows(2).any(|w| (w[1].x - w[0].x).abs() > 180.0))
-}
-
-/// Longitudes below 0° moved to 180–360° (for data that
-/// [`crosses_antimeridian`]).
-pub fn unwrap_polygons(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    use geo::MapCoords;
-    mp.map_coords(|c| Coord {
-        x: if c.x < 0.0 { c.x + 360.0 } else { c.x },
-        y: c.y,
-    })
-}
-
-fn unwrap_longitudes(lines: &mut MultiLineString<f64>) {
-    use geo::MapCoordsInPlace;
-    lines.map_coords_in_place(|c| Coord {
-        x: if c.x < 0.0 { c.x + 360.0 } else { c.x },
-        y: c.y,
-    });
+/// The features as the engine takes them, each holder named as the
+/// analysis file's `[holders]` identities say.
+pub(crate) fn to_engine(
+    features: Vec<PolygonFeature>,
+    aliases: &BTreeMap<String, String>,
+) -> Vec<Feature> {
+    features
+        .into_iter()
+        .map(|f| Feature {
+            id: f.fid,
+            holder: aliases.get(&f.holder).cloned().unwrap_or(f.holder),
+            geometry: f.geometry,
+        })
+        .collect()
 }
 
 /// The layer's name: as configured, or the file's stem.
-fn layer_name(source: &LayerSource) -> String {
+pub(crate) fn layer_name(source: &LayerSource) -> String {
     source.layer.clone().unwrap_or_else(|| {
         source
             .path
@@ -312,276 +287,130 @@ fn layer_name(source: &LayerSource) -> String {
     })
 }
 
-/// The safe repairs of one feature's geometry: repeated consecutive points
-/// are removed, and rings that enclose nothing (fewer than three distinct
-/// points, or zero area) are dropped, with a polygon's holes when its
-/// exterior goes. No area changes. Returns the repaired geometry (empty when
-/// nothing is left) and one sentence per change.
-pub fn repair_geometry(geometry: &MultiPolygon<f64>) -> (MultiPolygon<f64>, Vec<String>) {
-    let mut changes = Vec::new();
-    let mut repaired = Vec::new();
-    let mut repeated = 0;
-    let mut first_repeated = None;
-    let mut fix_ring = |ring: &LineString<f64>, what: &str, changes: &mut Vec<String>| {
-        let mut points = ring.0.clone();
-        points.dedup();
-        if points.len() < ring.0.len() {
-            repeated += ring.0.len() - points.len();
-            if first_repeated.is_none() {
-                first_repeated = ring.0.windows(2).find(|w| w[0] == w[1]).map(|w| w[0]);
-            }
-        }
-        let ring = LineString::new(points);
-        let at = ring
-            .0
-            .first()
-            .map(|c| format!(" at ({}, {})", c.x, c.y))
-            .unwrap_or_default();
-        if ring.0.len() < 4 {
-            changes.push(format!(
-                "dropped {what} with fewer than 3 distinct points{at}"
-            ));
-            return None;
-        }
-        if geo::Area::unsigned_area(&geo::Polygon::new(ring.clone(), vec![])) == 0.0 {
-            changes.push(format!("dropped {what} that encloses no area{at}"));
-            return None;
-        }
-        Some(ring)
-    };
-    for polygon in &geometry.0 {
-        let Some(exterior) = fix_ring(polygon.exterior(), "an exterior ring", &mut changes) else {
-            if !polygon.interiors().is_empty() {
-                changes.push(format!(
-                    "dropped the {} hole(s) of that ring",
-                    polygon.interiors().len()
-                ));
-            }
-            continue;
-        };
-        let interiors = polygon
-            .interiors()
+/// A reference whose years name no snapshot (or step), or more than one:
+/// references name snapshots by year, so two snapshots of one year (told
+/// apart by their dates) cannot be named by `year` alone.
+fn reference_time_problem(id: &str, quantity: &Quantity, snapshots: &[Snapshot]) -> Option<String> {
+    let all = || {
+        snapshots
             .iter()
-            .filter_map(|r| fix_ring(r, "a hole", &mut changes))
-            .collect();
-        repaired.push(geo::Polygon::new(exterior, interiors));
-    }
-    if let Some(c) = first_repeated {
-        changes.insert(
-            0,
-            format!(
-                "removed {repeated} repeated consecutive point(s), the first at ({}, {})",
-                c.x, c.y
-            ),
-        );
-    }
-    if repaired.is_empty() && !geometry.0.is_empty() {
-        changes.push("nothing with an area is left: the feature is left out".into());
-    }
-    (MultiPolygon::new(repaired), changes)
-}
-
-/// Coordinates must be finite lon/lat and polygons valid (OGC rules as `geo`
-/// checks them): an overlay of invalid polygons gives meaningless areas.
-fn check_geometry(source: &LayerSource, fid: u64, geometry: &MultiPolygon<f64>) -> Result<()> {
-    let Some(problem) = geometry_problems(geometry).into_iter().find(|p| p.fatal) else {
-        return Ok(());
+            .map(|s| s.year.label())
+            .collect::<Vec<_>>()
+            .join(", ")
     };
-    let hint = if matches!(problem.kind, "too-few-points" | "zero-area-ring") {
-        " (run --repair drops such rings and says so)"
-    } else {
-        ""
+    let (what, matches) = match quantity {
+        Quantity::Transfer {
+            from_year, to_year, ..
+        } => (
+            format!("the step {from_year} → {to_year}"),
+            snapshots
+                .windows(2)
+                .filter(|w| w[0].year.year == *from_year && w[1].year.year == *to_year)
+                .count(),
+        ),
+        Quantity::Area { year, .. } | Quantity::Boundary { year, .. } => (
+            format!("year {year}"),
+            snapshots.iter().filter(|s| s.year.year == *year).count(),
+        ),
     };
-    Err(Error::BadFeature {
-        path: source.path.clone(),
-        layer: layer_name(source),
-        feature: fid,
-        reason: format!("{}{hint}", problem.message),
-    })
+    match matches {
+        1 => None,
+        0 => Some(format!(
+            "reference '{id}' names {what}, which is not a pair of consecutive snapshots or a snapshot's year (the snapshots are {})",
+            all()
+        )),
+        _ => Some(format!(
+            "reference '{id}' names {what}, which matches {matches} snapshots or steps ({}): references name snapshots by year, so a year with two snapshots cannot be checked",
+            all()
+        )),
+    }
 }
 
-/// What is wrong with one polygon feature's geometry, and where.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GeometryProblem {
-    /// A short name: `coordinate`, `too-few-points`, `unclosed-ring`,
-    /// `zero-area-ring`, `self-intersection`, `rings-cross`, `nested-part`,
-    /// `repeated-points`.
-    pub kind: &'static str,
-    /// The message, naming the point where there is one.
-    pub message: String,
-    /// Where (longitude, latitude), when a point can be named.
-    pub at: Option<Coord<f64>>,
-    /// True when the run refuses the feature (repeated points are only
-    /// reported).
-    pub fatal: bool,
+fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()> {
+    if let Some(e) = reference_time_errors(config, snapshots).into_iter().next() {
+        return Err(e);
+    }
+    let mut holders: BTreeMap<i32, Vec<String>> = BTreeMap::new();
+    for s in snapshots {
+        holders
+            .entry(s.year.year)
+            .or_default()
+            .extend(s.holdings.iter().map(|h| h.state.clone()));
+    }
+    match unknown_reference_holders(config, &holders)
+        .into_iter()
+        .next()
+    {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
 }
 
-/// The first coordinate that is not a longitude/latitude, as a message.
-/// Longitudes up to 360° are data stored east of 180° (and what the
-/// antimeridian shift makes of it).
-pub(crate) fn off_the_globe(mut coords: impl Iterator<Item = Coord<f64>>) -> Option<String> {
-    let in_range =
-        |c: &Coord<f64>| (-180.0..=360.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y);
-    coords.find(|c| !in_range(c)).map(|c| {
-        format!(
-            "coordinate ({}, {}) is not a longitude/latitude on WGS84 (longitude −180…360°, latitude −90…90°)",
-            c.x, c.y
-        )
-    })
-}
-
-/// Every problem of a polygon geometry: coordinates that are not finite
-/// longitude/latitude, rings with fewer than three distinct points, unclosed
-/// rings, rings enclosing no area, self-intersections (bow-ties included),
-/// rings that cross each other, parts inside another part of the same
-/// feature, and repeated consecutive points. Fatal problems come first.
-pub fn geometry_problems(geometry: &MultiPolygon<f64>) -> Vec<GeometryProblem> {
+/// Every reference whose years name no snapshot (or step), or more than
+/// one, as the error `run` stops at (only the snapshots' times are used).
+pub(crate) fn reference_time_errors(config: &Config, snapshots: &[Snapshot]) -> Vec<Error> {
     let mut out = Vec::new();
-    // Longitudes up to 360° are data stored east of 180° (and what the
-    // antimeridian shift makes of it).
-    if let Some(message) = off_the_globe(geometry.coords_iter()) {
-        out.push(GeometryProblem {
-            kind: "coordinate",
-            message,
-            at: None,
-            fatal: true,
-        });
-        return out;
-    }
-    let mut repeated = Vec::new();
-    let rings: Vec<&LineString<f64>> = geometry
-        .0
-        .iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .collect();
-    let crossings = crate::geometry::topology::crossings(&rings);
-    for (r, ring) in rings.iter().enumerate() {
-        let points = &ring.0;
-        let first = points.first().copied();
-        if points.len() >= 2 && points.first() != points.last() {
-            out.push(GeometryProblem {
-                kind: "unclosed-ring",
-                message: "invalid polygon: a ring does not end where it starts".into(),
-                at: first,
-                fatal: true,
+    for (i, r) in config.references.iter().enumerate() {
+        let Ok(quantity) = r.quantity() else { continue };
+        if let Some(message) = reference_time_problem(&r.id, &quantity, snapshots) {
+            let (line, column) = config.position_of(&[Step::Key("reference"), Step::Index(i)]);
+            out.push(match &config.source {
+                Some((path, _)) => Error::Config {
+                    path: path.clone(),
+                    line,
+                    column,
+                    message,
+                },
+                None => Error::Usage(message),
             });
         }
-        // Points left once consecutive repeats are merged.
-        let distinct = points.len() - points.windows(2).filter(|w| w[0] == w[1]).count();
-        if distinct < points.len() {
-            if let Some(w) = points.windows(2).find(|w| w[0] == w[1]) {
-                repeated.push(w[0]);
-            }
-        }
-        if distinct < 4 {
-            out.push(GeometryProblem {
-                kind: "too-few-points",
-                message: "invalid polygon: a ring has fewer than 3 distinct points".into(),
-                at: first,
-                fatal: true,
-            });
-            continue;
-        }
-        // A bow-tie encloses zero signed area: name the crossing first.
-        if let Some(c) = crossings.within[r] {
-            out.push(GeometryProblem {
-                kind: "self-intersection",
-                message: format!(
-                    "invalid polygon: ring self-intersection at ({}, {})",
-                    c.x, c.y
-                ),
-                at: Some(c),
-                fatal: true,
-            });
-            continue;
-        }
-        if crate::geometry::topology::twice_area(points) == 0.0 {
-            out.push(GeometryProblem {
-                kind: "zero-area-ring",
-                message: "invalid polygon: a ring encloses no area".into(),
-                at: first,
-                fatal: true,
-            });
-            continue;
-        }
-    }
-    // Between rings: only once every ring is sound on its own.
-    if out.is_empty() {
-        match crate::geometry::topology::parts_problem(geometry, crossings.between) {
-            Some(PartsProblem::Cross(c)) => out.push(GeometryProblem {
-                kind: "rings-cross",
-                message: format!(
-                    "invalid polygon: two rings (two parts, or a part and a hole) cross at ({}, {})",
-                    c.x, c.y
-                ),
-                at: Some(c),
-                fatal: true,
-            }),
-            Some(PartsProblem::Nested(c)) => out.push(GeometryProblem {
-                kind: "nested-part",
-                message: format!(
-                    "invalid polygon: a part lies inside another part of the same feature, at ({}, {}); its land would count twice (dissolve the feature, e.g. QGIS \"Dissolve\")",
-                    c.x, c.y
-                ),
-                at: Some(c),
-                fatal: true,
-            }),
-            None => {}
-        }
-    }
-    if let Some(c) = repeated.first() {
-        out.push(GeometryProblem {
-            kind: "repeated-points",
-            message: format!(
-                "{} ring(s) repeat a point consecutively, first at ({}, {}); harmless, ignored",
-                repeated.len(),
-                c.x,
-                c.y
-            ),
-            at: Some(*c),
-            fatal: false,
-        });
     }
     out
 }
 
-fn check_reference_holders(config: &Config, snapshots: &[Snapshot]) -> Result<()> {
+/// Every holder a reference names that its snapshot does not have (given
+/// each snapshot's holders by year), as the error `run` stops at, in
+/// reference order. Snapshots missing from `holders` are not checked.
+pub(crate) fn unknown_reference_holders(
+    config: &Config,
+    holders: &BTreeMap<i32, Vec<String>>,
+) -> Vec<Error> {
+    let mut out = Vec::new();
     for (i, r) in config.references.iter().enumerate() {
         let Ok(quantity) = r.quantity() else { continue };
         for (year, holder) in quantity.holders() {
-            let Some(snapshot) = snapshots.iter().find(|s| s.year == year) else {
+            let Some(available) = holders.get(&year) else {
                 continue;
             };
-            if !snapshot.holdings.iter().any(|h| h.state == holder) {
-                let available: Vec<String> =
-                    snapshot.holdings.iter().map(|h| h.state.clone()).collect();
-                let message = format!(
-                    "reference '{}' names holder '{holder}', which the {year} snapshot does not have (it has: {})",
-                    r.id,
-                    available.join(", ")
-                );
-                return Err(match &config.source {
-                    Some((path, _)) => {
-                        let (line, column) = config
-                            .position_of_string(&[Step::Key("reference"), Step::Index(i)], holder);
-                        Error::Config {
-                            path: path.clone(),
-                            line,
-                            column,
-                            message,
-                        }
-                    }
-                    None => Error::UnknownHolder {
-                        reference: r.id.clone(),
-                        year,
-                        holder: holder.to_owned(),
-                        available,
-                    },
-                });
+            if available.iter().any(|h| h == holder) {
+                continue;
             }
+            let message = format!(
+                "reference '{}' names holder '{holder}', which the {year} snapshot does not have (it has: {})",
+                r.id,
+                available.join(", ")
+            );
+            out.push(match &config.source {
+                Some((path, _)) => {
+                    let (line, column) = config
+                        .position_of_string(&[Step::Key("reference"), Step::Index(i)], holder);
+                    Error::Config {
+                        path: path.clone(),
+                        line,
+                        column,
+                        message,
+                    }
+                }
+                None => Error::UnknownHolder {
+                    reference: r.id.clone(),
+                    year,
+                    holder: holder.to_owned(),
+                    available: available.clone(),
+                },
+            });
         }
     }
-    Ok(())
+    out
 }
 
 /// The zones layer, each zone's features dissolved and densified like the
@@ -605,42 +434,41 @@ fn load_readings(
                 layer: z.layer.clone(),
                 assume_crs: z.assume_crs.clone(),
             };
-            let mut by_id: BTreeMap<String, Vec<MultiPolygon<f64>>> = BTreeMap::new();
-            for f in read_polygons(&source, &z.id_field)? {
-                let geometry = if shift {
-                    unwrap_polygons(&f.geometry)
-                } else {
-                    f.geometry
-                };
-                check_geometry(&source, f.fid, &geometry)?;
-                by_id.entry(f.holder).or_default().push(geometry);
-            }
-            by_id
+            let features = read_polygons_query(&source, None, &z.id_field, &[], &mut |e| Err(e))?
                 .into_iter()
-                .map(|(id, parts)| -> Result<Zone> {
-                    let merged = if parts.len() == 1 {
-                        parts
-                            .into_iter()
-                            .next()
-                            .unwrap_or_else(|| MultiPolygon::new(vec![]))
-                    } else {
-                        crate::support::guard::catching(
-                            || {
-                                format!(
-                                    "dissolving the features of zone '{id}' in '{}'",
-                                    z.path.display()
-                                )
-                            },
-                            || unary_union(parts.iter()),
-                        )?
-                    };
-                    let mut geometry = geodesy::densify(merged, max_edge_m);
-                    if shift {
-                        geometry = unwrap_polygons(&geometry);
-                    }
-                    Ok(Zone { id, geometry })
+                .map(|(f, _)| Feature {
+                    id: f.fid,
+                    holder: f.holder,
+                    geometry: f.geometry,
                 })
-                .collect::<Result<Vec<_>>>()?
+                .collect();
+            let options = Options {
+                shift,
+                repair: config.parameters.repair,
+                max_edge_m,
+                max_added_points: None,
+                stop_at_first: true,
+            };
+            // Each zone's features checked, dissolved and densified as a
+            // snapshot's holder's are.
+            let built =
+                holdings::holdings(features, &options, &format!("zones '{}'", z.path.display()))?;
+            if let Some(p) = built.first_fatal() {
+                return Err(Error::BadFeature {
+                    path: source.path.clone(),
+                    layer: layer_name(&source),
+                    feature: p.feature,
+                    reason: format!("zone '{}': {}", p.holder, p.problem.message),
+                });
+            }
+            built
+                .holdings
+                .into_iter()
+                .map(|h| Zone {
+                    id: h.state,
+                    geometry: h.geometry,
+                })
+                .collect()
         }
     };
     if config.variants.is_empty() {
@@ -700,6 +528,25 @@ fn load_readings(
                         v.name,
                         a.zone,
                         ids.join(", ")
+                    ),
+                ));
+            }
+            // Checked here as well as in the file: with `every_change` the
+            // snapshots are known only now.
+            if let Some(year) = a
+                .years
+                .iter()
+                .find(|y| !snapshots.iter().any(|s| s.year.year == **y))
+            {
+                let known: Vec<String> = snapshots.iter().map(|s| s.year.label()).collect();
+                return Err(fail(
+                    &at,
+                    &year.to_string(),
+                    format!(
+                        "variant '{}' assigns zone '{}' in {year}, which is not a snapshot; the snapshots are {}",
+                        v.name,
+                        a.zone,
+                        known.join(", ")
                     ),
                 ));
             }

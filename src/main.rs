@@ -35,6 +35,7 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    end_cleanly_on_signals();
     borderchange::io::capture_gdal_messages();
     // Geometry operations catch their own panics and name the features; any
     // other panic is a bug, reported as one, never as a trace.
@@ -45,6 +46,12 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Validate(args) => cmd::validate::run(args),
     });
+    // A signal came while the run was finishing (its outputs are in
+    // place): the signal thread ends the process, with the signal's code.
+    while borderchange::staging::stopping() {
+        std::thread::park();
+    }
+    borderchange::staging::test_exiting();
     match outcome {
         Ok(Ok(code)) => code,
         Ok(Err(error)) => {
@@ -68,3 +75,36 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// SIGINT, SIGTERM and SIGHUP end the process at any moment with the output
+/// folder whole: a swap of outputs in progress is finished first (it takes
+/// about a millisecond), the staging folder is removed, and the process
+/// ends at once with exit code 128 + the signal's number (130, 143, 129),
+/// without running exit handlers while other threads may be inside GDAL or
+/// PROJ.
+#[cfg(unix)]
+fn end_cleanly_on_signals() {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]) else {
+        return;
+    };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let name = signal_hook::low_level::signal_name(signal).unwrap_or("a signal");
+            let left = borderchange::staging::abandon();
+            if left.is_empty() {
+                eprintln!("\nstopped by {name}");
+            }
+            for dir in left {
+                eprintln!(
+                    "\nstopped by {name}: '{}' is as it was before this run (nothing in it was replaced)",
+                    dir.display()
+                );
+            }
+            signal_hook::low_level::exit(128 + signal);
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn end_cleanly_on_signals() {}

@@ -31,7 +31,8 @@ pub struct Manifest {
     pub gdal_version: String,
     /// PROJ runtime version.
     pub proj_version: String,
-    /// The analysis file as given on the command line.
+    /// The analysis file, relative to the manifest's folder (absolute where
+    /// no relative path leads there), `/`-separated.
     pub config_path: String,
     /// SHA-256 of `config_normalised`.
     pub config_sha256: String,
@@ -85,6 +86,7 @@ pub fn hash_bytes(bytes: &[u8]) -> String {
 /// against its folder for hashing; sorted and unique.
 pub fn input_files(config: &Config) -> Vec<PathBuf> {
     let mut paths: Vec<&Path> = config.snapshots.iter().map(|s| s.path.as_path()).collect();
+    paths.extend(config.dated.iter().map(|d| d.path.as_path()));
     if let Some(r) = &config.rivers {
         paths.push(&r.path);
     }
@@ -94,6 +96,9 @@ pub fn input_files(config: &Config) -> Vec<PathBuf> {
     for u in &config.uncertainty {
         paths.push(&u.path);
     }
+    // A database is not a file: its tables are not hashed (the manifest
+    // records the query in the config instead).
+    paths.retain(|p| !crate::io::read::is_connection(p));
     let mut files = Vec::new();
     for path in paths {
         let is_shapefile = path
@@ -158,7 +163,8 @@ pub fn git_commit() -> &'static str {
     option_env!("BORDERCHANGE_GIT_COMMIT").unwrap_or("unknown")
 }
 
-fn slash_path(path: &Path) -> String {
+/// `path` with `/` between its parts, as the manifest writes paths.
+pub(crate) fn slash_path(path: &Path) -> String {
     path.components()
         .map(|c| c.as_os_str().to_string_lossy())
         .collect::<Vec<_>>()

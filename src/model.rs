@@ -5,6 +5,8 @@
 use geo::{LineString, MultiLineString, MultiPolygon};
 use serde::{Deserialize, Serialize};
 
+use crate::date::When;
+
 /// The land one holder (a state, or a status such as `Joint`) holds in one
 /// snapshot.
 #[derive(Debug, Clone)]
@@ -18,8 +20,8 @@ pub struct Holding {
 /// The border situation after one treaty.
 #[derive(Debug, Clone)]
 pub struct Snapshot {
-    /// Year the treaty was signed.
-    pub year: i32,
+    /// When the treaty was signed: the year, and the day where known.
+    pub year: When,
     /// The treaty that made this situation (e.g. `Nerchinsk`).
     pub treaty: String,
     /// Holdings sorted by holder name; each holder appears once.
@@ -101,10 +103,10 @@ pub struct Transfer {
     pub from_state: String,
     /// Holder in the later snapshot.
     pub to_state: String,
-    /// Year of the earlier snapshot.
-    pub from_year: i32,
-    /// Year of the later snapshot.
-    pub to_year: i32,
+    /// The earlier snapshot's year (and day, where known).
+    pub from_year: When,
+    /// The later snapshot's year (and day, where known).
+    pub to_year: When,
     /// The treaty that made the later snapshot.
     pub treaty: String,
     /// The land transferred, longitude/latitude.
@@ -123,7 +125,7 @@ pub struct Transfer {
 #[cfg(test)]
 pub(crate) fn snapshot(year: i32, holdings: Vec<(&str, MultiPolygon<f64>)>) -> Snapshot {
     Snapshot {
-        year,
+        year: When::year(year),
         treaty: format!("Treaty of {year}"),
         holdings: holdings
             .into_iter()

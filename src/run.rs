@@ -1,7 +1,7 @@
 //! One whole run: read the analysis file and its inputs, analyse, and write
-//! every output into a fresh temporary folder that is moved into place only
-//! when everything has been written, so a failed run leaves nothing
-//! half-written behind.
+//! every output into a staging folder that is moved into place only when
+//! everything has been written ([`crate::staging`]), so a failed or
+//! interrupted run leaves the output folder as it was.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -16,6 +16,7 @@ use crate::manifest::{self, Manifest, MANIFEST};
 use crate::output::layers::write_layers;
 use crate::output::report::Provenance;
 use crate::output::{write_reports, write_text, Outputs};
+use crate::staging::{test_delay, OutputFolder};
 
 /// What a run produced.
 #[derive(Debug)]
@@ -68,6 +69,16 @@ pub struct Options<'a> {
     pub repair: bool,
     /// Called with the index into [`STAGES`] as each stage starts.
     pub progress: &'a dyn Fn(usize),
+    /// Called with a sentence about the output folder: waiting for another
+    /// run writing into it, or what an interrupted run had left in it and
+    /// what became of that.
+    pub notice: &'a dyn Fn(&str),
+    /// The database for the `PostgreSQL` format, instead of the analysis
+    /// file's `output.connection` (`--connection`).
+    pub connection: Option<&'a str>,
+    /// The schema for the `PostgreSQL` format, instead of the analysis
+    /// file's `output.schema` (`--schema`).
+    pub schema: Option<&'a str>,
 }
 
 impl Default for Options<'_> {
@@ -78,6 +89,9 @@ impl Default for Options<'_> {
             force: false,
             repair: false,
             progress: &|_| {},
+            notice: &|_| {},
+            connection: None,
+            schema: None,
         }
     }
 }
@@ -97,17 +111,23 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
     if options.repair {
         config.parameters.repair = true;
     }
+    if let Some(c) = options.connection {
+        config.output.connection = Some(c.to_owned());
+    }
+    if let Some(s) = options.schema {
+        config.output.schema = Some(s.to_owned());
+    }
+    check_postgres_output(&config)?;
     let output_dir = match output_dir {
         Some(dir) => dir.to_owned(),
         None => config.resolve(&config.output.dir),
     };
-    // Before any work: an occupied folder is only written with --force.
-    if !options.force && folder_has_files(&output_dir) {
-        return Err(Error::Usage(format!(
-            "'{}' is not empty: pass --force to replace the outputs in it (other files are kept), or choose another folder with --output",
-            output_dir.display()
-        )));
-    }
+    // Before any work: the folder locked against other runs, what an
+    // interrupted run left in it completed or removed, an occupied folder
+    // refused without --force, and the staging folder made (a folder that
+    // cannot be written is refused now, not after the analysis).
+    let folder = OutputFolder::open(&output_dir, options.force, options.notice)?;
+    test_delay("analysis");
     if load::input_bytes(&config) >= crate::support::memory::LARGE_INPUT_BYTES {
         crate::support::memory::map_large_blocks();
     }
@@ -138,12 +158,22 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
         });
         analysed.map(|(i, a, r)| (i, a, r, hashes))
     })?;
+    // The reports name the equal-area CRS the analysis used.
+    config.parameters.equal_area_crs = crate::io::projection::resolve_equal_area(
+        &config.parameters.equal_area_crs,
+        inputs.study_box(),
+    );
     let provenance = Provenance {
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
         gdal_version: crate::io::gdal_version(),
         proj_version: crate::io::proj_version(),
-        // As given: `verify` finds the analysis file again from here.
-        config_path: config_path.display().to_string(),
+        // Its name only: the reports do not depend on the folder the run
+        // was started from or on how the path was typed.
+        config_path: config_path
+            .file_name()
+            .unwrap_or(config_path.as_os_str())
+            .to_string_lossy()
+            .into_owned(),
     };
     let clock = Instant::now();
     progress(2);
@@ -153,8 +183,10 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
         analysis: &analysis,
         provenance: &provenance,
         input_hashes: input_hashes?,
+        // `verify` finds the analysis file again from the manifest's folder.
+        config_from_outputs: path_from(&output_dir, config_path),
     };
-    let files = write_outputs(&output_dir, &written)?;
+    let files = write_outputs(folder, &written)?;
     analysis
         .timings
         .insert(0, ("read and validate", read_seconds));
@@ -169,92 +201,84 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
     })
 }
 
-/// True when `dir` exists and holds anything.
-fn folder_has_files(dir: &Path) -> bool {
-    fs::read_dir(dir).is_ok_and(|mut entries| entries.next().is_some())
+/// The `PostgreSQL` format needs a connection and a plain schema name:
+/// refused before any work.
+fn check_postgres_output(config: &Config) -> Result<()> {
+    let formats = config.output.formats().map_err(Error::Usage)?;
+    if !formats.iter().any(|f| f.driver == "PostgreSQL") {
+        return Ok(());
+    }
+    match &config.output.connection {
+        Some(c) if c.starts_with("PG:") => {}
+        Some(c) => {
+            return Err(Error::Usage(format!(
+                "the PostgreSQL output's connection '{}' must start with 'PG:' (PG:dbname=borders host=localhost)",
+                crate::io::postgres::redacted(c)
+            )))
+        }
+        None => {
+            return Err(Error::Usage(
+                "the PostgreSQL output format needs a database: --connection \"PG:dbname=… host=…\" or output.connection in the analysis file".into(),
+            ))
+        }
+    }
+    let schema = postgres_schema(config);
+    if !crate::io::postgres::is_plain_identifier(schema) {
+        return Err(Error::Usage(format!(
+            "schema '{schema}' is not a plain PostgreSQL name: use lower-case letters, digits and '_' (at most 63), not starting with a digit"
+        )));
+    }
+    Ok(())
 }
 
-/// Writes everything into a temporary sibling of `dir`, then moves each file
-/// into `dir` (replacing older outputs of the same name).
-fn write_outputs(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
-    let io_error = |path: &Path| {
-        let path = path.to_owned();
-        move |source| Error::Io { path, source }
-    };
-    fs::create_dir_all(dir).map_err(io_error(dir))?;
-    let staging = staging_dir(dir)?;
+/// The schema the PostgreSQL format writes to.
+pub(crate) fn postgres_schema(config: &Config) -> &str {
+    config
+        .output
+        .schema
+        .as_deref()
+        .unwrap_or(crate::io::postgres::DEFAULT_SCHEMA)
+}
+
+/// Writes everything into the output folder's staging folder, then puts it
+/// all in place at once ([`OutputFolder::commit`]).
+fn write_outputs(folder: OutputFolder, written: &Written) -> Result<Vec<PathBuf>> {
+    let staging = folder.write_dir();
     // A panic while writing (in a dependency) must not leave the staging
-    // folder behind either.
-    let written = crate::support::guard::catching(
+    // folder behind either: dropping `folder` removes it.
+    let mut files = crate::support::guard::catching(
         || "writing the outputs".to_owned(),
         || write_all(&staging, written),
     )
     .and_then(|written| written)
-    .map_err(|e| e.relocated(&staging, dir));
-    let result = written.and_then(|mut files| {
-        files.sort();
-        for file in &files {
-            let target = dir.join(file);
-            if let Some(parent) = target.parent() {
-                fs::create_dir_all(parent).map_err(io_error(parent))?;
-            }
-            replace(&staging.join(file), &target).map_err(io_error(&target))?;
-        }
-        Ok(files)
-    });
-    let _ = fs::remove_dir_all(&staging);
-    result
+    .map_err(|e| folder.relocate(e))?;
+    files.sort();
+    test_delay("writing");
+    folder.commit(&files)?;
+    Ok(files)
 }
 
-/// Moves the file `from` to `to`, replacing an older file there.
-///
-/// Where `to` is a file already (a run with `--force`), the two are
-/// exchanged in one step (Linux's `renameat2` with `RENAME_EXCHANGE`), so
-/// the older file is left at `from` and goes with the staging folder. A
-/// rename over an existing file makes ext4 write the new file's data out
-/// at once (its `auto_da_alloc`): about 35 ms for a 20 MB GeoPackage
-/// here, against under a millisecond for the exchange. Elsewhere, or where
-/// the file system cannot exchange, a plain rename, which replaces too.
-/// Either way `to` holds the old file or the new one at every moment.
-fn replace(from: &Path, to: &Path) -> std::io::Result<()> {
-    #[cfg(target_os = "linux")]
-    {
-        // Only a file is exchanged: a folder (or a link) in the way is
-        // left to the rename to refuse (or replace), as before.
-        let is_file = fs::symlink_metadata(to).is_ok_and(|m| m.is_file());
-        if is_file {
-            use rustix::fs::{renameat_with, RenameFlags, CWD};
-            if renameat_with(CWD, from, CWD, to, RenameFlags::EXCHANGE).is_ok() {
-                return Ok(());
-            }
-        }
+/// `target` as a path relative to the folder `from` (`/`-separated), as
+/// far as both can be resolved; else `target` made absolute, or as given.
+fn path_from(from: &Path, target: &Path) -> String {
+    let (Ok(from), Ok(target)) = (fs::canonicalize(from), fs::canonicalize(target)) else {
+        return std::path::absolute(target)
+            .unwrap_or_else(|_| target.to_owned())
+            .display()
+            .to_string();
+    };
+    let (a, b): (Vec<_>, Vec<_>) = (from.components().collect(), target.components().collect());
+    let common = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+    if common == 0 {
+        return target.display().to_string();
     }
-    fs::rename(from, to)
-}
-
-/// A new empty folder next to the outputs (same file system, so the final
-/// moves are renames).
-fn staging_dir(dir: &Path) -> Result<PathBuf> {
-    for attempt in 0..1000 {
-        let candidate = dir.join(format!(
-            ".borderchange-partial-{}-{attempt}",
-            std::process::id()
-        ));
-        match fs::create_dir(&candidate) {
-            Ok(()) => return Ok(candidate),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(source) => {
-                return Err(Error::Io {
-                    path: candidate,
-                    source,
-                })
-            }
-        }
-    }
-    Err(Error::Io {
-        path: dir.to_owned(),
-        source: std::io::Error::other("could not create a staging folder"),
-    })
+    let mut parts: Vec<String> = vec!["..".to_owned(); a.len() - common];
+    parts.extend(
+        b[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    parts.join("/")
 }
 
 /// What a run hands its writers: the run's results and the hashes of its
@@ -265,6 +289,7 @@ struct Written<'a> {
     analysis: &'a Analysis,
     provenance: &'a Provenance,
     input_hashes: Vec<manifest::FileEntry>,
+    config_from_outputs: String,
 }
 
 fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
@@ -315,7 +340,7 @@ fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
         git_commit: manifest::git_commit().to_owned(),
         gdal_version: provenance.gdal_version.clone(),
         proj_version: provenance.proj_version.clone(),
-        config_path: provenance.config_path.clone(),
+        config_path: written.config_from_outputs.clone(),
         config_sha256,
         config_normalised,
         inputs: written.input_hashes.clone(),

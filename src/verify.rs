@@ -1,7 +1,11 @@
 //! `verify`: checks a run's manifest against the files on disk and a fresh
-//! re-run. Inputs are re-hashed, the analysis is run again into a temporary
-//! folder, and every output is compared byte for byte; where `report.json`
-//! differs, the differing values are listed.
+//! re-run. First the outputs beside the manifest are checked against it
+//! (every one present, with its size and SHA-256, and no output of
+//! borderchange that it does not list); then the inputs are re-hashed, the
+//! analysis is run again into a temporary folder, and every output is
+//! compared byte for byte; where `report.json` differs, the differing values
+//! are listed. Paths in the manifest are relative to its own folder, so
+//! `verify` works from any folder.
 
 use std::path::{Path, PathBuf};
 
@@ -9,11 +13,15 @@ use serde_json::Value;
 
 use crate::config::Config;
 use crate::error::{Error, Result};
-use crate::manifest::{self, FileEntry, Manifest};
+use crate::manifest::{self, FileEntry, Manifest, MANIFEST};
 
 /// What `verify` found.
 #[derive(Debug, Default)]
 pub struct Verification {
+    /// Outputs on disk, beside the manifest, that differ from it: missing,
+    /// changed, or written by borderchange but not listed (a stray output,
+    /// or what an interrupted run left).
+    pub on_disk: Vec<String>,
     /// Inputs whose size or hash differs, or that are missing or new.
     pub inputs: Vec<String>,
     /// Outputs of the re-run that differ from the manifest's, or are missing
@@ -26,7 +34,10 @@ pub struct Verification {
 impl Verification {
     /// True when nothing differs.
     pub fn identical(&self) -> bool {
-        self.inputs.is_empty() && self.outputs.is_empty() && self.values.is_empty()
+        self.on_disk.is_empty()
+            && self.inputs.is_empty()
+            && self.outputs.is_empty()
+            && self.values.is_empty()
     }
 }
 
@@ -45,18 +56,36 @@ pub fn read_manifest(path: &Path) -> Result<Manifest> {
 }
 
 /// Verifies the run recorded in `manifest_path`. The analysis file is the
-/// one the manifest names (relative to the current folder) unless `config`
-/// is given.
+/// one the manifest names (relative to the manifest's folder) unless
+/// `config` is given.
 pub fn verify(manifest_path: &Path, config: Option<&Path>) -> Result<Verification> {
+    verify_with(manifest_path, config, &|_| {})
+}
+
+/// As [`verify`]; `notice` is told when `verify` waits for a run writing
+/// into the manifest's folder.
+pub fn verify_with(
+    manifest_path: &Path,
+    config: Option<&Path>,
+    notice: &dyn Fn(&str),
+) -> Result<Verification> {
     let recorded = read_manifest(manifest_path)?;
-    let config_path: PathBuf = config
-        .map(Path::to_owned)
-        .unwrap_or_else(|| PathBuf::from(&recorded.config_path));
-    let loaded = Config::load(&config_path)?;
-    let mut found = Verification {
-        inputs: compare_entries(&recorded.inputs, &manifest::input_entries(&loaded)?),
-        ..Verification::default()
+    let folder = match manifest_path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => PathBuf::from("."),
     };
+    let mut found = Verification::default();
+    {
+        // Not while a run is putting its outputs in place.
+        let _reading = crate::staging::lock(&folder, crate::staging::Lock::Shared, notice)?;
+        found.on_disk = check_on_disk(&folder, &recorded);
+    }
+    let config_path = match config {
+        Some(path) => path.to_owned(),
+        None => recorded_config(&folder, &recorded.config_path)?,
+    };
+    let loaded = Config::load(&config_path)?;
+    found.inputs = compare_entries(&recorded.inputs, &manifest::input_entries(&loaded)?);
 
     let scratch = tempfile::tempdir().map_err(|source| Error::Io {
         path: std::env::temp_dir(),
@@ -89,7 +118,7 @@ pub fn verify(manifest_path: &Path, config: Option<&Path>) -> Result<Verificatio
     found.outputs = compare_entries(&recorded_outputs, &fresh_outputs);
 
     if found.outputs.iter().any(|o| o.starts_with("report.json")) {
-        let old_report = manifest_path.with_file_name("report.json");
+        let old_report = folder.join("report.json");
         if let (Ok(old), Ok(new)) = (
             std::fs::read_to_string(&old_report),
             std::fs::read_to_string(outcome.output_dir.join("report.json")),
@@ -103,6 +132,127 @@ pub fn verify(manifest_path: &Path, config: Option<&Path>) -> Result<Verificatio
         }
     }
     Ok(found)
+}
+
+/// The analysis file a manifest names: relative to the manifest's folder
+/// (or absolute); manifests of earlier versions named it relative to the
+/// folder the run was started in, tried second.
+fn recorded_config(folder: &Path, recorded: &str) -> Result<PathBuf> {
+    let beside = folder.join(recorded);
+    if beside.is_file() {
+        return Ok(beside);
+    }
+    if Path::new(recorded).is_relative() && Path::new(recorded).is_file() {
+        return Ok(PathBuf::from(recorded));
+    }
+    Err(Error::Usage(format!(
+        "the analysis file the manifest names, '{recorded}' (from the manifest's folder '{}'), is not there: give it with --config",
+        folder.display()
+    )))
+}
+
+/// Every difference between the outputs in `folder` and the manifest.
+fn check_on_disk(folder: &Path, recorded: &Manifest) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in &recorded.outputs {
+        if !Path::new(&entry.path)
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)))
+        {
+            out.push(format!(
+                "{}: not a path inside the output folder",
+                entry.path
+            ));
+            continue;
+        }
+        match manifest::hash_file(&folder.join(&entry.path)) {
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => {
+                out.push(format!("{}: missing", entry.path));
+            }
+            Err(e) => out.push(format!("{}: cannot be read: {e}", entry.path)),
+            Ok((bytes, sha256)) if bytes != entry.bytes || sha256 != entry.sha256 => {
+                out.push(format!(
+                    "{}: {} bytes sha256 {} in the manifest, {bytes} bytes sha256 {sha256} on disk",
+                    entry.path, entry.bytes, entry.sha256
+                ));
+            }
+            Ok(_) => {}
+        }
+    }
+    let listed = |name: &str| name == MANIFEST || recorded.outputs.iter().any(|e| e.path == name);
+    for (name, is_dir) in folder_entries(folder, "") {
+        if name == crate::staging::STAGING
+            || name.starts_with(".borderchange-partial-")
+            || name == ".borderchange-discard"
+        {
+            out.push(format!(
+                "{name}: left by an interrupted run (the next run into this folder completes or removes it)"
+            ));
+        } else if name == "maps" && is_dir {
+            for (map, is_dir) in folder_entries(folder, "maps") {
+                if !is_dir && !listed(&map) {
+                    out.push(format!(
+                        "{map}: not in the manifest (a map of another run?)"
+                    ));
+                }
+            }
+        } else if !is_dir && is_output_name(&name) && !listed(&name) {
+            out.push(format!(
+                "{name}: not in the manifest (an output of another run?)"
+            ));
+        }
+    }
+    out
+}
+
+/// The entries of `folder/sub` as `sub/name` (or `name`), with whether each
+/// is a folder, sorted.
+fn folder_entries(folder: &Path, sub: &str) -> Vec<(String, bool)> {
+    let mut out: Vec<(String, bool)> = std::fs::read_dir(folder.join(sub))
+        .map(|entries| {
+            entries
+                .flatten()
+                .map(|e| {
+                    let name = e.file_name().to_string_lossy().into_owned();
+                    let name = if sub.is_empty() {
+                        name
+                    } else {
+                        format!("{sub}/{name}")
+                    };
+                    (name, e.file_type().is_ok_and(|t| t.is_dir()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// A name that `run` writes at the top of an output folder.
+fn is_output_name(name: &str) -> bool {
+    const REPORTS: [&str; 9] = [
+        "report.json",
+        "report.md",
+        "report.html",
+        "areas.csv",
+        "transfers.csv",
+        "boundaries.csv",
+        "datapackage.json",
+        crate::output::layers::GEOPACKAGE,
+        crate::output::layers::QGIS_PROJECT,
+    ];
+    const LAYERS: [&str; 4] = ["states", "boundaries", "transfers", "rivers"];
+    if REPORTS.contains(&name) {
+        return true;
+    }
+    let Some((stem, extension)) = name.split_once('.') else {
+        return false;
+    };
+    let layer_extensions = crate::config::FORMATS
+        .iter()
+        .map(|(f, _)| f.extension)
+        .chain(["shx", "dbf", "prj", "cpg", "qml"]);
+    LAYERS.contains(&stem) && layer_extensions.into_iter().any(|e| e == extension)
 }
 
 /// Lines naming every path that is missing, new, or different.

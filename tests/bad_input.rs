@@ -316,7 +316,7 @@ fn feature_without_geometry_is_named_not_a_crash() {
     let err = fails(&w);
     assert!(err.contains("a1700.shp"), "{err}");
     assert!(
-        err.contains("feature 1: the geometry is missing (null)"),
+        err.contains("feature 1: holder 'B': the geometry is missing (null)"),
         "{err}"
     );
 }

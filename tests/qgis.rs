@@ -85,3 +85,29 @@ fn bundled_project_opens_in_qgis_as_reported() {
     assert!(!log.contains("Uncaught"), "{log}");
     assert!(shot.exists(), "{log}");
 }
+
+/// A project whose snapshots have dates (two in one year): each snapshot's
+/// layers filtered by its day hold the features the report lists, and the
+/// time ranges evaluate on the date fields.
+#[test]
+#[ignore = "needs QGIS (make test runs it)"]
+fn dated_project_opens_in_qgis_as_reported() {
+    let work = Workdir::new();
+    let config = common::one_year_twice(&work);
+    let run = work.run(&["run", config.to_str().unwrap(), "-q"]);
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let out = work.join("out");
+    let (ok, text) = check_in_qgis(&out, work.path());
+    assert!(ok, "QGIS checks failed:\n{text}");
+    for layer in ["states_1800-03-01", "states_1800-09-01", "boundaries_1801"] {
+        assert!(
+            text.contains(&format!("{layer}: ")),
+            "{layer} not checked:\n{text}"
+        );
+    }
+    assert!(text.contains("coalesce(to_date(\"from_date\")"), "{text}");
+}

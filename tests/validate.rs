@@ -1,6 +1,7 @@
 //! `borderchange validate`: every problem at once, each with its file,
-//! feature and place, on stderr and as points in problems.gpkg; exit 0 when
-//! clean, 1 when not, 2 when the analysis file itself cannot be used.
+//! layer, year, feature, holder and place, on stderr and as points in
+//! problems.gpkg beside the analysis file; exit 0 when clean, 1 when not, 2
+//! when the analysis file itself cannot be used.
 
 mod common;
 
@@ -25,7 +26,7 @@ fn problem_rows(w: &Workdir) -> Vec<(String, String, i64)> {
             "feature,kind,severity",
             "/vsistdout/",
         ])
-        .arg(w.join("out/problems.gpkg"))
+        .arg(w.join("problems.gpkg"))
         .arg("problems")
         .output()
         .expect("ogr2ogr (gdal-bin)");
@@ -54,9 +55,15 @@ fn clean_inputs_pass() {
         "{stdout}"
     );
     assert!(problem_rows(&w).is_empty());
-    // Nothing but the problems layer is written.
-    let written: Vec<_> = std::fs::read_dir(w.join("out")).unwrap().collect();
-    assert_eq!(written.len(), 1, "{written:?}");
+    // Nothing is written into the output folder, so `run` can follow.
+    assert!(!w.join("out").exists());
+    let out = w.run(&["run", "analysis.toml", "-q"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// The rivers layer is checked too: a line in projected metres, read as
@@ -76,7 +83,7 @@ fn river_off_the_globe_is_listed() {
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     assert!(
         stderr.contains(
-            "error: rivers.geojson feature 1: coordinate: coordinate (13000000, 6000000)"
+            "error: rivers.geojson layer 'rivers' feature 1: coordinate: coordinate (13000000, 6000000)"
         ),
         "{stderr}"
     );
@@ -127,28 +134,37 @@ fn every_problem_is_listed_with_its_place() {
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     // The bow-tie, named by file, feature and crossing point.
     assert!(
-        stderr.contains("error: a1700.geojson feature 0: self-intersection")
-            && stderr.contains("[at 120.50000, 50.50000]"),
+        stderr.contains(
+            "error: a1700.geojson layer 'a1700' (1700) feature 0 holder 'A': self-intersection"
+        ) && stderr.contains("[at 120.50000, 50.50000]"),
         "{stderr}"
     );
     // The feature without geometry.
     assert!(
-        stderr.contains("feature 4: feature:") && stderr.contains("missing (null)"),
+        stderr.contains(
+            "error: a1700.geojson layer 'a1700' (1700) feature 4 holder 'D': feature: the geometry is missing (null)"
+        ),
         "{stderr}"
     );
-    // The overlap between B and C, about a quarter of a cell (≈ 1,973 km²).
+    // The overlap between B and C, about a quarter of a cell (≈ 1,963 km²):
+    // an error, as `run` refuses it.
     assert!(
-        stderr.contains("warning: a1700.geojson: overlap: holders 'B' and 'C' overlap by 19"),
+        stderr.contains(
+            "error: a1700.geojson layer 'a1700' (1700) holder 'B': overlap: holders 'B' and 'C' overlap by 19"
+        ),
         "{stderr}"
     );
     // The hole in A's square.
     assert!(
-        stderr.contains("warning: a1700.geojson: gap: a hole of"),
+        stderr.contains("warning: a1700.geojson layer 'a1700' (1700): gap: a hole of"),
         "{stderr}"
     );
-    // 1800's region differs from 1700's (the extra squares).
+    // 1800's region differs from 1700's (the extra squares), away from
+    // the feature left out for its error: a warning of its own.
     assert!(
-        stderr.contains("b1800.geojson: region: the study region differs from the 1700"),
+        stderr.contains(
+            "warning: b1800.geojson layer 'b1800' (1800): region: the study region differs from the 1700"
+        ),
         "{stderr}"
     );
     let rows = problem_rows(&w);
@@ -174,8 +190,9 @@ fn nested_part_is_listed() {
     let (code, stdout, stderr) = validate(&w);
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     assert!(
-        stderr.contains("error: a1700.geojson feature 0: nested-part")
-            && stderr.contains("[at 121.00000, 51.00000]"),
+        stderr.contains(
+            "error: a1700.geojson layer 'a1700' (1700) feature 0 holder 'A': nested-part"
+        ) && stderr.contains("[at 121.00000, 51.00000]"),
         "{stderr}"
     );
     assert!(

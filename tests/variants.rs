@@ -133,7 +133,7 @@ fn every_variant_is_computed_and_carried_in_the_outputs() {
     let area = |f: &borderchange::analysis::Analysis, year: i32, state: &str| {
         f.areas
             .iter()
-            .find(|r| r.year == year && r.state == state)
+            .find(|r| r.year.year == year && r.state == state)
             .map_or(0.0, |r| r.area_km2)
     };
     // The base moves all of A; the reading, all of A but the zone.

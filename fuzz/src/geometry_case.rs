@@ -7,38 +7,35 @@
 //!
 //! 1. every polygon is oriented with `io::read::oriented`, as the reader
 //!    does (any coordinates, NaN and infinities included);
-//! 2. as `load::load` and its `holdings`: the whole case is moved to
-//!    0–360° longitude when `load::crosses_antimeridian` says so (a case
-//!    that also jumps across 0° is refused, as `load` refuses it); with
-//!    `repair` on, `load::repair_geometry`; features with a fatal
-//!    `load::geometry_problems` are dropped (`load` refuses them); the rest
-//!    are dissolved by holder (`unary_union` when a holder has more than one
-//!    feature) and densified (`geodesy::densify`);
+//! 2. what `load` and `validate` do, through the same code:
+//!    `geometry::antimeridian::shift_for` on the whole case (a case that
+//!    wraps around the globe is refused, as `load` refuses it), then
+//!    `geometry::holdings::holdings` per snapshot (shift, repair when the
+//!    case turns it on, check, dissolve, densify), going on past features
+//!    with a fatal problem as `validate` does;
 //! 3. as `analysis`: `geodesy::area_km2` of every holding, the holders'
 //!    overlap by inclusion–exclusion over `clip::intersection`,
 //!    `boundary::stretches` of every snapshot (no rivers), and
 //!    `overlay::transfers` between consecutive snapshots.
 //!
-//! `load` and `analysis` run some of these under `guard::catching`, which
-//! turns a panic into an error message; the fuzz target calls them directly,
-//! so that such a panic is still found.
+//! `holdings` runs the dissolve and densify under `guard::catching`, which
+//! turns a panic into `Error::Geometry`; the target fails on that error, so
+//! such a panic is still a finding.
 //!
 //! Invariants checked: areas and lengths are finite; lengths are ≥ 0;
 //! areas of geometries the overlay produced (dissolved holdings, pairwise
 //! intersections, transferred pieces) are ≥ 0 (within rounding); a transfer
 //! never goes from a holder to itself.
 
-use std::collections::BTreeMap;
-
+use borderchange::geometry::antimeridian::shift_for;
 use borderchange::geometry::boundary::{self, BoundaryParams};
 use borderchange::geometry::geodesy;
+use borderchange::geometry::holdings::{self, Feature as EngineFeature, Options};
 use borderchange::geometry::overlay::{self, clip};
+use borderchange::geometry::validity::geometry_problems;
 use borderchange::io::read::oriented;
-use borderchange::load::{crosses_antimeridian, geometry_problems, repair_geometry};
-use borderchange::model::{Holding, Snapshot};
-use geo::{
-    unary_union, Coord, CoordsIter, Geodesic, Length, LineString, MapCoords, MultiPolygon, Polygon,
-};
+use borderchange::model::Snapshot;
+use geo::{Coord, LineString, MultiPolygon, Polygon};
 
 /// Holder names (a feature picks one by index).
 const HOLDERS: [&str; 4] = ["A", "B", "C", "D"];
@@ -230,120 +227,64 @@ pub fn check_with(data: &[u8], skip_known: bool) {
     run(&decode(data), skip_known);
 }
 
-/// True when `BORDERCHANGE_FUZZ_SKIP_KNOWN` is set: the target then steps
-/// around the bugs already reported and kept in `fuzz/regressions/`, so that
-/// a fuzzing run can look for new ones. Unset (as under `cargo test`), every
-/// known bug still fails.
+/// True when `BORDERCHANGE_FUZZ_SKIP_KNOWN` is set. The known bugs it used
+/// to step around (a point past a pole from the dissolve) are fixed, so it
+/// changes nothing now; kept so that the fuzzing commands stay the same.
 fn skip_known_bugs() -> bool {
     static SKIP: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *SKIP.get_or_init(|| std::env::var_os("BORDERCHANGE_FUZZ_SKIP_KNOWN").is_some())
 }
 
-/// Longitudes below 0° moved to 180–360° (`load`'s `unwrap_polygons`).
-fn unwrap_polygons(mp: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    mp.map_coords(|c| Coord {
-        x: if c.x < 0.0 { c.x + 360.0 } else { c.x },
-        y: c.y,
-    })
-}
-
-/// Some edge jumps more than 180° in longitude (`load`'s `has_long_jump`).
-fn has_long_jump<'a>(polygons: impl Iterator<Item = &'a MultiPolygon<f64>>) -> bool {
-    polygons
-        .flat_map(|mp| mp.0.iter())
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .any(|ring| ring.0.windows(2).any(|w| (w[1].x - w[0].x).abs() > 180.0))
-}
-
 /// As [`check`], on a decoded case.
-pub fn run(case: &Case, skip_known: bool) {
+pub fn run(case: &Case, _skip_known: bool) {
     // What `io::read` hands over: every polygon oriented.
-    let read: Vec<Vec<(usize, MultiPolygon<f64>)>> = case
+    let read: Vec<Vec<EngineFeature>> = case
         .snapshots
         .iter()
         .map(|features| {
             features
                 .iter()
-                .map(|f| {
-                    let g = MultiPolygon::new(f.geometry.0.iter().cloned().map(oriented).collect());
-                    (f.holder, g)
+                .enumerate()
+                .map(|(id, f)| EngineFeature {
+                    id: id as u64,
+                    holder: HOLDERS[f.holder].to_owned(),
+                    geometry: MultiPolygon::new(
+                        f.geometry.0.iter().cloned().map(oriented).collect(),
+                    ),
                 })
                 .collect()
         })
         .collect();
-    // `load`: one longitude range for every snapshot.
-    let raw = || read.iter().flat_map(|s| s.iter().map(|(_, g)| g));
-    let shift = crosses_antimeridian(raw());
-    if shift && has_long_jump(raw().map(unwrap_polygons).collect::<Vec<_>>().iter()) {
+    // One longitude range for every snapshot, as `load` decides it.
+    let Ok(shift) = shift_for(read.iter().flat_map(|s| s.iter().map(|f| &f.geometry))) else {
         return; // refused with a message by `load`
-    }
-
+    };
+    let options = Options {
+        shift,
+        repair: case.repair,
+        max_edge_m: case.max_edge_m,
+        max_added_points: Some(MAX_DENSE_POINTS),
+        stop_at_first: false,
+    };
     let mut snapshots = Vec::new();
-    for (i, features) in read.iter().enumerate() {
-        // What `load`'s `holdings` does with the features.
-        let mut by_holder: BTreeMap<&str, Vec<MultiPolygon<f64>>> = BTreeMap::new();
-        for (holder, geometry) in features {
-            let mut geometry = if shift {
-                unwrap_polygons(geometry)
-            } else {
-                geometry.clone()
-            };
-            if case.repair {
-                let (fixed, changes) = repair_geometry(&geometry);
-                assert!(changes.iter().all(|c| !c.is_empty()));
-                if !changes.is_empty() {
-                    if fixed.0.is_empty() {
-                        continue;
-                    }
-                    geometry = fixed;
-                }
-            }
-            let problems = geometry_problems(&geometry);
-            // Fatal problems come first, and each has a message.
-            let fatal = problems.iter().take_while(|p| p.fatal).count();
-            assert!(problems[fatal..].iter().all(|p| !p.fatal), "{problems:?}");
-            assert!(problems.iter().all(|p| !p.message.is_empty()));
-            if fatal > 0 {
-                continue;
-            }
-            by_holder
-                .entry(HOLDERS[*holder])
-                .or_default()
-                .push(geometry);
-        }
-        let holdings: Option<Vec<Holding>> = by_holder
-            .into_iter()
-            .map(|(state, mut parts)| {
-                let merged = if parts.len() == 1 {
-                    parts.pop().unwrap_or_else(|| MultiPolygon::new(vec![]))
-                } else {
-                    unary_union(parts.iter())
-                };
-                if skip_known && merged.coords_iter().any(|c| c.y.abs() > 90.0) {
-                    // Known bug 2: the overlay puts a point past a pole, and
-                    // densifying it panics. Refused here only while fuzzing
-                    // with BORDERCHANGE_FUZZ_SKIP_KNOWN set.
-                    return None;
-                }
-                let mut geometry = densify(&merged, case.max_edge_m);
-                if shift {
-                    // As `load`: points on geodesics across 180° come back
-                    // as negative longitudes.
-                    geometry = unwrap_polygons(&geometry);
-                }
-                Some(Holding {
-                    state: state.to_owned(),
-                    geometry,
-                })
-            })
-            .collect::<Option<Vec<_>>>();
-        let Some(holdings) = holdings else {
-            return;
+    for (i, features) in read.into_iter().enumerate() {
+        let built = match holdings::holdings(features, &options, "the fuzz case") {
+            Ok(built) => built,
+            // A panic in the dissolve or the densify, caught.
+            Err(e) => panic!("{e}"),
         };
+        assert!(built.repairs.iter().all(|r| !r.change.is_empty()));
+        // Every problem has a message; fatal ones come first per feature.
+        assert!(built.problems.iter().all(|p| !p.problem.message.is_empty()));
+        for pair in built.problems.windows(2) {
+            if pair[0].feature == pair[1].feature {
+                assert!(pair[0].problem.fatal || !pair[1].problem.fatal, "{pair:?}");
+            }
+        }
         snapshots.push(Snapshot {
-            year: 1700 + 50 * i as i32,
+            year: (1700 + 50 * i as i32).into(),
             treaty: format!("Treaty {i}"),
-            holdings,
+            holdings: built.holdings,
         });
     }
 
@@ -421,23 +362,6 @@ fn overlap_km2(parts: &[&MultiPolygon<f64>]) -> f64 {
         }
     }
     sum
-}
-
-/// Densifies as `load` does, with the edge length raised so that a case
-/// stays small (a whole-globe ring at 2 km would take millions of points).
-fn densify(geometry: &MultiPolygon<f64>, max_edge_m: f64) -> MultiPolygon<f64> {
-    let perimeter_m: f64 = geometry
-        .0
-        .iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .map(|r| Geodesic.length(r))
-        .sum();
-    let edge = if perimeter_m.is_finite() {
-        max_edge_m.max(perimeter_m / MAX_DENSE_POINTS)
-    } else {
-        max_edge_m
-    };
-    geodesy::densify(geometry.clone(), edge)
 }
 
 /// The area of a geometry `geo`'s overlay produced (holes inside their

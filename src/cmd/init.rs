@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Context};
-use borderchange::config::TEMPLATE;
+use borderchange::config::{template_for, TEMPLATE};
 
 /// Arguments of `init`.
 #[derive(clap::Args)]
@@ -15,6 +15,11 @@ pub struct Args {
     /// Replace the file if it exists.
     #[arg(long)]
     force: bool,
+    /// Layer files (any GDAL vector format) of the data to analyse: the
+    /// template's `equal_area_crs` is centred on them (Lambert azimuthal
+    /// equal-area, polar aspect near a pole). Repeat for several files.
+    #[arg(long, value_name = "FILE")]
+    data: Vec<PathBuf>,
 }
 
 /// Writes the template; never replaces a file without `--force`.
@@ -25,7 +30,29 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             args.path.display()
         );
     }
-    std::fs::write(&args.path, TEMPLATE)
+    let mut polygons = Vec::new();
+    for path in &args.data {
+        polygons.extend(
+            borderchange::io::read::polygons_of(path)
+                .with_context(|| format!("reading '{}'", path.display()))?,
+        );
+    }
+    if !args.data.is_empty() && polygons.is_empty() {
+        bail!(
+            "no polygons in {}: `--data` takes the snapshot layers to analyse",
+            args.data
+                .iter()
+                .map(|p| format!("'{}'", p.display()))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    let template = if polygons.is_empty() {
+        TEMPLATE.to_owned()
+    } else {
+        template_for(&polygons)
+    };
+    std::fs::write(&args.path, template)
         .with_context(|| format!("writing '{}'", args.path.display()))?;
     println!(
         "wrote '{}': edit it, then run `borderchange run {}`",

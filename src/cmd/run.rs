@@ -30,9 +30,18 @@ pub struct Args {
     quiet: bool,
     /// Layer format to write, instead of the analysis file's `output.formats`
     /// (repeat for several): GPKG (GeoPackage and QGIS project), ESRI
-    /// Shapefile, GeoJSON, FlatGeobuf.
+    /// Shapefile, GeoJSON, FlatGeobuf, PostgreSQL (tables in the database
+    /// `--connection` names).
     #[arg(long = "format", value_name = "FORMAT", value_parser = parse_format)]
     formats: Vec<String>,
+    /// The database for `--format PostgreSQL` (`PG:dbname=… host=…`),
+    /// instead of the analysis file's `output.connection`.
+    #[arg(long, value_name = "PG:…")]
+    connection: Option<String>,
+    /// The schema for `--format PostgreSQL` (default `borderchange`); only
+    /// the run's own tables in it are replaced.
+    #[arg(long, value_name = "NAME")]
+    schema: Option<String>,
     /// Print the wall-clock time of each stage on stderr
     /// (`stage <seconds> <name>`).
     #[arg(long)]
@@ -57,6 +66,14 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     };
+    let notice = |message: &str| {
+        if !args.quiet {
+            if show {
+                eprint!("\r\x1b[2K");
+            }
+            eprintln!("note: {message}");
+        }
+    };
     let outcome = borderchange::run::run_with(
         &config,
         &borderchange::run::Options {
@@ -65,6 +82,9 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             force: args.force,
             repair: args.repair,
             progress: &progress,
+            notice: &notice,
+            connection: args.connection.as_deref(),
+            schema: args.schema.as_deref(),
         },
     );
     if show {
@@ -73,12 +93,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     let outcome =
         outcome.with_context(|| format!("running the analysis in '{}'", config.display()))?;
     let analysis = &outcome.analysis;
+    for w in &analysis.warnings {
+        eprintln!("warning: {w}");
+    }
     if !args.quiet {
         for r in &outcome.repairs {
             eprintln!(
                 "repaired '{}' layer '{}' feature {}: {}",
                 r.file, r.layer, r.feature, r.change
             );
+        }
+    }
+    if !args.quiet {
+        for w in &analysis.warnings {
+            eprintln!("warning: {w}");
         }
     }
     if args.timings {

@@ -5,10 +5,14 @@
 //!
 //! | module | what | reference path | fast path (what a run takes) |
 //! |---|---|---|---|
-//! | [`geodesy`] | geodesic areas, lengths, densification | [`geodesy::area_km2`] | [`geodesy::AreaCache`] |
+//! | [`geodesy`] | geodesic areas and lengths | [`geodesy::area_km2`] | [`geodesy::AreaCache`] |
+//! | [`geodesy::densify`] | long edges split on their geodesics | `geo`'s geodesic `Densify` | [`geodesy::densify`], measuring only the edges that may be too long |
 //! | [`overlay`] | transfers between snapshots | [`overlay::transfers`] | [`overlay::pairs`] as jobs over an [`overlay::intersections::Intersections`] plan |
 //! | [`overlay::clip`] | overlays restricted to a box | the whole operands | [`overlay::clip::intersection`] on clipped operands |
 //! | [`topology`] | crossings and nesting | an R-tree of edge boxes | a west-to-east sweep |
+//! | [`validity`] | what GEOS calls a valid polygon; safe repairs | checked against GEOS (`tests/geometry_matrix.rs`) | one sweep per feature |
+//! | [`holdings`] | features → holdings: shift, repair, check, dissolve, densify | the one definition `load`, `validate` and the fuzz target call | |
+//! | [`antimeridian`] | data across 180° analysed in 0–360° | | |
 //! | [`boundary`] | stretches by river | a full scan | a grid index with early rejection |
 //! | [`variants`] | a reading's snapshots: zones given to other holders | (one path) | only the polygons near the zones overlaid |
 //! | [`uncertainty`] | area bounds from lines drawn within a band | (one path) | vertices outside the lines' box skipped |
@@ -16,9 +20,12 @@
 //! Each module's documentation names the tests that hold the two equal;
 //! `tests/reference_paths.rs` does it for a whole run on the bundled data.
 
+pub mod antimeridian;
 pub mod boundary;
 pub mod geodesy;
+pub mod holdings;
 pub mod overlay;
 pub mod topology;
 pub mod uncertainty;
+pub mod validity;
 pub mod variants;

@@ -1,7 +1,10 @@
-//! Validity of polygon geometry beyond single rings: rings that cross
-//! themselves, parts of one feature that cross each other, and parts that
-//! lie inside another part. Used by `run` (which refuses such features) and
-//! `validate` (which lists them); see `load::geometry_problems`.
+//! Validity of polygon geometry beyond single rings, by the OGC rules GEOS
+//! applies: rings that cross or touch themselves, rings that cross each
+//! other or share an edge, touches that cut a polygon's interior in two,
+//! holes outside their exterior or inside each other, and parts that lie
+//! inside another part. Used by `run` (which refuses such features) and
+//! `validate` (which lists them); see
+//! [`crate::geometry::validity::geometry_problems`].
 //!
 //! Reference path: an R-tree of edge boxes, which finds every pair of
 //! edges whose boxes meet. Fast path: a west-to-east sweep over the edges,
@@ -12,7 +15,7 @@ use geo::kernels::{Kernel, Orientation, RobustKernel};
 use geo::line_intersection::{line_intersection, LineIntersection};
 use geo::{Coord, Line, LineString, MultiPolygon};
 use rstar::primitives::{GeomWithData, Rectangle};
-use rstar::RTree;
+use rstar::{Envelope, RTree};
 
 /// (west, east, south, north) of an edge.
 type Bounds = [f64; 4];
@@ -193,13 +196,21 @@ pub struct Crossings {
     /// A point where edges of two different rings properly cross (touching
     /// at a point, or sharing an edge, is not crossing), if any.
     pub between: Option<Coord<f64>>,
+    /// A point where two different rings share a stretch of edge (GEOS calls
+    /// that a self-intersection of the polygon or multipolygon), if any.
+    pub shared: Option<Coord<f64>>,
+    /// Every point where two different rings of one polygon (its exterior
+    /// and holes, as `polygon_of` groups them) touch: (ring, ring, point),
+    /// the first ring the lower, each once.
+    pub touches: Vec<(u32, u32, Coord<f64>)>,
 }
 
 /// A crossing found so far: the pair of edges and the point.
 type Found = Option<((usize, usize), Coord<f64>)>;
 
-/// The [`Crossings`] of `rings` (each closed).
-pub fn crossings(rings: &[&LineString<f64>]) -> Crossings {
+/// The [`Crossings`] of `rings` (each closed); `polygon_of[r]` is the
+/// polygon ring `r` belongs to (touches are only kept within a polygon).
+pub fn crossings(rings: &[&LineString<f64>], polygon_of: &[u32]) -> Crossings {
     // Each edge (zero-length ones left out) as its ring and the position of
     // its first point; each ring's first edge in that list.
     let mut at: Vec<(u32, u32)> = Vec::new();
@@ -227,6 +238,8 @@ pub fn crossings(rings: &[&LineString<f64>]) -> Crossings {
     };
     let mut within: Vec<Found> = vec![None; rings.len()];
     let mut between: Found = None;
+    let mut shared: Found = None;
+    let mut touches: Vec<(u32, u32, Coord<f64>)> = Vec::new();
     overlapping_pairs(
         at.len(),
         |i| bounds(&edge(i)),
@@ -249,118 +262,302 @@ pub fn crossings(rings: &[&LineString<f64>]) -> Crossings {
                 if let Some(c) = found {
                     *first = Some(((i, j), c));
                 }
-            } else if between.is_none_or(|(at, _)| at >= (i, j)) {
-                if let Some(LineIntersection::SinglePoint {
+                return;
+            }
+            match line_intersection(edge(i), edge(j)) {
+                Some(LineIntersection::SinglePoint {
                     intersection,
                     is_proper: true,
-                }) = line_intersection(edge(i), edge(j))
-                {
+                }) if between.is_none_or(|(at, _)| at >= (i, j)) => {
                     between = Some(((i, j), intersection));
                 }
+                Some(LineIntersection::SinglePoint {
+                    is_proper: true, ..
+                }) => {}
+                Some(LineIntersection::Collinear { intersection })
+                    if intersection.start != intersection.end
+                        && shared.is_none_or(|(at, _)| at >= (i, j)) =>
+                {
+                    shared = Some(((i, j), intersection.start));
+                }
+                Some(LineIntersection::Collinear { intersection })
+                    if intersection.start != intersection.end => {}
+                Some(LineIntersection::SinglePoint { intersection, .. })
+                | Some(LineIntersection::Collinear {
+                    intersection:
+                        Line {
+                            start: intersection,
+                            ..
+                        },
+                }) if polygon_of.get(ri) == polygon_of.get(rj) => {
+                    let (a, b) = (ri.min(rj) as u32, ri.max(rj) as u32);
+                    touches.push((a, b, intersection));
+                }
+                _ => {}
             }
         },
     );
+    // A touch at a vertex is found on every pair of edges that meet there.
+    touches.sort_by(|p, q| {
+        (p.0, p.1, p.2.x.to_bits(), p.2.y.to_bits()).cmp(&(
+            q.0,
+            q.1,
+            q.2.x.to_bits(),
+            q.2.y.to_bits(),
+        ))
+    });
+    touches.dedup();
     Crossings {
         within: within.into_iter().map(|f| f.map(|(_, c)| c)).collect(),
         between: between.map(|(_, c)| c),
+        shared: shared.map(|(_, c)| c),
+        touches,
     }
 }
 
-/// What is wrong between the parts of one multipolygon.
+/// A point where the touches between the rings of one polygon close a
+/// loop, cutting its interior in two (GEOS: "Interior is disconnected"):
+/// a hole touching the exterior at two points, or holes touching each other
+/// and the exterior in a ring. `touches` as [`Crossings::touches`] gives
+/// them; `rings` is the number of rings.
+pub fn disconnected_interior(
+    rings: usize,
+    touches: &[(u32, u32, Coord<f64>)],
+) -> Option<Coord<f64>> {
+    // Rings are joined at each distinct point where they touch; a point
+    // joining two rings already joined through other points closes a loop.
+    let mut parent: Vec<u32> = (0..rings as u32).collect();
+    fn root(parent: &mut [u32], mut r: u32) -> u32 {
+        while parent[r as usize] != r {
+            let up = parent[parent[r as usize] as usize];
+            parent[r as usize] = up;
+            r = up;
+        }
+        r
+    }
+    let mut by_point: Vec<(u64, u64, u32, u32)> = touches
+        .iter()
+        .map(|&(a, b, c)| (c.x.to_bits(), c.y.to_bits(), a, b))
+        .collect();
+    by_point.sort_unstable();
+    let mut k = 0;
+    while k < by_point.len() {
+        let (x, y) = (by_point[k].0, by_point[k].1);
+        let mut at_point: Vec<u32> = Vec::new();
+        while k < by_point.len() && (by_point[k].0, by_point[k].1) == (x, y) {
+            at_point.push(by_point[k].2);
+            at_point.push(by_point[k].3);
+            k += 1;
+        }
+        at_point.sort_unstable();
+        at_point.dedup();
+        // The rings meeting here become one group; two of them already in
+        // one group means a loop.
+        let mut roots: Vec<u32> = at_point.iter().map(|&r| root(&mut parent, r)).collect();
+        let count = roots.len();
+        roots.sort_unstable();
+        roots.dedup();
+        if roots.len() < count {
+            return Some(Coord {
+                x: f64::from_bits(x),
+                y: f64::from_bits(y),
+            });
+        }
+        for &r in &roots[1..] {
+            parent[r as usize] = roots[0];
+        }
+    }
+    None
+}
+
+/// What is wrong between the rings of one multipolygon.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum PartsProblem {
     /// Two rings (of two parts, or a part's exterior and a hole) cross at
     /// this point.
     Cross(Coord<f64>),
+    /// Two rings share a stretch of edge starting at this point.
+    SharedEdge(Coord<f64>),
+    /// A hole lies outside its polygon's exterior; the point is on the hole.
+    HoleOutside(Coord<f64>),
+    /// A hole lies inside another hole of the same polygon; the point is on
+    /// the inner one.
+    NestedHoles(Coord<f64>),
     /// A part lies inside another part's exterior, outside its holes (the
     /// land would be counted twice); the point is on the inner part.
     Nested(Coord<f64>),
 }
 
-/// Rings of different parts (or of one part) that cross, and parts that lie
+/// Rings of different parts (or of one part) that cross or share an edge,
+/// holes outside their exterior or inside each other, and parts that lie
 /// inside another, if any: the first found, in a set order, given the
-/// crossings between rings (`between` of [`crossings`] over all the rings).
-/// Rings that only touch at points, or share edges, are not reported (the
-/// land is then counted once).
-pub fn parts_problem(
-    geometry: &MultiPolygon<f64>,
-    between: Option<Coord<f64>>,
-) -> Option<PartsProblem> {
-    if let Some(at) = between {
+/// crossings between rings (of [`crossings`] over all the rings). Rings that
+/// only touch at points are not reported (the land is then counted once).
+pub fn parts_problem(geometry: &MultiPolygon<f64>, crossings: &Crossings) -> Option<PartsProblem> {
+    if let Some(at) = crossings.between {
         return Some(PartsProblem::Cross(at));
     }
-    nested_part(geometry)
+    if let Some(at) = crossings.shared {
+        return Some(PartsProblem::SharedEdge(at));
+    }
+    holes_problem(geometry).or_else(|| nested_part(geometry))
 }
 
-/// A part inside another part's exterior and outside its holes. The rings
-/// are known not to cross, so each part is wholly inside or outside each
-/// other ring; one point of it decides, taken off the other ring's line.
-fn nested_part(geometry: &MultiPolygon<f64>) -> Option<PartsProblem> {
-    let boxes: Vec<Option<geo::Rect<f64>>> = geometry
-        .0
-        .iter()
-        .map(|p| geo::BoundingRect::bounding_rect(p.exterior()))
-        .collect();
-    // Only a part whose box holds another part's box can hold that part.
-    let tree = RTree::bulk_load(
-        boxes
-            .iter()
+/// The points of a ring to decide on which side of another ring it lies:
+/// its vertices, then the midpoints of its edges. Rings that neither cross
+/// nor share an edge meet in isolated points only, so one of these is off
+/// the other ring's line unless the rings are made of their touch points.
+fn probes(ring: &LineString<f64>) -> impl Iterator<Item = Coord<f64>> + '_ {
+    ring.0.iter().copied().chain(ring.lines().map(|l| Coord {
+        x: l.start.x + (l.end.x - l.start.x) / 2.0,
+        y: l.start.y + (l.end.y - l.start.y) / 2.0,
+    }))
+}
+
+/// The box of a ring as an R-tree envelope.
+fn envelope(ring: &LineString<f64>) -> Option<rstar::AABB<[f64; 2]>> {
+    let b = geo::BoundingRect::bounding_rect(ring)?;
+    Some(rstar::AABB::from_corners(
+        [b.min().x, b.min().y],
+        [b.max().x, b.max().y],
+    ))
+}
+
+/// An R-tree of the boxes of `rings`, each with its position.
+fn box_tree<'a>(
+    rings: impl Iterator<Item = &'a LineString<f64>>,
+) -> RTree<GeomWithData<Rectangle<[f64; 2]>, usize>> {
+    RTree::bulk_load(
+        rings
             .enumerate()
-            .filter_map(|(j, b)| {
-                let b = (*b)?;
+            .filter_map(|(k, r)| {
+                let e = envelope(r)?;
                 Some(GeomWithData::new(
-                    Rectangle::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]),
-                    j,
+                    Rectangle::from_corners(e.lower(), e.upper()),
+                    k,
                 ))
             })
             .collect(),
-    );
-    let mut indexes: Vec<Option<RingIndex>> = (0..geometry.0.len()).map(|_| None).collect();
-    for (i, p) in geometry.0.iter().enumerate() {
-        let Some(inner) = boxes[i] else { continue };
-        let envelope = rstar::AABB::from_corners(
-            [inner.min().x, inner.min().y],
-            [inner.max().x, inner.max().y],
-        );
-        let mut outers: Vec<usize> = tree
-            .locate_in_envelope_intersecting(&envelope)
-            .map(|o| o.data)
-            .filter(|&j| {
-                boxes[j].is_some_and(|outer| {
-                    j != i
-                        && outer.min().x <= inner.min().x
-                        && outer.min().y <= inner.min().y
-                        && inner.max().x <= outer.max().x
-                        && inner.max().y <= outer.max().y
-                })
-            })
-            .collect();
-        outers.sort_unstable();
-        for j in outers {
-            let q = &geometry.0[j];
-            let index = indexes[j].get_or_insert_with(|| RingIndex::new(q.exterior()));
-            // A vertex of the part strictly inside or outside the exterior
-            // (one on its line, where the rings touch, says nothing).
-            let side = p
-                .exterior()
-                .0
-                .iter()
-                .map(|c| (*c, index.side(*c)))
+    )
+}
+
+/// A hole outside its exterior, or inside another hole of its polygon.
+/// The rings are known not to cross or share edges, so each hole is wholly
+/// inside or outside each other ring; a point of it off that ring decides.
+fn holes_problem(geometry: &MultiPolygon<f64>) -> Option<PartsProblem> {
+    for p in &geometry.0 {
+        if p.interiors().is_empty() {
+            continue;
+        }
+        let shell = RingIndex::new(p.exterior());
+        for h in p.interiors() {
+            let side = probes(h)
+                .map(|c| (c, shell.side(c)))
                 .find(|(_, s)| *s != Side::On);
-            let Some((at, Side::Inside)) = side else {
-                continue;
-            };
-            let in_hole = q.interiors().iter().any(|h| {
-                geo::BoundingRect::bounding_rect(h).is_some_and(|b| {
-                    b.min().x <= at.x && at.x <= b.max().x && b.min().y <= at.y && at.y <= b.max().y
-                }) && RingIndex::new(h).side(at) == Side::Inside
-            });
-            if !in_hole {
-                return Some(PartsProblem::Nested(at));
+            if let Some((c, Side::Outside)) = side {
+                return Some(PartsProblem::HoleOutside(c));
+            }
+        }
+        if p.interiors().len() < 2 {
+            continue;
+        }
+        let boxes: Vec<_> = p.interiors().iter().map(envelope).collect();
+        let tree = box_tree(p.interiors().iter());
+        let mut indexes: Vec<Option<RingIndex>> = (0..p.interiors().len()).map(|_| None).collect();
+        for (k, h) in p.interiors().iter().enumerate() {
+            let Some(inner) = boxes[k] else { continue };
+            let mut outers: Vec<usize> = tree
+                .locate_in_envelope_intersecting(&inner)
+                .map(|o| o.data)
+                .filter(|&o| o != k && boxes[o].is_some_and(|e| e.contains_envelope(&inner)))
+                .collect();
+            outers.sort_unstable();
+            for o in outers {
+                let index = indexes[o].get_or_insert_with(|| RingIndex::new(&p.interiors()[o]));
+                let side = probes(h)
+                    .map(|c| (c, index.side(c)))
+                    .find(|(_, s)| *s != Side::On);
+                if let Some((c, Side::Inside)) = side {
+                    return Some(PartsProblem::NestedHoles(c));
+                }
             }
         }
     }
     None
+}
+
+/// A part inside another part's exterior and outside its holes. The rings
+/// are known not to cross or share edges, so each part is wholly inside or
+/// outside each other ring; a point of it off the other part's rings (an
+/// island touching its lake's shore has vertices on it) decides.
+///
+/// Near-linear in rings: only parts whose box holds the part's box are
+/// tried, and of their holes only those whose box holds the point (an
+/// R-tree of each part's holes, built when the part is first tried; each
+/// hole's point index built when first needed).
+fn nested_part(geometry: &MultiPolygon<f64>) -> Option<PartsProblem> {
+    let parts = &geometry.0;
+    // Only a part whose box holds another part's box can hold that part.
+    let boxes: Vec<_> = parts.iter().map(|p| envelope(p.exterior())).collect();
+    let tree = box_tree(parts.iter().map(|p| p.exterior()));
+    type HoleTree = RTree<GeomWithData<Rectangle<[f64; 2]>, usize>>;
+    let mut exteriors: Vec<Option<RingIndex>> = (0..parts.len()).map(|_| None).collect();
+    let mut hole_trees: Vec<Option<HoleTree>> = (0..parts.len()).map(|_| None).collect();
+    let mut holes: std::collections::HashMap<(usize, usize), RingIndex> =
+        std::collections::HashMap::new();
+    for (i, p) in parts.iter().enumerate() {
+        let Some(inner) = boxes[i] else {
+            continue;
+        };
+        let mut outers: Vec<usize> = tree
+            .locate_in_envelope_intersecting(&inner)
+            .map(|o| o.data)
+            .filter(|&j| j != i && boxes[j].is_some_and(|e| e.contains_envelope(&inner)))
+            .collect();
+        outers.sort_unstable();
+        for j in outers {
+            let q = &parts[j];
+            let exterior = exteriors[j].get_or_insert_with(|| RingIndex::new(q.exterior()));
+            let hole_tree = hole_trees[j].get_or_insert_with(|| box_tree(q.interiors().iter()));
+            for c in probes(p.exterior()) {
+                match exterior.side(c) {
+                    Side::On => continue,
+                    Side::Outside => break,
+                    Side::Inside => {}
+                }
+                let (mut on, mut in_hole) = (false, false);
+                for h in hole_tree.locate_all_at_point(&[c.x, c.y]) {
+                    let index = holes
+                        .entry((j, h.data))
+                        .or_insert_with(|| RingIndex::new(&q.interiors()[h.data]));
+                    match index.side(c) {
+                        Side::On => on = true,
+                        Side::Inside => in_hole = true,
+                        Side::Outside => {}
+                    }
+                }
+                if on {
+                    continue;
+                }
+                if in_hole {
+                    break;
+                }
+                return Some(PartsProblem::Nested(c));
+            }
+        }
+    }
+    None
+}
+
+/// Whether `inner` lies inside `outer`, for rings that neither cross nor
+/// share an edge: decided by the first point of `inner` off `outer`'s line;
+/// `None` when there is none.
+pub fn ring_inside(outer: &LineString<f64>, inner: &LineString<f64>) -> Option<bool> {
+    let index = RingIndex::new(outer);
+    probes(inner)
+        .map(|c| index.side(c))
+        .find(|s| *s != Side::On)
+        .map(|s| s == Side::Inside)
 }
 
 /// Where a point lies with respect to a ring.
@@ -388,7 +585,11 @@ impl RingIndex {
             south = south.min(l.start.y.min(l.end.y));
             north = north.max(l.start.y.max(l.end.y));
         }
-        let count = ((edges.len() as f64).sqrt() as usize).clamp(1, 4096);
+        // About 64 edges a band on long rings (a country's coast with its
+        // lakes is tested at one point per lake), √n on short ones.
+        let count = ((edges.len() as f64).sqrt() as usize)
+            .max(edges.len() / 64)
+            .clamp(1, 1 << 16);
         let band = ((north - south) / count as f64).max(f64::MIN_POSITIVE);
         let mut bands = vec![Vec::new(); count];
         let of = |y: f64| (((y - south) / band) as usize).min(count - 1);
@@ -412,7 +613,9 @@ impl RingIndex {
         if self.bands.is_empty() || p.y.is_nan() || p.y < self.south {
             return Side::Outside;
         }
-        let b = ((p.y - self.south) / self.band) as usize;
+        // A point on the northernmost latitude belongs to the last band
+        // (one further north meets no edge there either way).
+        let b = (((p.y - self.south) / self.band) as usize).min(self.bands.len() - 1);
         let Some(band) = self.bands.get(b) else {
             return Side::Outside;
         };
@@ -536,7 +739,7 @@ mod tests {
     use geo::polygon;
 
     fn ring_self_intersection(ring: &LineString<f64>) -> Option<Coord<f64>> {
-        crossings(&[ring]).within[0]
+        crossings(&[ring], &[0]).within[0]
     }
 
     fn parts_problem_of(geometry: &MultiPolygon<f64>) -> Option<PartsProblem> {
@@ -545,7 +748,13 @@ mod tests {
             .iter()
             .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
             .collect();
-        parts_problem(geometry, crossings(&rings).between)
+        let polygon_of: Vec<u32> = geometry
+            .0
+            .iter()
+            .enumerate()
+            .flat_map(|(k, p)| std::iter::repeat_n(k as u32, 1 + p.interiors().len()))
+            .collect();
+        parts_problem(geometry, &crossings(&rings, &polygon_of))
     }
 
     /// A comb: `teeth` narrow teeth side by side, each `height` tall, so that
@@ -617,15 +826,17 @@ mod tests {
 
     #[test]
     fn parts_that_cross_or_nest_are_found() {
-        // Apart, touching at a corner, sharing an edge: all fine.
-        for other in [
-            square(3.0, 0.0, 1.0),
-            square(1.0, 1.0, 1.0),
-            square(1.0, 0.0, 1.0),
-        ] {
+        // Apart, touching at a corner: fine.
+        for other in [square(3.0, 0.0, 1.0), square(1.0, 1.0, 1.0)] {
             let mp = MultiPolygon::new(vec![square(0.0, 0.0, 1.0), other]);
             assert_eq!(parts_problem_of(&mp), None);
         }
+        // Sharing an edge: GEOS calls the multipolygon invalid.
+        let mp = MultiPolygon::new(vec![square(0.0, 0.0, 1.0), square(1.0, 0.0, 1.0)]);
+        assert!(matches!(
+            parts_problem_of(&mp),
+            Some(PartsProblem::SharedEdge(_))
+        ));
         // Overlapping squares cross.
         let mp = MultiPolygon::new(vec![square(0.0, 0.0, 2.0), square(1.0, 1.0, 2.0)]);
         assert!(matches!(
@@ -654,12 +865,32 @@ mod tests {
             parts_problem_of(&MultiPolygon::new(vec![bad])),
             Some(PartsProblem::Cross(_))
         ));
-        // A nested part touching the outer one at a corner is still nested.
+        // A nested part sharing the outer one's sides shares edges with it.
         let mp = MultiPolygon::new(vec![square(0.0, 0.0, 4.0), square(0.0, 0.0, 1.0)]);
         assert!(matches!(
             parts_problem_of(&mp),
-            Some(PartsProblem::Nested(_))
+            Some(PartsProblem::SharedEdge(_))
         ));
+        // One touching it at a corner only is still nested (the point named
+        // is off the outer ring).
+        let corner = polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.5), (x: 0.5, y: 1.0)];
+        let mp = MultiPolygon::new(vec![square(0.0, 0.0, 4.0), corner]);
+        assert_eq!(
+            parts_problem_of(&mp),
+            Some(PartsProblem::Nested(Coord { x: 1.0, y: 0.5 }))
+        );
+        // An island in a lake touching the lake's shore at a vertex is valid
+        // (GEOS: "Valid Geometry"), wherever its first vertex is.
+        let lake = geo::Polygon::new(
+            square(0.0, 0.0, 4.0).exterior().clone(),
+            vec![square(1.0, 1.0, 2.0).exterior().clone()],
+        );
+        let island =
+            polygon![(x: 1.0, y: 1.0), (x: 2.0, y: 1.5), (x: 2.0, y: 2.5), (x: 1.5, y: 2.0)];
+        assert_eq!(
+            parts_problem_of(&MultiPolygon::new(vec![lake.clone(), island])),
+            None
+        );
     }
 
     #[test]

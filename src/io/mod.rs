@@ -2,6 +2,8 @@
 //! `geo` types plus attributes (longitude/latitude on WGS84); writers do the
 //! reverse. The analysis never sees a GDAL handle.
 
+pub mod dated;
+pub mod postgres;
 pub mod projection;
 pub mod read;
 pub mod write;
@@ -53,7 +55,9 @@ pub fn capture_gdal_messages() {
                     LAST_FAILURE.with(|last| *last.borrow_mut() = Some(message));
                 }
                 CplErrType::Warning => {
-                    eprintln!("GDAL warning: {message}");
+                    // Naming the file where the user asked for it, not in
+                    // the staging folder.
+                    eprintln!("GDAL warning: {}", crate::staging::user_facing(message));
                 }
                 _ => {}
             }

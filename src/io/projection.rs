@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 use crate::geometry::geodesy::ProjectedPoints;
 
 /// Lambert azimuthal equal-area centred on 50° N 120° E, on WGS84: the
-/// default cross-check projection, centred on the bundled study region.
+/// cross-check projection the bundled analysis file names, centred on its
+/// study region.
 pub const DEFAULT_EQUAL_AREA: &str =
     "+proj=laea +lat_0=50 +lon_0=120 +datum=WGS84 +units=m +no_defs";
 
@@ -28,6 +29,57 @@ pub fn proj_version() -> String {
         .unwrap_or_else(|| "unknown".to_owned())
 }
 
+/// A longitude in −180…180° (data across the antimeridian is analysed in
+/// 0–360°).
+fn wrap_longitude(lon: f64) -> f64 {
+    if lon > 180.0 {
+        lon - 360.0
+    } else {
+        lon
+    }
+}
+
+/// Lambert azimuthal equal-area on WGS84 centred on a region (a
+/// longitude/latitude box, longitudes possibly 0–360°), in its polar aspect
+/// when the region reaches within 5° of a pole: the default
+/// `equal_area_crs`. Its scale is true at the centre and its areas exact
+/// everywhere but the antipode; centred on the data, the planar areas of the
+/// cross-check are taken where its polygons need the fewest points to
+/// follow their geodesic edges.
+pub fn equal_area_for(west: f64, south: f64, east: f64, north: f64) -> String {
+    let lon = wrap_longitude((west + east) / 2.0);
+    let lat = if north >= 85.0 {
+        90.0
+    } else if south <= -85.0 {
+        -90.0
+    } else {
+        (south + north) / 2.0
+    };
+    // Rounded to a tenth of a degree: the same region gives the same
+    // definition however its box was computed.
+    format!(
+        "+proj=laea +lat_0={} +lon_0={} +datum=WGS84 +units=m +no_defs",
+        (lat * 10.0).round() / 10.0,
+        (lon * 10.0).round() / 10.0
+    )
+}
+
+/// The `equal_area_crs` setting that stands for [`equal_area_for`] the
+/// data: the default.
+pub const AUTO_EQUAL_AREA: &str = "auto";
+
+/// The equal-area CRS a run uses: `setting` as given, or for
+/// [`AUTO_EQUAL_AREA`] the one [`equal_area_for`] the longitude/latitude
+/// box (west, south, east, north) of the data.
+pub fn resolve_equal_area(setting: &str, study_box: (f64, f64, f64, f64)) -> String {
+    if setting.trim() == AUTO_EQUAL_AREA {
+        let (w, s, e, n) = study_box;
+        equal_area_for(w, s, e, n)
+    } else {
+        setting.to_owned()
+    }
+}
+
 fn proj_error(crs: &str, message: impl std::fmt::Display) -> Error {
     let first_line: String = crs.lines().next().unwrap_or("").chars().take(120).collect();
     Error::Proj {
@@ -42,6 +94,8 @@ fn proj_error(crs: &str, message: impl std::fmt::Display) -> Error {
 pub struct ToWgs84 {
     /// `None` when the source is WGS84 longitude/latitude already.
     proj: Option<Proj>,
+    /// The source CRS as given.
+    crs: String,
 }
 
 impl ToWgs84 {
@@ -53,7 +107,10 @@ impl ToWgs84 {
         static NOOPS: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
         let known_noop = |crs: &str| NOOPS.lock().is_ok_and(|n| n.iter().any(|c| c == crs));
         if known_noop(crs) {
-            return Ok(ToWgs84 { proj: None });
+            return Ok(ToWgs84 {
+                proj: None,
+                crs: crs.to_owned(),
+            });
         }
         let proj = Proj::new_known_crs(crs, WGS84, None).map_err(|e| proj_error(crs, e))?;
         // PROJ reduces a WGS84-to-WGS84 operation to a no-op (possibly with
@@ -71,9 +128,119 @@ impl ToWgs84 {
         }
         Ok(ToWgs84 {
             proj: (!noop).then_some(proj),
+            crs: crs.to_owned(),
         })
     }
 
+    /// True when the source is not WGS84 longitude/latitude.
+    pub fn reprojects(&self) -> bool {
+        self.proj.is_some()
+    }
+
+    /// The source CRS's name (the first 80 characters of its definition when
+    /// it has none PROJ knows).
+    pub fn source_name(&self) -> String {
+        let from_wkt = self.crs.strip_prefix("PROJCS[\"").or_else(|| {
+            self.crs
+                .find("PROJCRS[\"")
+                .map(|i| &self.crs[i + "PROJCRS[\"".len()..])
+        });
+        match from_wkt.and_then(|rest| rest.split('"').next()) {
+            Some(name) => name.to_owned(),
+            None => self.crs.chars().take(80).collect(),
+        }
+    }
+
+    /// The source coordinates of a longitude/latitude point, for messages.
+    pub fn source_of(&self, lon: f64, lat: f64) -> Option<(f64, f64)> {
+        Proj::new_known_crs(WGS84, &self.crs, None)
+            .ok()?
+            .convert((lon, lat))
+            .ok()
+    }
+
+    /// Reprojects lines in place, each edge first split in the source CRS
+    /// where its straight line there and the straight line between its
+    /// reprojected ends would part by more than 0.01 mm (halving it
+    /// until they do not): the shape drawn in the source CRS is the one
+    /// analysed, so a layer valid there stays valid in longitude/latitude
+    /// (an edge of a few km in EPSG:3035 bows by decimetres in lon/lat).
+    /// The message names the first point that fails.
+    pub fn apply_line(&self, line: &mut geo::LineString<f64>) -> std::result::Result<(), String> {
+        let Some(proj) = &self.proj else {
+            return Ok(());
+        };
+        let convert = |c: geo::Coord<f64>| {
+            proj.convert((c.x, c.y))
+                .map(|(x, y)| geo::Coord { x, y })
+                .map_err(|e| format!("point ({}, {}): {e}", c.x, c.y))
+        };
+        let mut out: Vec<geo::Coord<f64>> = Vec::with_capacity(line.0.len());
+        let mut previous: Option<(geo::Coord<f64>, geo::Coord<f64>)> = None;
+        for &c in &line.0 {
+            let p = convert(c)?;
+            if let Some((a, pa)) = previous {
+                // Split from the lesser end, so that an edge two polygons
+                // share (traversed both ways) gets the same points in both.
+                if (a.x, a.y) <= (c.x, c.y) {
+                    split_edge(&convert, a, pa, c, p, 0, &mut out)?;
+                } else {
+                    let start = out.len();
+                    split_edge(&convert, c, p, a, pa, 0, &mut out)?;
+                    out[start..].reverse();
+                }
+            }
+            out.push(p);
+            previous = Some((c, p));
+        }
+        line.0 = out;
+        Ok(())
+    }
+}
+
+/// Pushes the points that split the edge from source point `a` (lon/lat
+/// `pa`) to `b` (`pb`) in the source CRS, ends excluded (see
+/// [`ToWgs84::apply_line`]).
+fn split_edge(
+    convert: &impl Fn(geo::Coord<f64>) -> std::result::Result<geo::Coord<f64>, String>,
+    a: geo::Coord<f64>,
+    pa: geo::Coord<f64>,
+    b: geo::Coord<f64>,
+    pb: geo::Coord<f64>,
+    depth: u32,
+    out: &mut Vec<geo::Coord<f64>>,
+) -> std::result::Result<(), String> {
+    // 2^20 pieces at most: an edge of 1,000 km in pieces of a metre.
+    if depth >= 20 || a == b {
+        return Ok(());
+    }
+    let m = geo::Coord {
+        x: (a.x + b.x) / 2.0,
+        y: (a.y + b.y) / 2.0,
+    };
+    let pm = convert(m)?;
+    let wrap = |d: f64| {
+        if d > 180.0 {
+            d - 360.0
+        } else if d < -180.0 {
+            d + 360.0
+        } else {
+            d
+        }
+    };
+    let mid_x = pa.x + wrap(pb.x - pa.x) / 2.0;
+    let mid_y = (pa.y + pb.y) / 2.0;
+    let dx_m = wrap(pm.x - mid_x) * pm.y.to_radians().cos() * 111_320.0;
+    let dy_m = (pm.y - mid_y) * 110_574.0;
+    if dx_m.hypot(dy_m) <= 1e-5 {
+        return Ok(());
+    }
+    split_edge(convert, a, pa, m, pm, depth + 1, out)?;
+    out.push(pm);
+    split_edge(convert, m, pm, b, pb, depth + 1, out)
+}
+
+impl ToWgs84 {
     /// Reprojects in place; the message names the first point that fails.
     pub fn apply<G: MapCoordsInPlace<f64>>(
         &self,
@@ -150,7 +317,7 @@ impl EqualArea {
             lat,
             geodesic_km2: geodesic,
             projected,
-            default: DEFAULT_EQUAL_AREA,
+            default: AUTO_EQUAL_AREA,
             operation: self
                 .proj
                 .proj_info()
@@ -296,6 +463,14 @@ impl EqualArea {
     }
 }
 
+impl Drop for EqualArea {
+    fn drop(&mut self) {
+        // Test hook (debug builds only): a worker slow to free its PROJ
+        // objects, as on a busy machine.
+        crate::staging::test_delay("teardown");
+    }
+}
+
 /// A map projection for drawing (QGIS project, report maps): from WGS84
 /// longitude/latitude to planar metres.
 pub struct MapProjection {
@@ -305,6 +480,54 @@ pub struct MapProjection {
 }
 
 impl MapProjection {
+    /// An equal-area projection fitted to a region (a longitude/latitude
+    /// box, longitudes possibly 0–360°): the Albers conic of
+    /// [`MapProjection::albers_for`] for a region on one side of the
+    /// equator and away from the poles (the usual choice, and the bundled
+    /// maps'); otherwise Lambert azimuthal equal-area, in its polar aspect
+    /// for a region reaching within 5° of a pole or wider than 180° with a
+    /// latitude beyond 60°, centred on the region for one across the equator
+    /// (where the conic's standard parallels would be on both sides of it,
+    /// which PROJ refuses or which distorts without bound).
+    pub fn for_region(west: f64, south: f64, east: f64, north: f64) -> Result<MapProjection> {
+        let span = north - south;
+        let (lat_1, lat_2) = (south + span / 6.0, north - span / 6.0);
+        let centre_lon = wrap_longitude((west + east) / 2.0);
+        if north >= 85.0 || (east - west > 180.0 && north > 60.0) {
+            return MapProjection::new(&format!(
+                "+proj=laea +lat_0=90 +lon_0={centre_lon:.1} +datum=WGS84 +units=m +no_defs"
+            ));
+        }
+        if south <= -85.0 || (east - west > 180.0 && south < -60.0) {
+            return MapProjection::new(&format!(
+                "+proj=laea +lat_0=-90 +lon_0={centre_lon:.1} +datum=WGS84 +units=m +no_defs"
+            ));
+        }
+        // Both standard parallels at least 5° from the equator on one side.
+        if lat_1 * lat_2 > 0.0 && lat_1.abs().min(lat_2.abs()) >= 5.0 {
+            return MapProjection::albers_for(west, south, east, north);
+        }
+        MapProjection::new(&format!(
+            "+proj=laea +lat_0={:.1} +lon_0={centre_lon:.1} +datum=WGS84 +units=m +no_defs",
+            (south + north) / 2.0
+        ))
+    }
+
+    /// The projection's name for a map's caption.
+    pub fn name(&self) -> &'static str {
+        if self.definition.contains("+proj=aea") {
+            "Albers equal-area conic"
+        } else if self.definition.contains("+proj=laea +lat_0=90")
+            || self.definition.contains("+proj=laea +lat_0=-90")
+        {
+            "Lambert azimuthal equal-area, polar aspect"
+        } else if self.definition.contains("+proj=laea") {
+            "Lambert azimuthal equal-area"
+        } else {
+            "projected"
+        }
+    }
+
     /// Albers equal-area conic for a region: standard parallels at one sixth
     /// and five sixths of its latitude span, central meridian in its middle
     /// (the usual rule for mid-latitude regions wider than tall).
@@ -559,6 +782,63 @@ mod tests {
         let mixed = ea.polygon_m2(wide, Some(&store)).unwrap();
         assert_ne!(mixed.to_bits(), alone(wide).to_bits());
         assert!((mixed / alone(wide) - 1.0).abs() < 0.01, "{mixed}");
+    }
+
+    /// The maps' projection fits where the data lie: the Albers conic of
+    /// the bundled region for mid-latitude data; Lambert azimuthal for a
+    /// region across the equator (a conic with standard parallels ±x is
+    /// refused by PROJ) and in its polar aspect near either pole; each one
+    /// PROJ accepts and projects the region's corners with.
+    #[test]
+    fn map_projection_fits_the_region() {
+        let cases = [
+            ((110.0, 40.0, 145.0, 60.0), "+proj=aea "),
+            (
+                (10.0, -10.0, 30.0, 10.0),
+                "+proj=laea +lat_0=0.0 +lon_0=20.0",
+            ),
+            ((10.0, -3.0, 30.0, 4.0), "+proj=laea +lat_0=0.5 "),
+            ((-180.0, 60.0, 180.0, 90.0), "+proj=laea +lat_0=90 "),
+            ((-180.0, -90.0, 180.0, -60.0), "+proj=laea +lat_0=-90 "),
+            ((170.0, 60.0, 190.0, 66.0), "+proj=aea "),
+        ];
+        for ((w, s, e, n), want) in cases {
+            let map = MapProjection::for_region(w, s, e, n).unwrap();
+            assert!(map.definition.starts_with(want), "{}", map.definition);
+            let (x0, y0, x1, y1) = map.extent_of(w, s, e, n).unwrap();
+            assert!(x1 > x0 && y1 > y0, "{}", map.definition);
+        }
+    }
+
+    /// The default equal-area CRS is centred on the data (rounded to a
+    /// tenth of a degree; 0–360° longitudes wrapped), polar near a pole,
+    /// and passes the area check where the data lie.
+    #[test]
+    fn auto_equal_area_is_centred_on_the_data() {
+        assert_eq!(
+            resolve_equal_area("auto", (0.0, 44.0, 10.0, 47.0)),
+            "+proj=laea +lat_0=45.5 +lon_0=5 +datum=WGS84 +units=m +no_defs"
+        );
+        assert_eq!(
+            resolve_equal_area("auto", (170.0, 60.0, 200.0, 70.0)),
+            "+proj=laea +lat_0=65 +lon_0=-175 +datum=WGS84 +units=m +no_defs"
+        );
+        assert!(resolve_equal_area("auto", (-180.0, -90.0, 180.0, -60.0))
+            .starts_with("+proj=laea +lat_0=-90 "));
+        assert_eq!(
+            resolve_equal_area("EPSG:6933", (0.0, 0.0, 1.0, 1.0)),
+            "EPSG:6933"
+        );
+        for (b, centre) in [
+            ((0.0, 44.0, 10.0, 47.0), geo::coord! { x: 5.0, y: 45.5 }),
+            ((-180.0, 60.0, 180.0, 90.0), geo::coord! { x: 0.0, y: 75.0 }),
+            ((-20.0, -10.0, 20.0, 10.0), geo::coord! { x: 0.0, y: 0.0 }),
+        ] {
+            EqualArea::new(&resolve_equal_area("auto", b))
+                .unwrap()
+                .check_preserves_area(centre)
+                .unwrap();
+        }
     }
 
     #[test]

@@ -67,32 +67,75 @@ pub fn read_polygons_with(
             source.path.display()
         )));
     }
-    read_features(source, holder_field, "polygons", skip, |geometry| {
+    read_polygons_query(source, None, holder_field, &[], skip)
+        .map(|features| features.into_iter().map(|(f, _)| f).collect())
+}
+
+/// As [`read_polygons_with`], with the text of the `extra` fields of each
+/// feature (`None` for a null), and from the result of an SQL query on the
+/// source instead of a layer when `sql` is given (a PostGIS `SELECT`; GDAL
+/// runs it in the source's own SQL dialect). Dates come as GDAL writes
+/// them (`1858/05/28`).
+pub fn read_polygons_query(
+    source: &LayerSource,
+    sql: Option<&str>,
+    holder_field: &str,
+    extra: &[&str],
+    skip: &mut dyn FnMut(Error) -> Result<()>,
+) -> Result<Vec<(PolygonFeature, Vec<Option<String>>)>> {
+    let query = Query { sql, extra };
+    read_features(source, &query, holder_field, "polygons", skip, |geometry| {
         let mut polygons = Vec::new();
         collect_polygons(geometry, &mut polygons).then(|| MultiPolygon::new(polygons))
     })
     .map(|features| {
         features
             .into_iter()
-            .map(|(fid, holder, geometry)| PolygonFeature {
-                fid,
-                holder,
-                geometry,
+            .map(|(fid, holder, extras, geometry)| {
+                (
+                    PolygonFeature {
+                        fid,
+                        holder,
+                        geometry,
+                    },
+                    extras,
+                )
             })
             .collect()
     })
 }
 
+/// True for a GDAL connection string rather than a file (`PG:…`).
+pub fn is_connection(path: &Path) -> bool {
+    path.to_str().is_some_and(|p| p.starts_with("PG:"))
+}
+
+/// What to read besides the layer's named field: an SQL query instead of
+/// the layer, and more fields.
+#[derive(Default)]
+struct Query<'a> {
+    sql: Option<&'a str>,
+    extra: &'a [&'a str],
+}
+
 /// Reads every feature of a line layer with the value of `name_field`.
 pub fn read_lines(source: &LayerSource, name_field: &str) -> Result<Vec<LineFeature>> {
-    read_features(source, name_field, "lines", &mut |e| Err(e), |geometry| {
-        let mut lines = Vec::new();
-        collect_lines(geometry, &mut lines).then(|| MultiLineString::new(lines))
-    })
+    let query = Query::default();
+    read_features(
+        source,
+        &query,
+        name_field,
+        "lines",
+        &mut |e| Err(e),
+        |geometry| {
+            let mut lines = Vec::new();
+            collect_lines(geometry, &mut lines).then(|| MultiLineString::new(lines))
+        },
+    )
     .map(|features| {
         features
             .into_iter()
-            .map(|(fid, name, geometry)| LineFeature {
+            .map(|(fid, name, _, geometry)| LineFeature {
                 fid,
                 name,
                 geometry,
@@ -148,22 +191,29 @@ fn collect_lines(g: GeoGeometry<f64>, out: &mut Vec<LineString<f64>>) -> bool {
     true
 }
 
-type Converted<G> = Vec<(u64, String, G)>;
+type Converted<G> = Vec<(u64, String, Vec<Option<String>>, G)>;
 
 fn read_features<G, F>(
     source: &LayerSource,
+    query: &Query,
     field: &str,
     expected: &'static str,
     skip: &mut dyn FnMut(Error) -> Result<()>,
     convert: F,
 ) -> Result<Converted<G>>
 where
-    G: geo::MapCoordsInPlace<f64>,
+    G: Reprojected,
     F: Fn(GeoGeometry<f64>) -> Option<G>,
 {
     super::capture_gdal_messages();
     let _ = super::take_gdal_failure();
-    let path = &source.path;
+    // Messages name a database without its password.
+    let real = &source.path;
+    let shown = match real.to_str() {
+        Some(text) if is_connection(real) => PathBuf::from(super::postgres::redacted(text)),
+        _ => real.clone(),
+    };
+    let path = &shown;
     let gdal_error = |layer: Option<String>| {
         let path = path.clone();
         move |source| Error::Gdal {
@@ -172,14 +222,19 @@ where
             source,
         }
     };
-    if !path.exists() {
+    if !real.exists() && !is_connection(real) {
         return Err(Error::Io {
             path: path.clone(),
             source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
         });
     }
+    check_shapefile_parts(path)?;
+    // GDAL closes an unclosed ring with a warning naming no feature; told
+    // not to, it leaves the geometry empty and reports the failure, which
+    // is turned into a message naming the feature below.
+    let _strict = StrictRings::new();
     let dataset = Dataset::open_ex(
-        path,
+        real,
         DatasetOptions {
             open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
             ..DatasetOptions::default()
@@ -187,26 +242,42 @@ where
     )
     .map_err(gdal_error(None))?;
     let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
-    let mut layer = match &source.layer {
-        Some(name) => {
-            if !names.contains(name) {
-                return Err(Error::NoSuchLayer {
-                    path: path.clone(),
-                    layer: name.clone(),
-                    layers: names,
-                });
+    let mut from_query;
+    let mut from_layer;
+    let layer: &mut gdal::vector::Layer = if let Some(sql) = query.sql {
+        from_query = dataset
+            .execute_sql(sql, None, gdal::vector::sql::Dialect::DEFAULT)
+            .map_err(gdal_error(Some(sql.to_owned())))?
+            .ok_or_else(|| {
+                Error::Usage(format!(
+                    "the query '{sql}' on '{}' returned no rows table",
+                    path.display()
+                ))
+            })?;
+        &mut from_query
+    } else {
+        from_layer = match &source.layer {
+            Some(name) => {
+                if !names.contains(name) {
+                    return Err(Error::NoSuchLayer {
+                        path: path.clone(),
+                        layer: name.clone(),
+                        layers: names,
+                    });
+                }
+                dataset
+                    .layer_by_name(name)
+                    .map_err(gdal_error(Some(name.clone())))?
             }
-            dataset
-                .layer_by_name(name)
-                .map_err(gdal_error(Some(name.clone())))?
-        }
-        None if names.len() == 1 => dataset.layer(0).map_err(gdal_error(None))?,
-        None => {
-            return Err(Error::WhichLayer {
-                path: path.clone(),
-                layers: names,
-            })
-        }
+            None if names.len() == 1 => dataset.layer(0).map_err(gdal_error(None))?,
+            None => {
+                return Err(Error::WhichLayer {
+                    path: path.clone(),
+                    layers: names,
+                })
+            }
+        };
+        &mut from_layer
     };
     let layer_name = layer.name();
     // An empty layer first: GeoJSON with no features has no fields either.
@@ -219,15 +290,23 @@ where
     let fields: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
     // No field named: every feature's value is empty (a layer read for its
     // geometry only).
-    let field_index = fields.iter().position(|f| f == field);
-    if field_index.is_none() && !field.is_empty() {
-        return Err(Error::MissingField {
-            path: path.clone(),
-            layer: layer_name,
-            field: field.to_owned(),
-            available: fields,
-        });
+    let mut indices = Vec::new();
+    for wanted in std::iter::once(&field).chain(query.extra) {
+        let Some(index) = fields.iter().position(|f| f == wanted) else {
+            if indices.is_empty() && wanted.is_empty() {
+                indices.push(usize::MAX);
+                continue;
+            }
+            return Err(Error::MissingField {
+                path: path.clone(),
+                layer: layer_name,
+                field: (*wanted).to_owned(),
+                available: fields,
+            });
+        };
+        indices.push(index);
     }
+    let field_index = Some(indices[0]).filter(|i| *i != usize::MAX);
     let crs = match (layer.spatial_ref(), &source.assume_crs) {
         (Some(srs), _) => Some(srs.to_wkt().map_err(gdal_error(Some(layer_name.clone())))?),
         (None, Some(assumed)) => Some(assumed.clone()),
@@ -244,10 +323,14 @@ where
     let declared = layer.feature_count();
     let mut seen = 0u64;
     let mut out = Vec::new();
+    // A format read whole when opened (GeoJSON) reports unclosed rings then.
+    let mut unclosed_seen = super::take_gdal_failure().is_some_and(|f| is_unclosed(&f));
     for feature in layer.features() {
         seen += 1;
+        let failure = super::take_gdal_failure();
+        unclosed_seen |= failure.as_deref().is_some_and(is_unclosed);
         let fid = feature.fid().unwrap_or(out.len() as u64);
-        let bad = |reason: String| Error::BadFeature {
+        let bad_feature = |reason: String| Error::BadFeature {
             path: path.clone(),
             layer: layer_name.clone(),
             feature: fid,
@@ -262,18 +345,30 @@ where
             None => String::new(),
         };
         if value.is_empty() && field_index.is_some() {
-            skip(bad(format!("field '{field}' is empty")))?;
+            skip(bad_feature(format!(
+                "field '{field}' is empty (every feature needs a holder)"
+            )))?;
             continue;
         }
+        let bad = |reason: String| bad_feature(format!("holder '{value}': {reason}"));
         // gdal 0.19 hands out a geometry wrapping a null handle for a
         // feature without geometry (a shapefile "null shape"); GDAL reports
         // its type as unknown, which no real geometry has.
         let geometry = feature
             .geometry()
             .filter(|g| g.geometry_type() != gdal::vector::OGRwkbGeometryType::wkbUnknown);
+        // GDAL leaves the geometry empty; a format read whole (GeoJSON)
+        // reports it before the first feature, so the feature with the
+        // empty geometry is the one.
+        if unclosed_seen && geometry.as_ref().is_some_and(|g| g.is_empty()) {
+            skip(bad(
+                "invalid polygon: a ring does not end where it starts (GDAL: Non closed ring detected); close it by repeating its first point at its end".to_owned(),
+            ))?;
+            continue;
+        }
         let Some(geometry) = geometry else {
             // A geometry GDAL failed to read looks the same as none at all.
-            let reason = match super::take_gdal_failure() {
+            let reason = match failure.or_else(super::take_gdal_failure) {
                 Some(failure) => format!(
                     "the geometry cannot be read (GDAL: {failure}); is the file truncated or corrupt?"
                 ),
@@ -300,11 +395,32 @@ where
             })?;
             continue;
         };
-        if let Err(message) = to_wgs84.apply(&mut converted) {
+        let source = to_wgs84.reprojects().then(|| converted.clone());
+        if let Err(message) = converted.each_line(&mut |line| to_wgs84.apply_line(line)) {
             skip(bad(format!("cannot reproject to WGS84: {message}")))?;
             continue;
         }
-        out.push((fid, value, converted));
+        if let Some(at) = source.and_then(|s| G::reprojection_fault(&s, &converted)) {
+            let (problem, c) = at;
+            let source_at = to_wgs84
+                .source_of(c.x, c.y)
+                .map(|(x, y)| format!(", which is ({x:.3}, {y:.3}) in the layer's CRS"))
+                .unwrap_or_default();
+            skip(bad(format!(
+                "{problem}{source_at}: the fault arose from reprojecting from '{}' to longitude/latitude (the geometry is valid in its own CRS; its edges were split there to 0.01 mm of their course before reprojecting)",
+                to_wgs84.source_name()
+            )))?;
+            continue;
+        }
+        let mut extras = Vec::with_capacity(query.extra.len());
+        for &index in &indices[1..] {
+            extras.push(
+                feature
+                    .field_as_string(index)
+                    .map_err(gdal_error(Some(layer_name.clone())))?,
+            );
+        }
+        out.push((fid, value, extras, converted));
     }
     // A damaged index or attribute table can end the iteration early, with
     // nothing but a message from GDAL: never analyse part of a layer.
@@ -330,12 +446,170 @@ where
     Ok(out)
 }
 
+/// What the reader reprojects: its lines (rings), and for polygons a check
+/// that what was valid in the layer's CRS is still valid in lon/lat.
+pub trait Reprojected: Clone {
+    /// Calls `f` on every line (ring) of the geometry, up to the first error.
+    fn each_line(
+        &mut self,
+        f: &mut dyn FnMut(&mut LineString<f64>) -> std::result::Result<(), String>,
+    ) -> std::result::Result<(), String>;
+    /// The first fatal problem `converted` has that `source` (the same
+    /// geometry in the layer's projected CRS) does not: its message and
+    /// where it is in lon/lat.
+    fn reprojection_fault(_source: &Self, _converted: &Self) -> Option<(String, geo::Coord<f64>)> {
+        None
+    }
+}
+
+impl Reprojected for MultiLineString<f64> {
+    fn each_line(
+        &mut self,
+        f: &mut dyn FnMut(&mut LineString<f64>) -> std::result::Result<(), String>,
+    ) -> std::result::Result<(), String> {
+        self.0.iter_mut().try_for_each(f)
+    }
+}
+
+impl Reprojected for MultiPolygon<f64> {
+    fn each_line(
+        &mut self,
+        f: &mut dyn FnMut(&mut LineString<f64>) -> std::result::Result<(), String>,
+    ) -> std::result::Result<(), String> {
+        let mut result = Ok(());
+        for p in &mut self.0 {
+            p.exterior_mut(|r| result = f(r));
+            result.clone()?;
+            p.interiors_mut(|holes| result = holes.iter_mut().try_for_each(&mut *f));
+            result.clone()?;
+        }
+        result
+    }
+
+    fn reprojection_fault(source: &Self, converted: &Self) -> Option<(String, geo::Coord<f64>)> {
+        let fatal = crate::load::geometry_problems(converted)
+            .into_iter()
+            .find(|p| p.fatal)?;
+        let at = fatal.at?;
+        // Validity is unchanged by an affine map: the source, moved into
+        // the range of longitudes/latitudes, is checked by the same rules.
+        let bounds = geo::BoundingRect::bounding_rect(source)?;
+        let span = bounds.width().max(bounds.height());
+        if span <= 0.0 || !span.is_finite() {
+            return None;
+        }
+        let k = 80.0 / span;
+        let o = bounds.min();
+        let moved = geo::MapCoords::map_coords(source, |c| geo::Coord {
+            x: (c.x - o.x) * k,
+            y: (c.y - o.y) * k,
+        });
+        let valid_there = !crate::load::geometry_problems(&moved)
+            .iter()
+            .any(|p| p.fatal);
+        valid_there.then_some((fatal.message, at))
+    }
+}
+
+/// True for GDAL's message about an unclosed ring.
+fn is_unclosed(failure: &str) -> bool {
+    failure.contains("Non closed ring")
+}
+
+/// While alive, GDAL refuses unclosed rings on this thread instead of
+/// closing them (`OGR_GEOMETRY_ACCEPT_UNCLOSED_RING=NO`).
+struct StrictRings;
+
+impl StrictRings {
+    fn new() -> StrictRings {
+        let _ =
+            gdal::config::set_thread_local_config_option("OGR_GEOMETRY_ACCEPT_UNCLOSED_RING", "NO");
+        StrictRings
+    }
+}
+
+impl Drop for StrictRings {
+    fn drop(&mut self) {
+        let _ = gdal::config::clear_thread_local_config_option("OGR_GEOMETRY_ACCEPT_UNCLOSED_RING");
+    }
+}
+
+/// A shapefile is several files: without its `.shx` GDAL cannot open it,
+/// and without its `.dbf` it reads no fields at all (so the holder field
+/// would be reported missing). Either is named as missing here.
+fn check_shapefile_parts(path: &Path) -> Result<()> {
+    let is_shp = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("shp"));
+    if !is_shp {
+        return Ok(());
+    }
+    for (ext, what) in [("shx", "index"), ("dbf", "attribute table")] {
+        let lower = path.with_extension(ext);
+        let upper = path.with_extension(ext.to_uppercase());
+        if !lower.exists() && !upper.exists() {
+            return Err(Error::MissingShapefilePart {
+                path: path.to_owned(),
+                missing: lower,
+                what,
+            });
+        }
+    }
+    Ok(())
+}
+
 /// Converts to `geo`, dropping Z and M (areas and lengths are on the
 /// ellipsoid surface).
 fn to_geo(geometry: &Geometry) -> std::result::Result<GeoGeometry<f64>, String> {
     let mut flat = geometry.clone();
     flat.flatten_to_2d();
     flat.to_geo().map_err(|e| e.to_string())
+}
+
+/// Every polygon of every layer of a file, in longitude/latitude (a layer
+/// without a CRS is taken to be in it), without attributes or checks: what
+/// `init --data` needs to centre the equal-area CRS on the data.
+pub fn polygons_of(path: &Path) -> Result<Vec<MultiPolygon<f64>>> {
+    let gdal_error = |source| Error::Gdal {
+        path: path.to_owned(),
+        layer: None,
+        source,
+    };
+    let dataset = Dataset::open_ex(
+        path,
+        DatasetOptions {
+            open_flags: GdalOpenFlags::GDAL_OF_VECTOR | GdalOpenFlags::GDAL_OF_READONLY,
+            ..DatasetOptions::default()
+        },
+    )
+    .map_err(gdal_error)?;
+    let mut out = Vec::new();
+    for mut layer in dataset.layers() {
+        let crs = match layer.spatial_ref() {
+            Some(srs) => srs.to_wkt().map_err(gdal_error)?,
+            None => "OGC:CRS84".to_owned(),
+        };
+        let to_wgs84 = ToWgs84::new(&crs)?;
+        for feature in layer.features() {
+            let Some(geometry) = feature.geometry() else {
+                continue;
+            };
+            if geometry.geometry_type() == gdal::vector::OGRwkbGeometryType::wkbUnknown {
+                continue;
+            }
+            let mut polygons = Vec::new();
+            let Ok(geo) = to_geo(geometry) else { continue };
+            if !collect_polygons(geo, &mut polygons) {
+                continue;
+            }
+            let mut mp = MultiPolygon::new(polygons);
+            if to_wgs84.apply(&mut mp).is_ok() {
+                out.push(mp);
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The layer names in a file, for messages and tests.

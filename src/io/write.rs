@@ -34,6 +34,8 @@ pub enum FieldKind {
     Real,
     /// UTF-8 text, at most 254 bytes in a shapefile.
     Text,
+    /// A calendar day (a GeoPackage or shapefile date field).
+    Date,
 }
 
 /// An attribute column.
@@ -64,6 +66,10 @@ pub enum Value {
     Real(f64),
     /// For [`FieldKind::Text`].
     Text(String),
+    /// For [`FieldKind::Date`].
+    Date(crate::date::Date),
+    /// No value (null).
+    Null,
 }
 
 /// A feature to write: longitude/latitude geometry and its values.
@@ -219,12 +225,12 @@ fn write_layers(path: &Path, driver: &str, layers: &[Layer], styles: &[LayerStyl
         // feature on its own.
         if geopackage {
             let mut transaction = dataset.start_transaction().map_err(gdal_error(None))?;
-            write_one(&mut transaction, path, &srs, layer, shapefile)?;
+            write_one(&mut transaction, path, &srs, layer, shapefile, &[])?;
             transaction
                 .commit()
                 .map_err(gdal_error(Some(&layer.name)))?;
         } else {
-            write_one(&mut dataset, path, &srs, layer, shapefile)?;
+            write_one(&mut dataset, path, &srs, layer, shapefile, &[])?;
         }
     }
     if geopackage && !styles.is_empty() {
@@ -234,12 +240,15 @@ fn write_layers(path: &Path, driver: &str, layers: &[Layer], styles: &[LayerStyl
     Ok(())
 }
 
-fn write_one(
+/// Writes one layer into an open dataset (`options`: GDAL layer creation
+/// options, for formats other than shapefiles).
+pub(crate) fn write_one(
     dataset: &mut gdal::Dataset,
     path: &Path,
     srs: &SpatialRef,
     layer_data: &Layer,
     shapefile: bool,
+    options: &[&str],
 ) -> Result<()> {
     let layer_name = layer_data.name.as_str();
     let gdal_error = |source| Error::Gdal {
@@ -250,7 +259,7 @@ fn write_one(
     let options: &[&str] = if shapefile {
         &["ENCODING=UTF-8", FIXED_DBF_DATE]
     } else {
-        &[]
+        options
     };
     let ty = match layer_data.geometry {
         GeometryKind::MultiPolygon => OGRwkbGeometryType::wkbMultiPolygon,
@@ -271,6 +280,7 @@ fn write_one(
             FieldKind::Int => (OGRFieldType::OFTInteger64, 10, 0),
             FieldKind::Real => (OGRFieldType::OFTReal, 24, 6),
             FieldKind::Text => (OGRFieldType::OFTString, 254, 0),
+            FieldKind::Date => (OGRFieldType::OFTDate, 8, 0),
         };
         let defn = FieldDefn::new(&field.name, ty).map_err(gdal_error)?;
         if shapefile {
@@ -306,6 +316,9 @@ fn write_one(
                 Value::Int(v) => feature.set_field_integer64(index, *v),
                 Value::Real(v) => feature.set_field_double(index, *v),
                 Value::Text(v) => feature.set_field_string(index, v),
+                // GDAL parses ISO 8601 into a date field.
+                Value::Date(d) => feature.set_field_string(index, &d.to_string()),
+                Value::Null => Ok(()),
             }
             .map_err(gdal_error)?;
         }

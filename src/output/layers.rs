@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use super::{qgis, write_text, Outputs};
 use crate::analysis::Analysis;
 use crate::config::Config;
+use crate::date::When;
 use crate::error::{Error, Result};
 use crate::geometry::geodesy;
 use crate::io::projection::MapProjection;
@@ -41,6 +42,18 @@ pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
     ];
     let styles = layer_styles(out.inputs, out.analysis);
     for format in &formats {
+        if format.driver == "PostgreSQL" {
+            // Tables, not files: nothing for the manifest to hash.
+            let connection = out.config.output.connection.as_deref().unwrap_or_default();
+            let dated = crate::io::dated::snapshots_dated_layer(&out.inputs.snapshots);
+            let all: Vec<Layer> = layers.iter().cloned().chain([dated]).collect();
+            crate::io::postgres::write_layers(
+                connection,
+                crate::run::postgres_schema(out.config),
+                &all,
+            )?;
+            continue;
+        }
         if format.driver == "GPKG" {
             files.extend(write_geopackage(
                 out.dir,
@@ -95,7 +108,23 @@ fn write_geopackage(
             qml: qgis::qml(style),
         })
         .collect();
-    write_dataset(&dir.join(GEOPACKAGE), "GPKG", layers, &gpkg_styles)?;
+    // The snapshots as one dated layer too, with the states' style
+    // (without their time range, which is on other fields).
+    let dated = crate::io::dated::snapshots_dated_layer(&inputs.snapshots);
+    let mut gpkg_styles = gpkg_styles;
+    if let Some(states) = styles.first() {
+        let style = qgis::Style {
+            temporal: None,
+            ..states.clone()
+        };
+        gpkg_styles.push(LayerStyle {
+            layer: dated.name.clone(),
+            name: format!("borderchange {}", dated.name),
+            qml: qgis::qml(&style),
+        });
+    }
+    let all: Vec<Layer> = layers.iter().cloned().chain([dated]).collect();
+    write_dataset(&dir.join(GEOPACKAGE), "GPKG", &all, &gpkg_styles)?;
     let project = project_xml(config, inputs, analysis, styles)?;
     let path = dir.join(QGIS_PROJECT);
     fs::write(&path, project).map_err(|source| Error::Io { path, source })?;
@@ -127,7 +156,7 @@ fn project_xml(
         return Ok(String::new());
     };
     let (west, south, east, north) = inputs.study_box();
-    let map = MapProjection::albers_for(west, south, east, north)?;
+    let map = MapProjection::for_region(west, south, east, north)?;
     let extent = map.extent_of(west, south, east, north)?;
     let until = until_years(inputs);
     let mut groups = vec![qgis::ProjectGroup {
@@ -183,7 +212,11 @@ fn project_xml(
     }
     let newest = inputs.snapshots.last().map(|s| s.year);
     for s in inputs.snapshots.iter().rev() {
-        let filter = format!("\"year\" = {}{base_filter}", s.year);
+        // Two snapshots of one year differ in their date.
+        let filter = match s.year.date {
+            Some(d) => format!("\"from_date\" = '{d}'{base_filter}"),
+            None => format!("\"year\" = {}{base_filter}", s.year.year),
+        };
         groups.push(qgis::ProjectGroup {
             name: format!("{} {}", s.year, s.treaty),
             layers: vec![
@@ -211,7 +244,7 @@ fn project_xml(
             visible: Some(s.year) == newest,
         });
     }
-    let first = inputs.snapshots.first().map_or(0, |s| s.year);
+    let first = inputs.snapshots.first().map_or(When::year(0), |s| s.year);
     let last = until.values().copied().max().unwrap_or(first);
     Ok(qgis::project(&qgis::Project {
         title: config.title.clone(),
@@ -221,7 +254,8 @@ fn project_xml(
         layer_wkt: crate::io::crs_wkt("EPSG:4326")?,
         map_proj: map.definition,
         extent,
-        years: (first, last),
+        range: (first.first_day(), last.first_day()),
+        dated: has_dates(&until),
     }))
 }
 
@@ -232,15 +266,34 @@ fn sanitise_id(name: &str) -> String {
         .collect()
 }
 
-/// For each snapshot year, the year the next snapshot replaced it; the last
+/// For each snapshot, the time the next snapshot replaced it; the last
 /// one is taken to hold for one year (QGIS needs an end to a time range).
-fn until_years(inputs: &Inputs) -> BTreeMap<i32, i32> {
-    let years: Vec<i32> = inputs.snapshots.iter().map(|s| s.year).collect();
-    years
+fn until_years(inputs: &Inputs) -> BTreeMap<When, When> {
+    let times: Vec<When> = inputs.snapshots.iter().map(|s| s.year).collect();
+    times
         .iter()
         .enumerate()
-        .map(|(i, y)| (*y, years.get(i + 1).copied().unwrap_or(y + 1)))
+        .map(|(i, w)| {
+            (
+                *w,
+                times.get(i + 1).copied().unwrap_or_else(|| one_year_on(*w)),
+            )
+        })
         .collect()
+}
+
+/// The same day (or year) one year later.
+fn one_year_on(w: When) -> When {
+    match w.date {
+        Some(d) => When::day(d.plus_one_year()),
+        None => When::year(w.year + 1),
+    }
+}
+
+/// True when some snapshot has a date: the layers then have date fields
+/// (`from_date`, `to_date`) beside the year fields.
+fn has_dates(until: &BTreeMap<When, When>) -> bool {
+    until.keys().any(|w| w.date.is_some())
 }
 
 /// One style per layer, in the order of the layers.
@@ -252,7 +305,10 @@ fn layer_styles(inputs: &Inputs, analysis: &Analysis) -> Vec<qgis::Style> {
         .collect();
     let treaties: Vec<String> = analysis.steps.iter().map(|s| s.treaty.clone()).collect();
     let rivers: Vec<String> = inputs.rivers.iter().map(|r| r.name.clone()).collect();
-    let s = qgis::styles(&holders, &treaties, &rivers);
+    let mut s = qgis::styles(&holders, &treaties, &rivers);
+    if inputs.snapshots.iter().any(|s| s.year.date.is_some()) {
+        qgis::use_dates(&mut s);
+    }
     vec![s.states, s.boundaries, s.transfers, s.rivers]
 }
 
@@ -264,11 +320,45 @@ fn int_field(name: &'static str) -> FieldDef {
     FieldDef::new(name, FieldKind::Int)
 }
 
-fn until_of(until: &BTreeMap<i32, i32>, year: i32) -> Value {
-    Value::Int(until.get(&year).copied().unwrap_or(year + 1).into())
+fn until_of(until: &BTreeMap<When, When>, year: When) -> Value {
+    Value::Int(until_when(until, year).year.into())
 }
 
-fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Layer<'a> {
+fn until_when(until: &BTreeMap<When, When>, year: When) -> When {
+    until
+        .get(&year)
+        .copied()
+        .unwrap_or_else(|| one_year_on(year))
+}
+
+/// A snapshot's day as a date field's value; null where only the year is
+/// known.
+fn date_of(w: When) -> Value {
+    w.date.map_or(Value::Null, Value::Date)
+}
+
+fn date_field(name: &'static str) -> FieldDef {
+    FieldDef::new(name, FieldKind::Date)
+}
+
+/// `from_date` and `to_date` for a layer of snapshots, when some snapshot
+/// has a date.
+fn dated_fields(until: &BTreeMap<When, When>) -> impl Iterator<Item = FieldDef> {
+    has_dates(until)
+        .then(|| [date_field("from_date"), date_field("to_date")])
+        .into_iter()
+        .flatten()
+}
+
+/// The values of [`dated_fields`] for the snapshot of `year`.
+fn dated_values(until: &BTreeMap<When, When>, year: When) -> impl Iterator<Item = Value> {
+    has_dates(until)
+        .then(|| [date_of(year), date_of(until_when(until, year))])
+        .into_iter()
+        .flatten()
+}
+
+fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<When, When>) -> Layer<'a> {
     let mut layer = Layer {
         name: "transfers".into(),
         geometry: GeometryKind::MultiPolygon,
@@ -281,7 +371,21 @@ fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Lay
             text_field("treaty"),
             FieldDef::new("area_km2", FieldKind::Real),
             FieldDef::new("area_ea_km", FieldKind::Real),
-        ],
+        ]
+        .into_iter()
+        .chain(
+            has_dates(until)
+                .then(|| {
+                    [
+                        date_field("from_date"),
+                        date_field("to_date"),
+                        date_field("until_date"),
+                    ]
+                })
+                .into_iter()
+                .flatten(),
+        )
+        .collect(),
         features: analysis
             .transfers
             .iter()
@@ -290,13 +394,27 @@ fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Lay
                 values: vec![
                     Value::Text(t.from_state.clone()),
                     Value::Text(t.to_state.clone()),
-                    Value::Int(t.from_year.into()),
-                    Value::Int(t.to_year.into()),
+                    Value::Int(t.from_year.year.into()),
+                    Value::Int(t.to_year.year.into()),
                     until_of(until, t.to_year),
                     Value::Text(t.treaty.clone()),
                     Value::Real(t.area_km2),
                     Value::Real(t.area_ea_km2),
-                ],
+                ]
+                .into_iter()
+                .chain(
+                    has_dates(until)
+                        .then(|| {
+                            [
+                                date_of(t.from_year),
+                                date_of(t.to_year),
+                                date_of(until_when(until, t.to_year)),
+                            ]
+                        })
+                        .into_iter()
+                        .flatten(),
+                )
+                .collect(),
             })
             .collect(),
     };
@@ -320,13 +438,27 @@ fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Lay
                     values: vec![
                         Value::Text(t.from_state.clone()),
                         Value::Text(t.to_state.clone()),
-                        Value::Int(t.from_year.into()),
-                        Value::Int(t.to_year.into()),
+                        Value::Int(t.from_year.year.into()),
+                        Value::Int(t.to_year.year.into()),
                         until_of(until, t.to_year),
                         Value::Text(t.treaty.clone()),
                         Value::Real(t.area_km2),
                         Value::Real(t.area_ea_km2),
-                    ],
+                    ]
+                    .into_iter()
+                    .chain(
+                        has_dates(until)
+                            .then(|| {
+                                [
+                                    date_of(t.from_year),
+                                    date_of(t.to_year),
+                                    date_of(until_when(until, t.to_year)),
+                                ]
+                            })
+                            .into_iter()
+                            .flatten(),
+                    )
+                    .collect(),
                 });
             }
             let rows = layer.features.len() - from;
@@ -385,20 +517,23 @@ fn tag_variant(layer: &mut Layer, rows: usize, name: &str) {
     }
 }
 
-fn boundary_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Layer<'a> {
+fn boundary_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<When, When>) -> Layer<'a> {
     let stretch = |ys: &'a crate::analysis::YearStretch| {
         let s = &ys.stretch;
         OutFeature {
             geometry: Shape::LineString(&s.line),
             values: vec![
-                Value::Int(ys.year.into()),
+                Value::Int(ys.year.year.into()),
                 until_of(until, ys.year),
                 Value::Text(s.state_a.clone()),
                 Value::Text(s.state_b.clone()),
                 Value::Text(s.kind.as_str().to_owned()),
                 Value::Text(s.river.clone().unwrap_or_default()),
                 Value::Real(s.length_km),
-            ],
+            ]
+            .into_iter()
+            .chain(dated_values(until, ys.year))
+            .collect(),
         }
     };
     let mut layer = Layer {
@@ -412,7 +547,10 @@ fn boundary_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Lay
             text_field("kind"),
             text_field("river"),
             FieldDef::new("length_km", FieldKind::Real),
-        ],
+        ]
+        .into_iter()
+        .chain(dated_fields(until))
+        .collect(),
         features: analysis.stretches.iter().map(stretch).collect(),
     };
     // Each variant's boundaries in the snapshots it changes.
@@ -441,7 +579,7 @@ fn boundary_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<i32, i32>) -> Lay
 fn state_layer<'a>(
     inputs: &'a Inputs,
     analysis: &'a Analysis,
-    until: &BTreeMap<i32, i32>,
+    until: &BTreeMap<When, When>,
 ) -> Layer<'a> {
     let mut features = Vec::new();
     for s in &inputs.snapshots {
@@ -454,12 +592,15 @@ fn state_layer<'a>(
             features.push(OutFeature {
                 geometry: Shape::MultiPolygon(&h.geometry),
                 values: vec![
-                    Value::Int(s.year.into()),
+                    Value::Int(s.year.year.into()),
                     until_of(until, s.year),
                     Value::Text(s.treaty.clone()),
                     Value::Text(h.state.clone()),
                     Value::Real(area_km2),
-                ],
+                ]
+                .into_iter()
+                .chain(dated_values(until, s.year))
+                .collect(),
             });
         }
     }
@@ -483,12 +624,15 @@ fn state_layer<'a>(
                     features.push(OutFeature {
                         geometry: Shape::MultiPolygon(&h.geometry),
                         values: vec![
-                            Value::Int(s.year.into()),
+                            Value::Int(s.year.year.into()),
                             until_of(until, s.year),
                             Value::Text(s.treaty.clone()),
                             Value::Text(h.state.clone()),
                             Value::Real(area_km2),
-                        ],
+                        ]
+                        .into_iter()
+                        .chain(dated_values(until, s.year))
+                        .collect(),
                     });
                 }
             }
@@ -504,7 +648,10 @@ fn state_layer<'a>(
             text_field("treaty"),
             text_field("state"),
             FieldDef::new("area_km2", FieldKind::Real),
-        ],
+        ]
+        .into_iter()
+        .chain(dated_fields(until))
+        .collect(),
         features,
     };
     let mut start = 0;

@@ -41,7 +41,10 @@ pub(crate) fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
         &out.config.places,
     )?;
     let maps_dir = out.dir.join("maps");
-    fs::create_dir_all(&maps_dir).map_err(|source| Error::Io {
+    // Not `create_dir_all`: a run ended by a signal moves its staging
+    // folder away while this may still be running, and must not find it
+    // made again.
+    fs::create_dir(&maps_dir).map_err(|source| Error::Io {
         path: maps_dir.clone(),
         source,
     })?;
@@ -80,7 +83,7 @@ pub(crate) fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
         text("boundaries.csv", report::boundaries_csv(out.analysis))?,
         text(
             "datapackage.json",
-            report::datapackage_json(&out.config.title),
+            report::datapackage_json_dated(&out.config.title, report::has_dates(out.analysis)),
         )?,
     ];
     files.extend(map_files);

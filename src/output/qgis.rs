@@ -425,6 +425,23 @@ pub struct ProjectGroup<'a> {
     pub visible: bool,
 }
 
+/// Makes the layers' time ranges those of their date fields (`from_date`
+/// to `to_date`; for transfers `to_date` to `until_date`), for snapshots
+/// with dates: the Temporal Controller then shows each snapshot from its
+/// day, and two snapshots of one year one after the other.
+pub fn use_dates(styles: &mut Styles) {
+    // A snapshot with a year alone has null dates: 1 January of the year.
+    let range = |start: &str, start_year: &str, end: &str, end_year: &str| {
+        Some((
+            format!("coalesce(to_date(\"{start}\"), make_date(\"{start_year}\", 1, 1))"),
+            format!("coalesce(to_date(\"{end}\"), make_date(\"{end_year}\", 1, 1))"),
+        ))
+    };
+    styles.states.temporal = range("from_date", "year", "to_date", "until");
+    styles.boundaries.temporal = range("from_date", "year", "to_date", "until");
+    styles.transfers.temporal = range("to_date", "to_year", "until_date", "until");
+}
+
 /// Everything the project needs to know.
 pub struct Project<'a> {
     /// Project title.
@@ -442,8 +459,11 @@ pub struct Project<'a> {
     pub layer_wkt: String,
     /// Map extent in the map CRS: (xmin, ymin, xmax, ymax).
     pub extent: (f64, f64, f64, f64),
-    /// Temporal range of the project, years (start, end).
-    pub years: (i32, i32),
+    /// Temporal range of the project, first days (start, end).
+    pub range: (crate::date::Date, crate::date::Date),
+    /// True when the snapshots have dates: the Temporal Controller then
+    /// steps by month (two snapshots may lie in one year).
+    pub dated: bool,
 }
 
 /// The project file: layers from the GeoPackage by relative path, grouped and
@@ -534,11 +554,15 @@ pub fn project(p: &Project) -> String {
     }
     x.push_str("  </layerorder>\n");
 
-    let (start, end) = p.years;
-    x.push_str("  <ProjectTimeSettings timeStep=\"1\" timeStepUnit=\"y\" frameRate=\"1\" cumulativeTemporalRange=\"0\">\n");
+    let (start, end) = p.range;
+    let unit = if p.dated { "mon" } else { "y" };
     let _ = writeln!(
         x,
-        "    <temporalRange><start>{start:04}-01-01T00:00:00Z</start><end>{end:04}-01-01T00:00:00Z</end></temporalRange>"
+        "  <ProjectTimeSettings timeStep=\"1\" timeStepUnit=\"{unit}\" frameRate=\"1\" cumulativeTemporalRange=\"0\">"
+    );
+    let _ = writeln!(
+        x,
+        "    <temporalRange><start>{start}T00:00:00Z</start><end>{end}T00:00:00Z</end></temporalRange>"
     );
     x.push_str("  </ProjectTimeSettings>\n");
 

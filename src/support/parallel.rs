@@ -22,15 +22,33 @@ where
     let next = AtomicUsize::new(0);
     let slots: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(item) = items.get(i) else { break };
-                let result = f(item);
-                if let Ok(mut slots) = slots.lock() {
-                    slots[i] = Some(result);
-                }
-            });
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    let result = f(item);
+                    if let Ok(mut slots) = slots.lock() {
+                        slots[i] = Some(result);
+                    }
+                })
+            })
+            .collect();
+        // Joined one by one, not left to the end of the scope: the scope
+        // ends as soon as each closure has returned, while the thread may
+        // still be running its thread-local destructors (the PROJ objects
+        // `EqualArea::with` keeps). A run failing just after this could
+        // then reach `exit` while a worker frees PROJ's state, which the
+        // exit handlers free too: heap corruption (issue 22). A join waits
+        // until the thread has ended.
+        let mut panicked = None;
+        for worker in workers {
+            if let Err(payload) = worker.join() {
+                panicked.get_or_insert(payload);
+            }
+        }
+        if let Some(payload) = panicked {
+            std::panic::resume_unwind(payload);
         }
     });
     slots
@@ -75,6 +93,43 @@ mod tests {
         let items: Vec<u64> = (0..50).collect();
         let got = super::map_costliest_first(&items, |x| (*x % 7) as usize, |x| x + 1);
         assert_eq!(got, items.iter().map(|x| x + 1).collect::<Vec<_>>());
+    }
+
+    /// When `map` returns, every worker thread has ended, its thread-local
+    /// destructors included (issue 22: PROJ objects were still being freed
+    /// on workers while a failed run exited).
+    #[test]
+    fn workers_have_ended_when_map_returns() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static DROPPED: AtomicUsize = AtomicUsize::new(0);
+        struct SlowToDrop;
+        impl Drop for SlowToDrop {
+            fn drop(&mut self) {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                DROPPED.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        thread_local! {
+            static KEPT: std::cell::RefCell<Option<SlowToDrop>> = const { std::cell::RefCell::new(None) };
+        }
+        let items: Vec<u64> = (0..16).collect();
+        let main = std::thread::current().id();
+        let on_workers = std::sync::Mutex::new(std::collections::BTreeSet::new());
+        let _ = super::map(&items, |x| {
+            if std::thread::current().id() != main {
+                KEPT.with(|k| {
+                    k.borrow_mut().get_or_insert_with(|| SlowToDrop);
+                });
+                on_workers
+                    .lock()
+                    .unwrap()
+                    .insert(format!("{:?}", std::thread::current().id()));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+            x + 1
+        });
+        let workers = on_workers.into_inner().unwrap().len();
+        assert_eq!(DROPPED.load(Ordering::SeqCst), workers);
     }
 
     #[test]

@@ -229,3 +229,35 @@ pub fn chromium(args: &[&str], profile: &Path) -> (String, String) {
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// [`two_snapshots`]' files as three snapshots, two of them in 1800 told
+/// apart by their dates (1800-03-01: A holds 120–122° E; 1800-09-01: B
+/// holds 121–123° E), then 1801 (a year alone) as in March; GeoPackage
+/// and shapefiles to `out`. Writes `analysis.toml`.
+pub fn one_year_twice(w: &Workdir) -> PathBuf {
+    two_snapshots(w, "");
+    w.write(
+        "analysis.toml",
+        r#"title = "dates"
+[output]
+dir = "out"
+formats = ["GPKG", "ESRI Shapefile"]
+
+[[snapshot]]
+year = 1800
+date = "1800-03-01"
+treaty = "March"
+path = "a1700.geojson"
+
+[[snapshot]]
+date = 1800-09-01
+treaty = "September"
+path = "b1800.geojson"
+
+[[snapshot]]
+year = 1801
+treaty = "Back"
+path = "a1700.geojson"
+"#,
+    )
+}

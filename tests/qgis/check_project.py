@@ -82,10 +82,12 @@ def main():
     check(project.areaUnits() == QgsUnitTypes.AreaSquareKilometers, "area units km²")
 
     expected = {}
+    # A snapshot's layers are named by its date where it has one.
     for row in report["areas"]:
-        expected[f"states_{row['year']}"] = expected.get(f"states_{row['year']}", 0) + 1
+        key = f"states_{row.get('date', row['year'])}"
+        expected[key] = expected.get(key, 0) + 1
     for row in report["stretches"]:
-        key = f"boundaries_{row['year']}"
+        key = f"boundaries_{row.get('date', row['year'])}"
         expected[key] = expected.get(key, 0) + 1
     expected["transfers_layer"] = len(report["transfers"])
 
@@ -104,6 +106,20 @@ def main():
         check_renderer(layer, layer_id)
         if table_of(layer) in TEMPORAL:
             check(layer.temporalProperties().isActive(), f"{layer_id}: temporal properties active")
+            # The time range's expressions must evaluate to dates on the
+            # layer's own fields (dates, or years made dates).
+            props = layer.temporalProperties()
+            start = QgsExpression(props.startExpression())
+            end = QgsExpression(props.endExpression())
+            context = QgsExpressionContext()
+            context.appendScopes(QgsExpressionContextUtils.globalProjectLayerScopes(layer))
+            for feature in layer.getFeatures():
+                context.setFeature(feature)
+                begins, ends = start.evaluate(context), end.evaluate(context)
+                check(begins is not None and ends is not None and begins < ends,
+                      f"{layer_id}: time range {props.startExpression()} .. {props.endExpression()} "
+                      f"gives {begins} .. {ends}")
+                break
 
     transfers = layers.get("transfers_layer")
     if transfers is not None and transfers.isValid():

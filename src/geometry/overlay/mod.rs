@@ -163,7 +163,7 @@ mod tests {
         let t = &moved[0];
         assert_eq!((t.from_state.as_str(), t.to_state.as_str()), ("A", "B"));
         assert_eq!(
-            (t.from_year, t.to_year, t.treaty.as_str()),
+            (t.from_year.year, t.to_year.year, t.treaty.as_str()),
             (1700, 1800, "Treaty of 1800")
         );
         // The overlay snaps to a fixed-point grid: agreement to 1e-7, not to the last bit.

@@ -72,6 +72,14 @@ fn write_page(
         esc(&p.config_path)
     )?;
 
+    if !analysis.warnings.is_empty() {
+        writeln!(h, "<h2>Warnings</h2>\n<ul class=\"warnings\">")?;
+        for w in &analysis.warnings {
+            writeln!(h, "<li>{}</li>", esc(w))?;
+        }
+        writeln!(h, "</ul>")?;
+    }
+
     writeln!(h, "<h2>Maps</h2>")?;
     for m in maps {
         writeln!(
@@ -121,8 +129,48 @@ fn write_page(
             params.sliver_km2,
             thousands(s.dropped.area_km2, 3)
         )?;
+        for (b, km2, what) in crate::output::report::nobody_rows(s, params.sliver_km2) {
+            writeln!(
+                h,
+                "<li>{} ({}→{}): {} km² {what} '{}' (land held by no holder in one of the two snapshots; the balances count it).</li>",
+                esc(&s.treaty),
+                s.from_year,
+                s.to_year,
+                thousands(km2, 0),
+                esc(b)
+            )?;
+        }
     }
     writeln!(h, "</ul>")?;
+
+    writeln!(h, "<h2>Balances</h2>")?;
+    writeln!(
+        h,
+        "<p class=\"note\">Each holder's area before, less what it gave, plus what it received, against its area after (slivers included).</p>"
+    )?;
+    writeln!(
+        h,
+        "<table id=\"balances\"><tr><th>treaty</th><th>years</th><th>holder</th><th>before km²</th>\
+         <th>given km²</th><th>received km²</th><th>after km²</th><th>off by</th></tr>"
+    )?;
+    for s in &analysis.steps {
+        for b in &s.balances {
+            writeln!(
+                h,
+                "<tr><td>{}</td><td>{}→{}</td><td>{}</td>{}{}{}{}{}</tr>",
+                esc(&s.treaty),
+                s.from_year,
+                s.to_year,
+                esc(&b.state),
+                num(b.before_km2, thousands(b.before_km2, 0)),
+                num(b.outgoing_km2, thousands(b.outgoing_km2, 0)),
+                num(b.incoming_km2, thousands(b.incoming_km2, 0)),
+                num(b.after_km2, thousands(b.after_km2, 0)),
+                num(b.rel_error, format!("{:.2e}", b.rel_error))
+            )?;
+        }
+    }
+    writeln!(h, "</table>")?;
 
     writeln!(h, "<h2>Areas held</h2>")?;
     writeln!(
@@ -157,7 +205,7 @@ fn write_page(
          <th>stretches</th><th>length km</th></tr>"
     )?;
     let rows = boundary_summary(analysis);
-    let mut years: Vec<i32> = rows.iter().map(|b| b.year).collect();
+    let mut years: Vec<crate::date::When> = rows.iter().map(|b| b.year).collect();
     years.dedup();
     for year in years {
         let mut total = 0.0;

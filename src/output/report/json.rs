@@ -6,6 +6,7 @@ use super::{boundary_summary, BoundaryRow, Provenance};
 use crate::analysis::{Analysis, AreaRow, RegionRow, Step};
 use crate::checks::Check;
 use crate::config::{Config, Parameters};
+use crate::date::When;
 use crate::model::StretchKind;
 
 #[derive(Serialize)]
@@ -25,6 +26,10 @@ struct Report<'a> {
     stretches: Vec<StretchRow<'a>>,
     checks: &'a [Check],
     checks_pass: bool,
+    /// Land two holders of a snapshot both hold (each at most sliver_km2).
+    overlaps: &'a [crate::analysis::OverlapRow],
+    /// What the user must see (also printed on stderr).
+    warnings: &'a [String],
     /// The readings, the base first, with their sources and figures.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     variants: Vec<VariantInfo<'a>>,
@@ -60,7 +65,8 @@ struct Method {
 
 #[derive(Serialize)]
 struct SnapshotInfo<'a> {
-    year: i32,
+    #[serde(flatten)]
+    year: When,
     treaty: &'a str,
     path: String,
     holders: Vec<&'a str>,
@@ -70,6 +76,10 @@ struct SnapshotInfo<'a> {
 struct TransferRow<'a> {
     from_year: i32,
     to_year: i32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    from_date: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    to_date: Option<String>,
     treaty: &'a str,
     from_state: &'a str,
     to_state: &'a str,
@@ -85,7 +95,8 @@ struct TransferRow<'a> {
 
 #[derive(Serialize)]
 struct StretchRow<'a> {
-    year: i32,
+    #[serde(flatten)]
+    year: When,
     state_a: &'a str,
     state_b: &'a str,
     kind: StretchKind,
@@ -156,7 +167,7 @@ pub fn report_json(
                     source: &v.source,
                     base: i == 0,
                     assignments: &v.assignments,
-                    changes: v.changed.iter().map(|s| s.year).collect(),
+                    changes: v.changed.iter().map(|s| s.year.year).collect(),
                     areas: &figures.areas,
                     transfers: transfer_rows(figures),
                     steps: &figures.steps,
@@ -165,6 +176,8 @@ pub fn report_json(
             })
             .collect(),
         transfer_ranges: super::transfer_ranges(analysis),
+        overlaps: &analysis.overlaps,
+        warnings: &analysis.warnings,
     };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
     text.push('\n');
@@ -176,8 +189,10 @@ fn transfer_rows(analysis: &Analysis) -> Vec<TransferRow<'_>> {
         .transfers
         .iter()
         .map(|t| TransferRow {
-            from_year: t.from_year,
-            to_year: t.to_year,
+            from_year: t.from_year.year,
+            to_year: t.to_year.year,
+            from_date: t.from_year.date.map(|d| d.to_string()),
+            to_date: t.to_year.date.map(|d| d.to_string()),
             treaty: &t.treaty,
             from_state: &t.from_state,
             to_state: &t.to_state,
@@ -202,8 +217,16 @@ fn snapshot_infos<'a>(
             path: config
                 .snapshots
                 .iter()
-                .find(|c| c.year == s.year)
+                .find(|c| c.when().ok() == Some(s.year))
+                .or_else(|| {
+                    config
+                        .snapshots
+                        .iter()
+                        .find(|c| c.year == Some(s.year.year))
+                })
                 .map(|c| c.path.display().to_string())
+                .or_else(|| config.dated.as_ref().map(|d| d.path.display().to_string()))
+                .map(|p| crate::io::postgres::redacted(&p))
                 .unwrap_or_default(),
             holders: s.holdings.iter().map(|h| h.state.as_str()).collect(),
         })

@@ -1,6 +1,8 @@
 //! Maps as SVG: one per snapshot (holders, the border with river stretches
 //! distinct from land, rivers labelled) and one per treaty step (what was
-//! transferred), in an Albers equal-area conic fitted to the study region,
+//! transferred), in an equal-area projection fitted to the study region
+//! (an Albers conic, or Lambert azimuthal where a conic does not fit: see
+//! [`MapProjection::for_region`]),
 //! with legend, scale bar, graticule and north arrow. PNG copies are
 //! rasterised from the same SVG (see [`png`]).
 //!
@@ -58,7 +60,7 @@ struct Frame {
 impl Frame {
     fn new(inputs: &Inputs) -> Result<Frame> {
         let b = inputs.study_box();
-        let projection = MapProjection::albers_for(b.0, b.1, b.2, b.3)?;
+        let projection = MapProjection::for_region(b.0, b.1, b.2, b.3)?;
         let (xmin, ymin, xmax, ymax) = projection.extent_of(b.0, b.1, b.2, b.3)?;
         let inner_w = WIDTH - LEGEND - 2.0 * MARGIN;
         let inner_h = HEIGHT - TOP - 2.0 * MARGIN;
@@ -565,8 +567,13 @@ fn document(frame: &Frame, title: &str, body: &str, legend: &[LegendItem]) -> St
     );
     let _ = writeln!(
         s,
-        "<text x=\"{bx:.1}\" y=\"{:.1}\" font-size=\"9\" fill=\"#555555\">scale true along the standard parallels</text>",
-        by - 6.0
+        "<text x=\"{bx:.1}\" y=\"{:.1}\" font-size=\"9\" fill=\"#555555\">{}</text>",
+        by - 6.0,
+        if frame.projection.name().starts_with("Albers") {
+            "scale true along the standard parallels"
+        } else {
+            "scale true at the centre"
+        }
     );
     // North arrow (north is up along the central meridian).
     let (nx, ny) = (map_w - MARGIN - 24.0, TOP + 36.0);
@@ -583,8 +590,9 @@ fn document(frame: &Frame, title: &str, body: &str, legend: &[LegendItem]) -> St
     );
     let _ = writeln!(
         s,
-        "<text x=\"{lx}\" y=\"{:.1}\" font-size=\"9\" fill=\"#555555\">Albers equal-area conic, WGS84</text>",
-        HEIGHT - MARGIN
+        "<text x=\"{lx}\" y=\"{:.1}\" font-size=\"9\" fill=\"#555555\">{}, WGS84</text>",
+        HEIGHT - MARGIN,
+        frame.projection.name()
     );
     s.push_str("</svg>\n");
     s

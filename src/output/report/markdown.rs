@@ -32,6 +32,14 @@ fn write_report(
         p.tool_version, p.gdal_version, p.proj_version, p.config_path
     )?;
 
+    if !analysis.warnings.is_empty() {
+        writeln!(md, "## Warnings\n")?;
+        for w in &analysis.warnings {
+            writeln!(md, "- {w}")?;
+        }
+        writeln!(md)?;
+    }
+
     writeln!(md, "## Transfers\n")?;
     writeln!(
         md,
@@ -64,6 +72,45 @@ fn write_report(
             params.sliver_km2,
             thousands(s.dropped.area_km2, 3)
         )?;
+        for (b, km2, what) in crate::output::report::nobody_rows(s, params.sliver_km2) {
+            writeln!(
+                md,
+                "- {} ({}→{}): {} km² {what} '{b}' (land held by no holder in one of the two snapshots; the balances count it).",
+                s.treaty,
+                s.from_year,
+                s.to_year,
+                thousands(km2, 0)
+            )?;
+        }
+    }
+    writeln!(md)?;
+
+    writeln!(md, "## Balances\n")?;
+    writeln!(
+        md,
+        "Each holder's area before, less what it gave, plus what it received, against its area after (slivers included).\n"
+    )?;
+    writeln!(
+        md,
+        "| treaty | years | holder | before km² | given km² | received km² | after km² | off by |"
+    )?;
+    writeln!(md, "|---|---|---|---:|---:|---:|---:|---:|")?;
+    for s in &analysis.steps {
+        for b in &s.balances {
+            writeln!(
+                md,
+                "| {} | {}→{} | {} | {} | {} | {} | {} | {:.2e} |",
+                s.treaty,
+                s.from_year,
+                s.to_year,
+                b.state,
+                thousands(b.before_km2, 0),
+                thousands(b.outgoing_km2, 0),
+                thousands(b.incoming_km2, 0),
+                thousands(b.after_km2, 0),
+                b.rel_error
+            )?;
+        }
     }
     writeln!(md)?;
 

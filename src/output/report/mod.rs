@@ -30,7 +30,9 @@ pub struct Provenance {
     pub gdal_version: String,
     /// PROJ runtime version.
     pub proj_version: String,
-    /// The analysis file, as given.
+    /// The analysis file's name (without its folder, so that nothing in the
+    /// reports depends on where the run was started or how the path was
+    /// typed).
     pub config_path: String,
 }
 
@@ -60,26 +62,47 @@ fn variant_column(analysis: &Analysis) -> (&'static str, Vec<(String, &Analysis)
 /// `areas.csv`: one row per holder per snapshot (per variant, with
 /// variants).
 pub fn areas_csv(analysis: &Analysis) -> String {
+    let dated = has_dates(analysis);
     let (header, readings) = variant_column(analysis);
-    let mut out = format!("year,treaty,state,area_km2,area_ea_km2,ea_rel_diff{header}\n");
+    let dates_header = if dated { ",date" } else { "" };
+    let mut out =
+        format!("year,treaty,state,area_km2,area_ea_km2,ea_rel_diff{dates_header}{header}\n");
     for (variant, figures) in readings {
         for a in &figures.areas {
             out.push_str(&format!(
-                "{},{},{},{:.3},{:.3},{:.3e}{variant}\n",
-                a.year,
+                "{},{},{},{:.3},{:.3},{:.3e}{}{variant}\n",
+                a.year.year,
                 csv_text(&a.treaty),
                 csv_text(&a.state),
                 a.area_km2,
                 a.area_ea_km2,
-                a.ea_rel_diff
+                a.ea_rel_diff,
+                date_columns(dated, &[a.year])
             ));
         }
     }
     out
 }
 
+/// True when some snapshot has a date: the tables then have date columns
+/// (ISO 8601; empty where only the year is known) after the others.
+pub fn has_dates(analysis: &Analysis) -> bool {
+    analysis.areas.iter().any(|a| a.year.date.is_some())
+}
+
+fn date_columns(dated: bool, whens: &[crate::date::When]) -> String {
+    if !dated {
+        return String::new();
+    }
+    whens
+        .iter()
+        .map(|w| format!(",{}", w.date.map(|d| d.to_string()).unwrap_or_default()))
+        .collect()
+}
+
 /// `transfers.csv`: one row per transfer (per variant, with variants).
 pub fn transfers_csv(analysis: &Analysis) -> String {
+    let dated = has_dates(analysis);
     let (header, readings) = variant_column(analysis);
     let bounded = readings
         .iter()
@@ -89,8 +112,9 @@ pub fn transfers_csv(analysis: &Analysis) -> String {
     } else {
         ""
     };
+    let dates_header = if dated { ",from_date,to_date" } else { "" };
     let mut out = format!(
-        "from_year,to_year,treaty,from_state,to_state,area_km2,area_sq_mi,area_ea_km2{bounds_header}{header}\n",
+        "from_year,to_year,treaty,from_state,to_state,area_km2,area_sq_mi,area_ea_km2{dates_header}{bounds_header}{header}\n",
     );
     for (variant, figures) in readings {
         for t in &figures.transfers {
@@ -100,15 +124,16 @@ pub fn transfers_csv(analysis: &Analysis) -> String {
                 (false, _) => String::new(),
             };
             out.push_str(&format!(
-                "{},{},{},{},{},{:.3},{:.3},{:.3}{bounds}{variant}\n",
-                t.from_year,
-                t.to_year,
+                "{},{},{},{},{},{:.3},{:.3},{:.3}{}{bounds}{variant}\n",
+                t.from_year.year,
+                t.to_year.year,
                 csv_text(&t.treaty),
                 csv_text(&t.from_state),
                 csv_text(&t.to_state),
                 t.area_km2,
                 t.area_km2 * SQ_MI_PER_KM2,
-                t.area_ea_km2
+                t.area_ea_km2,
+                date_columns(dated, &[t.from_year, t.to_year])
             ));
         }
     }
@@ -118,19 +143,23 @@ pub fn transfers_csv(analysis: &Analysis) -> String {
 /// `boundaries.csv`: one row per year, holder pair and river (or land)
 /// (per variant, with variants).
 pub fn boundaries_csv(analysis: &Analysis) -> String {
+    let dated = has_dates(analysis);
     let (header, readings) = variant_column(analysis);
-    let mut out = format!("year,state_a,state_b,kind,river,stretches,length_km{header}\n");
+    let dates_header = if dated { ",date" } else { "" };
+    let mut out =
+        format!("year,state_a,state_b,kind,river,stretches,length_km{dates_header}{header}\n");
     for (variant, figures) in readings {
         for b in boundary_summary(figures) {
             out.push_str(&format!(
-                "{},{},{},{},{},{},{:.3}{variant}\n",
-                b.year,
+                "{},{},{},{},{},{},{:.3}{}{variant}\n",
+                b.year.year,
                 csv_text(&b.state_a),
                 csv_text(&b.state_b),
                 b.kind.as_str(),
                 csv_text(b.river.as_deref().unwrap_or("")),
                 b.stretches,
-                b.length_km
+                b.length_km,
+                date_columns(dated, &[b.year])
             ));
         }
     }
@@ -141,6 +170,12 @@ pub fn boundaries_csv(analysis: &Analysis) -> String {
 /// three CSV tables (fields, types, units), so they load typed into R,
 /// Python or a spreadsheet and cite as one dataset.
 pub fn datapackage_json(title: &str) -> String {
+    datapackage_json_dated(title, false)
+}
+
+/// As [`datapackage_json`], with the date columns the tables have when
+/// snapshots have dates (`dated`, see [`has_dates`]).
+pub fn datapackage_json_dated(title: &str, dated: bool) -> String {
     let field = |name: &str, ty: &str, description: &str| serde_json::json!({"name": name, "type": ty, "description": description});
     let resource = |name: &str, title: &str, fields: Vec<serde_json::Value>| {
         serde_json::json!({
@@ -154,21 +189,28 @@ pub fn datapackage_json(title: &str) -> String {
             "schema": {"fields": fields},
         })
     };
+    let date = |name: &str, description: &str| serde_json::json!({"name": name, "type": "date", "description": description});
+    let with_dates = |mut fields: Vec<serde_json::Value>, dates: &[(&str, &str)]| {
+        if dated {
+            fields.extend(dates.iter().map(|(n, d)| date(n, d)));
+        }
+        fields
+    };
     let package = serde_json::json!({
         "profile": "tabular-data-package",
         "name": "borderchange-results",
         "title": title,
         "description": "Areas held, transfers and boundary lengths computed by borderchange; geodesic on the WGS84 ellipsoid. Method and inputs: report.json and manifest.json.",
         "resources": [
-            resource("areas", "Area each holder held in each snapshot", vec![
+            resource("areas", "Area each holder held in each snapshot", with_dates(vec![
                 field("year", "integer", "snapshot year"),
                 field("treaty", "string", "treaty that made the snapshot"),
                 field("state", "string", "holder"),
                 field("area_km2", "number", "geodesic area on WGS84, km²"),
                 field("area_ea_km2", "number", "planar area in the equal-area cross-check projection, km²"),
                 field("ea_rel_diff", "number", "(area_ea_km2 − area_km2) / area_km2"),
-            ]),
-            resource("transfers", "Land passing between holders at each treaty", vec![
+            ], &[("date", "snapshot day (ISO 8601), where known")])),
+            resource("transfers", "Land passing between holders at each treaty", with_dates(vec![
                 field("from_year", "integer", "year of the earlier snapshot"),
                 field("to_year", "integer", "year of the later snapshot"),
                 field("treaty", "string", "treaty that made the later snapshot"),
@@ -177,8 +219,8 @@ pub fn datapackage_json(title: &str) -> String {
                 field("area_km2", "number", "geodesic area on WGS84, km²"),
                 field("area_sq_mi", "number", "the same in square miles (1 mi = 1.609344 km)"),
                 field("area_ea_km2", "number", "planar area in the equal-area cross-check projection, km²"),
-            ]),
-            resource("boundaries", "Boundary length per snapshot, holder pair and river (or land)", vec![
+            ], &[("from_date", "day of the earlier snapshot, where known"), ("to_date", "day of the later snapshot, where known")])),
+            resource("boundaries", "Boundary length per snapshot, holder pair and river (or land)", with_dates(vec![
                 field("year", "integer", "snapshot year"),
                 field("state_a", "string", "first holder (by name)"),
                 field("state_b", "string", "second holder"),
@@ -186,7 +228,7 @@ pub fn datapackage_json(title: &str) -> String {
                 field("river", "string", "the river followed, for river rows"),
                 field("stretches", "integer", "number of stretches summed"),
                 field("length_km", "number", "geodesic length on WGS84, km, at the input lines' resolution"),
-            ]),
+            ], &[("date", "snapshot day (ISO 8601), where known")])),
         ],
     });
     let mut text = serde_json::to_string_pretty(&package).unwrap_or_default();
@@ -201,6 +243,29 @@ fn csv_text(s: &str) -> String {
     } else {
         s.to_owned()
     }
+}
+
+/// The land a step's holders lost to, or gained from, no holder (above
+/// `sliver_km2`): (holder, km², "lost to no holder by" or "gained from no
+/// holder by").
+pub(crate) fn nobody_rows(
+    step: &crate::analysis::Step,
+    sliver_km2: f64,
+) -> Vec<(&str, f64, &'static str)> {
+    let mut out = Vec::new();
+    for b in &step.balances {
+        if b.to_nobody_km2 > sliver_km2 {
+            out.push((b.state.as_str(), b.to_nobody_km2, "lost to no holder by"));
+        }
+        if b.from_nobody_km2 > sliver_km2 {
+            out.push((
+                b.state.as_str(),
+                b.from_nobody_km2,
+                "gained from no holder by",
+            ));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -219,6 +284,8 @@ mod tests {
             stretches: vec![],
             checks: vec![],
             variants: vec![],
+            overlaps: vec![],
+            warnings: vec![],
             timings: vec![],
         };
         let analysis_headers = [

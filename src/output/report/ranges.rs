@@ -8,10 +8,12 @@ use crate::analysis::Analysis;
 /// One (step, from, to) transfer under every variant.
 #[derive(Debug, Clone, Serialize)]
 pub struct TransferRange {
-    /// Year of the earlier snapshot.
-    pub from_year: i32,
+    /// Year of the earlier snapshot (its date, where known, in the reports).
+    #[serde(serialize_with = "crate::date::serialize_year")]
+    pub from_year: crate::date::When,
     /// Year of the later snapshot.
-    pub to_year: i32,
+    #[serde(serialize_with = "crate::date::serialize_year")]
+    pub to_year: crate::date::When,
     /// The treaty of the later snapshot.
     pub treaty: String,
     /// Holder before.
@@ -38,7 +40,7 @@ pub fn transfer_ranges(analysis: &Analysis) -> Vec<TransferRange> {
         return Vec::new();
     }
     let readings = analysis.readings();
-    let mut keys: Vec<(i32, i32, String, String, String)> = readings
+    let mut keys: Vec<(crate::date::When, crate::date::When, String, String, String)> = readings
         .iter()
         .flat_map(|(_, f)| {
             f.transfers.iter().map(|t| {

@@ -5,13 +5,15 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::analysis::Analysis;
+use crate::date::When;
 use crate::model::StretchKind;
 
 /// Total length of the stretches of one kind (and river) between two holders.
 #[derive(Debug, Clone, Serialize)]
 pub struct BoundaryRow {
-    /// Snapshot year.
-    pub year: i32,
+    /// Snapshot year (and day, where known): `year` and `date` in JSON.
+    #[serde(flatten)]
+    pub year: When,
     /// First holder (by name).
     pub state_a: String,
     /// Second holder.
@@ -27,7 +29,7 @@ pub struct BoundaryRow {
 }
 
 /// (year, state_a, state_b, kind, river): what one summary row groups by.
-type RowKey<'a> = (i32, &'a str, &'a str, StretchKind, Option<&'a str>);
+type RowKey<'a> = (When, &'a str, &'a str, StretchKind, Option<&'a str>);
 
 /// Rows sorted by year, pair, kind (river first) and river name.
 pub fn boundary_summary(analysis: &Analysis) -> Vec<BoundaryRow> {
