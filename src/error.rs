@@ -93,13 +93,17 @@ pub enum Error {
         /// The fields the layer has.
         available: Vec<String>,
     },
-    /// A layer declares no CRS and none was given.
-    #[error("'{}' layer '{layer}' declares no coordinate reference system; add `assume_crs = \"EPSG:4326\"` (or the right one) to its table in the analysis file", path.display())]
+    /// A layer declares no CRS and none was given; the hint depends on
+    /// whether its coordinates could be degrees.
+    #[error("'{}' layer '{layer}' declares no coordinate reference system; {}", path.display(), no_crs_hint(extent))]
     NoCrs {
         /// The file.
         path: PathBuf,
         /// The layer.
         layer: String,
+        /// The layer's extent in its own coordinates, `[min_x, min_y,
+        /// max_x, max_y]`, when GDAL could tell.
+        extent: Option<[f64; 4]>,
     },
     /// A layer has no features.
     #[error("'{}' layer '{layer}' is empty: no features to read", path.display())]
@@ -241,6 +245,52 @@ fn relocated_text(
     }
 }
 
+/// What to do about a layer without a CRS, judged from its coordinates:
+/// `EPSG:4326` is suggested only when they fit longitude -180..360 and
+/// latitude -90..90; larger ones are projected (metres, feet), and only the
+/// source can say which projection.
+fn no_crs_hint(extent: &Option<[f64; 4]>) -> String {
+    const WHERE: &str = "to the layer's table in the analysis file";
+    let Some([min_x, min_y, max_x, max_y]) = *extent else {
+        return format!(
+            "add `assume_crs` {WHERE}: \"EPSG:4326\" if its coordinates are WGS84 longitude/latitude in degrees, else the EPSG code of the source's projection"
+        );
+    };
+    let span = format!(
+        "x {} to {}, y {} to {}",
+        coordinate(min_x),
+        coordinate(max_x),
+        coordinate(min_y),
+        coordinate(max_y)
+    );
+    let degrees = [min_x, min_y, max_x, max_y].iter().all(|v| v.is_finite())
+        && min_x >= -180.0
+        && max_x <= 360.0
+        && min_y >= -90.0
+        && max_y <= 90.0;
+    if degrees {
+        format!(
+            "its coordinates ({span}) fit longitude/latitude in degrees: if they are WGS84, add `assume_crs = \"EPSG:4326\"` {WHERE} (if they are on another datum, its code)"
+        )
+    } else {
+        format!(
+            "its coordinates ({span}) are too large for degrees and look projected (metres or feet), so the layer's CRS must be given: add `assume_crs = \"EPSG:<code>\"` {WHERE}, with the EPSG code of the source's projection (e.g. \"EPSG:32650\" for UTM zone 50N; often in a .prj file or the source's metadata)"
+        )
+    }
+}
+
+/// A coordinate for a message: whole units when large, else 4 decimals.
+fn coordinate(value: f64) -> String {
+    if value.abs() >= 1000.0 {
+        format!("{value:.0}")
+    } else {
+        format!("{value:.4}")
+            .trim_end_matches('0')
+            .trim_end_matches('.')
+            .to_owned()
+    }
+}
+
 fn in_layer(layer: &Option<String>) -> String {
     layer
         .as_ref()
@@ -273,5 +323,48 @@ impl Error {
             },
             other => other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn message(extent: Option<[f64; 4]>) -> String {
+        Error::NoCrs {
+            path: PathBuf::from("a.shp"),
+            layer: "a".into(),
+            extent,
+        }
+        .to_string()
+    }
+
+    #[test]
+    fn no_crs_suggests_epsg_4326_only_for_coordinates_that_fit_degrees() {
+        let lonlat = message(Some([120.0, 50.0, 123.0, 51.5]));
+        assert!(lonlat.contains("EPSG:4326"), "{lonlat}");
+        assert!(lonlat.contains("x 120 to 123, y 50 to 51.5"), "{lonlat}");
+        // Longitudes 180..360 (a Pacific-centred layer) are degrees too.
+        assert!(message(Some([170.0, -50.0, 359.5, -10.0])).contains("EPSG:4326"));
+        for projected in [
+            [500_000.0, 5_500_000.0, 620_000.0, 5_700_000.0],
+            [-10.0, 100.0, 20.0, 120.0],
+            [-200.0, 0.0, 10.0, 10.0],
+        ] {
+            let text = message(Some(projected));
+            assert!(!text.contains("EPSG:4326"), "{text}");
+            assert!(text.contains("look projected"), "{text}");
+            assert!(
+                text.contains("EPSG code of the source's projection"),
+                "{text}"
+            );
+        }
+        assert!(
+            message(Some([500_000.0, 5_500_000.0, 620_000.0, 5_700_000.0]))
+                .contains("x 500000 to 620000, y 5500000 to 5700000")
+        );
+        // Unknown extent: both possibilities, neither assumed.
+        let unknown = message(None);
+        assert!(unknown.contains("EPSG:4326") && unknown.contains("source's projection"));
     }
 }

@@ -8,17 +8,48 @@ mod cmd;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
+use cmd::ui::{ColorWhen, Style, Ui};
 
 /// Historical border-change analysis: areas transferred between dated border
 /// snapshots (geodesic, WGS84), boundary stretches along rivers and over land,
 /// and checks against published figures.
 #[derive(Parser)]
 #[command(name = "borderchange", version, about, long_about = None)]
+#[command(after_long_help = AFTER_HELP)]
 struct Cli {
+    /// Print nothing but errors (a command's requested output, such as a
+    /// completion script or man page, is still printed; the exit code tells
+    /// the outcome).
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// When to colour the output (severities, check results, errors).
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        value_name = "WHEN",
+        default_value_t = ColorWhen::Auto
+    )]
+    color: ColorWhen,
     #[command(subcommand)]
     command: Command,
 }
+
+/// The end of `--help` and the man page: what scripts rely on.
+const AFTER_HELP: &str = "\
+Exit status:
+  0  all good
+  1  a reference check failed (run), problems were found (validate), or the
+     re-run differs (verify)
+  2  an error: a bad argument, a missing or broken input, a failed write
+
+Environment:
+  NO_COLOR  set to anything but \"\": no colour with --color auto
+            (no-color.org)
+
+Findings and results go to stdout; errors (and progress, on a terminal
+only) to stderr.";
 
 #[derive(Subcommand)]
 enum Command {
@@ -29,22 +60,35 @@ enum Command {
     /// Re-check a run's inputs and re-run it: identical, or what differs.
     Verify(cmd::verify::Args),
     /// Check an analysis's inputs without analysing: every problem, with
-    /// where it is (listed on stderr and written to problems.gpkg).
+    /// where it is (listed on stdout and written to problems.gpkg).
     Validate(cmd::validate::Args),
+    /// Print a shell completion script (bash, elvish, fish, powershell, zsh).
+    Completions(cmd::completions::Args),
+    /// Print the manual page (roff), or write one per command into a folder.
+    Man(cmd::man::Args),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // clap's own help and errors follow --color too.
+    let color = cmd::ui::color_in_args(&args);
+    let matches = Cli::command()
+        .color(color.for_clap())
+        .get_matches_from(args);
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let ui = Ui::new(cli.quiet, cli.color);
     end_cleanly_on_signals();
     borderchange::io::capture_gdal_messages();
     // Geometry operations catch their own panics and name the features; any
     // other panic is a bug, reported as one, never as a trace.
     borderchange::support::guard::install_quiet_panic_hook();
     let outcome = std::panic::catch_unwind(|| match cli.command {
-        Command::Run(args) => cmd::run::run(args),
-        Command::Init(args) => cmd::init::run(args),
-        Command::Verify(args) => cmd::verify::run(args),
-        Command::Validate(args) => cmd::validate::run(args),
+        Command::Run(args) => cmd::run::run(args, &ui),
+        Command::Init(args) => cmd::init::run(args, &ui),
+        Command::Verify(args) => cmd::verify::run(args, &ui),
+        Command::Validate(args) => cmd::validate::run(args, &ui),
+        Command::Completions(args) => cmd::completions::run(args, Cli::command()),
+        Command::Man(args) => cmd::man::run(args, Cli::command(), &ui),
     });
     // A signal came while the run was finishing (its outputs are in
     // place): the signal thread ends the process, with the signal's code.
@@ -63,12 +107,13 @@ fn main() -> ExitCode {
                     text = format!("{text}: {cause}");
                 }
             }
-            eprintln!("error: {text}");
+            eprintln!("{} {text}", ui.err(Style::Error, "error:"));
             ExitCode::from(2)
         }
         Err(payload) => {
             eprintln!(
-                "error: internal error (a bug in borderchange; please report it with the analysis file): {}",
+                "{} internal error (a bug in borderchange; please report it with the analysis file): {}",
+                ui.err(Style::Error, "error:"),
                 borderchange::support::guard::panic_message(payload.as_ref())
             );
             ExitCode::from(2)

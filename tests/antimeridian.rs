@@ -47,7 +47,7 @@ fn land_across_180_degrees_is_measured_and_overlaid_whole() {
     plain_config(&w, "antimeridian");
     // `validate` reads it the same way: no bow-tie, no overlap.
     let checked = w.run(&["validate", "analysis.toml"]);
-    let problems = String::from_utf8_lossy(&checked.stderr);
+    let problems = String::from_utf8_lossy(&checked.stdout);
     assert_eq!(checked.status.code(), Some(0), "{problems}");
     assert!(!problems.contains("overlap"), "{problems}");
 

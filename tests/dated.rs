@@ -643,7 +643,7 @@ fn bad_dated_inputs_are_refused_clearly() {
         "[dated]\npath = \"unparsable.geojson\"\nstart_field = \"gwsdate\"\nend_field = \"gwedate\"\ndates = [1900, 1950]\n",
     );
     let out = w.run(&["validate", config.to_str().unwrap()]);
-    let m = String::from_utf8_lossy(&out.stderr);
+    let m = String::from_utf8_lossy(&out.stdout);
     assert!(m.contains("1886-13-01"), "{m}");
 }
 
@@ -665,7 +665,7 @@ fn validate_reports_overlaps_per_snapshot_date() {
         "[dated]\npath = \"layer.geojson\"\nstart_field = \"s\"\nend_field = \"e\"\nevery_change = true\n",
     );
     let out = w.run(&["validate", config.to_str().unwrap()]);
-    let m = String::from_utf8_lossy(&out.stderr);
+    let m = String::from_utf8_lossy(&out.stdout);
     let overlaps: Vec<&str> = m.lines().filter(|l| l.contains(": overlap:")).collect();
     assert_eq!(overlaps.len(), 1, "{m}");
     assert!(overlaps[0].contains("on 1939-09-01"), "{m}");

@@ -1,5 +1,5 @@
 //! `borderchange validate`: every problem at once, each with its file,
-//! layer, year, feature, holder and place, on stderr and as points in
+//! layer, year, feature, holder and place, on stdout and as points in
 //! problems.gpkg beside the analysis file; exit 0 when clean, 1 when not, 2
 //! when the analysis file itself cannot be used.
 
@@ -82,10 +82,10 @@ fn river_off_the_globe_is_listed() {
     let (code, stdout, stderr) = validate(&w);
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     assert!(
-        stderr.contains(
+        stdout.contains(
             "error: rivers.geojson layer 'rivers' feature 1: coordinate: coordinate (13000000, 6000000)"
         ),
-        "{stderr}"
+        "{stdout}"
     );
 }
 
@@ -103,8 +103,8 @@ fn equal_area_crs_that_does_not_preserve_area_is_listed() {
     let (code, stdout, stderr) = validate(&w);
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     assert!(
-        stderr.contains("error: analysis.toml: equal_area_crs: equal_area_crs 'EPSG:3857' is not an equal-area projection"),
-        "{stderr}"
+        stdout.contains("error: analysis.toml: equal_area_crs: equal_area_crs 'EPSG:3857' is not an equal-area projection"),
+        "{stdout}"
     );
 }
 
@@ -134,38 +134,38 @@ fn every_problem_is_listed_with_its_place() {
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     // The bow-tie, named by file, feature and crossing point.
     assert!(
-        stderr.contains(
+        stdout.contains(
             "error: a1700.geojson layer 'a1700' (1700) feature 0 holder 'A': self-intersection"
-        ) && stderr.contains("[at 120.50000, 50.50000]"),
-        "{stderr}"
+        ) && stdout.contains("[at 120.50000, 50.50000]"),
+        "{stdout}"
     );
     // The feature without geometry.
     assert!(
-        stderr.contains(
+        stdout.contains(
             "error: a1700.geojson layer 'a1700' (1700) feature 4 holder 'D': feature: the geometry is missing (null)"
         ),
-        "{stderr}"
+        "{stdout}"
     );
     // The overlap between B and C, about a quarter of a cell (≈ 1,963 km²):
     // an error, as `run` refuses it.
     assert!(
-        stderr.contains(
+        stdout.contains(
             "error: a1700.geojson layer 'a1700' (1700) holder 'B': overlap: holders 'B' and 'C' overlap by 19"
         ),
-        "{stderr}"
+        "{stdout}"
     );
     // The hole in A's square.
     assert!(
-        stderr.contains("warning: a1700.geojson layer 'a1700' (1700): gap: a hole of"),
-        "{stderr}"
+        stdout.contains("warning: a1700.geojson layer 'a1700' (1700): gap: a hole of"),
+        "{stdout}"
     );
     // 1800's region differs from 1700's (the extra squares), away from
     // the feature left out for its error: a warning of its own.
     assert!(
-        stderr.contains(
+        stdout.contains(
             "warning: b1800.geojson layer 'b1800' (1800): region: the study region differs from the 1700"
         ),
-        "{stderr}"
+        "{stdout}"
     );
     let rows = problem_rows(&w);
     let kinds: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
@@ -190,10 +190,10 @@ fn nested_part_is_listed() {
     let (code, stdout, stderr) = validate(&w);
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     assert!(
-        stderr.contains(
+        stdout.contains(
             "error: a1700.geojson layer 'a1700' (1700) feature 0 holder 'A': nested-part"
-        ) && stderr.contains("[at 121.00000, 51.00000]"),
-        "{stderr}"
+        ) && stdout.contains("[at 121.00000, 51.00000]"),
+        "{stdout}"
     );
     assert!(
         problem_rows(&w).contains(&("nested-part".into(), "error".into(), 0)),
@@ -206,7 +206,11 @@ fn nested_part_is_listed() {
 fn unusable_analysis_file_is_exit_2() {
     let w = Workdir::new();
     w.write("analysis.toml", "title = 3\n");
-    let (code, _, stderr) = validate(&w);
+    let (code, stdout, stderr) = validate(&w);
     assert_eq!(code, Some(2), "{stderr}");
     assert!(stderr.contains("analysis.toml:1:"), "{stderr}");
+    assert!(
+        stdout.is_empty(),
+        "errors of the tool go to stderr: {stdout}"
+    );
 }

@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use borderchange::config::{template_for, TEMPLATE};
 
+use super::ui::Ui;
+
 /// Arguments of `init`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -23,7 +25,7 @@ pub struct Args {
 }
 
 /// Writes the template; never replaces a file without `--force`.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub fn run(args: Args, ui: &Ui) -> anyhow::Result<ExitCode> {
     if args.path.exists() && !args.force {
         bail!(
             "'{}' exists already; pass --force to replace it",
@@ -54,10 +56,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     std::fs::write(&args.path, template)
         .with_context(|| format!("writing '{}'", args.path.display()))?;
-    println!(
-        "wrote '{}': edit it, then run `borderchange run {}`",
-        args.path.display(),
-        args.path.display()
-    );
+    if !ui.quiet {
+        println!(
+            "wrote '{}': edit it, then run `borderchange run {}`",
+            args.path.display(),
+            args.path.display()
+        );
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,12 +1,13 @@
 //! `borderchange run [CONFIG]`: the whole analysis, outputs written atomically.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use borderchange::config::BUNDLED_CONFIG;
 use borderchange::output::report::thousands;
+
+use super::progress::Progress;
+use super::ui::{Style, Ui};
 
 /// Arguments of `run`.
 #[derive(clap::Args)]
@@ -25,9 +26,6 @@ pub struct Args {
     /// every change on stderr and in report.json.
     #[arg(long)]
     repair: bool,
-    /// Print nothing but errors.
-    #[arg(short, long)]
-    quiet: bool,
     /// Layer format to write, instead of the analysis file's `output.formats`
     /// (repeat for several): GPKG (GeoPackage and QGIS project), ESRI
     /// Shapefile, GeoJSON, FlatGeobuf, PostgreSQL (tables in the database
@@ -49,29 +47,20 @@ pub struct Args {
 }
 
 /// Runs the analysis; exit code 1 when a `check` reference disagrees.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let config = args.config.unwrap_or_else(|| PathBuf::from(BUNDLED_CONFIG));
+pub fn run(args: Args, ui: &Ui) -> anyhow::Result<ExitCode> {
+    let config = super::find::analysis_file(args.config, "run")?;
     let formats = (!args.formats.is_empty()).then_some(args.formats.as_slice());
     // Progress on a terminal only: not in pipes, logs or with --quiet.
-    let show = !args.quiet && std::io::stderr().is_terminal();
-    let started = std::time::Instant::now();
-    let progress = |stage: usize| {
-        if show {
-            let name = borderchange::run::STAGES[stage];
-            let total = borderchange::run::STAGES.len();
-            eprint!(
-                "\r\x1b[2K[{}/{total}] {name}… ({:.1} s)",
-                stage + 1,
-                started.elapsed().as_secs_f64()
-            );
-        }
+    let stage_label = |stage: usize| {
+        let name = borderchange::run::STAGES[stage];
+        let total = borderchange::run::STAGES.len();
+        format!("[{}/{total}] {name}…", stage + 1)
     };
+    let shown = Progress::start(ui, &stage_label(0));
+    let progress = |stage: usize| shown.set(stage_label(stage));
     let notice = |message: &str| {
-        if !args.quiet {
-            if show {
-                eprint!("\r\x1b[2K");
-            }
-            eprintln!("note: {message}");
+        if !ui.quiet {
+            shown.note(message);
         }
     };
     let outcome = borderchange::run::run_with(
@@ -87,16 +76,15 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             schema: args.schema.as_deref(),
         },
     );
-    if show {
-        eprint!("\r\x1b[2K");
-    }
+    shown.finish();
     let outcome =
         outcome.with_context(|| format!("running the analysis in '{}'", config.display()))?;
     let analysis = &outcome.analysis;
+    // Warnings the user must see: printed even with --quiet.
     for w in &analysis.warnings {
-        eprintln!("warning: {w}");
+        eprintln!("{} {w}", ui.err(Style::Warning, "warning:"));
     }
-    if !args.quiet {
+    if !ui.quiet {
         for r in &outcome.repairs {
             eprintln!(
                 "repaired '{}' layer '{}' feature {}: {}",
@@ -104,17 +92,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             );
         }
     }
-    if !args.quiet {
-        for w in &analysis.warnings {
-            eprintln!("warning: {w}");
-        }
-    }
     if args.timings {
         for (stage, seconds) in &analysis.timings {
             eprintln!("stage {seconds:.3} {stage}");
         }
     }
-    if !args.quiet {
+    if !ui.quiet {
         for t in &analysis.transfers {
             println!(
                 "{:>4}→{:<4} {:<12} {:>14} → {:<14} {:>12} km²",
@@ -143,12 +126,20 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
                 .map(|v| format!(" [{v}]"))
                 .unwrap_or_default();
             println!(
-                "{:<7} {:<28} computed {:>12} {}, published {published}{under}{}",
-                if c.agrees { "agrees" } else { "differs" },
+                "{} {:<28} computed {:>12} {}, published {published}{under}{}",
+                if c.agrees {
+                    ui.out(Style::Good, "agrees ")
+                } else {
+                    ui.out(Style::Warning, "differs")
+                },
                 c.id,
                 thousands(c.computed, 0),
                 c.unit,
-                if c.fails() { "  FAILED" } else { "" }
+                if c.fails() {
+                    format!("  {}", ui.out(Style::Bad, "FAILED"))
+                } else {
+                    String::new()
+                }
             );
         }
         // Each transfer's range over the readings.
@@ -173,7 +164,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(if analysis.checks_pass() {
         ExitCode::SUCCESS
     } else {
-        if !args.quiet {
+        if !ui.quiet {
             eprintln!("one or more reference checks failed (exit code 1)");
         }
         ExitCode::from(1)

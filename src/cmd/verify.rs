@@ -7,6 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use super::progress::Progress;
+use super::ui::{Style, Ui};
+
 /// Arguments of `verify`.
 #[derive(clap::Args)]
 pub struct Args {
@@ -21,13 +24,31 @@ pub struct Args {
 }
 
 /// Verifies a run; exit code 1 when anything differs.
-pub fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let notice = |message: &str| eprintln!("note: {message}");
-    let found = borderchange::verify::verify_with(&args.manifest, args.config.as_deref(), &notice)
-        .with_context(|| format!("verifying '{}'", args.manifest.display()))?;
+pub fn run(args: Args, ui: &Ui) -> anyhow::Result<ExitCode> {
+    super::find::manifest(&args.manifest)?;
+    let progress = Progress::start(
+        ui,
+        "checking the outputs, re-hashing the inputs and re-running…",
+    );
+    let notice = |message: &str| {
+        if !ui.quiet {
+            progress.note(message);
+        }
+    };
+    let found = borderchange::verify::verify_with(&args.manifest, args.config.as_deref(), &notice);
+    progress.finish();
+    let found = found.with_context(|| format!("verifying '{}'", args.manifest.display()))?;
+    if ui.quiet {
+        return Ok(if found.identical() {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(1)
+        });
+    }
     if found.identical() {
         println!(
-            "identical: the outputs on disk, the inputs and a re-run all match '{}'",
+            "{}: the outputs on disk, the inputs and a re-run all match '{}'",
+            ui.out(Style::Good, "identical"),
             args.manifest.display()
         );
         return Ok(ExitCode::SUCCESS);
@@ -39,7 +60,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         ("value", &found.values),
     ] {
         for line in lines {
-            println!("differs ({what}) {line}");
+            println!("{} ({what}) {line}", ui.out(Style::Warning, "differs"));
         }
     }
     Ok(ExitCode::from(1))

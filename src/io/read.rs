@@ -313,9 +313,14 @@ where
         (None, None) => None,
     };
     let Some(crs) = crs else {
+        let extent = layer
+            .get_extent()
+            .ok()
+            .map(|e| [e.MinX, e.MinY, e.MaxX, e.MaxY]);
         return Err(Error::NoCrs {
             path: path.clone(),
             layer: layer_name,
+            extent,
         });
     };
     let to_wgs84 = ToWgs84::new(&crs)?;
