@@ -16,6 +16,7 @@ use crate::geometry::geodesy;
 use crate::geometry::overlay::clip;
 use crate::geometry::overlay::intersections::Intersections;
 use crate::geometry::overlay::{self, Dropped};
+use crate::geometry::variants::{self, Assignment, Reading, Zone};
 use crate::io::projection::EqualArea;
 use crate::model::{Holding, River, Snapshot, Stretch, Transfer};
 use crate::support::guard;
@@ -145,6 +146,9 @@ pub struct Analysis {
     /// References compared with computed values: empty from [`analyse`],
     /// filled by [`crate::checks::evaluate`] (as a run does).
     pub checks: Vec<Check>,
+    /// Every reading, the base first, with its figures (empty when the
+    /// analysis file defines no `[[variant]]`).
+    pub variants: Vec<VariantResult>,
     /// Land two holders of one snapshot both hold (each at most
     /// `sliver_km2`), by year then holders.
     pub overlaps: Vec<OverlapRow>,
@@ -157,7 +161,54 @@ pub struct Analysis {
     pub timings: Vec<(&'static str, f64)>,
 }
 
+/// One reading's figures.
+#[derive(Debug, Clone)]
+pub struct VariantResult {
+    /// The variant's name.
+    pub name: String,
+    /// What the reading is.
+    pub title: String,
+    /// Who reads the treaty this way.
+    pub source: String,
+    /// The zones it gives to other holders (none for the base).
+    pub assignments: Vec<Assignment>,
+    /// Its areas, transfers, balances and boundaries; `None` for the base,
+    /// whose figures are the analysis's own.
+    pub figures: Option<Box<Analysis>>,
+    /// The snapshots it changes, as it has them (sorted by year).
+    pub changed: Vec<Snapshot>,
+}
+
+impl VariantResult {
+    /// True when this variant changes the snapshot of `year`.
+    pub fn changes(&self, year: When) -> bool {
+        self.changed.iter().any(|s| s.year == year)
+    }
+}
+
 impl Analysis {
+    /// The figures under the variant `name` (the analysis itself for the
+    /// base or an unknown name).
+    pub fn under(&self, name: &str) -> &Analysis {
+        self.variants
+            .iter()
+            .find(|v| v.name == name)
+            .and_then(|v| v.figures.as_deref())
+            .unwrap_or(self)
+    }
+
+    /// Each variant's name and figures, the base first; just the analysis,
+    /// unnamed, when there are no variants.
+    pub fn readings(&self) -> Vec<(Option<&str>, &Analysis)> {
+        if self.variants.is_empty() {
+            return vec![(None, self)];
+        }
+        self.variants
+            .iter()
+            .map(|v| (Some(v.name.as_str()), v.figures.as_deref().unwrap_or(self)))
+            .collect()
+    }
+
     /// True when no `check` reference disagrees.
     pub fn checks_pass(&self) -> bool {
         !self.checks.iter().any(Check::fails)
@@ -189,6 +240,36 @@ pub struct Check {
     pub source: String,
     /// The reference's note.
     pub note: String,
+    /// The published lower bound, for a figure given as a range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    /// The published upper bound, for a figure given as a range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<f64>,
+    /// The variant whose value is `computed` (the named one that agrees
+    /// best); `None` when the analysis has no variants.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
+    /// The value under every variant, the base first (empty when the
+    /// analysis has none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub under: Vec<VariantValue>,
+}
+
+/// A reference's quantity under one variant.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariantValue {
+    /// The variant.
+    pub variant: String,
+    /// What the analysis computed under it.
+    pub computed: f64,
+    /// Relative difference from the published figure (0 inside a range).
+    pub rel_diff: f64,
+    /// Within the tolerance or the range.
+    pub agrees: bool,
+    /// Whether the reference names this variant (its definition is this
+    /// reading's); the check passes when any named one agrees.
+    pub named: bool,
 }
 
 impl Check {
@@ -201,6 +282,23 @@ impl Check {
 /// Runs the analysis on snapshots sorted by year, each with holdings
 /// densified as the config says (see [`crate::load`](mod@crate::load)).
 pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Result<Analysis> {
+    analyse_readings(config, snapshots, rivers, &[], &[], &[])
+}
+
+/// As [`analyse`], under every reading: `readings` is the base (the
+/// snapshots as drawn) then the variants, or empty for an analysis without
+/// variants. Each variant's snapshots are the drawn ones with its zones
+/// reassigned (see [`variants::apply`]); a snapshot or a treaty step a
+/// variant does not change is computed once for all, and the overlays of
+/// holdings it leaves unchanged are shared.
+pub fn analyse_readings(
+    config: &Config,
+    snapshots: &[Snapshot],
+    rivers: &[River],
+    zones: &[Zone],
+    readings: &[Reading],
+    uncertain: &[(Vec<geo::Coord<f64>>, f64)],
+) -> Result<Analysis> {
     let params = &config.parameters;
     let study_box = crate::model::extent(snapshots.iter().flat_map(|s| &s.holdings))
         .map_or((-180.0, -90.0, 180.0, 90.0), |r| {
@@ -218,17 +316,46 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         river_distance_km: params.river_distance_km,
         min_run_km: params.min_river_run_km,
     };
+    let clock = std::time::Instant::now();
+
+    // Each variant's snapshots: the drawn one where it assigns nothing.
+    let mut changed = variant_snapshots(snapshots, zones, readings)?;
+    let sets: Vec<Vec<&Snapshot>> = std::iter::once(snapshots.iter().collect())
+        .chain(readings.iter().skip(1).enumerate().map(|(r, _)| {
+            snapshots
+                .iter()
+                .enumerate()
+                .map(|(i, s)| changed[r][i].as_ref().unwrap_or(s))
+                .collect()
+        }))
+        .collect();
+    // Every distinct snapshot and step once.
+    let mut unique: Vec<&Snapshot> = Vec::new();
+    let mut steps_in: Vec<(&Snapshot, &Snapshot)> = Vec::new();
+    for set in &sets {
+        for s in set {
+            if !unique.iter().any(|u| std::ptr::eq(*u, *s)) {
+                unique.push(s);
+            }
+        }
+        for w in set.windows(2) {
+            if !steps_in
+                .iter()
+                .any(|(e, l)| std::ptr::eq(*e, w[0]) && std::ptr::eq(*l, w[1]))
+            {
+                steps_in.push((w[0], w[1]));
+            }
+        }
+    }
 
     // Snapshots are independent of each other, and every (step, from
     // holder, to holder) overlay is independent too: one list of both keeps
     // both cores busy, the costliest first, so the measuring of snapshots
     // fills the time beside the longest overlays.
-    let clock = std::time::Instant::now();
-    let steps_in: Vec<(&Snapshot, &Snapshot)> =
-        snapshots.windows(2).map(|w| (&w[0], &w[1])).collect();
-    let jobs: Vec<Job> = snapshots
+    let jobs: Vec<Job> = unique
         .iter()
-        .map(Job::Measure)
+        .enumerate()
+        .map(|(i, s)| Job::Measure(i, s))
         .chain(
             steps_in
                 .iter()
@@ -241,14 +368,14 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
         )
         .collect();
     let cost = |job: &Job| match job {
-        Job::Measure(s) => s.holdings.iter().map(|h| h.geometry.coords_count()).sum(),
+        Job::Measure(_, s) => s.holdings.iter().map(|h| h.geometry.coords_count()).sum(),
         Job::Overlay(_, before, after) => {
             before.geometry.coords_count() + after.geometry.coords_count()
         }
     };
     // Snapshots and pieces repeat many polygons vertex for vertex: each is
     // measured once; and holders repeat whole, so some overlays do too.
-    let vertices = snapshots
+    let vertices = unique
         .iter()
         .flat_map(|s| &s.holdings)
         .map(|h| h.geometry.coords_count())
@@ -256,16 +383,19 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     let areas_cache = geodesy::AreaCache::for_input(vertices);
     let areas = &areas_cache;
     let overlays = Intersections::plan(
-        snapshots,
+        &unique,
         jobs.iter().filter_map(|job| match job {
             Job::Overlay(_, before, after) => Some((*before, *after)),
-            Job::Measure(_) => None,
+            Job::Measure(..) => None,
         }),
     );
     let done = parallel::map_costliest_first(&jobs, cost, |job| match job {
-        Job::Measure(snapshot) => Done::Measured(EqualArea::with(&equal_area_crs, |ea| {
-            measure_snapshot(snapshot, ea, areas, &overlays, rivers, &boundary_params)
-        })),
+        Job::Measure(i, snapshot) => Done::Measured(
+            *i,
+            EqualArea::with(&equal_area_crs, |ea| {
+                measure_snapshot(snapshot, ea, areas, &overlays, rivers, &boundary_params)
+            }),
+        ),
         Job::Overlay(i, before, after) => {
             let (earlier, later) = steps_in[*i];
             Done::Overlaid(
@@ -284,38 +414,35 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
     });
     let measured_seconds = clock.elapsed().as_secs_f64();
     let clock = std::time::Instant::now();
-    let mut per_snapshot = Vec::new();
+    let mut per_snapshot: Vec<Option<SnapshotResult>> = unique.iter().map(|_| None).collect();
+    let mut per_step_pieces: Vec<Vec<Transfer>> = steps_in.iter().map(|_| Vec::new()).collect();
     let mut pieces = Vec::new();
     for d in done {
         match d {
-            Done::Measured(r) => per_snapshot.push(r),
+            Done::Measured(i, r) => per_snapshot[i] = Some(r?),
             Done::Overlaid(r) => pieces.push(r),
         }
     }
-    let mut per_step_pieces: Vec<Vec<Transfer>> = steps_in.iter().map(|_| Vec::new()).collect();
     for piece in pieces {
         if let Some((i, t)) = piece? {
             per_step_pieces[i].push(t);
         }
     }
-    let mut areas = Vec::new();
-    let mut regions = Vec::new();
-    let mut stretches = Vec::new();
-    let mut overlaps = Vec::new();
-    for result in per_snapshot {
-        let r = result?;
-        areas.extend(r.areas);
-        regions.push(r.region);
-        stretches.extend(r.stretches);
-        overlaps.extend(r.overlaps);
-    }
-    overlaps
-        .sort_by(|a, b| (a.year, &a.state_a, &a.state_b).cmp(&(b.year, &b.state_a, &b.state_b)));
     // Each piece of land has one holder: an overlapping piece above the
     // sliver tolerance would be counted twice (and turn up as a transfer).
     // Pieces are judged one by one, as transfer pieces are: outlines drawn
     // from different sources leave many hairline slivers along a border.
-    if let Some(o) = overlaps.iter().find(|o| o.largest_km2 > params.sliver_km2) {
+    let mut all_overlaps: Vec<&OverlapRow> = per_snapshot
+        .iter()
+        .flatten()
+        .flat_map(|r| &r.overlaps)
+        .collect();
+    all_overlaps
+        .sort_by(|a, b| (a.year, &a.state_a, &a.state_b).cmp(&(b.year, &b.state_a, &b.state_b)));
+    if let Some(o) = all_overlaps
+        .iter()
+        .find(|o| o.largest_km2 > params.sliver_km2)
+    {
         let source = config
             .snapshots
             .iter()
@@ -352,93 +479,6 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
             },
         )));
     }
-    // Each holder's geodesic area, measured once per snapshot above.
-    let mut areas_of: BTreeMap<When, BTreeMap<String, f64>> = BTreeMap::new();
-    for row in &areas {
-        *areas_of
-            .entry(row.year)
-            .or_default()
-            .entry(row.state.clone())
-            .or_default() += row.area_km2;
-    }
-    let no_areas = BTreeMap::new();
-    let areas_in = |year: When| areas_of.get(&year).unwrap_or(&no_areas);
-    let region_of = |year: When| {
-        regions
-            .iter()
-            .find(|r| r.year == year)
-            .map_or(0.0, |r| r.area_km2)
-    };
-    let mut warnings = Vec::new();
-    let mut per_step = Vec::new();
-    for ((earlier, later), pieces) in steps_in.iter().zip(per_step_pieces) {
-        let mut balances = balances(areas_in(earlier.year), areas_in(later.year), &pieces);
-        let region_changed =
-            (region_of(later.year) - region_of(earlier.year)).abs() > params.sliver_km2;
-        nobody(
-            earlier,
-            later,
-            &mut balances,
-            region_changed,
-            params.sliver_km2,
-            &areas_cache,
-        )?;
-        for b in &balances {
-            if b.to_nobody_km2 > params.sliver_km2 {
-                warnings.push(format!(
-                    "{} km² that '{}' holds in the {} snapshot is held by no holder in the {} snapshot ('{}'): land lost to no holder, shown so in the balances; if every snapshot should cover the same land, the {} snapshot lacks it",
-                    crate::support::numbers::thousands(b.to_nobody_km2, 0),
-                    b.state,
-                    earlier.year,
-                    later.year,
-                    snapshot_file(config, later.year),
-                    later.year
-                ));
-            }
-            if b.from_nobody_km2 > params.sliver_km2 {
-                warnings.push(format!(
-                    "{} km² that no holder holds in the {} snapshot is held by '{}' in the {} snapshot ('{}'): land gained from no holder, shown so in the balances; if every snapshot should cover the same land, the {} snapshot lacks it",
-                    crate::support::numbers::thousands(b.from_nobody_km2, 0),
-                    earlier.year,
-                    b.state,
-                    later.year,
-                    snapshot_file(config, later.year),
-                    earlier.year
-                ));
-            }
-        }
-        warnings.extend(takeovers(earlier, later, &balances, &pieces));
-        per_step.push((pieces, balances));
-    }
-    let per_step: Vec<(Vec<Transfer>, Step)> = steps_in
-        .iter()
-        .zip(per_step)
-        .map(|((earlier, later), (pieces, balances))| {
-            let (kept, dropped) = overlay::split_slivers(pieces, params.sliver_km2);
-            let step = Step {
-                from_year: earlier.year,
-                to_year: later.year,
-                treaty: later.treaty.clone(),
-                dropped,
-                balances,
-            };
-            (kept, step)
-        })
-        .collect();
-    let balances_seconds = clock.elapsed().as_secs_f64();
-
-    if let Some(first) = regions.first().map(|r| r.area_km2) {
-        for r in &mut regions {
-            r.rel_to_first = relative(r.area_km2 - first, first);
-        }
-    }
-    let mut transfers = Vec::new();
-    let mut steps = Vec::new();
-    for (kept, step) in per_step {
-        transfers.extend(kept);
-        steps.push(step);
-    }
-
     let names: Vec<(String, Vec<String>)> = snapshots
         .iter()
         .map(|s| {
@@ -448,25 +488,263 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
             )
         })
         .collect();
-    let mut name_warnings = similar_holder_names(&names);
-    name_warnings.append(&mut warnings);
-    let mut analysis = Analysis {
-        areas,
-        regions,
-        transfers,
-        steps,
-        stretches,
-        overlaps,
-        warnings: name_warnings,
+    let mut figures: Vec<Analysis> = Vec::with_capacity(sets.len());
+    for set in &sets {
+        let index = |s: &Snapshot| unique.iter().position(|u| std::ptr::eq(*u, s));
+        let step_index = |e: &Snapshot, l: &Snapshot| {
+            steps_in
+                .iter()
+                .position(|(a, b)| std::ptr::eq(*a, e) && std::ptr::eq(*b, l))
+        };
+        let mut areas = Vec::new();
+        let mut regions = Vec::new();
+        let mut stretches = Vec::new();
+        let mut overlaps = Vec::new();
+        for s in set {
+            if let Some(r) = index(s).and_then(|i| per_snapshot[i].as_ref()) {
+                areas.extend(r.areas.iter().cloned());
+                regions.push(r.region.clone());
+                stretches.extend(r.stretches.iter().cloned());
+                overlaps.extend(r.overlaps.iter().cloned());
+            }
+        }
+        overlaps.sort_by(|a: &OverlapRow, b: &OverlapRow| {
+            (a.year, &a.state_a, &a.state_b).cmp(&(b.year, &b.state_a, &b.state_b))
+        });
+        // Each holder's geodesic area, measured once per snapshot above.
+        let mut areas_of: BTreeMap<When, BTreeMap<String, f64>> = BTreeMap::new();
+        for row in &areas {
+            *areas_of
+                .entry(row.year)
+                .or_default()
+                .entry(row.state.clone())
+                .or_default() += row.area_km2;
+        }
+        let no_areas = BTreeMap::new();
+        let areas_in = |year: When| areas_of.get(&year).unwrap_or(&no_areas);
+        let region_of = |year: When| {
+            regions
+                .iter()
+                .find(|r: &&RegionRow| r.year == year)
+                .map_or(0.0, |r| r.area_km2)
+        };
+        let mut warnings = similar_holder_names(&names);
+        let mut transfers = Vec::new();
+        let mut steps = Vec::new();
+        for w in set.windows(2) {
+            let (earlier, later) = (w[0], w[1]);
+            let pieces = step_index(earlier, later)
+                .map(|i| per_step_pieces[i].clone())
+                .unwrap_or_default();
+            let mut balances = balances(areas_in(earlier.year), areas_in(later.year), &pieces);
+            let region_changed =
+                (region_of(later.year) - region_of(earlier.year)).abs() > params.sliver_km2;
+            nobody(
+                earlier,
+                later,
+                &mut balances,
+                region_changed,
+                params.sliver_km2,
+                &areas_cache,
+            )?;
+            for b in &balances {
+                if b.to_nobody_km2 > params.sliver_km2 {
+                    warnings.push(format!(
+                        "{} km² that '{}' holds in the {} snapshot is held by no holder in the {} snapshot ('{}'): land lost to no holder, shown so in the balances; if every snapshot should cover the same land, the {} snapshot lacks it",
+                        crate::support::numbers::thousands(b.to_nobody_km2, 0),
+                        b.state,
+                        earlier.year,
+                        later.year,
+                        snapshot_file(config, later.year),
+                        later.year
+                    ));
+                }
+                if b.from_nobody_km2 > params.sliver_km2 {
+                    warnings.push(format!(
+                        "{} km² that no holder holds in the {} snapshot is held by '{}' in the {} snapshot ('{}'): land gained from no holder, shown so in the balances; if every snapshot should cover the same land, the {} snapshot lacks it",
+                        crate::support::numbers::thousands(b.from_nobody_km2, 0),
+                        earlier.year,
+                        b.state,
+                        later.year,
+                        snapshot_file(config, later.year),
+                        earlier.year
+                    ));
+                }
+            }
+            warnings.extend(takeovers(earlier, later, &balances, &pieces));
+            let (kept, dropped) = overlay::split_slivers(pieces, params.sliver_km2);
+            transfers.extend(kept);
+            steps.push(Step {
+                from_year: earlier.year,
+                to_year: later.year,
+                treaty: later.treaty.clone(),
+                dropped,
+                balances,
+            });
+        }
+        if let Some(first) = regions.first().map(|r| r.area_km2) {
+            for r in &mut regions {
+                r.rel_to_first = relative(r.area_km2 - first, first);
+            }
+        }
+        let mut figure = Analysis {
+            areas,
+            regions,
+            transfers,
+            steps,
+            stretches,
+            overlaps,
+            warnings,
+            checks: Vec::new(),
+            variants: Vec::new(),
+            timings: Vec::new(),
+        };
+        let consistency = consistency_warnings(&figure, &equal_area_crs);
+        figure.warnings.extend(consistency);
+        figures.push(figure);
+    }
+    bound_transfers(&mut figures, uncertain);
+    let balances_seconds = clock.elapsed().as_secs_f64();
+    let mut figures = figures.into_iter();
+    let mut analysis = figures.next().unwrap_or_else(|| Analysis {
+        areas: Vec::new(),
+        regions: Vec::new(),
+        transfers: Vec::new(),
+        steps: Vec::new(),
+        stretches: Vec::new(),
+        overlaps: Vec::new(),
+        warnings: Vec::new(),
         checks: Vec::new(),
-        timings: vec![
-            ("areas, boundaries and transfers", measured_seconds),
-            ("balances", balances_seconds),
-        ],
-    };
-    let consistency = consistency_warnings(&analysis, &equal_area_crs);
-    analysis.warnings.extend(consistency);
+        variants: Vec::new(),
+        timings: Vec::new(),
+    });
+    analysis.timings = vec![
+        ("areas, boundaries and transfers", measured_seconds),
+        ("balances", balances_seconds),
+    ];
+    analysis.variants = readings
+        .iter()
+        .enumerate()
+        .map(|(i, r)| VariantResult {
+            name: r.name.clone(),
+            title: r.title.clone(),
+            source: r.source.clone(),
+            assignments: r.assignments.clone(),
+            figures: if i == 0 {
+                None
+            } else {
+                figures.next().map(Box::new)
+            },
+            changed: if i == 0 {
+                Vec::new()
+            } else {
+                std::mem::take(&mut changed[i - 1])
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            },
+        })
+        .collect();
+    // A variant's own warnings (those the drawn snapshots do not have),
+    // named by the variant.
+    let mut extra = Vec::new();
+    for v in &analysis.variants {
+        if let Some(f) = &v.figures {
+            for w in &f.warnings {
+                if !analysis.warnings.contains(w) {
+                    extra.push(format!("under variant '{}': {w}", v.name));
+                }
+            }
+        }
+    }
+    analysis.warnings.extend(extra);
     Ok(analysis)
+}
+
+/// Each transfer's least and greatest area if the uncertain lines moved
+/// within their bands (see [`crate::geometry::uncertainty`]); nothing
+/// without uncertain lines.
+fn bound_transfers(figures: &mut [Analysis], uncertain: &[(Vec<geo::Coord<f64>>, f64)]) {
+    use crate::geometry::uncertainty::{band_km2, Band};
+    if uncertain.is_empty() {
+        return;
+    }
+    // A band per line: each with its own box, so only the vertices near
+    // that line are looked up.
+    let bands: Vec<Band> = uncertain
+        .iter()
+        .map(|(line, km)| Band::new(std::slice::from_ref(line), *km))
+        .collect();
+    let jobs: Vec<(usize, usize)> = figures
+        .iter()
+        .enumerate()
+        .flat_map(|(f, a)| (0..a.transfers.len()).map(move |t| (f, t)))
+        .collect();
+    let figures_ref: &[Analysis] = figures;
+    let widths = parallel::map(&jobs, |&(f, t)| {
+        band_km2(&figures_ref[f].transfers[t].geometry, &bands)
+    });
+    for ((f, t), band) in jobs.into_iter().zip(widths) {
+        let transfer = &mut figures[f].transfers[t];
+        transfer.area_range_km2 = Some([
+            (transfer.area_km2 - band).max(0.0),
+            transfer.area_km2 + band,
+        ]);
+    }
+}
+
+/// For each variant after the base, for each snapshot, the variant's
+/// snapshot where it differs from the drawn one. The (variant, snapshot)
+/// pairs are independent and cut in parallel.
+fn variant_snapshots(
+    snapshots: &[Snapshot],
+    zones: &[Zone],
+    readings: &[Reading],
+) -> Result<Vec<Vec<Option<Snapshot>>>> {
+    let variants = readings.get(1..).unwrap_or(&[]);
+    if variants.is_empty() {
+        return Ok(Vec::new());
+    }
+    let grid = variants::grid_for(snapshots);
+    let tasks: Vec<(usize, usize)> = (0..variants.len())
+        .flat_map(|r| (0..snapshots.len()).map(move |i| (r, i)))
+        .collect();
+    let made = parallel::map(&tasks, |&(r, i)| -> Result<Option<Snapshot>> {
+        let reading = &variants[r];
+        let snapshot = &snapshots[i];
+        let assigned = reading.assigned_in(snapshot.year.year);
+        if assigned.is_empty() {
+            return Ok(None);
+        }
+        let mut chosen = Vec::with_capacity(assigned.len());
+        let mut holders = Vec::with_capacity(assigned.len());
+        for (zone, holder) in assigned {
+            let Some(z) = zones.iter().find(|z| z.id == zone) else {
+                let ids: Vec<&str> = zones.iter().map(|z| z.id.as_str()).collect();
+                return Err(crate::error::Error::Usage(format!(
+                    "variant '{}' assigns zone '{zone}', which the zones layer does not have; its zones are: {}",
+                    reading.name,
+                    ids.join(", ")
+                )));
+            };
+            chosen.push(z);
+            holders.push(holder);
+        }
+        guard::catching(
+            || {
+                format!(
+                    "assigning the zones of variant '{}' in the {} snapshot",
+                    reading.name, snapshot.year
+                )
+            },
+            || variants::apply(snapshot, &chosen, &holders, &grid),
+        )
+    });
+    let mut out: Vec<Vec<Option<Snapshot>>> = variants.iter().map(|_| Vec::new()).collect();
+    for ((r, _), m) in tasks.iter().zip(made) {
+        out[*r].push(m?);
+    }
+    Ok(out)
 }
 
 /// A holder's balance (before − outgoing + incoming − after, relative to
@@ -558,8 +836,8 @@ fn transfer_piece(
 
 /// One unit of the analysis's parallel work.
 enum Job<'a> {
-    /// Areas, study region and boundaries of one snapshot.
-    Measure(&'a Snapshot),
+    /// Areas, study region and boundaries of distinct snapshot `.0`.
+    Measure(usize, &'a Snapshot),
     /// The land of holder `.1` in step `.0`'s earlier snapshot that holder
     /// `.2` has in its later one.
     Overlay(usize, &'a Holding, &'a Holding),
@@ -567,7 +845,7 @@ enum Job<'a> {
 
 /// A [`Job`]'s result.
 enum Done {
-    Measured(Result<SnapshotResult>),
+    Measured(usize, Result<SnapshotResult>),
     Overlaid(Result<Option<(usize, Transfer)>>),
 }
 

@@ -1,7 +1,7 @@
 //! Reference figures against computed values: each published figure beside
 //! the value the analysis computed for the same quantity.
 
-pub use crate::analysis::Check;
+pub use crate::analysis::{Check, VariantValue};
 
 use crate::analysis::Analysis;
 use crate::config::{Quantity, Reference};
@@ -12,29 +12,131 @@ use geo::{BooleanOps, LineString, MultiLineString, Rect};
 /// Compares every reference with the analysis.
 ///
 /// References must have been validated by [`crate::config::Config::load`];
-/// one whose quantity cannot be formed is skipped.
+/// one whose quantity cannot be formed is skipped. With variants, each
+/// reference is computed under every variant; it agrees when it agrees
+/// under any variant it names (the base when it names none), and reports
+/// the value of the named variant closest to the published figure.
 pub fn evaluate(references: &[Reference], analysis: &Analysis) -> Vec<Check> {
     references
         .iter()
         .filter_map(|r| {
             let quantity = r.quantity().ok()?;
-            let computed = computed_value(&quantity, analysis);
-            let rel_diff = (computed - r.value) / r.value;
+            let published = Published::of(r);
+            let base = analysis.variants.first().map(|v| v.name.as_str());
+            let under: Vec<VariantValue> = analysis
+                .variants
+                .iter()
+                .map(|v| {
+                    let computed = computed_value(&quantity, analysis.under(&v.name));
+                    let rel_diff = published.rel_diff(computed);
+                    let named = if r.variants.is_empty() {
+                        Some(v.name.as_str()) == base
+                    } else {
+                        r.variants.contains(&v.name)
+                    };
+                    VariantValue {
+                        variant: v.name.clone(),
+                        computed,
+                        rel_diff,
+                        agrees: published.agrees(computed),
+                        named,
+                    }
+                })
+                .collect();
+            let chosen = under
+                .iter()
+                .filter(|v| v.named)
+                .min_by(|a, b| a.rel_diff.abs().total_cmp(&b.rel_diff.abs()));
+            let (computed, variant) = match chosen {
+                Some(v) => (v.computed, Some(v.variant.clone())),
+                None => (computed_value(&quantity, analysis), None),
+            };
             Some(Check {
                 id: r.id.clone(),
                 unit: quantity.unit(),
                 quantity,
                 computed,
-                expected: r.value,
-                rel_diff,
-                tolerance: r.tolerance,
-                agrees: rel_diff.abs() <= r.tolerance,
+                expected: published.expected(),
+                rel_diff: published.rel_diff(computed),
+                tolerance: r.tolerance.unwrap_or(0.0),
+                agrees: published.agrees(computed),
                 role: r.role,
                 source: r.source.clone(),
                 note: r.note.clone(),
+                at_least: r.at_least,
+                at_most: r.at_most,
+                variant,
+                under,
             })
         })
         .collect()
+}
+
+/// A published figure: a value with a relative tolerance, or a range.
+#[derive(Debug, Clone, Copy)]
+struct Published {
+    value: Option<f64>,
+    tolerance: f64,
+    at_least: Option<f64>,
+    at_most: Option<f64>,
+}
+
+impl Published {
+    fn of(r: &Reference) -> Published {
+        Published {
+            value: r.value,
+            tolerance: r.tolerance.unwrap_or(0.0),
+            at_least: r.at_least,
+            at_most: r.at_most,
+        }
+    }
+
+    /// The value, or the range's lower bound (else its upper one).
+    fn expected(&self) -> f64 {
+        self.value.or(self.at_least).or(self.at_most).unwrap_or(0.0)
+    }
+
+    /// (computed − value) / value; for a range, the difference from the
+    /// nearer bound relative to it, 0 inside.
+    fn rel_diff(&self, computed: f64) -> f64 {
+        if let Some(v) = self.value {
+            return (computed - v) / v;
+        }
+        match (self.at_least, self.at_most) {
+            (Some(lo), _) if computed < lo => (computed - lo) / lo,
+            (_, Some(hi)) if computed > hi => (computed - hi) / hi,
+            _ => 0.0,
+        }
+    }
+
+    fn agrees(&self, computed: f64) -> bool {
+        match self.value {
+            Some(_) => self.rel_diff(computed).abs() <= self.tolerance,
+            None => {
+                self.at_least.is_none_or(|lo| computed >= lo)
+                    && self.at_most.is_none_or(|hi| computed <= hi)
+            }
+        }
+    }
+}
+
+impl Check {
+    /// The published figure as a reader would write it: `600,000 ± 10%`,
+    /// `600,000–699,999`, `≥ 600,000`, `≤ 400,000`.
+    pub fn published(&self) -> String {
+        let n = |v: f64| crate::support::numbers::thousands(v, 0);
+        match (self.at_least, self.at_most) {
+            (Some(lo), Some(hi)) => format!("{}–{}", n(lo), n(hi)),
+            (Some(lo), None) => format!("≥ {}", n(lo)),
+            (None, Some(hi)) => format!("≤ {}", n(hi)),
+            (None, None) => format!("{} ± {:.0}%", n(self.expected), self.tolerance * 100.0),
+        }
+    }
+
+    /// True for a figure given as a range.
+    pub fn is_range(&self) -> bool {
+        self.at_least.is_some() || self.at_most.is_some()
+    }
 }
 
 /// The analysis' value for a quantity: km² for areas, km for lengths.

@@ -45,6 +45,20 @@ pub struct Config {
     /// Places to mark and label on the maps.
     #[serde(default, rename = "place")]
     pub places: Vec<Place>,
+    /// The layer of disputed zones that variants assign (see
+    /// [`ZonesSource`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub zones: Option<ZonesSource>,
+    /// The name of the reading the snapshots draw (default `base`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base_variant: Option<String>,
+    /// Readings of the treaties: each assigns zones to holders in some
+    /// snapshots (see [`VariantSource`]).
+    #[serde(default, rename = "variant", skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<VariantSource>,
+    /// Lines drawn only to within a band (see [`UncertaintySource`]).
+    #[serde(default, rename = "uncertainty", skip_serializing_if = "Vec::is_empty")]
+    pub uncertainty: Vec<UncertaintySource>,
     /// Settings per holder (`[holders."Deutsches Reich"]`): for now the
     /// other names the same polity goes by in the snapshots (`also`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -499,10 +513,23 @@ pub struct Reference {
     /// `[west, south, east, north]` in degrees.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub within: Option<[f64; 4]>,
-    /// The published value, in km² for areas and km for lengths.
-    pub value: f64,
-    /// Allowed relative difference (0.1 = 10 %).
-    pub tolerance: f64,
+    /// The published value, in km² for areas and km for lengths (with
+    /// `tolerance`; or give a published range with `at_least`/`at_most`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<f64>,
+    /// Allowed relative difference (0.1 = 10 %), with `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerance: Option<f64>,
+    /// A published lower bound ("over 600,000 km²"), instead of `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_least: Option<f64>,
+    /// A published upper bound, instead of `value`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_most: Option<f64>,
+    /// The variants (readings) whose definition the figure uses; compared
+    /// under each, and agreeing when it agrees under any. Empty: the base.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<String>,
     /// Where the figure is published.
     pub source: String,
     /// How the source appears to define the quantity; caveats.
@@ -990,6 +1017,7 @@ impl Config {
             }
         }
         let sorted: Vec<i32> = years.iter().copied().collect();
+        self.check_variants(&sorted, years_known, &fail)?;
         let mut ids = BTreeSet::new();
         for (i, r) in self.references.iter().enumerate() {
             let at = [Step::Key("reference"), Step::Index(i)];
@@ -999,18 +1027,8 @@ impl Config {
                     format!("reference id '{}' appears twice", r.id),
                 ));
             }
-            if !(r.value.is_finite() && r.value > 0.0) {
-                return Err(fail(
-                    &[at[0], at[1], Step::Key("value")],
-                    format!("reference '{}': value must be > 0", r.id),
-                ));
-            }
-            if !(r.tolerance.is_finite() && r.tolerance >= 0.0) {
-                return Err(fail(
-                    &[at[0], at[1], Step::Key("tolerance")],
-                    format!("reference '{}': tolerance must be ≥ 0", r.id),
-                ));
-            }
+            check_published(r)
+                .map_err(|(key, message)| fail(&[at[0], at[1], Step::Key(key)], message))?;
             let quantity = r.quantity().map_err(|message| fail(&at, message))?;
             let years_key = match quantity {
                 Quantity::Transfer { .. } => "years",
@@ -1134,6 +1152,305 @@ fn check_dated(dated: &DatedSource, fail: &dyn Fn(&[Step], String) -> Error) -> 
                     ));
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------
+// Readings of a treaty: the zones layer, the variants that assign its
+// zones, and published figures given as ranges (issue 21).
+// ---------------------------------------------------------------------
+
+/// The layer of disputed zones: polygons, each named by `id_field`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ZonesSource {
+    /// Any vector file GDAL reads.
+    pub path: PathBuf,
+    /// Layer name, for multi-layer files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// Attribute naming the zone.
+    #[serde(default = "default_zone_field")]
+    pub id_field: String,
+    /// CRS to assume when the layer declares none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assume_crs: Option<String>,
+}
+
+fn default_zone_field() -> String {
+    "zone".to_owned()
+}
+
+/// A line layer drawn only to within ±`km` (or ±the value of `field`, in
+/// km, per feature).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UncertaintySource {
+    /// Any vector file GDAL reads (lines).
+    pub path: PathBuf,
+    /// Layer name, for multi-layer files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// CRS to assume when the layer declares none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assume_crs: Option<String>,
+    /// The band's half-width, km, for every line of the layer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub km: Option<f64>,
+    /// Or: the attribute giving each line's half-width in km.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// The name of the base variant when `base_variant` is not given.
+pub const DEFAULT_BASE_VARIANT: &str = "base";
+
+/// One reading of the treaties: in the listed snapshots, each assigned
+/// zone belongs to the assigned holder instead of whoever holds it in the
+/// snapshot layers.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VariantSource {
+    /// Short stable name, unique among the variants and the base.
+    pub name: String,
+    /// What the reading is, in a line.
+    #[serde(default)]
+    pub title: String,
+    /// Who reads the treaty this way.
+    #[serde(default)]
+    pub source: String,
+    /// The zones this reading gives to another holder.
+    #[serde(default, rename = "assign")]
+    pub assignments: Vec<AssignSource>,
+}
+
+/// One zone given to one holder in some snapshots.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AssignSource {
+    /// The zone's id in the zones layer.
+    pub zone: String,
+    /// The holder it belongs to in this reading.
+    pub holder: String,
+    /// The snapshots (years) in which it does.
+    pub years: Vec<i32>,
+}
+
+impl Config {
+    /// The base variant's name: `base_variant`, or `base`.
+    pub fn base_variant_name(&self) -> &str {
+        self.base_variant.as_deref().unwrap_or(DEFAULT_BASE_VARIANT)
+    }
+
+    /// True when the file defines readings: outputs then carry a
+    /// `variant` field.
+    pub fn has_variants(&self) -> bool {
+        !self.variants.is_empty()
+    }
+
+    /// Every variant name, the base first.
+    pub fn variant_names(&self) -> Vec<&str> {
+        let base = self.base_variant_name();
+        std::iter::once(base)
+            .chain(
+                self.variants
+                    .iter()
+                    .map(|v| v.name.as_str())
+                    .filter(|n| *n != base),
+            )
+            .collect()
+    }
+
+    /// What can be checked of the variants before the layers are read:
+    /// names unique, years among the snapshots, a zones layer when
+    /// anything is assigned, references naming known variants. Zone ids
+    /// and holders are checked once the layers are read.
+    /// `years_known` is false when the snapshots are known only once the
+    /// layer is read (`[dated]` with `every_change`): the years are checked
+    /// then (see `load`).
+    fn check_variants(
+        &self,
+        years: &[i32],
+        years_known: bool,
+        fail: &dyn Fn(&[Step], String) -> Error,
+    ) -> Result<()> {
+        let base = self.base_variant_name();
+        if let Some(name) = &self.base_variant {
+            if name.trim().is_empty() {
+                return Err(fail(
+                    &[Step::Key("base_variant")],
+                    "base_variant must not be empty".to_owned(),
+                ));
+            }
+        }
+        if let Some(z) = &self.zones {
+            if let Some(crs) = &z.assume_crs {
+                if !crs_is_explicit(crs) {
+                    return Err(fail(
+                        &[Step::Key("zones"), Step::Key("assume_crs")],
+                        format!("assume_crs \"{crs}\" is a name, which PROJ would match to some CRS of a similar name; give an authority code (\"EPSG:4326\"), a PROJ string or WKT"),
+                    ));
+                }
+            }
+        }
+        for (i, u) in self.uncertainty.iter().enumerate() {
+            let at = |key: &'static str| [Step::Key("uncertainty"), Step::Index(i), Step::Key(key)];
+            match (u.km, &u.field) {
+                (Some(km), None) if km.is_finite() && km > 0.0 => {}
+                (Some(km), None) => {
+                    return Err(fail(&at("km"), format!("uncertainty '{}': km must be > 0, got {km}", u.path.display())))
+                }
+                (None, Some(_)) => {}
+                _ => {
+                    return Err(fail(
+                        &at("km"),
+                        format!("uncertainty '{}' needs either km (one band for every line) or field (each line's band, km), not both or neither", u.path.display()),
+                    ))
+                }
+            }
+        }
+        let mut names = BTreeSet::new();
+        for (i, v) in self.variants.iter().enumerate() {
+            let at = |key: &'static str| [Step::Key("variant"), Step::Index(i), Step::Key(key)];
+            if v.name.trim().is_empty() {
+                return Err(fail(
+                    &at("name"),
+                    "a variant's name must not be empty".to_owned(),
+                ));
+            }
+            if !names.insert(v.name.as_str()) {
+                return Err(fail(
+                    &at("name"),
+                    format!(
+                        "variant name '{}' appears twice; each [[variant]] needs its own name",
+                        v.name
+                    ),
+                ));
+            }
+            if v.name == base && !v.assignments.is_empty() {
+                return Err(fail(
+                    &at("assign"),
+                    format!("variant '{}' is the base variant (the snapshots as drawn) and cannot assign zones; give the reading another name", v.name),
+                ));
+            }
+            if !v.assignments.is_empty() && self.zones.is_none() {
+                return Err(fail(
+                    &at("assign"),
+                    format!("variant '{}' assigns zones, but the file has no [zones] table naming the zones layer", v.name),
+                ));
+            }
+            let mut seen = BTreeSet::new();
+            for (k, a) in v.assignments.iter().enumerate() {
+                let at_assign = |key: &'static str| {
+                    [
+                        Step::Key("variant"),
+                        Step::Index(i),
+                        Step::Key("assign"),
+                        Step::Index(k),
+                        Step::Key(key),
+                    ]
+                };
+                if a.years.is_empty() {
+                    return Err(fail(
+                        &at_assign("years"),
+                        format!("variant '{}' assigns zone '{}' in no year: give `years` (snapshots: {})", v.name, a.zone, join_years(years)),
+                    ));
+                }
+                for year in &a.years {
+                    if years_known && !years.contains(year) {
+                        return Err(fail(
+                            &at_assign("years"),
+                            format!("variant '{}' assigns zone '{}' in {year}, which is not a snapshot; the snapshots are {}", v.name, a.zone, join_years(years)),
+                        ));
+                    }
+                    if !seen.insert((a.zone.as_str(), *year)) {
+                        return Err(fail(
+                            &at_assign("years"),
+                            format!(
+                                "variant '{}' assigns zone '{}' twice in {year}",
+                                v.name, a.zone
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        let known = self.variant_names();
+        for (i, r) in self.references.iter().enumerate() {
+            for name in &r.variants {
+                if !known.contains(&name.as_str()) {
+                    return Err(fail(
+                        &[Step::Key("reference"), Step::Index(i), Step::Key("variants")],
+                        format!(
+                            "reference '{}' names variant '{name}', which the file does not define; the variants are: {}",
+                            r.id,
+                            known.join(", ")
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A reference's published figure: `value` with `tolerance`, or a range
+/// (`at_least`, `at_most`, or both). On error, the key to point at.
+fn check_published(r: &Reference) -> std::result::Result<(), (&'static str, String)> {
+    let positive = |key: &'static str, v: Option<f64>| match v {
+        Some(v) if !(v.is_finite() && v > 0.0) => {
+            Err((key, format!("reference '{}': {key} must be > 0", r.id)))
+        }
+        _ => Ok(()),
+    };
+    positive("value", r.value)?;
+    positive("at_least", r.at_least)?;
+    positive("at_most", r.at_most)?;
+    let ranged = r.at_least.is_some() || r.at_most.is_some();
+    match (r.value, ranged) {
+        (Some(_), true) => {
+            return Err((
+                "value",
+                format!("reference '{}': give either value (with tolerance) or a range (at_least, at_most), not both", r.id),
+            ))
+        }
+        (None, false) => {
+            return Err((
+                "value",
+                format!("reference '{}' needs 'value' (with 'tolerance') or a published range ('at_least', 'at_most')", r.id),
+            ))
+        }
+        _ => {}
+    }
+    match (r.value, r.tolerance) {
+        (Some(_), None) => {
+            return Err((
+                "tolerance",
+                format!("reference '{}' needs 'tolerance' (relative, 0.1 = 10 %) with its value", r.id),
+            ))
+        }
+        (None, Some(_)) => {
+            return Err((
+                "tolerance",
+                format!("reference '{}': 'tolerance' applies to 'value'; a range (at_least, at_most) has none", r.id),
+            ))
+        }
+        (_, Some(t)) if !(t.is_finite() && t >= 0.0) => {
+            return Err(("tolerance", format!("reference '{}': tolerance must be ≥ 0", r.id)))
+        }
+        _ => {}
+    }
+    if let (Some(lo), Some(hi)) = (r.at_least, r.at_most) {
+        if lo > hi {
+            return Err((
+                "at_most",
+                format!(
+                    "reference '{}': at_least ({lo}) is above at_most ({hi})",
+                    r.id
+                ),
+            ));
         }
     }
     Ok(())

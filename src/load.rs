@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use geo::{CoordsIter, MultiLineString};
+use geo::{Coord, CoordsIter, MultiLineString};
 
 use crate::config::{Config, Quantity, SnapshotSource, Step};
 use crate::error::{Error, Result};
@@ -29,6 +29,14 @@ pub struct Inputs {
     /// What `parameters.repair` changed in the input features, in snapshot
     /// and feature order (empty without it).
     pub repairs: Vec<Repair>,
+    /// The disputed zones the variants assign, by id (empty without a
+    /// `[zones]` table).
+    pub zones: Vec<crate::geometry::variants::Zone>,
+    /// The readings, the base first (empty without `[[variant]]`).
+    pub readings: Vec<crate::geometry::variants::Reading>,
+    /// Lines drawn only to within a band, with the band's half-width in km
+    /// (empty without `[[uncertainty]]`).
+    pub uncertain: Vec<(Vec<Coord<f64>>, f64)>,
 }
 
 /// One change `parameters.repair` (`run --repair`) made to an input feature.
@@ -156,10 +164,15 @@ pub fn load(config: &Config) -> Result<Inputs> {
         None => Vec::new(),
     };
     check_reference_holders(config, &snapshots)?;
+    let (zones, readings) = load_readings(config, &snapshots, max_edge_m, shift)?;
+    let uncertain = load_uncertain(config, shift)?;
     Ok(Inputs {
         snapshots,
         rivers,
         repairs,
+        zones,
+        readings,
+        uncertain,
     })
 }
 
@@ -398,4 +411,220 @@ pub(crate) fn unknown_reference_holders(
         }
     }
     out
+}
+
+/// The zones layer, each zone's features dissolved and densified like the
+/// snapshots, and the readings of the analysis file, checked against the
+/// zones and the snapshots' holders (issue 21).
+fn load_readings(
+    config: &Config,
+    snapshots: &[Snapshot],
+    max_edge_m: f64,
+    shift: bool,
+) -> Result<(
+    Vec<crate::geometry::variants::Zone>,
+    Vec<crate::geometry::variants::Reading>,
+)> {
+    use crate::geometry::variants::{Assignment, Reading, Zone};
+    let zones = match &config.zones {
+        None => Vec::new(),
+        Some(z) => {
+            let source = LayerSource {
+                path: config.resolve(&z.path),
+                layer: z.layer.clone(),
+                assume_crs: z.assume_crs.clone(),
+            };
+            let features = read_polygons_query(&source, None, &z.id_field, &[], &mut |e| Err(e))?
+                .into_iter()
+                .map(|(f, _)| Feature {
+                    id: f.fid,
+                    holder: f.holder,
+                    geometry: f.geometry,
+                })
+                .collect();
+            let options = Options {
+                shift,
+                repair: config.parameters.repair,
+                max_edge_m,
+                max_added_points: None,
+                stop_at_first: true,
+            };
+            // Each zone's features checked, dissolved and densified as a
+            // snapshot's holder's are.
+            let built =
+                holdings::holdings(features, &options, &format!("zones '{}'", z.path.display()))?;
+            if let Some(p) = built.first_fatal() {
+                return Err(Error::BadFeature {
+                    path: source.path.clone(),
+                    layer: layer_name(&source),
+                    feature: p.feature,
+                    reason: format!("zone '{}': {}", p.holder, p.problem.message),
+                });
+            }
+            built
+                .holdings
+                .into_iter()
+                .map(|h| Zone {
+                    id: h.state,
+                    geometry: h.geometry,
+                })
+                .collect()
+        }
+    };
+    if config.variants.is_empty() {
+        return Ok((zones, Vec::new()));
+    }
+    let mut holders: Vec<&str> = snapshots
+        .iter()
+        .flat_map(|s| s.holdings.iter().map(|h| h.state.as_str()))
+        .collect();
+    holders.sort_unstable();
+    holders.dedup();
+    let fail = |at: &[Step], value: &str, message: String| -> Error {
+        match &config.source {
+            Some((path, _)) => {
+                let (line, column) = config.position_of_string(at, value);
+                Error::Config {
+                    path: path.clone(),
+                    line,
+                    column,
+                    message,
+                }
+            }
+            None => Error::Usage(message),
+        }
+    };
+    let base = config.base_variant_name();
+    let described = config.variants.iter().find(|v| v.name == base);
+    let mut readings = vec![Reading {
+        name: base.to_owned(),
+        title: described.map_or_else(|| "the snapshots as drawn".to_owned(), |v| v.title.clone()),
+        source: described.map(|v| v.source.clone()).unwrap_or_default(),
+        assignments: Vec::new(),
+    }];
+    for (i, v) in config.variants.iter().enumerate() {
+        if v.name == base {
+            continue;
+        }
+        for (k, a) in v.assignments.iter().enumerate() {
+            let at = [
+                Step::Key("variant"),
+                Step::Index(i),
+                Step::Key("assign"),
+                Step::Index(k),
+            ];
+            if !zones.iter().any(|z| z.id == a.zone) {
+                let ids: Vec<&str> = zones.iter().map(|z| z.id.as_str()).collect();
+                let file = config
+                    .zones
+                    .as_ref()
+                    .map(|z| z.path.display().to_string())
+                    .unwrap_or_default();
+                return Err(fail(
+                    &at,
+                    &a.zone,
+                    format!(
+                        "variant '{}' assigns zone '{}', which the zones layer '{file}' does not have; its zones are: {}",
+                        v.name,
+                        a.zone,
+                        ids.join(", ")
+                    ),
+                ));
+            }
+            // Checked here as well as in the file: with `every_change` the
+            // snapshots are known only now.
+            if let Some(year) = a
+                .years
+                .iter()
+                .find(|y| !snapshots.iter().any(|s| s.year.year == **y))
+            {
+                let known: Vec<String> = snapshots.iter().map(|s| s.year.label()).collect();
+                return Err(fail(
+                    &at,
+                    &year.to_string(),
+                    format!(
+                        "variant '{}' assigns zone '{}' in {year}, which is not a snapshot; the snapshots are {}",
+                        v.name,
+                        a.zone,
+                        known.join(", ")
+                    ),
+                ));
+            }
+            if !holders.contains(&a.holder.as_str()) {
+                return Err(fail(
+                    &at,
+                    &a.holder,
+                    format!(
+                        "variant '{}' gives zone '{}' to holder '{}', which no snapshot has; the holders are: {}",
+                        v.name,
+                        a.zone,
+                        a.holder,
+                        holders.join(", ")
+                    ),
+                ));
+            }
+        }
+        readings.push(Reading {
+            name: v.name.clone(),
+            title: v.title.clone(),
+            source: v.source.clone(),
+            assignments: v
+                .assignments
+                .iter()
+                .map(|a| Assignment {
+                    zone: a.zone.clone(),
+                    holder: a.holder.clone(),
+                    years: a.years.clone(),
+                })
+                .collect(),
+        });
+    }
+    Ok((zones, readings))
+}
+
+/// The lines of every `[[uncertainty]]` layer with their band (km).
+fn load_uncertain(config: &Config, shift: bool) -> Result<Vec<(Vec<Coord<f64>>, f64)>> {
+    let mut out = Vec::new();
+    for u in &config.uncertainty {
+        let source = LayerSource {
+            path: config.resolve(&u.path),
+            layer: u.layer.clone(),
+            assume_crs: u.assume_crs.clone(),
+        };
+        // The field is read as text, like a river's name; with `km`, none.
+        let field = u.field.clone().unwrap_or_default();
+        for f in read_lines(&source, &field)? {
+            if let Some(reason) = off_the_globe(f.geometry.coords_iter()) {
+                return Err(Error::BadFeature {
+                    path: source.path.clone(),
+                    layer: layer_name(&source),
+                    feature: f.fid,
+                    reason,
+                });
+            }
+            let km = match u.km {
+                Some(km) => km,
+                None => match f.name.trim().parse::<f64>() {
+                    Ok(km) if km.is_finite() && km >= 0.0 => km,
+                    _ => {
+                        return Err(Error::BadFeature {
+                            path: source.path.clone(),
+                            layer: layer_name(&source),
+                            feature: f.fid,
+                            reason: format!(
+                                "field '{field}' is '{}', not a band in km (a number ≥ 0)",
+                                f.name
+                            ),
+                        })
+                    }
+                },
+            };
+            let mut lines = f.geometry;
+            if shift {
+                unwrap_longitudes(&mut lines);
+            }
+            out.extend(lines.0.into_iter().map(|l| (l.0, km)));
+        }
+    }
+    Ok(out)
 }

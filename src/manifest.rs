@@ -90,6 +90,12 @@ pub fn input_files(config: &Config) -> Vec<PathBuf> {
     if let Some(r) = &config.rivers {
         paths.push(&r.path);
     }
+    if let Some(z) = &config.zones {
+        paths.push(&z.path);
+    }
+    for u in &config.uncertainty {
+        paths.push(&u.path);
+    }
     // A database is not a file: its tables are not hashed (the manifest
     // records the query in the config instead).
     paths.retain(|p| !crate::io::read::is_connection(p));

@@ -115,6 +115,10 @@ pub struct Transfer {
     pub area_km2: f64,
     /// Planar area in the equal-area cross-check projection, km².
     pub area_ea_km2: f64,
+    /// The least and greatest area (km²) if the uncertain lines
+    /// (`[[uncertainty]]`) moved anywhere within their bands; `None`
+    /// without them (see [`crate::geometry::uncertainty`]).
+    pub area_range_km2: Option<[f64; 2]>,
 }
 
 /// A snapshot of `year` from (holder, geometry) pairs, for tests.

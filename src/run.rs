@@ -139,7 +139,14 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
         let analysed = load::load(&config).and_then(|inputs| {
             let read_seconds = clock.elapsed().as_secs_f64();
             progress(1);
-            let mut analysis = analysis::analyse(&config, &inputs.snapshots, &inputs.rivers)?;
+            let mut analysis = analysis::analyse_readings(
+                &config,
+                &inputs.snapshots,
+                &inputs.rivers,
+                &inputs.zones,
+                &inputs.readings,
+                &inputs.uncertain,
+            )?;
             analysis.checks = checks::evaluate(&config.references, &analysis);
             Ok((inputs, analysis, read_seconds))
         });

@@ -126,6 +126,7 @@ fn caused_by(left_out: &[&LeftOut], at: Option<Coord<f64>>) -> Vec<String> {
 pub fn validate(config: &Config) -> Result<Vec<Problem>> {
     let mut problems = Vec::new();
     let mut first_region: Option<(String, MultiPolygon<f64>, LeftOut)> = None;
+    let mut all_holders = std::collections::BTreeSet::new();
     let sliver_km2 = config.parameters.sliver_km2;
     let config_file = config.source.as_ref().map_or_else(
         || "the analysis file".to_owned(),
@@ -260,6 +261,7 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
                 ..problem(Some(r.feature), None)
             });
         }
+        all_holders.extend(built.holdings.iter().map(|h| h.state.clone()));
         for p in &built.problems {
             let hint = if p.problem.fatal
                 && p.problem.repairable()
@@ -421,7 +423,103 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
             severity: Severity::Warning,
         });
     }
+    problems.extend(reading_problems(config, &all_holders));
     Ok(problems)
+}
+
+/// The zones layer, the variants' zones and holders, and the uncertain
+/// lines, checked as `run` checks them.
+fn reading_problems(config: &Config, holders: &std::collections::BTreeSet<String>) -> Vec<Problem> {
+    let mut out = Vec::new();
+    let problem = |file: String, feature, kind: &str, message| Problem {
+        file,
+        layer: None,
+        year: None,
+        feature,
+        holder: None,
+        kind: kind.to_owned(),
+        message,
+        at: None,
+        severity: Severity::Error,
+    };
+    let mut ids = std::collections::BTreeSet::new();
+    if let Some(z) = &config.zones {
+        let file = z.path.display().to_string();
+        let source = LayerSource {
+            path: config.resolve(&z.path),
+            layer: z.layer.clone(),
+            assume_crs: z.assume_crs.clone(),
+        };
+        match crate::io::read::read_polygons_with(&source, &z.id_field, &mut |e| Err(e)) {
+            Err(e) => out.push(problem(file, None, "layer", e.to_string())),
+            Ok(features) => {
+                for f in features {
+                    for p in crate::geometry::validity::geometry_problems(&f.geometry)
+                        .into_iter()
+                        .filter(|p| p.fatal)
+                    {
+                        out.push(problem(file.clone(), Some(f.fid), p.kind, p.message));
+                    }
+                    ids.insert(f.holder);
+                }
+            }
+        }
+    }
+    let holder_list: Vec<&str> = holders.iter().map(String::as_str).collect();
+    let id_list: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let zones_file = config
+        .zones
+        .as_ref()
+        .map(|z| z.path.display().to_string())
+        .unwrap_or_default();
+    for v in &config.variants {
+        for a in &v.assignments {
+            if config.zones.is_some() && !id_list.is_empty() && !ids.contains(&a.zone) {
+                out.push(problem(
+                    zones_file.clone(),
+                    None,
+                    "variant",
+                    format!(
+                        "variant '{}' assigns zone '{}', which the zones layer does not have; its zones are: {}",
+                        v.name,
+                        a.zone,
+                        id_list.join(", ")
+                    ),
+                ));
+            }
+            if !holders.is_empty() && !holders.contains(&a.holder) {
+                out.push(problem(
+                    zones_file.clone(),
+                    None,
+                    "variant",
+                    format!(
+                        "variant '{}' gives zone '{}' to holder '{}', which no snapshot has; the holders are: {}",
+                        v.name,
+                        a.zone,
+                        a.holder,
+                        holder_list.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    for u in &config.uncertainty {
+        let source = LayerSource {
+            path: config.resolve(&u.path),
+            layer: u.layer.clone(),
+            assume_crs: u.assume_crs.clone(),
+        };
+        let field = u.field.clone().unwrap_or_default();
+        if let Err(e) = read_lines(&source, &field) {
+            out.push(problem(
+                u.path.display().to_string(),
+                None,
+                "layer",
+                e.to_string(),
+            ));
+        }
+    }
+    out
 }
 
 /// The snapshots of a dated layer, as [`validate`] reads snapshot layers:

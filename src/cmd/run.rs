@@ -110,8 +110,23 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<ExitCode> {
             );
         }
         for c in &analysis.checks {
+            let published = if c.is_range() {
+                format!("{:>12} (range, {:+.1}%)", c.published(), c.rel_diff * 100.0)
+            } else {
+                format!(
+                    "{:>12} ({:+.1}%, tolerance ±{:.0}%)",
+                    thousands(c.expected, 0),
+                    c.rel_diff * 100.0,
+                    c.tolerance * 100.0
+                )
+            };
+            let under = c
+                .variant
+                .as_deref()
+                .map(|v| format!(" [{v}]"))
+                .unwrap_or_default();
             println!(
-                "{} {:<28} computed {:>12} {}, published {:>12} ({:+.1}%, tolerance ±{:.0}%){}",
+                "{} {:<28} computed {:>12} {}, published {published}{under}{}",
                 if c.agrees {
                     ui.out(Style::Good, "agrees ")
                 } else {
@@ -120,14 +135,28 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<ExitCode> {
                 c.id,
                 thousands(c.computed, 0),
                 c.unit,
-                thousands(c.expected, 0),
-                c.rel_diff * 100.0,
-                c.tolerance * 100.0,
                 if c.fails() {
                     format!("  {}", ui.out(Style::Bad, "FAILED"))
                 } else {
                     String::new()
                 }
+            );
+        }
+        // Each transfer's range over the readings.
+        for r in borderchange::output::report::transfer_ranges(analysis) {
+            if r.max_km2 - r.min_km2 < 1.0 {
+                continue;
+            }
+            println!(
+                "range   {:>4}→{:<4} {:>14} → {:<14} {:>12} km² ({}) to {:>12} km² ({})",
+                r.from_year,
+                r.to_year,
+                r.from_state,
+                r.to_state,
+                thousands(r.min_km2, 0),
+                r.min_variants.join(", "),
+                thousands(r.max_km2, 0),
+                r.max_variants.join(", ")
             );
         }
         println!("outputs written to '{}'", outcome.output_dir.display());

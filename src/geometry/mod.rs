@@ -14,6 +14,8 @@
 //! | [`holdings`] | features → holdings: shift, repair, check, dissolve, densify | the one definition `load`, `validate` and the fuzz target call | |
 //! | [`antimeridian`] | data across 180° analysed in 0–360° | | |
 //! | [`boundary`] | stretches by river | a full scan | a grid index with early rejection |
+//! | [`variants`] | a reading's snapshots: zones given to other holders | (one path) | only the polygons near the zones overlaid |
+//! | [`uncertainty`] | area bounds from lines drawn within a band | (one path) | vertices outside the lines' box skipped |
 //!
 //! Each module's documentation names the tests that hold the two equal;
 //! `tests/reference_paths.rs` does it for a whole run on the bundled data.
@@ -24,4 +26,6 @@ pub mod geodesy;
 pub mod holdings;
 pub mod overlay;
 pub mod topology;
+pub mod uncertainty;
 pub mod validity;
+pub mod variants;

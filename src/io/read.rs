@@ -61,6 +61,12 @@ pub fn read_polygons_with(
     holder_field: &str,
     skip: &mut dyn FnMut(Error) -> Result<()>,
 ) -> Result<Vec<PolygonFeature>> {
+    if holder_field.trim().is_empty() {
+        return Err(Error::Usage(format!(
+            "'{}': the holder field must be named (it is empty)",
+            source.path.display()
+        )));
+    }
     read_polygons_query(source, None, holder_field, &[], skip)
         .map(|features| features.into_iter().map(|(f, _)| f).collect())
 }
@@ -280,9 +286,15 @@ where
         });
     }
     let fields: Vec<String> = layer.defn().fields().map(|f| f.name()).collect();
+    // No field named: every feature's value is empty (a layer read for its
+    // geometry only).
     let mut indices = Vec::new();
     for wanted in std::iter::once(&field).chain(query.extra) {
         let Some(index) = fields.iter().position(|f| f == wanted) else {
+            if indices.is_empty() && wanted.is_empty() {
+                indices.push(usize::MAX);
+                continue;
+            }
             return Err(Error::MissingField {
                 path: path.clone(),
                 layer: layer_name,
@@ -292,7 +304,7 @@ where
         };
         indices.push(index);
     }
-    let field_index = indices[0];
+    let field_index = Some(indices[0]).filter(|i| *i != usize::MAX);
     let crs = match (layer.spatial_ref(), &source.assume_crs) {
         (Some(srs), _) => Some(srs.to_wkt().map_err(gdal_error(Some(layer_name.clone())))?),
         (None, Some(assumed)) => Some(assumed.clone()),
@@ -327,12 +339,15 @@ where
             feature: fid,
             reason,
         };
-        let value = feature
-            .field_as_string(field_index)
-            .map_err(gdal_error(Some(layer_name.clone())))?
-            .map(|v| v.trim().to_owned())
-            .unwrap_or_default();
-        if value.is_empty() {
+        let value = match field_index {
+            Some(i) => feature
+                .field_as_string(i)
+                .map_err(gdal_error(Some(layer_name.clone())))?
+                .map(|v| v.trim().to_owned())
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        if value.is_empty() && field_index.is_some() {
             skip(bad_feature(format!(
                 "field '{field}' is empty (every feature needs a holder)"
             )))?;

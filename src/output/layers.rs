@@ -56,7 +56,12 @@ pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
         }
         if format.driver == "GPKG" {
             files.extend(write_geopackage(
-                out.dir, out.config, out.inputs, &layers, &styles,
+                out.dir,
+                out.config,
+                out.inputs,
+                out.analysis,
+                &layers,
+                &styles,
             )?);
             continue;
         }
@@ -90,6 +95,7 @@ fn write_geopackage(
     dir: &Path,
     config: &Config,
     inputs: &Inputs,
+    analysis: &Analysis,
     layers: &[Layer],
     styles: &[qgis::Style],
 ) -> Result<Vec<PathBuf>> {
@@ -119,7 +125,7 @@ fn write_geopackage(
     }
     let all: Vec<Layer> = layers.iter().cloned().chain([dated]).collect();
     write_dataset(&dir.join(GEOPACKAGE), "GPKG", &all, &gpkg_styles)?;
-    let project = project_xml(config, inputs, styles)?;
+    let project = project_xml(config, inputs, analysis, styles)?;
     let path = dir.join(QGIS_PROJECT);
     fs::write(&path, project).map_err(|source| Error::Io { path, source })?;
     Ok(vec![PathBuf::from(GEOPACKAGE), PathBuf::from(QGIS_PROJECT)])
@@ -132,7 +138,20 @@ pub const QGIS_PROJECT: &str = "borderchange.qgs";
 
 /// The project: a group per snapshot (newest on top, only it shown), the
 /// transfers and the rivers, in an Albers conic fitted to the study region.
-fn project_xml(config: &Config, inputs: &Inputs, styles: &[qgis::Style]) -> Result<String> {
+fn project_xml(
+    config: &Config,
+    inputs: &Inputs,
+    analysis: &Analysis,
+    styles: &[qgis::Style],
+) -> Result<String> {
+    // With variants, the layers hold every reading's rows: the base's
+    // groups show the base's, and each other reading has a group of its
+    // own (hidden) with its rows where it differs, drawn over the base.
+    let base_filter = analysis
+        .variants
+        .first()
+        .map(|v| format!(" AND \"variant\" = '{}'", v.name.replace('\'', "''")))
+        .unwrap_or_default();
     let [states, boundaries, transfers, rivers] = styles else {
         return Ok(String::new());
     };
@@ -160,7 +179,7 @@ fn project_xml(config: &Config, inputs: &Inputs, styles: &[qgis::Style]) -> Resu
             id: "transfers_layer".into(),
             name: "transfers".into(),
             table: "transfers".into(),
-            subset: None,
+            subset: (!base_filter.is_empty()).then(|| base_filter[5..].to_owned()),
             geometry: "Polygon",
             wkb_type: "MultiPolygon",
             style: transfers,
@@ -168,12 +187,35 @@ fn project_xml(config: &Config, inputs: &Inputs, styles: &[qgis::Style]) -> Resu
         }],
         visible: false,
     });
+    for v in analysis.variants.iter().skip(1) {
+        let name = v.name.replace('\'', "''");
+        let years: Vec<String> = v.changed.iter().map(|s| s.year.to_string()).collect();
+        let layer = |kind: &str, style, geometry, wkb_type| qgis::ProjectLayer {
+            id: format!("{kind}_variant_{}", sanitise_id(&v.name)),
+            name: format!("{kind} ({})", v.name),
+            table: kind.into(),
+            subset: Some(format!("\"variant\" = '{name}'")),
+            geometry,
+            wkb_type,
+            style,
+            visible: true,
+        };
+        groups.push(qgis::ProjectGroup {
+            name: format!("reading: {} (changes {})", v.name, years.join(", ")),
+            layers: vec![
+                layer("boundaries", boundaries, "Line", "LineString"),
+                layer("states", states, "Polygon", "MultiPolygon"),
+                layer("transfers", transfers, "Polygon", "MultiPolygon"),
+            ],
+            visible: false,
+        });
+    }
     let newest = inputs.snapshots.last().map(|s| s.year);
     for s in inputs.snapshots.iter().rev() {
         // Two snapshots of one year differ in their date.
         let filter = match s.year.date {
-            Some(d) => format!("\"from_date\" = '{d}'"),
-            None => format!("\"year\" = {}", s.year.year),
+            Some(d) => format!("\"from_date\" = '{d}'{base_filter}"),
+            None => format!("\"year\" = {}{base_filter}", s.year.year),
         };
         groups.push(qgis::ProjectGroup {
             name: format!("{} {}", s.year, s.treaty),
@@ -215,6 +257,13 @@ fn project_xml(config: &Config, inputs: &Inputs, styles: &[qgis::Style]) -> Resu
         range: (first.first_day(), last.first_day()),
         dated: has_dates(&until),
     }))
+}
+
+/// `name` with only ASCII letters, digits and underscores (a QGIS layer id).
+fn sanitise_id(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 /// For each snapshot, the time the next snapshot replaced it; the last
@@ -310,7 +359,7 @@ fn dated_values(until: &BTreeMap<When, When>, year: When) -> impl Iterator<Item 
 }
 
 fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<When, When>) -> Layer<'a> {
-    Layer {
+    let mut layer = Layer {
         name: "transfers".into(),
         geometry: GeometryKind::MultiPolygon,
         fields: vec![
@@ -368,11 +417,126 @@ fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<When, When>) -> L
                 .collect(),
             })
             .collect(),
+    };
+    // Each variant's transfers in the steps it changes; elsewhere the
+    // base's rows hold for it.
+    if let Some(base) = analysis.variants.first() {
+        let rows = layer.features.len();
+        tag_variant(&mut layer, rows, &base.name);
+        for v in &analysis.variants[1..] {
+            let Some(figures) = v.figures.as_deref() else {
+                continue;
+            };
+            let transfers = figures
+                .transfers
+                .iter()
+                .filter(|t| v.changes(t.from_year) || v.changes(t.to_year));
+            let from = layer.features.len();
+            for t in transfers {
+                layer.features.push(OutFeature {
+                    geometry: Shape::MultiPolygon(&t.geometry),
+                    values: vec![
+                        Value::Text(t.from_state.clone()),
+                        Value::Text(t.to_state.clone()),
+                        Value::Int(t.from_year.year.into()),
+                        Value::Int(t.to_year.year.into()),
+                        until_of(until, t.to_year),
+                        Value::Text(t.treaty.clone()),
+                        Value::Real(t.area_km2),
+                        Value::Real(t.area_ea_km2),
+                    ]
+                    .into_iter()
+                    .chain(
+                        has_dates(until)
+                            .then(|| {
+                                [
+                                    date_of(t.from_year),
+                                    date_of(t.to_year),
+                                    date_of(until_when(until, t.to_year)),
+                                ]
+                            })
+                            .into_iter()
+                            .flatten(),
+                    )
+                    .collect(),
+                });
+            }
+            let rows = layer.features.len() - from;
+            tag_variant(&mut layer, rows, &v.name);
+        }
+    }
+    add_area_ranges(&mut layer, analysis);
+    layer
+}
+
+/// With `[[uncertainty]]`: `area_min` and `area_max` (km²) on every
+/// transfer, in the order the rows were written (the base's, then each
+/// variant's where it differs).
+fn add_area_ranges(layer: &mut Layer, analysis: &Analysis) {
+    let mut ranges: Vec<Option<[f64; 2]>> = analysis
+        .transfers
+        .iter()
+        .map(|t| t.area_range_km2)
+        .collect();
+    for v in analysis.variants.iter().skip(1) {
+        if let Some(figures) = v.figures.as_deref() {
+            ranges.extend(
+                figures
+                    .transfers
+                    .iter()
+                    .filter(|t| v.changes(t.from_year) || v.changes(t.to_year))
+                    .map(|t| t.area_range_km2),
+            );
+        }
+    }
+    if ranges.iter().all(Option::is_none) || ranges.len() != layer.features.len() {
+        return;
+    }
+    layer
+        .fields
+        .push(FieldDef::new("area_min", FieldKind::Real));
+    layer
+        .fields
+        .push(FieldDef::new("area_max", FieldKind::Real));
+    for (f, r) in layer.features.iter_mut().zip(ranges) {
+        let [lo, hi] = r.unwrap_or([0.0, 0.0]);
+        f.values.push(Value::Real(lo));
+        f.values.push(Value::Real(hi));
+    }
+}
+
+/// Adds the `variant` field (when the layer has none yet) and gives the
+/// last `rows` features the value `name`.
+fn tag_variant(layer: &mut Layer, rows: usize, name: &str) {
+    if !layer.fields.iter().any(|f| f.name == "variant") {
+        layer.fields.push(text_field("variant"));
+    }
+    let n = layer.features.len();
+    for f in &mut layer.features[n - rows..] {
+        f.values.push(Value::Text(name.to_owned()));
     }
 }
 
 fn boundary_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<When, When>) -> Layer<'a> {
-    Layer {
+    let stretch = |ys: &'a crate::analysis::YearStretch| {
+        let s = &ys.stretch;
+        OutFeature {
+            geometry: Shape::LineString(&s.line),
+            values: vec![
+                Value::Int(ys.year.year.into()),
+                until_of(until, ys.year),
+                Value::Text(s.state_a.clone()),
+                Value::Text(s.state_b.clone()),
+                Value::Text(s.kind.as_str().to_owned()),
+                Value::Text(s.river.clone().unwrap_or_default()),
+                Value::Real(s.length_km),
+            ]
+            .into_iter()
+            .chain(dated_values(until, ys.year))
+            .collect(),
+        }
+    };
+    let mut layer = Layer {
         name: "boundaries".into(),
         geometry: GeometryKind::LineString,
         fields: vec![
@@ -387,34 +551,34 @@ fn boundary_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<When, When>) -> L
         .into_iter()
         .chain(dated_fields(until))
         .collect(),
-        features: analysis
-            .stretches
-            .iter()
-            .map(|ys| {
-                let s = &ys.stretch;
-                OutFeature {
-                    geometry: Shape::LineString(&s.line),
-                    values: vec![
-                        Value::Int(ys.year.year.into()),
-                        until_of(until, ys.year),
-                        Value::Text(s.state_a.clone()),
-                        Value::Text(s.state_b.clone()),
-                        Value::Text(s.kind.as_str().to_owned()),
-                        Value::Text(s.river.clone().unwrap_or_default()),
-                        Value::Real(s.length_km),
-                    ]
-                    .into_iter()
-                    .chain(dated_values(until, ys.year))
-                    .collect(),
-                }
-            })
-            .collect(),
+        features: analysis.stretches.iter().map(stretch).collect(),
+    };
+    // Each variant's boundaries in the snapshots it changes.
+    if let Some(base) = analysis.variants.first() {
+        let rows = layer.features.len();
+        tag_variant(&mut layer, rows, &base.name);
+        for v in &analysis.variants[1..] {
+            let Some(figures) = v.figures.as_deref() else {
+                continue;
+            };
+            let from = layer.features.len();
+            layer.features.extend(
+                figures
+                    .stretches
+                    .iter()
+                    .filter(|ys| v.changes(ys.year))
+                    .map(stretch),
+            );
+            let rows = layer.features.len() - from;
+            tag_variant(&mut layer, rows, &v.name);
+        }
     }
+    layer
 }
 
 fn state_layer<'a>(
     inputs: &'a Inputs,
-    analysis: &Analysis,
+    analysis: &'a Analysis,
     until: &BTreeMap<When, When>,
 ) -> Layer<'a> {
     let mut features = Vec::new();
@@ -440,7 +604,42 @@ fn state_layer<'a>(
             });
         }
     }
-    Layer {
+    // Each variant's holders in the snapshots it changes.
+    let rows = features.len();
+    let mut tags = Vec::new();
+    if let Some(base) = analysis.variants.first() {
+        tags.push((rows, base.name.as_str()));
+        for v in &analysis.variants[1..] {
+            let Some(figures) = v.figures.as_deref() else {
+                continue;
+            };
+            let from = features.len();
+            for s in &v.changed {
+                for h in &s.holdings {
+                    let area_km2 = figures
+                        .areas
+                        .iter()
+                        .find(|a| a.year == s.year && a.state == h.state)
+                        .map_or(0.0, |a| a.area_km2);
+                    features.push(OutFeature {
+                        geometry: Shape::MultiPolygon(&h.geometry),
+                        values: vec![
+                            Value::Int(s.year.year.into()),
+                            until_of(until, s.year),
+                            Value::Text(s.treaty.clone()),
+                            Value::Text(h.state.clone()),
+                            Value::Real(area_km2),
+                        ]
+                        .into_iter()
+                        .chain(dated_values(until, s.year))
+                        .collect(),
+                    });
+                }
+            }
+            tags.push((features.len() - from, v.name.as_str()));
+        }
+    }
+    let mut layer = Layer {
         name: "states".into(),
         geometry: GeometryKind::MultiPolygon,
         fields: vec![
@@ -454,7 +653,18 @@ fn state_layer<'a>(
         .chain(dated_fields(until))
         .collect(),
         features,
+    };
+    let mut start = 0;
+    for (rows, name) in tags {
+        if !layer.fields.iter().any(|f| f.name == "variant") {
+            layer.fields.push(text_field("variant"));
+        }
+        for f in &mut layer.features[start..start + rows] {
+            f.values.push(Value::Text(name.to_owned()));
+        }
+        start += rows;
     }
+    layer
 }
 
 fn river_layer(inputs: &Inputs) -> Layer<'_> {

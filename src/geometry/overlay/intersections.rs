@@ -49,7 +49,7 @@ impl<'a> Intersections<'a> {
     /// snapshot (the region checks) and of the (before, after) `pairs` (the
     /// transfers).
     pub fn plan(
-        snapshots: &'a [Snapshot],
+        snapshots: &[&'a Snapshot],
         pairs: impl IntoIterator<Item = (&'a Holding, &'a Holding)>,
     ) -> Self {
         let mut ids = HashMap::new();
@@ -171,14 +171,15 @@ mod tests {
             cell(1.5, 0.0, 2.0),
             cell(1.0, 1.0, 2.0),
         );
-        let snapshots = vec![
+        let snapshots = [
             snapshot(1800, vec![("A", a.clone()), ("C", c.clone())]),
             snapshot(1900, vec![("A", a.clone()), ("B", b.clone())]),
         ];
         let (a1800, c1800) = (&snapshots[0].holdings[0], &snapshots[0].holdings[1]);
         let (a1900, b1900) = (&snapshots[1].holdings[0], &snapshots[1].holdings[1]);
         let transfers = [(a1800, b1900), (c1800, a1900), (c1800, b1900)];
-        let plan = Intersections::plan(&snapshots, transfers);
+        let refs: Vec<&Snapshot> = snapshots.iter().collect();
+        let plan = Intersections::plan(&refs, transfers);
         // One geometry for both A's; A∩B asked for twice, A∩C twice.
         assert_eq!(plan.geometry.len(), 3);
         assert_eq!(plan.slots.lock().unwrap().len(), 2);

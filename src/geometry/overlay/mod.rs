@@ -98,6 +98,7 @@ pub fn transfer(
         geometry: piece,
         area_km2,
         area_ea_km2: 0.0,
+        area_range_km2: None,
     })
 }
 

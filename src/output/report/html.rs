@@ -240,12 +240,20 @@ fn write_page(
     for c in &analysis.checks {
         writeln!(
             h,
-            "<tr><td>{}</td>{}{}{}<td class=\"n\">±{:.1}%</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td>{}{}{}<td class=\"n\">{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td></tr>",
             esc(&c.id),
-            num(c.expected, format!("{} {}", thousands(c.expected, 0), c.unit)),
+            if c.is_range() {
+                num(c.expected, format!("{} {}", esc(&c.published()), c.unit))
+            } else {
+                num(c.expected, format!("{} {}", thousands(c.expected, 0), c.unit))
+            },
             num(c.computed, format!("{} {}", thousands(c.computed, 0), c.unit)),
             num(c.rel_diff, format!("{:+.1}%", c.rel_diff * 100.0)),
-            c.tolerance * 100.0,
+            if c.is_range() {
+                "range".to_owned()
+            } else {
+                format!("±{:.1}%", c.tolerance * 100.0)
+            },
             if c.agrees { "pass" } else { "fail" },
             if c.agrees { "yes" } else { "no" },
             match c.role {
@@ -280,6 +288,7 @@ fn write_page(
         writeln!(h, "</ul>")?;
     }
 
+    h.push_str(&super::readings::html(analysis));
     writeln!(h, "<h2>Method</h2>\n<ul>")?;
     writeln!(h, "<li>Ellipsoid: {}.</li>", esc(ELLIPSOID))?;
     writeln!(h, "<li>Areas: {}.</li>", esc(AREA_METHOD))?;

@@ -30,6 +30,27 @@ struct Report<'a> {
     overlaps: &'a [crate::analysis::OverlapRow],
     /// What the user must see (also printed on stderr).
     warnings: &'a [String],
+    /// The readings, the base first, with their sources and figures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    variants: Vec<VariantInfo<'a>>,
+    /// Each transfer's range over the readings.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    transfer_ranges: Vec<super::TransferRange>,
+}
+
+#[derive(Serialize)]
+struct VariantInfo<'a> {
+    name: &'a str,
+    title: &'a str,
+    source: &'a str,
+    base: bool,
+    assignments: &'a [crate::geometry::variants::Assignment],
+    /// The snapshots it changes.
+    changes: Vec<i32>,
+    areas: &'a [AreaRow],
+    transfers: Vec<TransferRow<'a>>,
+    steps: &'a [Step],
+    boundaries: Vec<BoundaryRow>,
 }
 
 #[derive(Serialize)]
@@ -64,6 +85,12 @@ struct TransferRow<'a> {
     to_state: &'a str,
     area_km2: f64,
     area_ea_km2: f64,
+    /// Least area if the uncertain lines moved within their bands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    area_min_km2: Option<f64>,
+    /// Greatest area if the uncertain lines moved within their bands.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    area_max_km2: Option<f64>,
 }
 
 #[derive(Serialize)]
@@ -110,21 +137,7 @@ pub fn report_json(
         snapshots: snapshot_infos(config, inputs),
         regions: &analysis.regions,
         areas: &analysis.areas,
-        transfers: analysis
-            .transfers
-            .iter()
-            .map(|t| TransferRow {
-                from_year: t.from_year.year,
-                to_year: t.to_year.year,
-                from_date: t.from_year.date.map(|d| d.to_string()),
-                to_date: t.to_year.date.map(|d| d.to_string()),
-                treaty: &t.treaty,
-                from_state: &t.from_state,
-                to_state: &t.to_state,
-                area_km2: t.area_km2,
-                area_ea_km2: t.area_ea_km2,
-            })
-            .collect(),
+        transfers: transfer_rows(analysis),
         steps: &analysis.steps,
         boundaries: boundary_summary(analysis),
         stretches: analysis
@@ -142,12 +155,53 @@ pub fn report_json(
             .collect(),
         checks: &analysis.checks,
         checks_pass: analysis.checks_pass(),
+        variants: analysis
+            .variants
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let figures = v.figures.as_deref().unwrap_or(analysis);
+                VariantInfo {
+                    name: &v.name,
+                    title: &v.title,
+                    source: &v.source,
+                    base: i == 0,
+                    assignments: &v.assignments,
+                    changes: v.changed.iter().map(|s| s.year.year).collect(),
+                    areas: &figures.areas,
+                    transfers: transfer_rows(figures),
+                    steps: &figures.steps,
+                    boundaries: boundary_summary(figures),
+                }
+            })
+            .collect(),
+        transfer_ranges: super::transfer_ranges(analysis),
         overlaps: &analysis.overlaps,
         warnings: &analysis.warnings,
     };
     let mut text = serde_json::to_string_pretty(&report).unwrap_or_default();
     text.push('\n');
     text
+}
+
+fn transfer_rows(analysis: &Analysis) -> Vec<TransferRow<'_>> {
+    analysis
+        .transfers
+        .iter()
+        .map(|t| TransferRow {
+            from_year: t.from_year.year,
+            to_year: t.to_year.year,
+            from_date: t.from_year.date.map(|d| d.to_string()),
+            to_date: t.to_year.date.map(|d| d.to_string()),
+            treaty: &t.treaty,
+            from_state: &t.from_state,
+            to_state: &t.to_state,
+            area_km2: t.area_km2,
+            area_ea_km2: t.area_ea_km2,
+            area_min_km2: t.area_range_km2.map(|r| r[0]),
+            area_max_km2: t.area_range_km2.map(|r| r[1]),
+        })
+        .collect()
 }
 
 fn snapshot_infos<'a>(

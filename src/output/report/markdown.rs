@@ -184,15 +184,23 @@ fn write_report(
     for c in &analysis.checks {
         writeln!(
             md,
-            "| {} | {} | {} {} | {} {} | {:+.1}% | ±{:.1}% | {} | {} | {} |",
+            "| {} | {} | {} {} | {} {} | {:+.1}% | {} | {} | {} | {} |",
             c.id,
             describe(&c.quantity),
-            thousands(c.expected, 0),
+            if c.is_range() {
+                c.published()
+            } else {
+                thousands(c.expected, 0)
+            },
             c.unit,
             thousands(c.computed, 0),
             c.unit,
             c.rel_diff * 100.0,
-            c.tolerance * 100.0,
+            if c.is_range() {
+                "range".to_owned()
+            } else {
+                format!("±{:.1}%", c.tolerance * 100.0)
+            },
             if c.agrees { "yes" } else { "no" },
             match c.role {
                 Role::Check => "check",
@@ -206,6 +214,7 @@ fn write_report(
         writeln!(md, "- **{}**: {}", c.id, c.note)?;
     }
     writeln!(md)?;
+    md.push_str(&super::readings::markdown(analysis));
 
     writeln!(md, "## Method\n")?;
     writeln!(md, "- Ellipsoid: {ELLIPSOID}.")?;

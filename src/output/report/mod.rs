@@ -6,11 +6,14 @@ mod html;
 mod json;
 pub mod maps;
 mod markdown;
+mod ranges;
+mod readings;
 mod summary;
 
 pub use html::{disagreements, report_html};
 pub use json::report_json;
 pub use markdown::{report_markdown, thousands};
+pub use ranges::{transfer_ranges, TransferRange};
 pub use summary::{boundary_summary, BoundaryRow};
 
 use crate::analysis::Analysis;
@@ -33,22 +36,50 @@ pub struct Provenance {
     pub config_path: String,
 }
 
-/// `areas.csv`: one row per holder per snapshot.
+/// The `variant` column's header and per-reading values: nothing without
+/// variants (the tables stay as they were), else `,variant` and each
+/// reading's `,name`.
+fn variant_column(analysis: &Analysis) -> (&'static str, Vec<(String, &Analysis)>) {
+    let readings = analysis.readings();
+    let header = if analysis.variants.is_empty() {
+        ""
+    } else {
+        ",variant"
+    };
+    let rows = readings
+        .into_iter()
+        .map(|(name, figures)| {
+            (
+                name.map(|n| format!(",{}", csv_text(n)))
+                    .unwrap_or_default(),
+                figures,
+            )
+        })
+        .collect();
+    (header, rows)
+}
+
+/// `areas.csv`: one row per holder per snapshot (per variant, with
+/// variants).
 pub fn areas_csv(analysis: &Analysis) -> String {
     let dated = has_dates(analysis);
-    let mut out = String::from("year,treaty,state,area_km2,area_ea_km2,ea_rel_diff");
-    out.push_str(if dated { ",date\n" } else { "\n" });
-    for a in &analysis.areas {
-        out.push_str(&format!(
-            "{},{},{},{:.3},{:.3},{:.3e}{}\n",
-            a.year.year,
-            csv_text(&a.treaty),
-            csv_text(&a.state),
-            a.area_km2,
-            a.area_ea_km2,
-            a.ea_rel_diff,
-            date_columns(dated, &[a.year])
-        ));
+    let (header, readings) = variant_column(analysis);
+    let dates_header = if dated { ",date" } else { "" };
+    let mut out =
+        format!("year,treaty,state,area_km2,area_ea_km2,ea_rel_diff{dates_header}{header}\n");
+    for (variant, figures) in readings {
+        for a in &figures.areas {
+            out.push_str(&format!(
+                "{},{},{},{:.3},{:.3},{:.3e}{}{variant}\n",
+                a.year.year,
+                csv_text(&a.treaty),
+                csv_text(&a.state),
+                a.area_km2,
+                a.area_ea_km2,
+                a.ea_rel_diff,
+                date_columns(dated, &[a.year])
+            ));
+        }
     }
     out
 }
@@ -69,47 +100,68 @@ fn date_columns(dated: bool, whens: &[crate::date::When]) -> String {
         .collect()
 }
 
-/// `transfers.csv`: one row per transfer.
+/// `transfers.csv`: one row per transfer (per variant, with variants).
 pub fn transfers_csv(analysis: &Analysis) -> String {
     let dated = has_dates(analysis);
-    let mut out = String::from(
-        "from_year,to_year,treaty,from_state,to_state,area_km2,area_sq_mi,area_ea_km2",
+    let (header, readings) = variant_column(analysis);
+    let bounded = readings
+        .iter()
+        .any(|(_, f)| f.transfers.iter().any(|t| t.area_range_km2.is_some()));
+    let bounds_header = if bounded {
+        ",area_min_km2,area_max_km2"
+    } else {
+        ""
+    };
+    let dates_header = if dated { ",from_date,to_date" } else { "" };
+    let mut out = format!(
+        "from_year,to_year,treaty,from_state,to_state,area_km2,area_sq_mi,area_ea_km2{dates_header}{bounds_header}{header}\n",
     );
-    out.push_str(if dated { ",from_date,to_date\n" } else { "\n" });
-    for t in &analysis.transfers {
-        out.push_str(&format!(
-            "{},{},{},{},{},{:.3},{:.3},{:.3}{}\n",
-            t.from_year.year,
-            t.to_year.year,
-            csv_text(&t.treaty),
-            csv_text(&t.from_state),
-            csv_text(&t.to_state),
-            t.area_km2,
-            t.area_km2 * SQ_MI_PER_KM2,
-            t.area_ea_km2,
-            date_columns(dated, &[t.from_year, t.to_year])
-        ));
+    for (variant, figures) in readings {
+        for t in &figures.transfers {
+            let bounds = match (bounded, t.area_range_km2) {
+                (true, Some([lo, hi])) => format!(",{lo:.3},{hi:.3}"),
+                (true, None) => ",,".to_owned(),
+                (false, _) => String::new(),
+            };
+            out.push_str(&format!(
+                "{},{},{},{},{},{:.3},{:.3},{:.3}{}{bounds}{variant}\n",
+                t.from_year.year,
+                t.to_year.year,
+                csv_text(&t.treaty),
+                csv_text(&t.from_state),
+                csv_text(&t.to_state),
+                t.area_km2,
+                t.area_km2 * SQ_MI_PER_KM2,
+                t.area_ea_km2,
+                date_columns(dated, &[t.from_year, t.to_year])
+            ));
+        }
     }
     out
 }
 
-/// `boundaries.csv`: one row per year, holder pair and river (or land).
+/// `boundaries.csv`: one row per year, holder pair and river (or land)
+/// (per variant, with variants).
 pub fn boundaries_csv(analysis: &Analysis) -> String {
     let dated = has_dates(analysis);
-    let mut out = String::from("year,state_a,state_b,kind,river,stretches,length_km");
-    out.push_str(if dated { ",date\n" } else { "\n" });
-    for b in boundary_summary(analysis) {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{:.3}{}\n",
-            b.year.year,
-            csv_text(&b.state_a),
-            csv_text(&b.state_b),
-            b.kind.as_str(),
-            csv_text(b.river.as_deref().unwrap_or("")),
-            b.stretches,
-            b.length_km,
-            date_columns(dated, &[b.year])
-        ));
+    let (header, readings) = variant_column(analysis);
+    let dates_header = if dated { ",date" } else { "" };
+    let mut out =
+        format!("year,state_a,state_b,kind,river,stretches,length_km{dates_header}{header}\n");
+    for (variant, figures) in readings {
+        for b in boundary_summary(figures) {
+            out.push_str(&format!(
+                "{},{},{},{},{},{},{:.3}{}{variant}\n",
+                b.year.year,
+                csv_text(&b.state_a),
+                csv_text(&b.state_b),
+                b.kind.as_str(),
+                csv_text(b.river.as_deref().unwrap_or("")),
+                b.stretches,
+                b.length_km,
+                date_columns(dated, &[b.year])
+            ));
+        }
     }
     out
 }
@@ -231,6 +283,7 @@ mod tests {
             steps: vec![],
             stretches: vec![],
             checks: vec![],
+            variants: vec![],
             overlaps: vec![],
             warnings: vec![],
             timings: vec![],

@@ -519,6 +519,14 @@ fn main() -> Result<()> {
     ] {
         eprintln!("  piece {name}: {:.0} km²", area(piece));
     }
+    // The disputed zones the bundled readings reassign (zones.shp).
+    let zones_out = reading_zones(&ReadingInputs {
+        waypoints: &waypoints,
+        watershed: &watershed,
+        kha_left: &kha_left,
+        uda_zone: &uda_zone,
+        sakhalin: &sakhalin,
+    })?;
     let russia_side = u(&[&transbaikal, &aj, &khabarovsk, &primorye]);
     offset_from_modern_border(&china, &russia_side)?;
     let mut snapshots = snapshots;
@@ -526,6 +534,16 @@ fn main() -> Result<()> {
         fill_slivers(s);
     }
     write_all(&out_dir, &snapshots, &named)?;
+    write_zones(&out_dir, &zones_out)?;
+    // The lines no data draws, only waypoints: ±30 km (uncertainty.shp).
+    write_schematic(
+        &out_dir,
+        &[
+            ("Gorbitsa", geodesy_line(&gorbitsa)),
+            ("divide", geodesy_line(&divide)),
+            ("watershed", geodesy_line(&watershed)),
+        ],
+    )?;
     report(&snapshots, &named);
     Ok(())
 }
@@ -695,4 +713,133 @@ fn replace_shapefile(
         }
     }
     Ok(())
+}
+
+/// What [`reading_zones`] cuts the zones from.
+struct ReadingInputs<'a> {
+    waypoints: &'a [Waypoint],
+    watershed: &'a [Coord<f64>],
+    kha_left: &'a MultiPolygon<f64>,
+    uda_zone: &'a MultiPolygon<f64>,
+    sakhalin: &'a MultiPolygon<f64>,
+}
+
+/// The polygons of `m` of at least `km2` (the mainland pieces, without the
+/// islands a cut through the sea may have split).
+fn large_parts(m: &MultiPolygon<f64>, km2: f64) -> MultiPolygon<f64> {
+    MultiPolygon::new(
+        m.0.iter()
+            .filter(|p| area(&mp((*p).clone())) >= km2)
+            .cloned()
+            .collect(),
+    )
+}
+
+/// The zones of the bundled readings (see shapefiles/SOURCES.md, "Readings"):
+/// each drawn only from sourced points and the lines the snapshots already use.
+fn reading_zones(i: &ReadingInputs) -> Result<Vec<(&'static str, MultiPolygon<f64>, String)>> {
+    use geo::Destination;
+    // The 1850s Russian maps: from the Taifon source north-east by east
+    // (56.25°) to the Sea of Okhotsk, the land between it and the Uda.
+    let taifon = points(i.waypoints, "taifon", &[])?[0];
+    let mut line = vec![taifon];
+    let mut left_land = None;
+    for k in 1..=400 {
+        let p = Geodesic.destination(Point::from(taifon), 56.25, f64::from(k) * 1000.0);
+        line.push(p.0);
+        let on_land = i.kha_left.0.iter().any(|poly| {
+            poly.bounding_rect().is_some_and(|r| r.intersects(&p)) && poly.contains(&p)
+        });
+        if on_land {
+            left_land = None;
+        } else if left_land.is_none() && k > 20 {
+            left_land = Some(k);
+        }
+        if left_land.is_some_and(|at| k >= at + 3) {
+            break;
+        }
+    }
+    let end = *line.last().expect("line");
+    eprintln!(
+        "  1850s maps' line reaches the sea at ({:.3}, {:.3}), {} km from the Taifon source",
+        end.y,
+        end.x,
+        line.len() - 1
+    );
+    let corner = i.watershed[0];
+    let mut path = vec![corner, i.watershed[1], i.watershed[2]];
+    path.extend(line.iter().copied());
+    path.extend([
+        c(63.5, end.x),
+        c(63.5, corner.x - 1.0),
+        c(corner.y, corner.x - 1.0),
+    ]);
+    let north_of_line = cut(path);
+    let uda_maps = large_parts(&intersection(i.kha_left, &north_of_line), 1000.0);
+    let uda_south = large_parts(&difference(i.uda_zone, &north_of_line), 1000.0);
+    eprintln!(
+        "  zone uda-1850s: {:.0} km²; zone uda-watershed-south: {:.0} km²",
+        area(&uda_maps),
+        area(&uda_south)
+    );
+    Ok(vec![
+        ("uda-1850s", uda_maps, "RU.KHA between the Uda and the 1850s Russian maps' line: the watershed waypoints to the Taifon source (53.70 N, 134.333 E), then north-east by east (56.25 deg) to the Sea of Okhotsk (Nevelskoy); mainland only".into()),
+        ("uda-watershed-south", uda_south, "the base Uda zone south of the 1850s maps' line (the Tugur side); mainland only".into()),
+        ("sakhalin", i.sakhalin.clone(), "RU.SAK west of 145.2 E (Sakhalin without the Kurils)".into()),
+    ])
+}
+
+fn write_zones(dir: &Path, zones: &[(&'static str, MultiPolygon<f64>, String)]) -> Result<()> {
+    let fields = vec![
+        FieldDef::new("zone", FieldKind::Text),
+        FieldDef::new("source", FieldKind::Text),
+    ];
+    let features = zones
+        .iter()
+        .map(|(zone, geometry, source)| OutFeature {
+            geometry: Shape::MultiPolygon(geometry),
+            values: vec![Value::Text((*zone).to_owned()), Value::Text(source.clone())],
+        })
+        .collect::<Vec<_>>();
+    replace_shapefile(dir, "zones", |path| {
+        write_layer(
+            path,
+            "ESRI Shapefile",
+            "zones",
+            GeometryKind::MultiPolygon,
+            &fields,
+            &features,
+        )
+    })
+}
+
+/// The schematic lines (waypoints only) with their ±30 km band, for
+/// `[[uncertainty]]` in the bundled analysis.
+fn write_schematic(dir: &Path, lines: &[(&str, LineString<f64>)]) -> Result<()> {
+    let fields = vec![
+        FieldDef::new("name", FieldKind::Text),
+        FieldDef::new("km", FieldKind::Real),
+        FieldDef::new("source", FieldKind::Text),
+    ];
+    let features = lines
+        .iter()
+        .map(|(name, line)| OutFeature {
+            geometry: Shape::LineString(line),
+            values: vec![
+                Value::Text((*name).to_owned()),
+                Value::Real(30.0),
+                Value::Text("schematic waypoints, data/waypoints.csv (+-30 km)".to_owned()),
+            ],
+        })
+        .collect::<Vec<_>>();
+    replace_shapefile(dir, "uncertainty", |path| {
+        write_layer(
+            path,
+            "ESRI Shapefile",
+            "uncertainty",
+            GeometryKind::LineString,
+            &fields,
+            &features,
+        )
+    })
 }
