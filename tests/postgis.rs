@@ -148,28 +148,7 @@ fn bundled_with(w: &common::Workdir, name: &str, snapshots: &str) -> PathBuf {
     let text = std::fs::read_to_string(root().join("borderchange.toml")).unwrap();
     let mut table: toml::Table = text.parse().unwrap();
     table.remove("snapshot");
-    let rivers = table["rivers"].as_table_mut().unwrap();
-    let path = root().join(rivers["path"].as_str().unwrap());
-    rivers.insert(
-        "path".into(),
-        toml::Value::String(path.display().to_string()),
-    );
-    // The other layers the bundled file names (zones, uncertain lines), by
-    // absolute path too.
-    let absolute = |t: &mut toml::Table| {
-        if let Some(toml::Value::String(p)) = t.get("path") {
-            let p = root().join(p).display().to_string();
-            t.insert("path".into(), toml::Value::String(p));
-        }
-    };
-    if let Some(zones) = table.get_mut("zones").and_then(|z| z.as_table_mut()) {
-        absolute(zones);
-    }
-    if let Some(lines) = table.get_mut("uncertainty").and_then(|u| u.as_array_mut()) {
-        for u in lines.iter_mut().filter_map(|u| u.as_table_mut()) {
-            absolute(u);
-        }
-    }
+    common::absolute_layer_paths(&mut table, &root());
     let mut out = toml::to_string(&table).unwrap();
     out.push('\n');
     out.push_str(snapshots);

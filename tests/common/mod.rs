@@ -261,3 +261,25 @@ path = "a1700.geojson"
 "#,
     )
 }
+
+/// The layer paths of an analysis file's table (`[rivers]`, `[zones]`,
+/// `[[uncertainty]]`) made absolute against `base`, so the file can be
+/// written into another folder.
+pub fn absolute_layer_paths(table: &mut toml::Table, base: &Path) {
+    let absolute = |t: &mut toml::Table| {
+        if let Some(toml::Value::String(p)) = t.get("path") {
+            let p = base.join(p).display().to_string();
+            t.insert("path".into(), toml::Value::String(p));
+        }
+    };
+    for name in ["rivers", "zones"] {
+        if let Some(t) = table.get_mut(name).and_then(|t| t.as_table_mut()) {
+            absolute(t);
+        }
+    }
+    if let Some(lines) = table.get_mut("uncertainty").and_then(|u| u.as_array_mut()) {
+        for u in lines.iter_mut().filter_map(|u| u.as_table_mut()) {
+            absolute(u);
+        }
+    }
+}
