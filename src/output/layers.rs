@@ -389,33 +389,7 @@ fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<When, When>) -> L
         features: analysis
             .transfers
             .iter()
-            .map(|t| OutFeature {
-                geometry: Shape::MultiPolygon(&t.geometry),
-                values: vec![
-                    Value::Text(t.from_state.clone()),
-                    Value::Text(t.to_state.clone()),
-                    Value::Int(t.from_year.year.into()),
-                    Value::Int(t.to_year.year.into()),
-                    until_of(until, t.to_year),
-                    Value::Text(t.treaty.clone()),
-                    Value::Real(t.area_km2),
-                    Value::Real(t.area_ea_km2),
-                ]
-                .into_iter()
-                .chain(
-                    has_dates(until)
-                        .then(|| {
-                            [
-                                date_of(t.from_year),
-                                date_of(t.to_year),
-                                date_of(until_when(until, t.to_year)),
-                            ]
-                        })
-                        .into_iter()
-                        .flatten(),
-                )
-                .collect(),
-            })
+            .map(|t| transfer_row(t, until))
             .collect(),
     };
     // Each variant's transfers in the steps it changes; elsewhere the
@@ -433,33 +407,7 @@ fn transfer_layer<'a>(analysis: &'a Analysis, until: &BTreeMap<When, When>) -> L
                 .filter(|t| v.changes(t.from_year) || v.changes(t.to_year));
             let from = layer.features.len();
             for t in transfers {
-                layer.features.push(OutFeature {
-                    geometry: Shape::MultiPolygon(&t.geometry),
-                    values: vec![
-                        Value::Text(t.from_state.clone()),
-                        Value::Text(t.to_state.clone()),
-                        Value::Int(t.from_year.year.into()),
-                        Value::Int(t.to_year.year.into()),
-                        until_of(until, t.to_year),
-                        Value::Text(t.treaty.clone()),
-                        Value::Real(t.area_km2),
-                        Value::Real(t.area_ea_km2),
-                    ]
-                    .into_iter()
-                    .chain(
-                        has_dates(until)
-                            .then(|| {
-                                [
-                                    date_of(t.from_year),
-                                    date_of(t.to_year),
-                                    date_of(until_when(until, t.to_year)),
-                                ]
-                            })
-                            .into_iter()
-                            .flatten(),
-                    )
-                    .collect(),
-                });
+                layer.features.push(transfer_row(t, until));
             }
             let rows = layer.features.len() - from;
             tag_variant(&mut layer, rows, &v.name);
@@ -686,5 +634,36 @@ fn river_layer(inputs: &Inputs) -> Layer<'_> {
                 ],
             })
             .collect(),
+    }
+}
+
+/// One transfer as a feature of the transfers layer.
+fn transfer_row<'a>(t: &'a crate::model::Transfer, until: &BTreeMap<When, When>) -> OutFeature<'a> {
+    OutFeature {
+        geometry: Shape::MultiPolygon(&t.geometry),
+        values: vec![
+            Value::Text(t.from_state.clone()),
+            Value::Text(t.to_state.clone()),
+            Value::Int(t.from_year.year.into()),
+            Value::Int(t.to_year.year.into()),
+            until_of(until, t.to_year),
+            Value::Text(t.treaty.clone()),
+            Value::Real(t.area_km2),
+            Value::Real(t.area_ea_km2),
+        ]
+        .into_iter()
+        .chain(
+            has_dates(until)
+                .then(|| {
+                    [
+                        date_of(t.from_year),
+                        date_of(t.to_year),
+                        date_of(until_when(until, t.to_year)),
+                    ]
+                })
+                .into_iter()
+                .flatten(),
+        )
+        .collect(),
     }
 }
