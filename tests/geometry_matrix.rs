@@ -709,3 +709,45 @@ fn repairable_cases_are_mended_and_listed() {
         }
     }
 }
+
+/// Every case, valid or not, as a shapefile (rings in the file's order,
+/// holes after their shells or not), and the bundled snapshots: the holes
+/// are paired with their shells exactly as GDAL's shapefile driver pairs
+/// them.
+#[test]
+fn shapefile_rings_are_paired_as_gdal_pairs_them() {
+    let w = Workdir::new();
+    let cases = cases();
+    w.write("cases.geojson", &geojson(&cases));
+    ogr2ogr(&w, &["-f", "ESRI Shapefile", "cases.shp", "cases.geojson"]);
+    // The same rings, each written as a polygon of its own, in reverse
+    // order: GDAL's writer winds each by whether it lies in another, so
+    // holes come before their shells.
+    let shuffled: Vec<Case> = cases
+        .iter()
+        .map(|c| Case {
+            name: c.name,
+            valid: c.valid,
+            polygons: c
+                .polygons
+                .iter()
+                .flatten()
+                .rev()
+                .map(|r| vec![*r])
+                .collect(),
+        })
+        .collect();
+    w.write("shuffled.geojson", &geojson(&shuffled));
+    ogr2ogr(
+        &w,
+        &["-f", "ESRI Shapefile", "shuffled.shp", "shuffled.geojson"],
+    );
+    let rings = common::rings_paired_as_gdal_pairs_them(&w.join("cases.shp"), "state");
+    assert!(rings > cases.len(), "{rings} rings");
+    common::rings_paired_as_gdal_pairs_them(&w.join("shuffled.shp"), "state");
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for year in [1689, 1727, 1858, 1860] {
+        let path = root.join(format!("shapefiles/borders_{year}.shp"));
+        common::rings_paired_as_gdal_pairs_them(&path, "state");
+    }
+}

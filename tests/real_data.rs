@@ -132,3 +132,26 @@ fn outlines_as_published_are_refused_with_reasons() {
         "what is left is not for --repair: {stderr}"
     );
 }
+
+/// The cut outlines as shapefiles (Russia alone has thousands of lakes in
+/// one feature; GDAL's shapefile writer takes minutes over the uncut ones):
+/// holes are paired with their shells exactly
+/// as GDAL's shapefile driver pairs them, in time linear in the rings.
+#[test]
+#[ignore = "needs npm data (make test runs it)"]
+fn shapefile_rings_at_openstreetmap_resolution_are_paired_as_gdal_pairs_them() {
+    let w = Workdir::new();
+    for (file, layer) in [("snapshots.gpkg", "y1911"), ("snapshots.gpkg", "y1924")] {
+        let shp = format!("{layer}.shp");
+        let status = std::process::Command::new("ogr2ogr")
+            .args(["-f", "ESRI Shapefile", &shp])
+            .arg(npm_file(file))
+            .arg(layer)
+            .current_dir(w.path())
+            .status()
+            .expect("ogr2ogr (gdal-bin)");
+        assert!(status.success());
+        let rings = common::rings_paired_as_gdal_pairs_them(&w.join(&shp), "state");
+        assert!(rings > 15_000, "{layer}: {rings} rings");
+    }
+}

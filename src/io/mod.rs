@@ -6,6 +6,7 @@ pub mod dated;
 pub mod postgres;
 pub mod projection;
 pub mod read;
+pub mod rings;
 pub mod write;
 
 /// GDAL's runtime version, e.g. `3.6.2`.
@@ -33,6 +34,10 @@ pub fn crs_wkt(crs: &str) -> crate::error::Result<String> {
 thread_local! {
     /// The last failure GDAL reported on this thread, if not yet taken.
     static LAST_FAILURE: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    /// True while this thread reads a shapefile's rings unassembled
+    /// (`read::RawRings`): the shapefile driver then warns, for every shape
+    /// of several parts, that it could not make it a simple geometry.
+    pub(crate) static RAW_RINGS: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Routes GDAL's messages through borderchange (once per process): failures
@@ -54,6 +59,9 @@ pub fn capture_gdal_messages() {
                     let message = message.trim().to_owned();
                     LAST_FAILURE.with(|last| *last.borrow_mut() = Some(message));
                 }
+                CplErrType::Warning
+                    if RAW_RINGS.with(|raw| raw.get())
+                        && message.contains("cannot be translated to Simple Geometry") => {}
                 CplErrType::Warning => {
                     // Naming the file where the user asked for it, not in
                     // the staging folder.

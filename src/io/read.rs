@@ -83,8 +83,37 @@ pub fn read_polygons_query(
     extra: &[&str],
     skip: &mut dyn FnMut(Error) -> Result<()>,
 ) -> Result<Vec<(PolygonFeature, Vec<Option<String>>)>> {
-    let query = Query { sql, extra };
-    read_features(source, &query, holder_field, "polygons", skip, |geometry| {
+    let query = Query {
+        sql,
+        extra,
+        gdal_rings: false,
+    };
+    read_polygons_by(source, &query, holder_field, skip)
+}
+
+/// As [`read_polygons_with`], with GDAL pairing a shapefile's holes and shells
+/// itself (`organizePolygons`, time quadratic in the rings) instead of
+/// [`super::rings::organize`]: the polygons must be the same; for tests.
+pub fn read_polygons_as_gdal_organizes(
+    source: &LayerSource,
+    holder_field: &str,
+    skip: &mut dyn FnMut(Error) -> Result<()>,
+) -> Result<Vec<PolygonFeature>> {
+    let query = Query {
+        gdal_rings: true,
+        ..Query::default()
+    };
+    read_polygons_by(source, &query, holder_field, skip)
+        .map(|features| features.into_iter().map(|(f, _)| f).collect())
+}
+
+fn read_polygons_by(
+    source: &LayerSource,
+    query: &Query,
+    holder_field: &str,
+    skip: &mut dyn FnMut(Error) -> Result<()>,
+) -> Result<Vec<(PolygonFeature, Vec<Option<String>>)>> {
+    read_features(source, query, holder_field, "polygons", skip, |geometry| {
         let mut polygons = Vec::new();
         collect_polygons(geometry, &mut polygons).then(|| MultiPolygon::new(polygons))
     })
@@ -114,6 +143,9 @@ pub use crate::config::is_connection;
 struct Query<'a> {
     sql: Option<&'a str>,
     extra: &'a [&'a str],
+    /// Let GDAL pair a shapefile's holes with their shells, as it does by
+    /// default (quadratic in the rings), instead of [`super::rings`].
+    gdal_rings: bool,
 }
 
 /// Reads every feature of a line layer with the value of `name_field`.
@@ -240,6 +272,9 @@ where
     )
     .map_err(gdal_error(None))?;
     let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
+    let _raw_rings = (expected == "polygons" && !query.gdal_rings)
+        .then(|| RawRings::for_driver(&dataset.driver().short_name()))
+        .flatten();
     let mut from_query;
     let mut from_layer;
     let layer: &mut gdal::vector::Layer = if let Some(sql) = query.sql {
@@ -382,6 +417,7 @@ where
         };
         let found = geometry.geometry_name();
         let geo = match to_geo(geometry) {
+            Ok(geo) if _raw_rings.is_some() => assembled(geo, fid),
             Ok(geo) => geo,
             Err(e) => {
                 skip(bad(format!("unreadable geometry ({found}): {e}")))?;
@@ -512,6 +548,57 @@ impl Reprojected for MultiPolygon<f64> {
             .any(|p| p.fatal);
         valid_there.then_some((fatal.message, at))
     }
+}
+
+/// While alive, the shapefile driver hands over each shape's rings as they
+/// are (`OGR_ORGANIZE_POLYGONS=SKIP`, on this thread) for [`assembled`] to
+/// pair holes with shells: GDAL's own pairing (`organizePolygons`) tries
+/// every larger ring for each hole, time quadratic in the rings.
+struct RawRings;
+
+impl RawRings {
+    /// `None` for any driver but the shapefile's (whose pairing rule
+    /// [`super::rings`] follows), or when the user set GDAL's options for
+    /// pairing rings.
+    fn for_driver(driver: &str) -> Option<RawRings> {
+        let set_by_user = ["OGR_ORGANIZE_POLYGONS", "OGR_DEBUG_ORGANIZE_POLYGONS"]
+            .iter()
+            .any(|key| {
+                !gdal::config::get_config_option(key, "")
+                    .unwrap_or_default()
+                    .is_empty()
+            });
+        if driver != "ESRI Shapefile" || set_by_user {
+            return None;
+        }
+        let _ = gdal::config::set_thread_local_config_option("OGR_ORGANIZE_POLYGONS", "SKIP");
+        super::RAW_RINGS.with(|raw| raw.set(true));
+        Some(RawRings)
+    }
+}
+
+impl Drop for RawRings {
+    fn drop(&mut self) {
+        let _ = gdal::config::clear_thread_local_config_option("OGR_ORGANIZE_POLYGONS");
+        super::RAW_RINGS.with(|raw| raw.set(false));
+    }
+}
+
+/// A shape read under [`RawRings`] as GDAL would have assembled it: a shape
+/// of several parts comes as one polygon per ring.
+fn assembled(geo: GeoGeometry<f64>, fid: u64) -> GeoGeometry<f64> {
+    let GeoGeometry::MultiPolygon(parts) = geo else {
+        return geo;
+    };
+    if parts.0.len() < 2 || parts.0.iter().any(|p| !p.interiors().is_empty()) {
+        return GeoGeometry::MultiPolygon(parts);
+    }
+    let rings = parts.0.into_iter().map(|p| p.into_inner().0).collect();
+    let organized = super::rings::organize(rings);
+    if organized.mixed_up {
+        eprintln!("GDAL warning: Geometry of polygon of fid {fid} cannot be translated to Simple Geometry. All polygons will be contained in a multipolygon.");
+    }
+    GeoGeometry::MultiPolygon(MultiPolygon::new(organized.polygons))
 }
 
 /// True for GDAL's message about an unclosed ring.

@@ -283,3 +283,51 @@ pub fn absolute_layer_paths(table: &mut toml::Table, base: &Path) {
         }
     }
 }
+
+/// Reads the polygon layer `path` (a shapefile) twice, with borderchange's
+/// ring pairing and with GDAL's own (`organizePolygons`), and asserts the
+/// same features, holders, polygons, rings and vertices (bit for bit) and
+/// the same refusals; returns the number of rings read.
+pub fn rings_paired_as_gdal_pairs_them(path: &Path, holder_field: &str) -> usize {
+    use borderchange::io::read::{
+        read_polygons_as_gdal_organizes, read_polygons_with, LayerSource,
+    };
+    let source = LayerSource {
+        path: path.to_owned(),
+        layer: None,
+        assume_crs: None,
+    };
+    let mut ours_refused = Vec::new();
+    let ours = read_polygons_with(&source, holder_field, &mut |e| {
+        ours_refused.push(e.to_string());
+        Ok(())
+    })
+    .expect("read with borderchange's pairing");
+    let mut gdal_refused = Vec::new();
+    let gdal = read_polygons_as_gdal_organizes(&source, holder_field, &mut |e| {
+        gdal_refused.push(e.to_string());
+        Ok(())
+    })
+    .expect("read with GDAL's pairing");
+    assert_eq!(ours_refused, gdal_refused);
+    assert_eq!(ours.len(), gdal.len());
+    let mut rings = 0;
+    for (a, b) in ours.iter().zip(&gdal) {
+        assert_eq!((a.fid, &a.holder), (b.fid, &b.holder));
+        assert_eq!(
+            a.geometry,
+            b.geometry,
+            "feature {} ({}) of {}",
+            a.fid,
+            a.holder,
+            path.display()
+        );
+        rings += a
+            .geometry
+            .0
+            .iter()
+            .map(|p| 1 + p.interiors().len())
+            .sum::<usize>();
+    }
+    rings
+}
