@@ -88,8 +88,9 @@ test: deps-test npm-data
 	cargo test --locked -- --include-ignored
 
 # borderchange against the same pipeline in GeoPandas (bench/reference.py),
-# on the bundled data and generated coarser and denser copies; BENCHMARKS.md.
-bench: deps
+# on the bundled data and generated coarser and denser copies, and on the
+# OpenStreetMap-resolution outlines (npm-data) as they are and tiled; BENCHMARKS.md.
+bench: deps npm-data
 	cargo build --release --locked
 	python3 -m pip install -q -r bench/requirements.txt
 	python3 bench/make_inputs.py

@@ -1,13 +1,20 @@
 #!/usr/bin/env python3
-"""borderchange against the same pipeline in GeoPandas, at three input sizes.
+"""borderchange against the same pipeline in GeoPandas, at several input sizes.
 
-    python3 bench/make_inputs.py     # once: bench/data/{1e5,1e6,1e7}/
-    python3 bench/bench.py [--runs N] [--large-runs N] [--sizes 1e5,1e6,1e7]
+    python3 bench/make_inputs.py     # once: bench/data/{1e5,1e6,1e7,osm,osm-x2,...}/
+    python3 bench/bench.py [--runs N] [--large-runs N] [--sizes 1e5,1e6,1e7,osm,osm-x2,osm-x4]
+
+Two series: the bundled snapshots coarsened, as they are and densified
+(1e5, 1e6, 1e7), and the OpenStreetMap-resolution outlines of China,
+Mongolia and Russia with tens of thousands of lakes, as they are and tiled
+(osm, osm-x2, osm-x4, ...; see make_inputs.py). Scaling exponents are taken
+within a series.
 
 For each size, runs `target/release/borderchange run <config> -o <tmp> -q
 --timings` and `python3 bench/reference.py <config> <tmp>` alternately, each
 `--runs` times (`--large-runs` at 1e7), under `/usr/bin/time -v`: whole-process
-wall time (median), peak resident memory (largest), and the per-stage times
+wall time (median), CPU time (user + system, median), peak resident memory
+(largest), and the per-stage times
 both print (`stage <seconds> <name>`, median). After every pair of runs it
 checks that the holder areas and the transfer areas of the two agree to 1e-6
 relative. Prints a table per size and a summary, writes
@@ -32,7 +39,9 @@ import pyogrio
 import shapely
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, "target", "release", "borderchange")
+# BORDERCHANGE_BINARY: another build to measure (a copy, so that building
+# again during a long benchmark does not change what is measured).
+BINARY = os.environ.get("BORDERCHANGE_BINARY", os.path.join(ROOT, "target", "release", "borderchange"))
 REFERENCE = os.path.join(ROOT, "bench", "reference.py")
 DATA = os.path.join(ROOT, "bench", "data")
 AGREEMENT = 1e-6
@@ -70,7 +79,11 @@ def timed(command, ok):
         m.group(2): float(m.group(1))
         for m in re.finditer(r"^stage ([\d.]+) (.+)$", result.stderr, flags=re.M)
     }
-    return {"wall": wall, "rss": int(rss.group(1)) * 1024, "stages": stages}
+    cpu = sum(
+        float(re.search(rf"{kind} time \(seconds\): ([\d.]+)", result.stderr).group(1))
+        for kind in ("User", "System")
+    )
+    return {"wall": wall, "cpu": cpu, "rss": int(rss.group(1)) * 1024, "stages": stages}
 
 
 def ours_areas(out):
@@ -152,8 +165,8 @@ def run_size(size, runs):
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         print(
-            f"   run {i + 1}: borderchange {ours[-1]['wall']:.2f} s {ours[-1]['rss'] / 2**20:.0f} MiB, "
-            f"reference {ref[-1]['wall']:.2f} s {ref[-1]['rss'] / 2**20:.0f} MiB",
+            f"   run {i + 1}: borderchange {ours[-1]['wall']:.2f} s ({ours[-1]['cpu']:.2f} s CPU) {ours[-1]['rss'] / 2**20:.0f} MiB, "
+            f"reference {ref[-1]['wall']:.2f} s ({ref[-1]['cpu']:.2f} s CPU) {ref[-1]['rss'] / 2**20:.0f} MiB",
             file=sys.stderr,
             flush=True,
         )
@@ -163,6 +176,7 @@ def run_size(size, runs):
         return {
             "wall": statistics.median(s["wall"] for s in samples),
             "walls": [s["wall"] for s in samples],
+            "cpu": statistics.median(s["cpu"] for s in samples),
             "rss": max(s["rss"] for s in samples),
             "stages": {n: statistics.median(s["stages"].get(n, 0.0) for s in samples) for n in names},
         }
@@ -178,8 +192,13 @@ def run_size(size, runs):
     }
 
 
-def slope(a, b, tool):
-    return math.log(b[tool]["wall"] / a[tool]["wall"]) / math.log(b["vertices"] / a["vertices"])
+def slope(a, b, tool, what="wall"):
+    return math.log(b[tool][what] / a[tool][what]) / math.log(b["vertices"] / a["vertices"])
+
+
+def series(size):
+    """The series a size belongs to: the OpenStreetMap case or the bundled one."""
+    return "osm" if size.startswith("osm") else "bundled"
 
 
 def report(results):
@@ -190,6 +209,7 @@ def report(results):
         lines.append(f"\n{r['size']}: {r['vertices']:,} vertices ({coords / 2**20:.1f} MiB of coordinates), median of {r['runs']} run(s)")
         lines.append(f"  {'':30} {'borderchange':>14} {'GeoPandas':>14}")
         lines.append(f"  {'wall time (s)':30} {o['wall']:14.2f} {g['wall']:14.2f}")
+        lines.append(f"  {'CPU time, user + system (s)':30} {o['cpu']:14.2f} {g['cpu']:14.2f}")
         lines.append(f"  {'peak RSS (MiB)':30} {o['rss'] / 2**20:14.0f} {g['rss'] / 2**20:14.0f}")
         lines.append(f"  {'peak RSS / coordinates':30} {o['rss'] / coords:14.1f} {g['rss'] / coords:14.1f}")
         lines.append(f"  {'GeoPandas / borderchange':30} {g['wall'] / o['wall']:14.2f}x")
@@ -201,35 +221,42 @@ def report(results):
         lines.append(f"  areas {verdict} to {AGREEMENT:g}: largest relative difference {r['worst_rel_diff']:.1e}")
         lines.extend(f"    {p}" for p in r["problems"])
     lines.append("")
-    header = f"| size | vertices | borderchange s | GeoPandas s | ratio | borderchange peak MiB | × coords | GeoPandas peak MiB | × coords | exponent (borderchange) | exponent (GeoPandas) |"
+    header = f"| size | vertices | borderchange s | CPU s | GeoPandas s | CPU s | ratio (wall) | ratio (CPU) | borderchange peak MiB | × coords | GeoPandas peak MiB | × coords | exponent (borderchange) | exponent (GeoPandas) |"
     lines.append(header)
-    lines.append("|" + "---|" * 11)
+    lines.append("|" + "---|" * 14)
     for i, r in enumerate(results):
         o, g = r["borderchange"], r["reference"]
         coords = r["vertices"] * BYTES_PER_VERTEX
-        e_o = f"{slope(results[i - 1], r, 'borderchange'):.2f}" if i else "–"
-        e_g = f"{slope(results[i - 1], r, 'reference'):.2f}" if i else "–"
+        follows = i and series(results[i - 1]["size"]) == series(r["size"])
+        e_o = f"{slope(results[i - 1], r, 'borderchange'):.2f}" if follows else "–"
+        e_g = f"{slope(results[i - 1], r, 'reference'):.2f}" if follows else "–"
         lines.append(
-            f"| {r['size']} | {r['vertices']:,} | {o['wall']:.2f} | {g['wall']:.2f} | {g['wall'] / o['wall']:.1f}× | "
+            f"| {r['size']} | {r['vertices']:,} | {o['wall']:.2f} | {o['cpu']:.2f} | {g['wall']:.2f} | {g['cpu']:.2f} | "
+            f"{g['wall'] / o['wall']:.1f}× | {g['cpu'] / o['cpu']:.1f}× | "
             f"{o['rss'] / 2**20:.0f} | {o['rss'] / coords:.1f} | {g['rss'] / 2**20:.0f} | {g['rss'] / coords:.1f} | {e_o} | {e_g} |"
         )
-    if len(results) > 2:
-        lines.append(
-            f"\nexponent {results[0]['size']} → {results[-1]['size']}: borderchange "
-            f"{slope(results[0], results[-1], 'borderchange'):.2f}, GeoPandas {slope(results[0], results[-1], 'reference'):.2f}"
-        )
+    for name in dict.fromkeys(series(r["size"]) for r in results):
+        group = [r for r in results if series(r["size"]) == name]
+        if len(group) > 1:
+            first, last = group[0], group[-1]
+            lines.append(
+                f"\nexponent {first['size']} → {last['size']}: borderchange "
+                f"{slope(first, last, 'borderchange'):.2f} (CPU {slope(first, last, 'borderchange', 'cpu'):.2f}), "
+                f"GeoPandas {slope(first, last, 'reference'):.2f}"
+            )
     print("\n".join(lines))
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default="1e5,1e6,1e7")
+    parser.add_argument("--sizes", default="1e5,1e6,1e7,osm,osm-x2,osm-x4")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--large-runs", type=int, default=2, help="runs at 1e7 (the reference takes minutes)")
+    parser.add_argument("--large-runs", type=int, default=2, help="runs at 1e7 and osm-x8 and up (the reference takes minutes)")
     args = parser.parse_args()
     ensure_binary()
     print(f"load before: {os.getloadavg()[0]:.2f} ({os.cpu_count()} cores)", file=sys.stderr)
-    results = [run_size(s, args.large_runs if s == "1e7" else args.runs) for s in args.sizes.split(",")]
+    large = ("1e7", "osm-x8", "osm-x16")
+    results = [run_size(s, args.large_runs if s in large else args.runs) for s in args.sizes.split(",")]
     print(f"load after: {os.getloadavg()[0]:.2f}", file=sys.stderr)
     report(results)
     with open(os.path.join(DATA, "results.json"), "w") as f:
