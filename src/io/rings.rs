@@ -35,6 +35,15 @@ pub struct Organized {
 /// taken in the order of the shape (GDAL's sort leaves their order
 /// unspecified; only equal rings lying in each other could tell).
 pub fn organize(rings: Vec<LineString<f64>>) -> Organized {
+    // A coordinate that is not a number: the rings as they are, one polygon
+    // each; the checks after reading refuse the feature, naming it.
+    if rings
+        .iter()
+        .flat_map(|r| &r.0)
+        .any(|c| !c.x.is_finite() || !c.y.is_finite())
+    {
+        return each_alone(rings, false);
+    }
     let facts: Vec<Option<Facts>> = rings.iter().map(|r| Facts::of(&r.0)).collect();
     let clockwise: Vec<usize> = (0..rings.len())
         .filter(|&i| facts[i].as_ref().is_some_and(|f| f.clockwise))
@@ -43,14 +52,7 @@ pub fn organize(rings: Vec<LineString<f64>>) -> Organized {
         return one_exterior(rings, only);
     }
     if facts.iter().any(Option::is_none) {
-        let polygons = rings
-            .into_iter()
-            .map(|r| Polygon::new(r, Vec::new()))
-            .collect();
-        return Organized {
-            polygons,
-            mixed_up: true,
-        };
+        return each_alone(rings, true);
     }
     let facts: Vec<Facts> = facts.into_iter().flatten().collect();
     let enclosing = enclosing_rings(&rings, &facts, &clockwise);
@@ -70,6 +72,15 @@ pub fn organize(rings: Vec<LineString<f64>>) -> Organized {
         polygons,
         mixed_up: false,
     }
+}
+
+/// Every ring a polygon of its own, in order.
+fn each_alone(rings: Vec<LineString<f64>>, mixed_up: bool) -> Organized {
+    let polygons = rings
+        .into_iter()
+        .map(|r| Polygon::new(r, Vec::new()))
+        .collect();
+    Organized { polygons, mixed_up }
 }
 
 /// GDAL's shortcut for a shape with one clockwise ring: all the others are
@@ -506,6 +517,21 @@ mod tests {
         let out = organize(rings);
         assert!(out.mixed_up);
         assert_eq!(out.polygons.len(), 3);
+    }
+
+    #[test]
+    fn a_coordinate_that_is_not_a_number_leaves_every_ring_a_polygon() {
+        let mut bad = cw(20.0, 0.0, 10.0);
+        bad.0[1].y = f64::NAN;
+        let rings = vec![
+            cw(0.0, 0.0, 10.0),
+            ccw(1.0, 1.0, 1.0),
+            bad,
+            ccw(21.0, 1.0, 1.0),
+        ];
+        let out = organize(rings);
+        assert!(!out.mixed_up);
+        assert_eq!(out.polygons.len(), 4);
     }
 
     #[test]
