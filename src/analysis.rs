@@ -675,16 +675,36 @@ fn bound_transfers(figures: &mut [Analysis], uncertain: &[(Vec<geo::Coord<f64>>,
         .iter()
         .map(|(line, km)| Band::new(std::slice::from_ref(line), *km))
         .collect();
-    let jobs: Vec<(usize, usize)> = figures
+    // A reading shares most transfers with the base, coordinate for
+    // coordinate: each distinct piece is measured once.
+    let all: Vec<(usize, usize)> = figures
         .iter()
         .enumerate()
         .flat_map(|(f, a)| (0..a.transfers.len()).map(move |t| (f, t)))
         .collect();
     let figures_ref: &[Analysis] = figures;
-    let widths = parallel::map(&jobs, |&(f, t)| {
-        band_km2(&figures_ref[f].transfers[t].geometry, &bands)
-    });
-    for ((f, t), band) in jobs.into_iter().zip(widths) {
+    let geometry = |&(f, t): &(usize, usize)| &figures_ref[f].transfers[t].geometry;
+    let mut jobs: Vec<(usize, usize)> = Vec::new();
+    let mut by_hash: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    let which: Vec<usize> = all
+        .iter()
+        .map(|job| {
+            let same = by_hash
+                .entry(geodesy::multi_polygon_hash(geometry(job)))
+                .or_default();
+            match same.iter().find(|&&j| geometry(&jobs[j]) == geometry(job)) {
+                Some(&j) => j,
+                None => {
+                    jobs.push(*job);
+                    same.push(jobs.len() - 1);
+                    jobs.len() - 1
+                }
+            }
+        })
+        .collect();
+    let widths = parallel::map(&jobs, |job| band_km2(geometry(job), &bands));
+    for ((f, t), j) in all.into_iter().zip(which) {
+        let band = widths[j];
         let transfer = &mut figures[f].transfers[t];
         transfer.area_range_km2 = Some([
             (transfer.area_km2 - band).max(0.0),

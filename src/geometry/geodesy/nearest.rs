@@ -66,6 +66,39 @@ impl NearestLine {
             .min_by(f64::total_cmp)
     }
 
+    /// Whether the lines come within `max_m` metres of `p`: the same answer
+    /// as [`NearestLine::distance_m`] compared with `max_m`, without a
+    /// geodesic for a point that no segment comes near in the lookup frame.
+    ///
+    /// Within `max_m` of `p` on the ellipsoid, a point is within
+    /// `max_m / 110 km` degrees of it in a frame whose x is longitude ×
+    /// cos(latitude) (a degree of latitude is at least 110.57 km, of
+    /// longitude at least 111.3 km × cos(latitude) near `p`); the lookup
+    /// frame scales longitude by the lines' mean cosine instead, which
+    /// stretches that by at most `mean / cos(latitude of p)`. A segment
+    /// farther than ten times that in the frame cannot be within `max_m`.
+    pub fn within_m(&self, p: Coord<f64>, max_m: f64) -> bool {
+        let here = [p.x * self.scale, p.y];
+        // The latitude a point within reach of p may have, rounded up.
+        let cos = (p.y.abs() + 0.01).min(90.0).to_radians().cos();
+        let stretch = if cos > 0.0 {
+            (self.scale / cos).max(1.0)
+        } else {
+            f64::INFINITY
+        };
+        let frame = 10.0 * max_m / 110_000.0 * stretch;
+        if frame.is_finite()
+            && self
+                .tree
+                .locate_within_distance(here, frame * frame)
+                .next()
+                .is_none()
+        {
+            return false;
+        }
+        self.distance_m(p).is_some_and(|d| d <= max_m)
+    }
+
     /// The point of `segment` nearest to `p`, in a frame scaled at `p`'s
     /// latitude, returned in degrees.
     fn nearest_on(&self, segment: &Line<[f64; 2]>, p: Coord<f64>) -> Coord<f64> {
