@@ -125,6 +125,52 @@ mod tests {
     use super::*;
     use approx::assert_relative_eq;
 
+    /// `within_m` answers as `distance_m` does, at every latitude and on
+    /// either side of the threshold: points from a few metres to a few
+    /// kilometres off lines at 45° and at 75° N, and near their ends.
+    #[test]
+    fn within_is_the_distance_compared() {
+        let low = [Coord { x: 120.0, y: 44.0 }, Coord { x: 121.0, y: 46.0 }];
+        let high = [Coord { x: 100.0, y: 75.0 }, Coord { x: 104.0, y: 75.2 }];
+        let lines = NearestLine::new([&low[..], &high[..]]);
+        let (mut near, mut far) = (0, 0);
+        for (a, b) in [(low[0], low[1]), (high[0], high[1])] {
+            for i in 0..=40 {
+                let t = f64::from(i) / 40.0 * 1.2 - 0.1;
+                let on = Coord {
+                    x: a.x + t * (b.x - a.x),
+                    y: a.y + t * (b.y - a.y),
+                };
+                for step in [
+                    -3e-2, -2e-3, -1e-3, -9e-4, -5e-4, 0.0, 3e-4, 8e-4, 1e-3, 4e-3,
+                ] {
+                    for p in [
+                        Coord {
+                            x: on.x + step,
+                            y: on.y,
+                        },
+                        Coord {
+                            x: on.x,
+                            y: on.y + step,
+                        },
+                    ] {
+                        for max_m in [50.0, 100.0, 1000.0] {
+                            let want = lines.distance_m(p).is_some_and(|d| d <= max_m);
+                            assert_eq!(lines.within_m(p, max_m), want, "{p:?} {max_m}");
+                            if want {
+                                near += 1;
+                            } else {
+                                far += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(near > 100 && far > 100, "{near} near, {far} far");
+        assert!(!NearestLine::new([]).within_m(Coord { x: 0.0, y: 0.0 }, 100.0));
+    }
+
     /// Distance to a line is to its nearest point, between vertices too,
     /// and to an end point past the line's end; it matches the geodesic
     /// distance to that point to the millimetre.
