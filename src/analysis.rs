@@ -389,11 +389,17 @@ pub fn analyse_readings(
             Job::Measure(..) => None,
         }),
     );
+    let traced = Traced::plan(&unique, &overlays);
     let done = parallel::map_costliest_first(&jobs, cost, |job| match job {
         Job::Measure(i, snapshot) => Done::Measured(
             *i,
             EqualArea::with(&equal_area_crs, |ea| {
-                measure_snapshot(snapshot, ea, areas, &overlays, rivers, &boundary_params)
+                let shared = Shared {
+                    areas,
+                    overlays: &overlays,
+                    traced: &traced,
+                };
+                measure_snapshot(snapshot, ea, &shared, rivers, &boundary_params)
             }),
         ),
         Job::Overlay(i, before, after) => {
@@ -675,16 +681,36 @@ fn bound_transfers(figures: &mut [Analysis], uncertain: &[(Vec<geo::Coord<f64>>,
         .iter()
         .map(|(line, km)| Band::new(std::slice::from_ref(line), *km))
         .collect();
-    let jobs: Vec<(usize, usize)> = figures
+    // A reading shares most transfers with the base, coordinate for
+    // coordinate: each distinct piece is measured once.
+    let all: Vec<(usize, usize)> = figures
         .iter()
         .enumerate()
         .flat_map(|(f, a)| (0..a.transfers.len()).map(move |t| (f, t)))
         .collect();
     let figures_ref: &[Analysis] = figures;
-    let widths = parallel::map(&jobs, |&(f, t)| {
-        band_km2(&figures_ref[f].transfers[t].geometry, &bands)
-    });
-    for ((f, t), band) in jobs.into_iter().zip(widths) {
+    let geometry = |&(f, t): &(usize, usize)| &figures_ref[f].transfers[t].geometry;
+    let mut jobs: Vec<(usize, usize)> = Vec::new();
+    let mut by_hash: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
+    let which: Vec<usize> = all
+        .iter()
+        .map(|job| {
+            let same = by_hash
+                .entry(geodesy::multi_polygon_hash(geometry(job)))
+                .or_default();
+            match same.iter().find(|&&j| geometry(&jobs[j]) == geometry(job)) {
+                Some(&j) => j,
+                None => {
+                    jobs.push(*job);
+                    same.push(jobs.len() - 1);
+                    jobs.len() - 1
+                }
+            }
+        })
+        .collect();
+    let widths = parallel::map(&jobs, |job| band_km2(geometry(job), &bands));
+    for ((f, t), j) in all.into_iter().zip(which) {
+        let band = widths[j];
         let transfer = &mut figures[f].transfers[t];
         transfer.area_range_km2 = Some([
             (transfer.area_km2 - band).max(0.0),
@@ -857,14 +883,92 @@ struct SnapshotResult {
     overlaps: Vec<OverlapRow>,
 }
 
+/// The boundaries between pairs of holders that more than one snapshot
+/// has, coordinate for coordinate (a reading's snapshot and the drawn one,
+/// away from the reading's zones): each traced once, by whichever snapshot
+/// comes first (another that needs it meanwhile waits for it).
+///
+/// Reference path: [`boundary::stretches`] of every snapshot. Fast path:
+/// [`boundary::stretches_with`] through this plan; held equal by
+/// `tests/reference_paths.rs`.
+struct Traced {
+    /// By the two holdings' geometry ids and names, in the order
+    /// [`boundary::stretches`] pairs them (by name).
+    shared: std::collections::HashMap<
+        (usize, usize, String, String),
+        std::sync::OnceLock<Vec<Stretch>>,
+    >,
+}
+
+impl Traced {
+    fn plan(snapshots: &[&Snapshot], overlays: &Intersections) -> Traced {
+        let mut uses: std::collections::HashMap<(usize, usize, String, String), usize> =
+            std::collections::HashMap::new();
+        for s in snapshots {
+            for a in &s.holdings {
+                for b in &s.holdings {
+                    if let Some(key) = Traced::key(overlays, a, b) {
+                        *uses.entry(key).or_default() += 1;
+                    }
+                }
+            }
+        }
+        Traced {
+            shared: uses
+                .into_iter()
+                .filter(|&(_, n)| n > 1)
+                .map(|(key, _)| (key, std::sync::OnceLock::new()))
+                .collect(),
+        }
+    }
+
+    /// The key of the pair (`a`, `b`), `a`'s name first; `None` otherwise.
+    fn key(
+        overlays: &Intersections,
+        a: &Holding,
+        b: &Holding,
+    ) -> Option<(usize, usize, String, String)> {
+        (a.state < b.state).then_some(())?;
+        Some((
+            overlays.id(a)?,
+            overlays.id(b)?,
+            a.state.clone(),
+            b.state.clone(),
+        ))
+    }
+
+    /// The stretches between `a` and `b`: `trace()`, or what it gave for
+    /// the same two holdings before.
+    fn of(
+        &self,
+        overlays: &Intersections,
+        a: &Holding,
+        b: &Holding,
+        trace: &mut dyn FnMut() -> Vec<Stretch>,
+    ) -> Vec<Stretch> {
+        match Traced::key(overlays, a, b).and_then(|key| self.shared.get(&key)) {
+            Some(cell) => cell.get_or_init(trace).clone(),
+            None => trace(),
+        }
+    }
+}
+
+/// What the jobs of one run share: areas, intersections and boundaries
+/// made once.
+struct Shared<'a> {
+    areas: &'a geodesy::AreaCache,
+    overlays: &'a Intersections<'a>,
+    traced: &'a Traced,
+}
+
 fn measure_snapshot(
     snapshot: &Snapshot,
     equal_area: &EqualArea,
-    area_cache: &geodesy::AreaCache,
-    overlays: &Intersections,
+    shared: &Shared,
     rivers: &[River],
     boundary_params: &BoundaryParams,
 ) -> Result<SnapshotResult> {
+    let (area_cache, overlays) = (shared.areas, shared.overlays);
     let mut areas = Vec::new();
     let mut holders_sum_km2 = 0.0;
     for h in &snapshot.holdings {
@@ -919,7 +1023,14 @@ fn measure_snapshot(
     };
     let stretches = guard::catching(
         || what("tracing the boundaries"),
-        || boundary::stretches(&snapshot.holdings, rivers, boundary_params),
+        || {
+            boundary::stretches_with(
+                &snapshot.holdings,
+                rivers,
+                boundary_params,
+                |a, b, trace| shared.traced.of(overlays, a, b, trace),
+            )
+        },
     )?
     .into_iter()
     .map(|stretch| YearStretch {

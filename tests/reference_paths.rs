@@ -70,3 +70,264 @@ fn a_run_makes_the_transfers_and_areas_the_reference_paths_make() {
         }
     }
 }
+
+/// Every reading of `analysis` against the reference paths: its
+/// boundaries are what `boundary::stretches` traces on its own snapshots
+/// (a run traces a pair of holders that several snapshots have once), and
+/// each transfer's `area_min`/`area_max` comes from the band along the
+/// uncertain lines measured at every vertex by `NearestLine::distance_m`
+/// (a run looks up only the vertices a line comes near, and measures a
+/// piece several readings share once). Returns how many stretches and
+/// bands were compared.
+fn readings_match_the_reference_paths(
+    config: &Config,
+    inputs: &borderchange::Inputs,
+    analysis: &borderchange::Analysis,
+) -> (usize, usize) {
+    use borderchange::geometry::boundary::{self, BoundaryParams};
+    let params = BoundaryParams {
+        river_distance_km: config.parameters.river_distance_km,
+        min_run_km: config.parameters.min_river_run_km,
+    };
+    let (mut stretches, mut bands) = (0, 0);
+    for (name, figures) in analysis.readings() {
+        let changed = name
+            .map(|n| {
+                &analysis
+                    .variants
+                    .iter()
+                    .find(|v| v.name == n)
+                    .expect("the reading")
+                    .changed
+            })
+            .filter(|c| !c.is_empty());
+        for drawn in &inputs.snapshots {
+            let snapshot = changed
+                .and_then(|c| c.iter().find(|s| s.year == drawn.year))
+                .unwrap_or(drawn);
+            let reference = boundary::stretches(&snapshot.holdings, &inputs.rivers, &params);
+            let run: Vec<_> = figures
+                .stretches
+                .iter()
+                .filter(|s| s.year == snapshot.year)
+                .map(|s| &s.stretch)
+                .collect();
+            assert_eq!(run.len(), reference.len(), "{name:?} {}", snapshot.year);
+            for (fast, slow) in run.iter().zip(&reference) {
+                assert_eq!(
+                    (&fast.state_a, &fast.state_b, fast.kind, &fast.river),
+                    (&slow.state_a, &slow.state_b, slow.kind, &slow.river)
+                );
+                assert_eq!(fast.line, slow.line);
+                assert_eq!(fast.length_km.to_bits(), slow.length_km.to_bits());
+                stretches += 1;
+            }
+        }
+        for t in &figures.transfers {
+            let band = reference_band_km2(&t.geometry, &inputs.uncertain);
+            let [low, high] = t.area_range_km2.expect("a band for every transfer");
+            assert_relative_eq!(high, t.area_km2 + band, max_relative = 1e-12);
+            assert_relative_eq!(low, (t.area_km2 - band).max(0.0), max_relative = 1e-12);
+            bands += usize::from(band > 0.0);
+        }
+    }
+    (stretches, bands)
+}
+
+/// `uncertainty::band_km2` the plain way: for every edge, the widest band
+/// of the lines that both its ends lie within `ON_LINE_M` of (within the
+/// line's box widened by 0.01°), by the geodesic distance to each line.
+fn reference_band_km2(
+    geometry: &geo::MultiPolygon<f64>,
+    uncertain: &[(Vec<geo::Coord<f64>>, f64)],
+) -> f64 {
+    use borderchange::geometry::uncertainty::ON_LINE_M;
+    use geo::{BoundingRect, Distance, Geodesic, Point};
+    let lines: Vec<_> = uncertain
+        .iter()
+        .map(|(line, km)| {
+            let b = geo::LineString::new(line.clone()).bounding_rect().unwrap();
+            (geodesy::NearestLine::new([line.as_slice()]), b, *km)
+        })
+        .collect();
+    let on = |c: &geo::Coord<f64>, (near, b, _): &(geodesy::NearestLine, geo::Rect<f64>, f64)| {
+        c.x >= b.min().x - 0.01
+            && c.x <= b.max().x + 0.01
+            && c.y >= b.min().y - 0.01
+            && c.y <= b.max().y + 0.01
+            && near.distance_m(*c).is_some_and(|d| d <= ON_LINE_M)
+    };
+    let mut sum = 0.0;
+    for ring in geometry
+        .0
+        .iter()
+        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+    {
+        for w in ring.0.windows(2) {
+            let km = lines
+                .iter()
+                .filter(|l| on(&w[0], l) && on(&w[1], l))
+                .map(|l| l.2)
+                .fold(0.0, f64::max);
+            if km > 0.0 {
+                sum += Geodesic.distance(Point::from(w[0]), Point::from(w[1])) / 1000.0 * km;
+            }
+        }
+    }
+    sum
+}
+
+/// The bundled run computes its three readings as the reference paths do.
+#[test]
+fn the_bundled_readings_are_what_the_reference_paths_make() {
+    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml"))
+        .expect("the bundled analysis file");
+    let inputs = borderchange::load(&config).expect("the bundled inputs");
+    assert!(inputs.readings.len() >= 3 && !inputs.uncertain.is_empty());
+    let analysis = borderchange::analysis::analyse_readings(
+        &config,
+        &inputs.snapshots,
+        &inputs.rivers,
+        &inputs.zones,
+        &inputs.readings,
+        &inputs.uncertain,
+    )
+    .expect("the bundled analysis");
+    let (stretches, bands) = readings_match_the_reference_paths(&config, &inputs, &analysis);
+    // Four snapshots under three readings, most with dozens of stretches;
+    // the Aigun and Kyakhta pieces along the schematic lines.
+    assert!(stretches > 300, "only {stretches} stretches compared");
+    assert!(bands >= 6, "only {bands} bands compared");
+}
+
+/// The same on a small analysis written here: four holders in 1800, three
+/// in 1900; the reading gives A's eastern half to B in 1800, so the
+/// boundary of C and D is the same in both readings (traced once) while
+/// those of A and B are not; the B–C line of 1800 is uncertain by ±10 km.
+#[test]
+fn a_small_reading_is_what_the_reference_paths_make() {
+    let dir = std::env::temp_dir().join(format!("borderchange-readings-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let square =
+        |x0: f64, x1: f64| format!("[[[{x0},50],[{x1},50],[{x1},52],[{x0},52],[{x0},50]]]");
+    let polygons = |features: &[(&str, String)], field: &str| {
+        let features: Vec<String> = features
+            .iter()
+            .map(|(name, coords)| {
+                format!(
+                    r#"{{"type":"Feature","properties":{{"{field}":"{name}"}},"geometry":{{"type":"Polygon","coordinates":{coords}}}}}"#
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+            features.join(",")
+        )
+    };
+    let write = |name: &str, text: String| std::fs::write(dir.join(name), text).unwrap();
+    write(
+        "a1800.geojson",
+        polygons(
+            &[
+                ("A", square(120.0, 122.0)),
+                ("B", square(122.0, 124.0)),
+                ("C", square(124.0, 125.0)),
+                ("D", square(125.0, 126.0)),
+            ],
+            "state",
+        ),
+    );
+    write(
+        "a1900.geojson",
+        polygons(
+            &[
+                ("B", square(120.0, 122.0)),
+                ("C", square(122.0, 125.0)),
+                ("D", square(125.0, 126.0)),
+            ],
+            "state",
+        ),
+    );
+    write(
+        "zones.geojson",
+        polygons(
+            &[(
+                "east-a",
+                "[[[121,49],[122,49],[122,53],[121,53],[121,49]]]".into(),
+            )],
+            "zone",
+        ),
+    );
+    write(
+        "uncertain.geojson",
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},"geometry":{"type":"LineString","coordinates":[[124,49.5],[124,52.5]]}}]}"#.into(),
+    );
+    write(
+        "analysis.toml",
+        r#"title = "readings"
+base_variant = "drawn"
+
+[parameters]
+equal_area_crs = "+proj=laea +lat_0=51 +lon_0=123 +datum=WGS84 +units=m +no_defs"
+
+[[snapshot]]
+year = 1800
+treaty = "first"
+path = "a1800.geojson"
+
+[[snapshot]]
+year = 1900
+treaty = "second"
+path = "a1900.geojson"
+
+[[uncertainty]]
+path = "uncertain.geojson"
+km = 10.0
+
+[zones]
+path = "zones.geojson"
+
+[[variant]]
+name = "drawn"
+title = "as drawn"
+source = "a test"
+
+[[variant]]
+name = "b-early"
+title = "B held A's eastern half already"
+source = "a test"
+
+[[variant.assign]]
+zone = "east-a"
+holder = "B"
+years = [1800]
+"#
+        .into(),
+    );
+    let config = Config::load(&dir.join("analysis.toml")).expect("the analysis file");
+    let inputs = borderchange::load(&config).expect("the inputs");
+    let analysis = borderchange::analysis::analyse_readings(
+        &config,
+        &inputs.snapshots,
+        &inputs.rivers,
+        &inputs.zones,
+        &inputs.readings,
+        &inputs.uncertain,
+    )
+    .expect("the analysis");
+    std::fs::remove_dir_all(&dir).ok();
+    let (stretches, bands) = readings_match_the_reference_paths(&config, &inputs, &analysis);
+    // 1800: A–B, B–C, C–D in each reading; 1900: B–C, C–D.
+    assert_eq!(stretches, 10);
+    // B → C (1800 → 1900) lies along the line in both readings.
+    assert_eq!(bands, 2);
+    let variant = analysis.under("b-early");
+    let moved = |a: &borderchange::Analysis| {
+        a.transfers
+            .iter()
+            .find(|t| t.from_state == "A" && t.to_state == "B")
+            .map(|t| t.area_km2)
+            .unwrap()
+    };
+    assert_relative_eq!(moved(variant), moved(&analysis) / 2.0, max_relative = 1e-2);
+}

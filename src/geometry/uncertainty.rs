@@ -75,7 +75,7 @@ impl Band {
         let inside = self.area.is_some_and(|a| {
             c.x >= a.min().x && c.x <= a.max().x && c.y >= a.min().y && c.y <= a.max().y
         });
-        inside && self.lines.distance_m(c).is_some_and(|d| d <= ON_LINE_M)
+        inside && self.lines.within_m(c, ON_LINE_M)
     }
 }
 

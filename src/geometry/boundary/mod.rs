@@ -48,6 +48,19 @@ pub struct BoundaryParams {
 /// Every stretch of boundary between every pair of holders in `holdings`,
 /// ordered by (state_a, state_b, position along the line).
 pub fn stretches(holdings: &[Holding], rivers: &[River], params: &BoundaryParams) -> Vec<Stretch> {
+    stretches_with(holdings, rivers, params, |_, _, trace| trace())
+}
+
+/// [`stretches`], each pair of holders through `pair(a, b, trace)`, which
+/// returns `trace()` (the stretches between `a` and `b`) or what an earlier
+/// `trace()` of the same two holdings gave: a reading's snapshot shares
+/// most pairs of holders with the drawn one, coordinate for coordinate.
+pub fn stretches_with(
+    holdings: &[Holding],
+    rivers: &[River],
+    params: &BoundaryParams,
+    pair: impl Fn(&Holding, &Holding, &mut dyn FnMut() -> Vec<Stretch>) -> Vec<Stretch>,
+) -> Vec<Stretch> {
     let mut sorted: Vec<&Holding> = holdings.iter().collect();
     sorted.sort_by(|a, b| a.state.cmp(&b.state));
     let bounds: Vec<Option<[f64; 4]>> = sorted
@@ -69,20 +82,25 @@ pub fn stretches(holdings: &[Holding], rivers: &[River], params: &BoundaryParams
             if a.state == b.state || !index::near(box_a, box_b, SNAP_M) {
                 continue;
             }
-            let other = outlines[j].get_or_init(|| SegmentIndex::rings(outline(b)));
-            for line in shared_lines(&a.geometry, other) {
-                for (kind, river, part) in label(&line, &river_index, params) {
-                    let length_km = geodesy::length_km(&part);
-                    out.push(Stretch {
-                        state_a: a.state.clone(),
-                        state_b: b.state.clone(),
-                        kind,
-                        river,
-                        line: part,
-                        length_km,
-                    });
+            let mut trace = || {
+                let other = outlines[j].get_or_init(|| SegmentIndex::rings(outline(b)));
+                let mut found = Vec::new();
+                for line in shared_lines(&a.geometry, other) {
+                    for (kind, river, part) in label(&line, &river_index, params) {
+                        let length_km = geodesy::length_km(&part);
+                        found.push(Stretch {
+                            state_a: a.state.clone(),
+                            state_b: b.state.clone(),
+                            kind,
+                            river,
+                            line: part,
+                            length_km,
+                        });
+                    }
                 }
-            }
+                found
+            };
+            out.extend(pair(a, b, &mut trace));
         }
     }
     out

@@ -73,6 +73,14 @@ pub(crate) fn polygon_hash(polygon: &Polygon<f64>) -> u64 {
     hash
 }
 
+/// A multipolygon's hash from its polygons' ([`polygon_hash`]): equal
+/// geometries hash equal (the converse is for the caller to check).
+pub(crate) fn multi_polygon_hash(geometry: &MultiPolygon<f64>) -> u64 {
+    geometry.0.iter().fold(0xcbf2_9ce4_8422_2325, |h, p| {
+        (h ^ polygon_hash(p)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
 impl PolygonKey {
     fn of(polygon: &Polygon<f64>) -> PolygonKey {
         let points = std::iter::once(polygon.exterior())

@@ -22,8 +22,8 @@ mod caches;
 mod densify;
 mod nearest;
 
-pub(crate) use caches::polygon_hash;
 use caches::SharedEdges;
+pub(crate) use caches::{multi_polygon_hash, polygon_hash};
 pub use caches::{AreaCache, ProjectedPoints, SharedRuns, SHARE_EDGES_UP_TO};
 pub use densify::densify;
 pub use nearest::NearestLine;

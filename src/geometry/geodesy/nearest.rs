@@ -66,6 +66,39 @@ impl NearestLine {
             .min_by(f64::total_cmp)
     }
 
+    /// Whether the lines come within `max_m` metres of `p`: the same answer
+    /// as [`NearestLine::distance_m`] compared with `max_m`, without a
+    /// geodesic for a point that no segment comes near in the lookup frame.
+    ///
+    /// Within `max_m` of `p` on the ellipsoid, a point is within
+    /// `max_m / 110 km` degrees of it in a frame whose x is longitude ×
+    /// cos(latitude) (a degree of latitude is at least 110.57 km, of
+    /// longitude at least 111.3 km × cos(latitude) near `p`); the lookup
+    /// frame scales longitude by the lines' mean cosine instead, which
+    /// stretches that by at most `mean / cos(latitude of p)`. A segment
+    /// farther than ten times that in the frame cannot be within `max_m`.
+    pub fn within_m(&self, p: Coord<f64>, max_m: f64) -> bool {
+        let here = [p.x * self.scale, p.y];
+        // The latitude a point within reach of p may have, rounded up.
+        let cos = (p.y.abs() + 0.01).min(90.0).to_radians().cos();
+        let stretch = if cos > 0.0 {
+            (self.scale / cos).max(1.0)
+        } else {
+            f64::INFINITY
+        };
+        let frame = 10.0 * max_m / 110_000.0 * stretch;
+        if frame.is_finite()
+            && self
+                .tree
+                .locate_within_distance(here, frame * frame)
+                .next()
+                .is_none()
+        {
+            return false;
+        }
+        self.distance_m(p).is_some_and(|d| d <= max_m)
+    }
+
     /// The point of `segment` nearest to `p`, in a frame scaled at `p`'s
     /// latitude, returned in degrees.
     fn nearest_on(&self, segment: &Line<[f64; 2]>, p: Coord<f64>) -> Coord<f64> {
@@ -91,6 +124,52 @@ impl NearestLine {
 mod tests {
     use super::*;
     use approx::assert_relative_eq;
+
+    /// `within_m` answers as `distance_m` does, at every latitude and on
+    /// either side of the threshold: points from a few metres to a few
+    /// kilometres off lines at 45° and at 75° N, and near their ends.
+    #[test]
+    fn within_is_the_distance_compared() {
+        let low = [Coord { x: 120.0, y: 44.0 }, Coord { x: 121.0, y: 46.0 }];
+        let high = [Coord { x: 100.0, y: 75.0 }, Coord { x: 104.0, y: 75.2 }];
+        let lines = NearestLine::new([&low[..], &high[..]]);
+        let (mut near, mut far) = (0, 0);
+        for (a, b) in [(low[0], low[1]), (high[0], high[1])] {
+            for i in 0..=40 {
+                let t = f64::from(i) / 40.0 * 1.2 - 0.1;
+                let on = Coord {
+                    x: a.x + t * (b.x - a.x),
+                    y: a.y + t * (b.y - a.y),
+                };
+                for step in [
+                    -3e-2, -2e-3, -1e-3, -9e-4, -5e-4, 0.0, 3e-4, 8e-4, 1e-3, 4e-3,
+                ] {
+                    for p in [
+                        Coord {
+                            x: on.x + step,
+                            y: on.y,
+                        },
+                        Coord {
+                            x: on.x,
+                            y: on.y + step,
+                        },
+                    ] {
+                        for max_m in [50.0, 100.0, 1000.0] {
+                            let want = lines.distance_m(p).is_some_and(|d| d <= max_m);
+                            assert_eq!(lines.within_m(p, max_m), want, "{p:?} {max_m}");
+                            if want {
+                                near += 1;
+                            } else {
+                                far += 1;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(near > 100 && far > 100, "{near} near, {far} far");
+        assert!(!NearestLine::new([]).within_m(Coord { x: 0.0, y: 0.0 }, 100.0));
+    }
 
     /// Distance to a line is to its nearest point, between vertices too,
     /// and to an end point past the line's end; it matches the geodesic

@@ -95,6 +95,12 @@ impl<'a> Intersections<'a> {
         plan
     }
 
+    /// The id of `h`'s geometry, shared by every planned holding with the
+    /// same coordinates; `None` for a holding not in the plan.
+    pub fn id(&self, h: &Holding) -> Option<usize> {
+        self.ids.get(&address(h)).copied()
+    }
+
     /// The two holdings' geometry ids, smaller first.
     fn key(&self, a: &Holding, b: &Holding) -> (usize, usize) {
         let (x, y) = (self.ids[&address(a)], self.ids[&address(b)]);
