@@ -53,6 +53,16 @@ fn report_opens_in_chromium_and_matches_the_json() {
         "every map draws: {}",
         &dom[..dom.len().min(400)]
     );
+    // As the browser built it: the answer (the transfers) before the
+    // first map, the sources last.
+    let first_map = dom.find("<figure id=\"map-").expect("a map in the DOM");
+    let transfers = dom
+        .find("<table id=\"transfers\"")
+        .expect("the transfers table");
+    let sources = dom
+        .find("<h2 id=\"sources\">")
+        .expect("the sources section");
+    assert!(transfers < first_map && first_map < sources);
     let shot = w.join("out/report-screenshot.png");
     chromium(
         &[
