@@ -145,6 +145,11 @@ pub struct Output {
     /// replaced in it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
+    /// Also print `report.html` to `report.pdf` with headless Chromium
+    /// (which must be installed: `chromium` on the PATH, or the program
+    /// `BORDERCHANGE_CHROMIUM` names).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pdf: bool,
 }
 
 fn serialize_connection<S: serde::Serializer>(
@@ -164,6 +169,7 @@ impl Default for Output {
             formats: vec!["GPKG".to_owned(), "ESRI Shapefile".to_owned()],
             connection: None,
             schema: None,
+            pdf: false,
         }
     }
 }

@@ -84,6 +84,9 @@ pub(crate) fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
         text("sources.bib", report::sources::bibtex(out.config))?,
         text("sources.json", report::sources::csl_json(out.config))?,
     ];
+    if out.config.output.pdf {
+        files.push(report::pdf::print(out.dir)?);
+    }
     files.extend(map_files);
     Ok(files)
 }

@@ -6,6 +6,7 @@ mod html;
 mod json;
 pub mod maps;
 mod markdown;
+pub mod pdf;
 mod ranges;
 mod readings;
 pub mod sources;
