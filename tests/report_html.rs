@@ -118,12 +118,8 @@ fn report_opens_in_chromium_and_matches_the_json() {
     }
 }
 
-/// `[output] pdf = true`: Chromium prints the report to `report.pdf`,
-/// several pages, the same bytes on a second run (Chromium's dates are
-/// fixed), listed in the manifest.
-#[test]
-#[ignore = "needs Chromium (make test runs it)"]
-fn report_prints_to_the_same_pdf_every_time() {
+/// The two-snapshot fixture with `[output] pdf = true`.
+fn pdf_fixture() -> Workdir {
     let w = Workdir::new();
     let config = two_snapshots(&w, "");
     let text = std::fs::read_to_string(&config).unwrap();
@@ -132,6 +128,16 @@ fn report_prints_to_the_same_pdf_every_time() {
         text.replacen("dir = \"out\"\n", "dir = \"out\"\npdf = true\n", 1),
     )
     .unwrap();
+    w
+}
+
+/// `[output] pdf = true`: Chromium prints the report to `report.pdf`,
+/// several pages, the same bytes on a second run (Chromium's dates are
+/// fixed), listed in the manifest.
+#[test]
+#[ignore = "needs Chromium (make test runs it)"]
+fn report_prints_to_the_same_pdf_every_time() {
+    let w = pdf_fixture();
     for out in ["out", "again"] {
         let run = w.run(&["run", "analysis.toml", "-q", "-o", out]);
         assert_eq!(
@@ -158,14 +164,7 @@ fn report_prints_to_the_same_pdf_every_time() {
 /// Without Chromium, `pdf = true` is refused with what to install.
 #[test]
 fn printing_without_chromium_says_what_to_install() {
-    let w = Workdir::new();
-    let config = two_snapshots(&w, "");
-    let text = std::fs::read_to_string(&config).unwrap();
-    std::fs::write(
-        &config,
-        text.replacen("dir = \"out\"\n", "dir = \"out\"\npdf = true\n", 1),
-    )
-    .unwrap();
+    let w = pdf_fixture();
     let run = std::process::Command::new(env!("CARGO_BIN_EXE_borderchange"))
         .args(["run", "analysis.toml", "-q"])
         .current_dir(w.path())
