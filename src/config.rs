@@ -59,6 +59,10 @@ pub struct Config {
     /// Lines drawn only to within a band (see [`UncertaintySource`]).
     #[serde(default, rename = "uncertainty", skip_serializing_if = "Vec::is_empty")]
     pub uncertainty: Vec<UncertaintySource>,
+    /// Sources named once (`[sources.dcw]`) for layers to give by name
+    /// (`source = "dcw"`); the name is the citation key.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub sources: BTreeMap<String, DataSource>,
     /// Settings per holder (`[holders."Deutsches Reich"]`): for now the
     /// other names the same polity goes by in the snapshots (`also`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -141,6 +145,11 @@ pub struct Output {
     /// replaced in it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
+    /// Also print `report.html` to `report.pdf` with headless Chromium
+    /// (which must be installed: `chromium` on the PATH, or the program
+    /// `BORDERCHANGE_CHROMIUM` names).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub pdf: bool,
 }
 
 fn serialize_connection<S: serde::Serializer>(
@@ -160,6 +169,7 @@ impl Default for Output {
             formats: vec!["GPKG".to_owned(), "ESRI Shapefile".to_owned()],
             connection: None,
             schema: None,
+            pdf: false,
         }
     }
 }
@@ -282,6 +292,15 @@ pub struct SnapshotSource {
     pub holder_field: Option<String>,
     /// CRS to assume when the layer declares none.
     pub assume_crs: Option<String>,
+    /// Where the layer comes from, for the reports' sources: one source
+    /// or a list, each a citation, a table, or the name of a `[sources]`
+    /// entry.
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub source: Vec<DataSource>,
 }
 
 /// What the analysis file says about one holder (`[holders."Name"]`).
@@ -370,6 +389,15 @@ pub struct DatedSource {
     /// CRS to assume when the layer declares none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assume_crs: Option<String>,
+    /// Where the layer comes from, for the reports' sources: one source
+    /// or a list, each a citation, a table, or the name of a `[sources]`
+    /// entry.
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub source: Vec<DataSource>,
 }
 
 /// One snapshot date of a dated layer, with or without its treaty's name.
@@ -445,6 +473,158 @@ pub struct Place {
     pub source: String,
 }
 
+/// Where a layer comes from: a plain citation (`source = "…"`) or a table
+/// (`source = { title = "…", author = "…", year = 2017, publisher = "…",
+/// url = "…", licence = "…", note = "…" }`). The reports list every
+/// distinct source with the layers that use it, and write them as BibTeX
+/// and CSL-JSON.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Default)]
+pub struct DataSource {
+    /// The `[sources]` name it was given by, the citation key.
+    pub key: Option<String>,
+    /// The work's title; for a plain string, the whole citation.
+    pub title: String,
+    /// Authors or the body that made it, several joined by " and " (as in
+    /// BibTeX); "Family, Given" or one name as written.
+    pub author: Option<String>,
+    /// Year of publication.
+    pub year: Option<i32>,
+    /// Publisher, or the distribution the data was taken from.
+    pub publisher: Option<String>,
+    /// Where to find it.
+    pub url: Option<String>,
+    /// The data's licence (`licence` or `license`).
+    pub licence: Option<String>,
+    /// Version, extract, what was taken from it.
+    pub note: Option<String>,
+}
+
+impl DataSource {
+    /// True when only a title (a plain citation) is given.
+    pub fn is_plain(&self) -> bool {
+        self.key.is_none()
+            && self.author.is_none()
+            && self.year.is_none()
+            && self.publisher.is_none()
+            && self.url.is_none()
+            && self.licence.is_none()
+            && self.note.is_none()
+    }
+
+    /// One line for people: "Author (year). Title. Publisher. URL.
+    /// Licence: …. Note." (what is given of it).
+    pub fn citation(&self) -> String {
+        let mut parts = Vec::new();
+        match (&self.author, self.year) {
+            (Some(a), Some(y)) => parts.push(format!("{a} ({y})")),
+            (Some(a), None) => parts.push(a.clone()),
+            (None, Some(y)) => parts.push(format!("({y})")),
+            (None, None) => {}
+        }
+        parts.push(self.title.clone());
+        parts.extend(self.publisher.clone());
+        parts.extend(self.url.clone());
+        parts.extend(self.licence.as_ref().map(|l| format!("Licence: {l}")));
+        parts.extend(self.note.clone());
+        parts
+            .iter()
+            .map(|p| p.trim_end_matches('.'))
+            .collect::<Vec<_>>()
+            .join(". ")
+            + "."
+    }
+}
+
+impl Serialize for DataSource {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        if let Some(key) = &self.key {
+            return s.serialize_str(key);
+        }
+        if self.is_plain() {
+            return s.serialize_str(&self.title);
+        }
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("title", &self.title)?;
+        if let Some(a) = &self.author {
+            map.serialize_entry("author", a)?;
+        }
+        if let Some(y) = self.year {
+            map.serialize_entry("year", &y)?;
+        }
+        for (key, value) in [
+            ("publisher", &self.publisher),
+            ("url", &self.url),
+            ("licence", &self.licence),
+            ("note", &self.note),
+        ] {
+            if let Some(v) = value {
+                map.serialize_entry(key, v)?;
+            }
+        }
+        map.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for DataSource {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            title: String,
+            author: Option<String>,
+            year: Option<i32>,
+            publisher: Option<String>,
+            url: Option<String>,
+            #[serde(alias = "license")]
+            licence: Option<String>,
+            note: Option<String>,
+        }
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Plain(String),
+            Full(Full),
+        }
+        let wrong = "expected a citation (\"…\") or a table { title = \"…\", author, year, publisher, url, licence, note } (title needed; year a number)";
+        let source = match Raw::deserialize(d).map_err(|_| serde::de::Error::custom(wrong))? {
+            Raw::Plain(title) => DataSource {
+                title,
+                ..DataSource::default()
+            },
+            Raw::Full(f) => DataSource {
+                key: None,
+                title: f.title,
+                author: f.author,
+                year: f.year,
+                publisher: f.publisher,
+                url: f.url,
+                licence: f.licence,
+                note: f.note,
+            },
+        };
+        Ok(source)
+    }
+}
+
+/// A layer's `source`: one source or a list of them.
+fn one_or_many<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<DataSource>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Many(Vec<DataSource>),
+        One(DataSource),
+    }
+    // Untagged: the inner message is lost, so it is given again here.
+    let wrong = "expected a source or a list of sources, each a citation (\"…\"), the name of a [sources] entry, or a table { title = \"…\", author, year, publisher, url, licence, note } (title needed; year a number)";
+    match Raw::deserialize(d).map_err(|_| serde::de::Error::custom(wrong))? {
+        Raw::Many(v) => Ok(v),
+        Raw::One(s) => Ok(vec![s]),
+    }
+}
+
 /// The rivers layer.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -458,6 +638,15 @@ pub struct RiversSource {
     pub name_field: String,
     /// CRS to assume when the layer declares none.
     pub assume_crs: Option<String>,
+    /// Where the layer comes from, for the reports' sources: one source
+    /// or a list, each a citation, a table, or the name of a `[sources]`
+    /// entry.
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub source: Vec<DataSource>,
 }
 
 fn default_name_field() -> String {
@@ -616,7 +805,7 @@ impl Quantity {
     /// Unit of the quantity.
     pub fn unit(&self) -> &'static str {
         match self {
-            Quantity::Transfer { .. } | Quantity::Area { .. } => "km2",
+            Quantity::Transfer { .. } | Quantity::Area { .. } => "km²",
             Quantity::Boundary { .. } => "km",
         }
     }
@@ -762,6 +951,7 @@ impl Config {
         })?;
         config.check(text, path)?;
         let mut config = config;
+        config.name_sources(text, path)?;
         // References may use any name of a holder.
         let aliases = config.holder_aliases();
         let canonical = |name: &mut String| {
@@ -778,6 +968,76 @@ impl Config {
             }
         }
         Ok(config)
+    }
+
+    /// Puts each `[sources]` entry in place of its name in the layers'
+    /// `source`s, and refuses a source without a title.
+    fn name_sources(&mut self, text: &str, path: &Path) -> Result<()> {
+        // The layers' copies carry their name (written back as the name);
+        // the entries themselves stay tables.
+        let mut named = self.sources.clone();
+        for (name, s) in &mut named {
+            s.key = Some(name.clone());
+        }
+        let layers = self
+            .snapshots
+            .iter_mut()
+            .enumerate()
+            .map(|(i, s)| (vec![Step::Key("snapshot"), Step::Index(i)], &mut s.source))
+            .chain(
+                self.dated
+                    .iter_mut()
+                    .map(|d| (vec![Step::Key("dated")], &mut d.source)),
+            )
+            .chain(
+                self.rivers
+                    .iter_mut()
+                    .map(|r| (vec![Step::Key("rivers")], &mut r.source)),
+            )
+            .chain(
+                self.zones
+                    .iter_mut()
+                    .map(|z| (vec![Step::Key("zones")], &mut z.source)),
+            )
+            .chain(self.uncertainty.iter_mut().enumerate().map(|(i, u)| {
+                (
+                    vec![Step::Key("uncertainty"), Step::Index(i)],
+                    &mut u.source,
+                )
+            }));
+        for (mut at, sources) in layers {
+            for s in sources.iter_mut() {
+                if s.is_plain() {
+                    if let Some(entry) = named.get(s.title.trim()) {
+                        *s = entry.clone();
+                    }
+                }
+            }
+            at.push(Step::Key("source"));
+            if sources.iter().any(|s| s.title.trim().is_empty()) {
+                let (line, column) = value_position(text, &at, None).unwrap_or((0, 0));
+                return Err(Error::Config {
+                    path: path.to_owned(),
+                    line,
+                    column,
+                    message:
+                        "a source needs a title (or a citation, or the name of a [sources] entry)"
+                            .to_owned(),
+                });
+            }
+        }
+        if let Some((name, _)) = named.iter().find(|(_, s)| s.title.trim().is_empty()) {
+            let (line, column) =
+                value_position(text, &[Step::Key("sources"), Step::Key(name)], None)
+                    .unwrap_or((0, 0));
+            return Err(Error::Config {
+                path: path.to_owned(),
+                line,
+                column,
+                message: format!("source '{name}' needs a title"),
+            });
+        }
+        Ok(())
     }
 
     /// Every other name of a holder (`[holders."Name"] also = [...]`),
@@ -1177,6 +1437,15 @@ pub struct ZonesSource {
     /// CRS to assume when the layer declares none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assume_crs: Option<String>,
+    /// Where the layer comes from, for the reports' sources: one source
+    /// or a list, each a citation, a table, or the name of a `[sources]`
+    /// entry.
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub source: Vec<DataSource>,
 }
 
 fn default_zone_field() -> String {
@@ -1202,6 +1471,15 @@ pub struct UncertaintySource {
     /// Or: the attribute giving each line's half-width in km.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Where the layer comes from, for the reports' sources: one source
+    /// or a list, each a citation, a table, or the name of a `[sources]`
+    /// entry.
+    #[serde(
+        default,
+        deserialize_with = "one_or_many",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub source: Vec<DataSource>,
 }
 
 /// The name of the base variant when `base_variant` is not given.
@@ -1571,6 +1849,58 @@ mod tests {
     }
 
     const TWO: &str = "[[snapshot]]\nyear = 1\ntreaty = \"a\"\npath = \"a.shp\"\n\n[[snapshot]]\nyear = 2\ntreaty = \"b\"\npath = \"b.shp\"\n";
+
+    /// A layer's `source`: a plain citation, a table (with `license` as
+    /// another spelling), the name of a `[sources]` entry, or a list; a
+    /// table without a title or with an unknown key is refused with the
+    /// keys it takes.
+    #[test]
+    fn sources_are_citations_tables_names_or_lists() {
+        let with = |source: &str| {
+            TWO.replacen(
+                "path = \"a.shp\"\n",
+                &format!("path = \"a.shp\"\n{source}\n"),
+                1,
+            )
+        };
+        let c = parse(&with("source = \"My atlas, p. 3\"")).unwrap();
+        let plain = &c.snapshots[0].source[0];
+        assert!(plain.is_plain());
+        assert_eq!(plain.citation(), "My atlas, p. 3.");
+        assert!(c.snapshots[1].source.is_empty());
+        let c = parse(&with(
+            "source = { title = \"DCW\", author = \"Wessel, P.\", year = 2020, license = \"LGPL-3+\" }",
+        ))
+        .unwrap();
+        let full = &c.snapshots[0].source[0];
+        assert_eq!(full.year, Some(2020));
+        assert_eq!(full.licence.as_deref(), Some("LGPL-3+"));
+        assert_eq!(full.citation(), "Wessel, P. (2020). DCW. Licence: LGPL-3+.");
+        // By name, in a list with a plain citation; the entry keeps no key.
+        let c = parse(&format!(
+            "{}\n[sources.dcw]\ntitle = \"Digital Chart of the World\"\nyear = 1992\n",
+            with("source = [\"dcw\", \"field notes\"]")
+        ))
+        .unwrap();
+        let listed = &c.snapshots[0].source;
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[0].key.as_deref(), Some("dcw"));
+        assert_eq!(listed[0].year, Some(1992));
+        assert_eq!(listed[1].title, "field notes");
+        assert_eq!(c.sources["dcw"].key, None);
+        for bad in [
+            "source = { author = \"x\" }",
+            "source = { title = \"x\", edition = 2 }",
+            "source = { title = \"x\", year = \"1990s\" }",
+            "source = 3",
+        ] {
+            let m = message(&with(bad));
+            assert!(m.contains("title = \"…\", author, year"), "{bad}: {m}");
+        }
+        let m = message(&with("source = \" \""));
+        assert!(m.starts_with("a.toml:5:10:"), "{m}");
+        assert!(m.contains("a source needs a title"), "{m}");
+    }
 
     /// A CRS given by name alone is refused where it is written; codes,
     /// PROJ strings and WKT pass.

@@ -556,6 +556,7 @@ fn dated_reads(config: &Config, dated: &crate::config::DatedSource) -> Vec<Read>
                 sql: dated.sql.clone(),
                 holder_field: dated.holder_field.clone(),
                 assume_crs: dated.assume_crs.clone(),
+                source: dated.source.clone(),
             };
             vec![(whole, errors, Err(e))]
         }

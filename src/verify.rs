@@ -230,7 +230,7 @@ fn folder_entries(folder: &Path, sub: &str) -> Vec<(String, bool)> {
 
 /// A name that `run` writes at the top of an output folder.
 fn is_output_name(name: &str) -> bool {
-    const REPORTS: [&str; 9] = [
+    const REPORTS: [&str; 12] = [
         "report.json",
         "report.md",
         "report.html",
@@ -238,6 +238,9 @@ fn is_output_name(name: &str) -> bool {
         "transfers.csv",
         "boundaries.csv",
         "datapackage.json",
+        "sources.bib",
+        "sources.json",
+        crate::output::report::pdf::REPORT_PDF,
         crate::output::layers::GEOPACKAGE,
         crate::output::layers::QGIS_PROJECT,
     ];

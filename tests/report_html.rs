@@ -53,6 +53,16 @@ fn report_opens_in_chromium_and_matches_the_json() {
         "every map draws: {}",
         &dom[..dom.len().min(400)]
     );
+    // As the browser built it: the answer (the transfers) before the
+    // first map, the sources last.
+    let first_map = dom.find("<figure id=\"map-").expect("a map in the DOM");
+    let transfers = dom
+        .find("<table id=\"transfers\"")
+        .expect("the transfers table");
+    let sources = dom
+        .find("<h2 id=\"sources\">")
+        .expect("the sources section");
+    assert!(transfers < first_map && first_map < sources);
     let shot = w.join("out/report-screenshot.png");
     chromium(
         &[
@@ -106,4 +116,67 @@ fn report_opens_in_chromium_and_matches_the_json() {
             );
         }
     }
+}
+
+/// The two-snapshot fixture with `[output] pdf = true`.
+fn pdf_fixture() -> Workdir {
+    let w = Workdir::new();
+    let config = two_snapshots(&w, "");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replacen("dir = \"out\"\n", "dir = \"out\"\npdf = true\n", 1),
+    )
+    .unwrap();
+    w
+}
+
+/// `[output] pdf = true`: Chromium prints the report to `report.pdf`,
+/// several pages, the same bytes on a second run (Chromium's dates are
+/// fixed), listed in the manifest.
+#[test]
+#[ignore = "needs Chromium (make test runs it)"]
+fn report_prints_to_the_same_pdf_every_time() {
+    let w = pdf_fixture();
+    for out in ["out", "again"] {
+        let run = w.run(&["run", "analysis.toml", "-q", "-o", out]);
+        assert_eq!(
+            run.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+    }
+    let pdf = std::fs::read(w.join("out/report.pdf")).unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let pages = pdf.windows(11).filter(|w| w == b"/Type /Page").count()
+        - pdf.windows(12).filter(|w| w == b"/Type /Pages").count();
+    assert!(pages >= 2, "{pages} pages");
+    let fixed = b"/CreationDate (D:20000101000000+00'00')";
+    assert!(pdf.windows(fixed.len()).any(|w| w == fixed));
+    assert!(
+        std::fs::read(w.join("again/report.pdf")).unwrap() == pdf,
+        "the PDF differs between runs"
+    );
+    assert!(w.read("out/manifest.json").contains("\"report.pdf\""));
+}
+
+/// Without Chromium, `pdf = true` is refused with what to install.
+#[test]
+fn printing_without_chromium_says_what_to_install() {
+    let w = pdf_fixture();
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_borderchange"))
+        .args(["run", "analysis.toml", "-q"])
+        .current_dir(w.path())
+        .env("BORDERCHANGE_CHROMIUM", w.join("no-such-chromium"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success(), "{stderr}");
+    assert!(stderr.contains("could not be started"), "{stderr}");
+    assert!(stderr.contains("apt-get install chromium"), "{stderr}");
+    assert!(
+        !w.join("out/report.html").exists(),
+        "nothing is put in place"
+    );
 }

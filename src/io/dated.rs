@@ -168,6 +168,7 @@ pub fn read_dated(
             sql: dated.sql.clone(),
             holder_field: dated.holder_field.clone(),
             assume_crs: dated.assume_crs.clone(),
+            source: dated.source.clone(),
         };
         out.push((snapshot, source.clone(), valid));
     }

@@ -34,12 +34,16 @@ pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
             message,
         })?;
     let until = until_years(out.inputs);
-    let layers = [
+    let mut layers = vec![
         state_layer(out.inputs, out.analysis, &until),
         boundary_layer(out.analysis, &until),
         transfer_layer(out.analysis, &until),
-        river_layer(out.inputs),
     ];
+    // No rivers configured: no rivers layer (the styles keep theirs last,
+    // unused).
+    if out.config.rivers.is_some() {
+        layers.push(river_layer(out.inputs));
+    }
     let styles = layer_styles(out.inputs, out.analysis);
     for format in &formats {
         if format.driver == "PostgreSQL" {
@@ -159,7 +163,9 @@ fn project_xml(
     let map = MapProjection::for_region(west, south, east, north)?;
     let extent = map.extent_of(west, south, east, north)?;
     let until = until_years(inputs);
-    let mut groups = vec![qgis::ProjectGroup {
+    let mut groups = Vec::new();
+    // No rivers configured: the GeoPackage has no rivers layer.
+    groups.extend(config.rivers.is_some().then(|| qgis::ProjectGroup {
         name: "Rivers".into(),
         layers: vec![qgis::ProjectLayer {
             id: "rivers_layer".into(),
@@ -172,7 +178,7 @@ fn project_xml(
             visible: true,
         }],
         visible: !inputs.rivers.is_empty(),
-    }];
+    }));
     groups.push(qgis::ProjectGroup {
         name: "Transfers".into(),
         layers: vec![qgis::ProjectLayer {

@@ -63,11 +63,7 @@ pub(crate) fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
         fs::write(&path, png).map_err(|source| Error::Io { path, source })?;
         map_files.push(PathBuf::from(png_name));
     }
-    let mut markdown = report::report_markdown(out.config, out.analysis, out.provenance);
-    markdown.push_str("\n## Maps\n\n");
-    for m in &maps {
-        markdown.push_str(&format!("![{}](maps/{}.png)\n\n", m.title, m.name));
-    }
+    let markdown = report::report_markdown(out.config, out.analysis, out.provenance, &maps);
     let mut files = vec![
         text(
             "report.json",
@@ -83,9 +79,14 @@ pub(crate) fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
         text("boundaries.csv", report::boundaries_csv(out.analysis))?,
         text(
             "datapackage.json",
-            report::datapackage_json_dated(&out.config.title, report::has_dates(out.analysis)),
+            report::datapackage_json(out.config, out.analysis),
         )?,
+        text("sources.bib", report::sources::bibtex(out.config))?,
+        text("sources.json", report::sources::csl_json(out.config))?,
     ];
+    if out.config.output.pdf {
+        files.push(report::pdf::print(out.dir)?);
+    }
     files.extend(map_files);
     Ok(files)
 }

@@ -42,6 +42,7 @@ fn write_page(
     maps: &[Map],
 ) -> std::fmt::Result {
     let params = &config.parameters;
+    let rivers = config.rivers.is_some();
     writeln!(
         h,
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">"
@@ -56,8 +57,9 @@ fn write_page(
          th{background:#f3f5f7}\
          figure{margin:1em 0 2em}figure svg{max-width:100%;height:auto;border:1px solid #ddd}\
          figcaption{font-size:0.9em;color:#555}\
-         .fail{color:#b00020;font-weight:bold}.pass{color:#1b7f3b}\
+         .fail{color:#b00020;font-weight:bold}.pass{color:#1b7f3b}.context{color:#555;font-style:italic}\
          .note{font-size:0.9em;color:#444}\
+         @media print{body{max-width:none;margin:0}figure,tr{break-inside:avoid}h2,h3{break-after:avoid}}\
          </style>\n</head>\n<body>\n",
     );
     writeln!(h, "<h1>{}</h1>", esc(&config.title))?;
@@ -72,28 +74,14 @@ fn write_page(
         esc(&p.config_path)
     )?;
 
-    if !analysis.warnings.is_empty() {
-        writeln!(h, "<h2>Warnings</h2>\n<ul class=\"warnings\">")?;
-        for w in &analysis.warnings {
-            writeln!(h, "<li>{}</li>", esc(w))?;
-        }
-        writeln!(h, "</ul>")?;
-    }
-
-    writeln!(h, "<h2>Maps</h2>")?;
-    for m in maps {
+    writeln!(h, "<h2>Transfers</h2>")?;
+    if let Some(base) = analysis.variants.first() {
         writeln!(
             h,
-            "<figure id=\"map-{}\" class=\"map\">\n{}<figcaption>{} (<code>maps/{}.svg</code>, <code>maps/{}.png</code>)</figcaption>\n</figure>",
-            esc(&m.name),
-            m.svg,
-            esc(&m.title),
-            esc(&m.name),
-            esc(&m.name)
+            "<p class=\"note\">Under the base reading, <code>{}</code>; every reading's figures are under Readings, below.</p>",
+            esc(&base.name)
         )?;
     }
-
-    writeln!(h, "<h2>Transfers</h2>")?;
     writeln!(
         h,
         "<table id=\"transfers\"><tr><th>treaty</th><th>years</th><th>from</th><th>to</th>\
@@ -172,7 +160,29 @@ fn write_page(
     }
     writeln!(h, "</table>")?;
 
-    writeln!(h, "<h2>Areas held</h2>")?;
+    writeln!(h, "<h2>Study region</h2>")?;
+    writeln!(
+        h,
+        "<p class=\"note\">The land the snapshots cover, and the holders' areas summed; both should be the same in every snapshot.</p>"
+    )?;
+    writeln!(
+        h,
+        "<table id=\"regions\"><tr><th>year</th><th>study region km²</th><th>sum of holders km²</th>\
+         <th>overlap</th><th>vs first snapshot</th></tr>"
+    )?;
+    for r in &analysis.regions {
+        writeln!(
+            h,
+            "<tr><td>{}</td>{}{}{}{}</tr>",
+            r.year,
+            num(r.area_km2, thousands(r.area_km2, 0)),
+            num(r.holders_sum_km2, thousands(r.holders_sum_km2, 0)),
+            num(r.overlap_rel, format!("{:.2e}", r.overlap_rel)),
+            num(r.rel_to_first, format!("{:.2e}", r.rel_to_first))
+        )?;
+    }
+    writeln!(h, "</table>")?;
+    writeln!(h, "<h3>Areas held</h3>")?;
     writeln!(
         h,
         "<table id=\"areas\"><tr><th>year</th><th>treaty</th><th>holder</th><th>area km²</th>\
@@ -193,16 +203,23 @@ fn write_page(
     writeln!(h, "</table>")?;
 
     writeln!(h, "<h2>Boundaries</h2>")?;
+    if rivers {
+        writeln!(
+            h,
+            "<p>River stretches lie within {} km of the named river for at least {} km; the rest \
+             is land. Lengths depend on the resolution of the input lines.</p>",
+            params.river_distance_km, params.min_river_run_km
+        )?;
+    } else {
+        writeln!(
+            h,
+            "<p>Lengths depend on the resolution of the input lines.</p>"
+        )?;
+    }
     writeln!(
         h,
-        "<p>River stretches lie within {} km of the named river for at least {} km; the rest \
-         is land. Lengths depend on the resolution of the input lines.</p>",
-        params.river_distance_km, params.min_river_run_km
-    )?;
-    writeln!(
-        h,
-        "<table id=\"boundaries\"><tr><th>year</th><th>between</th><th>kind</th><th>river</th>\
-         <th>stretches</th><th>length km</th></tr>"
+        "<table id=\"boundaries\"><tr><th>year</th><th>between</th>{}<th>stretches</th><th>length km</th></tr>",
+        if rivers { "<th>kind</th><th>river</th>" } else { "" }
     )?;
     let rows = boundary_summary(analysis);
     let mut years: Vec<crate::date::When> = rows.iter().map(|b| b.year).collect();
@@ -211,27 +228,51 @@ fn write_page(
         let mut total = 0.0;
         for b in rows.iter().filter(|b| b.year == year) {
             total += b.length_km;
+            let kind = if rivers {
+                format!(
+                    "<td>{}</td><td>{}</td>",
+                    b.kind.as_str(),
+                    esc(b.river.as_deref().unwrap_or(""))
+                )
+            } else {
+                String::new()
+            };
             writeln!(
                 h,
-                "<tr><td>{}</td><td>{} – {}</td><td>{}</td><td>{}</td>{}{}</tr>",
+                "<tr><td>{}</td><td>{} – {}</td>{kind}{}{}</tr>",
                 b.year,
                 esc(&b.state_a),
                 esc(&b.state_b),
-                b.kind.as_str(),
-                esc(b.river.as_deref().unwrap_or("")),
                 num(b.stretches as f64, b.stretches.to_string()),
                 num(b.length_km, thousands(b.length_km, 1))
             )?;
         }
         writeln!(
             h,
-            "<tr><th>{year}</th><th colspan=\"4\">all boundaries</th>{}</tr>",
+            "<tr><th>{year}</th><th colspan=\"{}\">all boundaries</th>{}</tr>",
+            if rivers { 4 } else { 2 },
             num(total, format!("<b>{}</b>", thousands(total, 1)))
         )?;
     }
     writeln!(h, "</table>")?;
 
+    writeln!(h, "<h2>Warnings</h2>")?;
+    if analysis.warnings.is_empty() {
+        writeln!(h, "<p>None.</p>")?;
+    } else {
+        writeln!(h, "<ul class=\"warnings\">")?;
+        for w in &analysis.warnings {
+            writeln!(h, "<li>{}</li>", esc(w))?;
+        }
+        writeln!(h, "</ul>")?;
+    }
+
     writeln!(h, "<h2>Reference figures</h2>")?;
+    writeln!(
+        h,
+        "<p class=\"note\">A check must agree for the run to pass; a context figure uses another \
+         definition (or resolution) and is shown for comparison only.</p>"
+    )?;
     writeln!(
         h,
         "<table id=\"checks\"><tr><th>id</th><th>published</th><th>computed</th><th>difference</th>\
@@ -254,8 +295,8 @@ fn write_page(
             } else {
                 format!("±{:.1}%", c.tolerance * 100.0)
             },
-            if c.agrees { "pass" } else { "fail" },
-            if c.agrees { "yes" } else { "no" },
+            super::agreement(c.role, c.agrees).0,
+            super::agreement(c.role, c.agrees).1,
             match c.role {
                 Role::Check => "check",
                 Role::Context => "context",
@@ -289,6 +330,21 @@ fn write_page(
     }
 
     h.push_str(&super::readings::html(analysis));
+    if !maps.is_empty() {
+        writeln!(h, "<h2>Maps</h2>")?;
+    }
+    for m in maps {
+        writeln!(
+            h,
+            "<figure id=\"map-{}\" class=\"map\">\n{}<figcaption>{} (<code>maps/{}.svg</code>, <code>maps/{}.png</code>)</figcaption>\n</figure>",
+            esc(&m.name),
+            m.svg,
+            esc(&m.title),
+            esc(&m.name),
+            esc(&m.name)
+        )?;
+    }
+
     writeln!(h, "<h2>Method</h2>\n<ul>")?;
     writeln!(h, "<li>Ellipsoid: {}.</li>", esc(ELLIPSOID))?;
     writeln!(h, "<li>Areas: {}.</li>", esc(AREA_METHOD))?;
@@ -304,11 +360,15 @@ fn write_page(
         "<li>Equal-area cross-check: planar area in <code>{}</code> through PROJ.</li>",
         esc(&params.equal_area_crs)
     )?;
-    writeln!(
-        h,
-        "<li>Sliver threshold {} km²; river distance {} km; minimum river run {} km.</li>",
-        params.sliver_km2, params.river_distance_km, params.min_river_run_km
-    )?;
+    if rivers {
+        writeln!(
+            h,
+            "<li>Sliver threshold {} km²; river distance {} km; minimum river run {} km.</li>",
+            params.sliver_km2, params.river_distance_km, params.min_river_run_km
+        )?;
+    } else {
+        writeln!(h, "<li>Sliver threshold {} km².</li>", params.sliver_km2)?;
+    }
     writeln!(
         h,
         "<li>Maps: Albers equal-area conic fitted to the study region (PROJ); geometry thinned \
@@ -321,6 +381,7 @@ fn write_page(
         esc(&p.gdal_version),
         esc(&p.proj_version)
     )?;
+    h.push_str(&super::sources::html(config));
     // Marks the page once every map has a drawn size: what the browser
     // test reads back.
     h.push_str(

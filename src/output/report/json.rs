@@ -36,6 +36,10 @@ struct Report<'a> {
     /// Each transfer's range over the readings.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     transfer_ranges: Vec<super::TransferRange>,
+    /// The layers' data sources as CSL-JSON items, each with `used_for`,
+    /// the layers that name it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sources: Vec<serde_json::Value>,
 }
 
 #[derive(Serialize)]
@@ -176,6 +180,14 @@ pub fn report_json(
             })
             .collect(),
         transfer_ranges: super::transfer_ranges(analysis),
+        sources: super::sources::csl_items(config)
+            .into_iter()
+            .zip(super::sources::cited(config))
+            .map(|(mut item, cited)| {
+                item["used_for"] = serde_json::json!(cited.layers);
+                item
+            })
+            .collect(),
         overlaps: &analysis.overlaps,
         warnings: &analysis.warnings,
     };

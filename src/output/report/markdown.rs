@@ -3,16 +3,24 @@
 use std::fmt::Write;
 
 use super::json::{AREA_METHOD, ELLIPSOID, LENGTH_METHOD, OVERLAY_METHOD};
-use super::{boundary_summary, Provenance, SQ_MI_PER_KM2};
+use super::maps::Map;
+use super::{agreement, boundary_summary, Provenance, SQ_MI_PER_KM2};
 use crate::analysis::Analysis;
 use crate::config::{Config, Quantity, Role};
 use crate::model::StretchKind;
 
-/// Renders the Markdown report.
-pub fn report_markdown(config: &Config, analysis: &Analysis, provenance: &Provenance) -> String {
+/// Renders the Markdown report: the answer first (transfers, balances,
+/// the study region, boundaries), then warnings, references, readings,
+/// maps (as `maps/NAME.png`), method and sources.
+pub fn report_markdown(
+    config: &Config,
+    analysis: &Analysis,
+    provenance: &Provenance,
+    maps: &[Map],
+) -> String {
     let mut md = String::new();
     // Writing to a String cannot fail; the results are ignored on purpose.
-    let _ = write_report(&mut md, config, analysis, provenance);
+    let _ = write_report(&mut md, config, analysis, provenance, maps);
     md
 }
 
@@ -21,8 +29,10 @@ fn write_report(
     config: &Config,
     analysis: &Analysis,
     p: &Provenance,
+    maps: &[Map],
 ) -> std::fmt::Result {
     let params = &config.parameters;
+    let rivers = config.rivers.is_some();
     writeln!(md, "# {}\n", config.title)?;
     writeln!(
         md,
@@ -32,15 +42,14 @@ fn write_report(
         p.tool_version, p.gdal_version, p.proj_version, p.config_path
     )?;
 
-    if !analysis.warnings.is_empty() {
-        writeln!(md, "## Warnings\n")?;
-        for w in &analysis.warnings {
-            writeln!(md, "- {w}")?;
-        }
-        writeln!(md)?;
-    }
-
     writeln!(md, "## Transfers\n")?;
+    if let Some(base) = analysis.variants.first() {
+        writeln!(
+            md,
+            "Under the base reading, `{}`; every reading's figures are under Readings, below.\n",
+            base.name
+        )?;
+    }
     writeln!(
         md,
         "| treaty | years | from | to | area km² | area sq mi | equal-area km² |"
@@ -114,7 +123,29 @@ fn write_report(
     }
     writeln!(md)?;
 
-    writeln!(md, "## Areas held\n")?;
+    writeln!(md, "## Study region\n")?;
+    writeln!(
+        md,
+        "The land the snapshots cover, and the holders' areas summed; both should be the same in every snapshot.\n"
+    )?;
+    writeln!(
+        md,
+        "| year | study region km² | sum of holders km² | overlap | vs first snapshot |"
+    )?;
+    writeln!(md, "|---|---:|---:|---:|---:|")?;
+    for r in &analysis.regions {
+        writeln!(
+            md,
+            "| {} | {} | {} | {:.2e} | {:.2e} |",
+            r.year,
+            thousands(r.area_km2, 0),
+            thousands(r.holders_sum_km2, 0),
+            r.overlap_rel,
+            r.rel_to_first
+        )?;
+    }
+    writeln!(md)?;
+    writeln!(md, "### Areas held\n")?;
     writeln!(
         md,
         "| year | treaty | holder | area km² | equal-area km² | difference |"
@@ -133,52 +164,63 @@ fn write_report(
         )?;
     }
     writeln!(md)?;
-    writeln!(
-        md,
-        "| year | study region km² | sum of holders km² | overlap | vs first snapshot |"
-    )?;
-    writeln!(md, "|---|---:|---:|---:|---:|")?;
-    for r in &analysis.regions {
-        writeln!(
-            md,
-            "| {} | {} | {} | {:.2e} | {:.2e} |",
-            r.year,
-            thousands(r.area_km2, 0),
-            thousands(r.holders_sum_km2, 0),
-            r.overlap_rel,
-            r.rel_to_first
-        )?;
-    }
-    writeln!(md)?;
 
     writeln!(md, "## Boundaries\n")?;
-    writeln!(
-        md,
-        "River stretches lie within {} km of the named river for at least {} km; \
-         the rest is land. Lengths depend on the resolution of the input lines.\n",
-        params.river_distance_km, params.min_river_run_km
-    )?;
-    writeln!(
-        md,
-        "| year | between | kind | river | stretches | length km |"
-    )?;
-    writeln!(md, "|---|---|---|---|---:|---:|")?;
-    for b in boundary_summary(analysis) {
+    if rivers {
         writeln!(
             md,
-            "| {} | {} – {} | {} | {} | {} | {} |",
+            "River stretches lie within {} km of the named river for at least {} km; \
+             the rest is land. Lengths depend on the resolution of the input lines.\n",
+            params.river_distance_km, params.min_river_run_km
+        )?;
+        writeln!(
+            md,
+            "| year | between | kind | river | stretches | length km |"
+        )?;
+        writeln!(md, "|---|---|---|---|---:|---:|")?;
+    } else {
+        writeln!(md, "Lengths depend on the resolution of the input lines.\n")?;
+        writeln!(md, "| year | between | stretches | length km |")?;
+        writeln!(md, "|---|---|---:|---:|")?;
+    }
+    for b in boundary_summary(analysis) {
+        let kind = if rivers {
+            format!(
+                " {} | {} |",
+                b.kind.as_str(),
+                b.river.as_deref().unwrap_or("")
+            )
+        } else {
+            String::new()
+        };
+        writeln!(
+            md,
+            "| {} | {} – {} |{kind} {} | {} |",
             b.year,
             b.state_a,
             b.state_b,
-            b.kind.as_str(),
-            b.river.as_deref().unwrap_or(""),
             b.stretches,
             thousands(b.length_km, 1)
         )?;
     }
     writeln!(md)?;
 
+    writeln!(md, "## Warnings\n")?;
+    if analysis.warnings.is_empty() {
+        writeln!(md, "None.\n")?;
+    } else {
+        for w in &analysis.warnings {
+            writeln!(md, "- {w}")?;
+        }
+        writeln!(md)?;
+    }
+
     writeln!(md, "## Reference figures\n")?;
+    writeln!(
+        md,
+        "A check must agree for the run to pass; a context figure uses another definition \
+         (or resolution) and is shown for comparison only.\n"
+    )?;
     writeln!(md, "| id | quantity | published | computed | difference | tolerance | agrees | role | source |")?;
     writeln!(md, "|---|---|---:|---:|---:|---:|---|---|---|")?;
     for c in &analysis.checks {
@@ -201,7 +243,7 @@ fn write_report(
             } else {
                 format!("±{:.1}%", c.tolerance * 100.0)
             },
-            if c.agrees { "yes" } else { "no" },
+            agreement(c.role, c.agrees).1,
             match c.role {
                 Role::Check => "check",
                 Role::Context => "context",
@@ -215,6 +257,13 @@ fn write_report(
     }
     writeln!(md)?;
     md.push_str(&super::readings::markdown(analysis));
+
+    if !maps.is_empty() {
+        writeln!(md, "## Maps\n")?;
+        for m in maps {
+            writeln!(md, "![{}](maps/{}.png)\n", m.title, m.name)?;
+        }
+    }
 
     writeln!(md, "## Method\n")?;
     writeln!(md, "- Ellipsoid: {ELLIPSOID}.")?;
@@ -230,11 +279,17 @@ fn write_report(
         "- Equal-area cross-check: planar area in `{}` through PROJ.",
         params.equal_area_crs
     )?;
-    writeln!(
-        md,
-        "- Sliver threshold {} km²; river distance {} km; minimum river run {} km.",
-        params.sliver_km2, params.river_distance_km, params.min_river_run_km
-    )?;
+    if rivers {
+        writeln!(
+            md,
+            "- Sliver threshold {} km²; river distance {} km; minimum river run {} km.",
+            params.sliver_km2, params.river_distance_km, params.min_river_run_km
+        )?;
+    } else {
+        writeln!(md, "- Sliver threshold {} km².", params.sliver_km2)?;
+    }
+    writeln!(md)?;
+    md.push_str(&super::sources::markdown(config));
     Ok(())
 }
 

@@ -6,8 +6,10 @@ mod html;
 mod json;
 pub mod maps;
 mod markdown;
+pub mod pdf;
 mod ranges;
 mod readings;
+pub mod sources;
 mod summary;
 
 pub use html::{disagreements, report_html};
@@ -36,17 +38,31 @@ pub struct Provenance {
     pub config_path: String,
 }
 
-/// The `variant` column's header and per-reading values: nothing without
-/// variants (the tables stay as they were), else `,variant` and each
-/// reading's `,name`.
-fn variant_column(analysis: &Analysis) -> (&'static str, Vec<(String, &Analysis)>) {
-    let readings = analysis.readings();
-    let header = if analysis.variants.is_empty() {
-        ""
+/// The CSV tables' header lines (areas, transfers, boundaries), with the
+/// optional columns after the others: dates, bounds, the variant.
+fn headers(c: Columns) -> [String; 3] {
+    let variant = if c.variants { ",variant" } else { "" };
+    let date = if c.dated { ",date" } else { "" };
+    let dates = if c.dated { ",from_date,to_date" } else { "" };
+    let bounds = if c.bounded {
+        ",area_min_km2,area_max_km2"
     } else {
-        ",variant"
+        ""
     };
-    let rows = readings
+    [
+        format!("year,treaty,state,area_km2,area_ea_km2,ea_rel_diff{date}{variant}\n"),
+        format!(
+            "from_year,to_year,treaty,from_state,to_state,area_km2,area_sq_mi,area_ea_km2{dates}{bounds}{variant}\n"
+        ),
+        format!("year,state_a,state_b,kind,river,stretches,length_km{date}{variant}\n"),
+    ]
+}
+
+/// Each reading's value of the `variant` column: nothing without variants
+/// (the tables stay as they were), else each reading's `,name`.
+fn variant_column(analysis: &Analysis) -> Vec<(String, &Analysis)> {
+    analysis
+        .readings()
         .into_iter()
         .map(|(name, figures)| {
             (
@@ -55,18 +71,15 @@ fn variant_column(analysis: &Analysis) -> (&'static str, Vec<(String, &Analysis)
                 figures,
             )
         })
-        .collect();
-    (header, rows)
+        .collect()
 }
 
 /// `areas.csv`: one row per holder per snapshot (per variant, with
 /// variants).
 pub fn areas_csv(analysis: &Analysis) -> String {
     let dated = has_dates(analysis);
-    let (header, readings) = variant_column(analysis);
-    let dates_header = if dated { ",date" } else { "" };
-    let mut out =
-        format!("year,treaty,state,area_km2,area_ea_km2,ea_rel_diff{dates_header}{header}\n");
+    let readings = variant_column(analysis);
+    let [mut out, _, _] = headers(Columns::of(analysis));
     for (variant, figures) in readings {
         for a in &figures.areas {
             out.push_str(&format!(
@@ -82,6 +95,15 @@ pub fn areas_csv(analysis: &Analysis) -> String {
         }
     }
     out
+}
+
+/// True when some reading's transfer has bounds (`[[uncertainty]]`): the
+/// transfers table then has `area_min_km2` and `area_max_km2`.
+pub fn has_bounds(analysis: &Analysis) -> bool {
+    analysis
+        .readings()
+        .iter()
+        .any(|(_, f)| f.transfers.iter().any(|t| t.area_range_km2.is_some()))
 }
 
 /// True when some snapshot has a date: the tables then have date columns
@@ -103,19 +125,9 @@ fn date_columns(dated: bool, whens: &[crate::date::When]) -> String {
 /// `transfers.csv`: one row per transfer (per variant, with variants).
 pub fn transfers_csv(analysis: &Analysis) -> String {
     let dated = has_dates(analysis);
-    let (header, readings) = variant_column(analysis);
-    let bounded = readings
-        .iter()
-        .any(|(_, f)| f.transfers.iter().any(|t| t.area_range_km2.is_some()));
-    let bounds_header = if bounded {
-        ",area_min_km2,area_max_km2"
-    } else {
-        ""
-    };
-    let dates_header = if dated { ",from_date,to_date" } else { "" };
-    let mut out = format!(
-        "from_year,to_year,treaty,from_state,to_state,area_km2,area_sq_mi,area_ea_km2{dates_header}{bounds_header}{header}\n",
-    );
+    let readings = variant_column(analysis);
+    let bounded = has_bounds(analysis);
+    let [_, mut out, _] = headers(Columns::of(analysis));
     for (variant, figures) in readings {
         for t in &figures.transfers {
             let bounds = match (bounded, t.area_range_km2) {
@@ -144,10 +156,8 @@ pub fn transfers_csv(analysis: &Analysis) -> String {
 /// (per variant, with variants).
 pub fn boundaries_csv(analysis: &Analysis) -> String {
     let dated = has_dates(analysis);
-    let (header, readings) = variant_column(analysis);
-    let dates_header = if dated { ",date" } else { "" };
-    let mut out =
-        format!("year,state_a,state_b,kind,river,stretches,length_km{dates_header}{header}\n");
+    let readings = variant_column(analysis);
+    let [_, _, mut out] = headers(Columns::of(analysis));
     for (variant, figures) in readings {
         for b in boundary_summary(figures) {
             out.push_str(&format!(
@@ -166,19 +176,48 @@ pub fn boundaries_csv(analysis: &Analysis) -> String {
     out
 }
 
-/// `datapackage.json`: a Frictionless Tabular Data Package describing the
-/// three CSV tables (fields, types, units), so they load typed into R,
-/// Python or a spreadsheet and cite as one dataset.
-pub fn datapackage_json(title: &str) -> String {
-    datapackage_json_dated(title, false)
+/// Which optional columns the tables have: dates (snapshots with days),
+/// bounds (`[[uncertainty]]`, transfers only), the variant (readings).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Columns {
+    /// `date` (`from_date`, `to_date`).
+    pub dated: bool,
+    /// `area_min_km2`, `area_max_km2`.
+    pub bounded: bool,
+    /// `variant`.
+    pub variants: bool,
 }
 
-/// As [`datapackage_json`], with the date columns the tables have when
-/// snapshots have dates (`dated`, see [`has_dates`]).
-pub fn datapackage_json_dated(title: &str, dated: bool) -> String {
+impl Columns {
+    /// The columns this analysis's tables have.
+    pub fn of(analysis: &Analysis) -> Columns {
+        Columns {
+            dated: has_dates(analysis),
+            bounded: has_bounds(analysis),
+            variants: !analysis.variants.is_empty(),
+        }
+    }
+}
+
+/// `datapackage.json`: a Frictionless Tabular Data Package describing the
+/// three CSV tables (fields, types, units; exactly the columns they have),
+/// so they load typed into R, Python or a spreadsheet and cite as one
+/// dataset, with the sources of the layers (the package's and each
+/// table's `sources`).
+pub fn datapackage_json(config: &crate::config::Config, analysis: &Analysis) -> String {
+    let columns = Columns::of(analysis);
+    let sources = |table: Option<&str>| sources::package_sources(config, table);
+    package(&config.title, columns, sources)
+}
+
+fn package(
+    title: &str,
+    columns: Columns,
+    sources: impl Fn(Option<&str>) -> Vec<serde_json::Value>,
+) -> String {
     let field = |name: &str, ty: &str, description: &str| serde_json::json!({"name": name, "type": ty, "description": description});
     let resource = |name: &str, title: &str, fields: Vec<serde_json::Value>| {
-        serde_json::json!({
+        let mut r = serde_json::json!({
             "name": name,
             "path": format!("{name}.csv"),
             "title": title,
@@ -187,30 +226,42 @@ pub fn datapackage_json_dated(title: &str, dated: bool) -> String {
             "encoding": "utf-8",
             "profile": "tabular-data-resource",
             "schema": {"fields": fields},
-        })
+        });
+        let used = sources(Some(name));
+        if !used.is_empty() {
+            r["sources"] = serde_json::Value::Array(used);
+        }
+        r
     };
     let date = |name: &str, description: &str| serde_json::json!({"name": name, "type": "date", "description": description});
-    let with_dates = |mut fields: Vec<serde_json::Value>, dates: &[(&str, &str)]| {
-        if dated {
+    let optional = |mut fields: Vec<serde_json::Value>, dates: &[(&str, &str)], bounds: bool| {
+        if columns.dated {
             fields.extend(dates.iter().map(|(n, d)| date(n, d)));
+        }
+        if bounds && columns.bounded {
+            fields.push(field("area_min_km2", "number", "least area, km², if the lines declared uncertain ([[uncertainty]]) moved anywhere within their bands; empty where the transfer touches none"));
+            fields.push(field("area_max_km2", "number", "greatest area, km², if the lines declared uncertain moved anywhere within their bands; empty where the transfer touches none"));
+        }
+        if columns.variants {
+            fields.push(field("variant", "string", "the reading ([[variant]], or the base) the row is computed under; report.json lists each with its source"));
         }
         fields
     };
-    let package = serde_json::json!({
+    let mut package = serde_json::json!({
         "profile": "tabular-data-package",
         "name": "borderchange-results",
         "title": title,
         "description": "Areas held, transfers and boundary lengths computed by borderchange; geodesic on the WGS84 ellipsoid. Method and inputs: report.json and manifest.json.",
         "resources": [
-            resource("areas", "Area each holder held in each snapshot", with_dates(vec![
+            resource("areas", "Area each holder held in each snapshot", optional(vec![
                 field("year", "integer", "snapshot year"),
                 field("treaty", "string", "treaty that made the snapshot"),
                 field("state", "string", "holder"),
                 field("area_km2", "number", "geodesic area on WGS84, km²"),
                 field("area_ea_km2", "number", "planar area in the equal-area cross-check projection, km²"),
                 field("ea_rel_diff", "number", "(area_ea_km2 − area_km2) / area_km2"),
-            ], &[("date", "snapshot day (ISO 8601), where known")])),
-            resource("transfers", "Land passing between holders at each treaty", with_dates(vec![
+            ], &[("date", "snapshot day (ISO 8601), where known")], false)),
+            resource("transfers", "Land passing between holders at each treaty", optional(vec![
                 field("from_year", "integer", "year of the earlier snapshot"),
                 field("to_year", "integer", "year of the later snapshot"),
                 field("treaty", "string", "treaty that made the later snapshot"),
@@ -219,8 +270,8 @@ pub fn datapackage_json_dated(title: &str, dated: bool) -> String {
                 field("area_km2", "number", "geodesic area on WGS84, km²"),
                 field("area_sq_mi", "number", "the same in square miles (1 mi = 1.609344 km)"),
                 field("area_ea_km2", "number", "planar area in the equal-area cross-check projection, km²"),
-            ], &[("from_date", "day of the earlier snapshot, where known"), ("to_date", "day of the later snapshot, where known")])),
-            resource("boundaries", "Boundary length per snapshot, holder pair and river (or land)", with_dates(vec![
+            ], &[("from_date", "day of the earlier snapshot, where known"), ("to_date", "day of the later snapshot, where known")], true)),
+            resource("boundaries", "Boundary length per snapshot, holder pair and river (or land)", optional(vec![
                 field("year", "integer", "snapshot year"),
                 field("state_a", "string", "first holder (by name)"),
                 field("state_b", "string", "second holder"),
@@ -228,12 +279,29 @@ pub fn datapackage_json_dated(title: &str, dated: bool) -> String {
                 field("river", "string", "the river followed, for river rows"),
                 field("stretches", "integer", "number of stretches summed"),
                 field("length_km", "number", "geodesic length on WGS84, km, at the input lines' resolution"),
-            ], &[("date", "snapshot day (ISO 8601), where known")])),
+            ], &[("date", "snapshot day (ISO 8601), where known")], false)),
         ],
     });
+    let all = sources(None);
+    if !all.is_empty() {
+        package["sources"] = serde_json::Value::Array(all);
+    }
     let mut text = serde_json::to_string_pretty(&package).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// How a reference's agreement is shown: a check's as `yes` or `no`
+/// (class `pass` or `fail`, green or red); a context figure's, which
+/// cannot fail the run, as `context: agrees` or `context: differs` (class
+/// `context`, neither colour).
+pub(crate) fn agreement(role: crate::config::Role, agrees: bool) -> (&'static str, &'static str) {
+    match (role, agrees) {
+        (crate::config::Role::Check, true) => ("pass", "yes"),
+        (crate::config::Role::Check, false) => ("fail", "no"),
+        (crate::config::Role::Context, true) => ("context", "context: agrees"),
+        (crate::config::Role::Context, false) => ("context", "context: differs"),
+    }
 }
 
 /// Quotes a CSV field when it needs it (RFC 4180).
@@ -272,41 +340,39 @@ pub(crate) fn nobody_rows(
 mod tests {
     use super::*;
 
+    /// Every combination of the optional columns: the package lists
+    /// exactly the columns the CSV header has, in its order (the bundled
+    /// run's real tables: tests/variants.rs).
     #[test]
     fn datapackage_describes_every_csv_column() {
-        let package: serde_json::Value =
-            serde_json::from_str(&datapackage_json("t")).expect("JSON");
-        let empty = Analysis {
-            areas: vec![],
-            regions: vec![],
-            transfers: vec![],
-            steps: vec![],
-            stretches: vec![],
-            checks: vec![],
-            variants: vec![],
-            overlaps: vec![],
-            warnings: vec![],
-            timings: vec![],
-        };
-        let analysis_headers = [
-            areas_csv(&empty),
-            transfers_csv(&empty),
-            boundaries_csv(&empty),
-        ];
-        for (resource, header) in package["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .zip(analysis_headers)
-        {
-            let names: Vec<&str> = resource["schema"]["fields"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|f| f["name"].as_str().unwrap())
-                .collect();
-            assert_eq!(names.join(","), header.trim_end());
+        for bits in 0..8 {
+            let columns = Columns {
+                dated: bits & 1 != 0,
+                bounded: bits & 2 != 0,
+                variants: bits & 4 != 0,
+            };
+            let package: serde_json::Value =
+                serde_json::from_str(&package("t", columns, |_| vec![])).expect("JSON");
+            assert!(package.get("sources").is_none());
+            let resources = package["resources"].as_array().unwrap();
+            assert_eq!(resources.len(), 3);
+            for (resource, header) in resources.iter().zip(headers(columns)) {
+                let names: Vec<&str> = resource["schema"]["fields"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|f| f["name"].as_str().unwrap())
+                    .collect();
+                assert_eq!(names.join(","), header.trim_end(), "{columns:?}");
+            }
         }
+        let t = headers(Columns {
+            dated: false,
+            bounded: true,
+            variants: true,
+        });
+        assert!(t[1].ends_with(",area_ea_km2,area_min_km2,area_max_km2,variant\n"));
+        assert!(!t[0].contains("area_min"));
     }
 
     #[test]

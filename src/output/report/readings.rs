@@ -109,7 +109,7 @@ fn write_markdown(md: &mut String, analysis: &Analysis) -> std::fmt::Result {
             c.published(),
             c.unit,
             cells.join(" | "),
-            if c.agrees { "yes" } else { "no" }
+            super::agreement(c.role, c.agrees).1
         )?;
     }
     writeln!(md)?;
@@ -199,7 +199,7 @@ fn write_html(h: &mut String, analysis: &Analysis) -> std::fmt::Result {
             .map(|u| {
                 format!(
                     "<td class=\"n {}\">{}{} ({:+.1}%)</td>",
-                    if u.agrees { "pass" } else { "fail" },
+                    super::agreement(c.role, u.agrees).0,
                     if u.named { "*" } else { "" },
                     thousands(u.computed, 0),
                     u.rel_diff * 100.0
@@ -212,8 +212,8 @@ fn write_html(h: &mut String, analysis: &Analysis) -> std::fmt::Result {
             esc(&c.id),
             esc(&c.published()),
             c.unit,
-            if c.agrees { "pass" } else { "fail" },
-            if c.agrees { "yes" } else { "no" }
+            super::agreement(c.role, c.agrees).0,
+            super::agreement(c.role, c.agrees).1
         )?;
     }
     writeln!(h, "</table>")?;
