@@ -9,28 +9,8 @@ use std::path::Path;
 use borderchange::output::report::maps::labels::{text_rect, Rect};
 use borderchange::output::report::maps::Fonts;
 
-fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
-    format!("[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]")
-}
-
-fn layer(path: &Path, field: &str, features: &[(&str, String)]) {
-    let features: Vec<String> = features
-        .iter()
-        .map(|(name, coords)| {
-            format!(
-                "{{\"type\":\"Feature\",\"properties\":{{\"{field}\":\"{name}\"}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":{coords}}}}}"
-            )
-        })
-        .collect();
-    fs::write(
-        path,
-        format!(
-            "{{\"type\":\"FeatureCollection\",\"features\":[{}]}}",
-            features.join(",")
-        ),
-    )
-    .unwrap();
-}
+mod common;
+use common::{layer, square};
 
 const LONG: &str = "The Most Serene Confederation of the Upper and Lower Amur Valley Principalities and their Dependencies";
 
@@ -143,6 +123,22 @@ years = [1800]
 fn attr(tag: &str, name: &str) -> Option<f64> {
     let at = tag.find(&format!(" {name}=\""))? + name.len() + 3;
     tag[at..].split('"').next()?.parse().ok()
+}
+
+/// The contents of the `<tspan>`s in `fragment`, in order.
+fn tspans(fragment: &str) -> Vec<&str> {
+    fragment
+        .split("<tspan")
+        .skip(1)
+        .map(|t| {
+            t.split_once('>')
+                .unwrap()
+                .1
+                .split("</tspan>")
+                .next()
+                .unwrap()
+        })
+        .collect()
 }
 
 /// Every `<text>` of a class: (x, y, content).
