@@ -215,18 +215,7 @@ fn names_in_any_script_are_drawn_in_place_and_in_the_column() {
         .split("scale(")
         .nth(1)
         .map_or(1.0, |r| r.split(')').next().unwrap().parse().unwrap());
-    let lines: Vec<&str> = legend
-        .split("<tspan")
-        .skip(1)
-        .map(|t| {
-            t.split_once('>')
-                .unwrap()
-                .1
-                .split("</tspan>")
-                .next()
-                .unwrap()
-        })
-        .collect();
+    let lines = tspans(legend);
     for line in &lines {
         let w = fonts.width(line, 11.0, false);
         assert!(w <= 254.0 / scale - 24.0 + 1e-9, "{line:?}: {w} px");
@@ -258,24 +247,7 @@ fn the_zones_map_shows_every_reading() {
     let notes: Vec<String> = svg
         .split("class=\"legend-note\">")
         .skip(1)
-        .map(|t| {
-            let lines: Vec<&str> = t
-                .split("</text>")
-                .next()
-                .unwrap()
-                .split("<tspan")
-                .skip(1)
-                .map(|l| {
-                    l.split_once('>')
-                        .unwrap()
-                        .1
-                        .split("</tspan>")
-                        .next()
-                        .unwrap()
-                })
-                .collect();
-            lines.join(" ")
-        })
+        .map(|t| tspans(t.split("</text>").next().unwrap()).join(" "))
         .collect();
     let notes = notes.join("\n");
     assert!(

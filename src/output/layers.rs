@@ -260,7 +260,7 @@ fn project_xml(
         .zip(&context_styles)
         .enumerate()
         .map(|(i, (c, style))| qgis::FileLayer {
-            id: format!("context_{i}"),
+            id: format!("context_layer_{i}"),
             name: c.name.clone(),
             source: context_source(config_from_outputs, c),
             style,

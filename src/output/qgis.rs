@@ -649,7 +649,7 @@ pub fn project(p: &Project) -> String {
         x.push_str("    </maplayer>\n");
     }
     for l in &p.context {
-        x.push_str(&context_maplayer(l));
+        x.push_str(&context_maplayer(l, &p.layer_wkt));
     }
     x.push_str("  </projectlayers>\n");
     x.push_str("  <layerorder>\n");
@@ -689,14 +689,22 @@ pub fn project(p: &Project) -> String {
     x
 }
 
-/// The `<maplayer>` of a context layer; without an `<srs>`, QGIS takes
-/// the file's own CRS.
-fn context_maplayer(l: &FileLayer) -> String {
+/// The `<maplayer>` of a context layer, in longitude/latitude on WGS84
+/// like the run's own layers (QGIS takes a project layer's CRS from the
+/// project, not the file).
+fn context_maplayer(l: &FileLayer, layer_wkt: &str) -> String {
     let mut x = String::new();
     x.push_str("    <maplayer type=\"vector\" geometry=\"Polygon\" wkbType=\"MultiPolygon\" labelsEnabled=\"0\" styleCategories=\"AllStyleCategories\">\n");
     let _ = writeln!(x, "      <id>{}</id>", escape(&l.id));
     let _ = writeln!(x, "      <datasource>{}</datasource>", escape(&l.source));
     let _ = writeln!(x, "      <layername>{}</layername>", escape(&l.name));
+    x.push_str("      <srs>\n");
+    x.push_str(&spatialrefsys(
+        layer_wkt,
+        "+proj=longlat +datum=WGS84 +no_defs",
+        "        ",
+    ));
+    x.push_str("      </srs>\n");
     x.push_str("      <provider encoding=\"UTF-8\">ogr</provider>\n");
     x.push_str(&style_body(l.style, "      "));
     x.push_str("    </maplayer>\n");
