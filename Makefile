@@ -9,8 +9,9 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian 12 packages: GDAL 3.6 and PROJ 9.1 (one libproj in the process),
 # clang for the PROJ bindings, pkg-config to find both.
-# DejaVu fonts label the PNG maps.
-DEB_BUILD := libgdal-dev libproj-dev pkg-config clang libclang-dev gdal-bin fonts-dejavu-core
+# DejaVu fonts label the PNG maps; Noto CJK draws Chinese, Japanese and
+# Korean names in them (a fallback face, read only when a label needs it).
+DEB_BUILD := libgdal-dev libproj-dev pkg-config clang libclang-dev gdal-bin fonts-dejavu-core fonts-noto-cjk
 DEB_DATA := gmt gmt-dcw gmt-gshhg-full geographiclib-tools
 # The tests open the QGIS project in real QGIS and the HTML report in real
 # Chromium, both headless.

@@ -63,8 +63,13 @@ pub struct Config {
     /// (`source = "dcw"`); the name is the citation key.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub sources: BTreeMap<String, DataSource>,
-    /// Settings per holder (`[holders."Deutsches Reich"]`): for now the
-    /// other names the same polity goes by in the snapshots (`also`).
+    /// Layers drawn in grey around the study region, on the maps and in
+    /// the QGIS project (see [`ContextSource`]).
+    #[serde(default, rename = "context", skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<ContextSource>,
+    /// Settings per holder (`[holders."Deutsches Reich"]`): the other
+    /// names the same polity goes by in the snapshots (`also`), its colour
+    /// (`color`).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub holders: BTreeMap<String, HolderSettings>,
     /// Folder relative paths are resolved against: the config file's own.
@@ -312,6 +317,20 @@ pub struct HolderSettings {
     /// rename is not counted as a transfer.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub also: Vec<String>,
+    /// The holder's fill colour in the maps and the QGIS project,
+    /// `"#rrggbb"`; without it one is picked by the holder's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub color: Option<String>,
+}
+
+/// `"#rrggbb"` (either case) as RGB; `None` for anything else.
+pub fn parse_color(text: &str) -> Option<(u8, u8, u8)> {
+    let hex = text.strip_prefix('#')?;
+    if hex.len() != 6 || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).ok();
+    Some((byte(0)?, byte(2)?, byte(4)?))
 }
 
 impl SnapshotSource {
@@ -651,6 +670,30 @@ pub struct RiversSource {
 
 fn default_name_field() -> String {
     "name".to_owned()
+}
+
+/// A polygon layer drawn for orientation only (`[[context]]`): present-day
+/// countries, land round a sea. Drawn in grey under the study region on
+/// the maps and added to the QGIS project; never measured or checked.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ContextSource {
+    /// What the layer shows, for the legend and the QGIS layers panel.
+    pub name: String,
+    /// Any vector file GDAL reads (polygons).
+    pub path: PathBuf,
+    /// Layer name, for multi-layer files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub layer: Option<String>,
+    /// Attribute naming each feature (a country).
+    #[serde(default = "default_name_field")]
+    pub name_field: String,
+    /// CRS to assume when the layer declares none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assume_crs: Option<String>,
+    /// Where the layer comes from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 /// Whether a reference decides the exit code or is shown for comparison only.
@@ -1049,6 +1092,15 @@ impl Config {
             .collect()
     }
 
+    /// The colours set for holders (`[holders."Name"] color`), checked
+    /// when the file was read.
+    pub fn holder_colors(&self) -> BTreeMap<String, (u8, u8, u8)> {
+        self.holders
+            .iter()
+            .filter_map(|(name, h)| Some((name.clone(), parse_color(h.color.as_deref()?)?)))
+            .collect()
+    }
+
     /// A path from the file, resolved against the file's folder. Paths are
     /// kept as written everywhere else, so reports do not depend on where the
     /// analysis sits on disk.
@@ -1208,6 +1260,16 @@ impl Config {
                 vec![Step::Key("rivers"), Step::Key("assume_crs")],
                 r.assume_crs.as_ref(),
             )
+        }))
+        .chain(self.context.iter().enumerate().map(|(i, c)| {
+            (
+                vec![
+                    Step::Key("context"),
+                    Step::Index(i),
+                    Step::Key("assume_crs"),
+                ],
+                c.assume_crs.as_ref(),
+            )
         }));
         for (path, crs) in crs_settings {
             let Some(crs) = crs else { continue };
@@ -1254,6 +1316,16 @@ impl Config {
         }
         let mut named: BTreeMap<&str, &str> = BTreeMap::new();
         for (name, settings) in &self.holders {
+            if let Some(color) = &settings.color {
+                if parse_color(color).is_none() {
+                    return Err(fail(
+                        &[Step::Key("holders"), Step::Key(name), Step::Key("color")],
+                        format!(
+                            "holders.\"{name}\".color is \"{color}\", not a colour: write it as \"#rrggbb\" (three pairs of hex digits, e.g. \"#f2d56b\")"
+                        ),
+                    ));
+                }
+            }
             let at = [Step::Key("holders"), Step::Key(name), Step::Key("also")];
             for other in &settings.also {
                 let problem = if other.trim().is_empty() {
@@ -1954,6 +2026,31 @@ mod tests {
             "{title}{TWO}\n[output]\nformats = [\"GPKG\", \"foo\"]\n"
         ));
         assert!(m.starts_with("a.toml:13:20:"), "{m}");
+    }
+
+    /// A holder's colour is read as `#rrggbb`; anything else is refused
+    /// at its key, naming the holder and the value.
+    #[test]
+    fn holder_colours_are_checked() {
+        let c = parse(&format!(
+            "{TWO}\n[holders.Qing]\ncolor = \"#F2d56b\"\n\n[holders.\"Дания\"]\nalso = [\"Danmark\"]\n"
+        ))
+        .expect("a colour and a holder without one");
+        assert_eq!(
+            c.holder_colors(),
+            BTreeMap::from([("Qing".to_owned(), (0xf2, 0xd5, 0x6b))])
+        );
+        for bad in ["f2d56b", "#f2d56", "#f2d56bb", "#g2d56b", "red", "#ｆ2d56b"] {
+            let m = message(&format!(
+                "{TWO}\n[holders.\"Qing dynasty\"]\ncolor = \"{bad}\"\n"
+            ));
+            assert!(m.starts_with("a.toml:12:9:"), "{m}");
+            assert!(
+                m.contains(&format!("holders.\"Qing dynasty\".color is \"{bad}\"")),
+                "{m}"
+            );
+            assert!(m.contains("#rrggbb"), "{m}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use geo::{Coord, CoordsIter, MultiLineString};
+use geo::{Coord, CoordsIter, MultiLineString, MultiPolygon};
 
 use crate::config::{Config, Quantity, SnapshotSource, Step};
 use crate::error::{Error, Result};
@@ -37,6 +37,9 @@ pub struct Inputs {
     /// Lines drawn only to within a band, with the band's half-width in km
     /// (empty without `[[uncertainty]]`).
     pub uncertain: Vec<(Vec<Coord<f64>>, f64)>,
+    /// The `[[context]]` layers: each one's name and polygons (drawn,
+    /// never measured).
+    pub context: Vec<(String, Vec<MultiPolygon<f64>>)>,
 }
 
 /// One change `parameters.repair` (`run --repair`) made to an input feature.
@@ -166,6 +169,16 @@ pub fn load(config: &Config) -> Result<Inputs> {
     check_reference_holders(config, &snapshots)?;
     let (zones, readings) = load_readings(config, &snapshots, max_edge_m, shift)?;
     let uncertain = load_uncertain(config, shift)?;
+    let mut context = Vec::new();
+    for c in &config.context {
+        let mut polygons = read_context(config, c)?;
+        if shift {
+            for p in &mut polygons {
+                *p = crate::geometry::antimeridian::unwrap_polygons(p);
+            }
+        }
+        context.push((c.name.clone(), polygons));
+    }
     Ok(Inputs {
         snapshots,
         rivers,
@@ -173,7 +186,24 @@ pub fn load(config: &Config) -> Result<Inputs> {
         zones,
         readings,
         uncertain,
+        context,
     })
+}
+
+/// The polygons of a `[[context]]` layer, as read.
+pub(crate) fn read_context(
+    config: &Config,
+    c: &crate::config::ContextSource,
+) -> Result<Vec<MultiPolygon<f64>>> {
+    let source = LayerSource {
+        path: config.resolve(&c.path),
+        layer: c.layer.clone(),
+        assume_crs: c.assume_crs.clone(),
+    };
+    Ok(crate::io::read::read_polygons(&source, &c.name_field)?
+        .into_iter()
+        .map(|f| f.geometry)
+        .collect())
 }
 
 /// One snapshot's layer and its features, as read.

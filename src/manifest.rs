@@ -96,6 +96,9 @@ pub fn input_files(config: &Config) -> Vec<PathBuf> {
     for u in &config.uncertainty {
         paths.push(&u.path);
     }
+    for c in &config.context {
+        paths.push(&c.path);
+    }
     // A database is not a file: its tables are not hashed (the manifest
     // records the query in the config instead).
     paths.retain(|p| !crate::io::read::is_connection(p));

@@ -293,6 +293,7 @@ fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
         inputs: written.inputs,
         analysis: written.analysis,
         provenance: written.provenance,
+        config_from_outputs: &written.config_from_outputs,
     };
     let hashed = |files: Vec<PathBuf>| -> Result<Vec<(PathBuf, manifest::FileEntry)>> {
         let entries = manifest::output_entries(dir, &files)?;

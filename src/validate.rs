@@ -519,6 +519,16 @@ fn reading_problems(config: &Config, holders: &std::collections::BTreeSet<String
             ));
         }
     }
+    for c in &config.context {
+        if let Err(e) = crate::load::read_context(config, c) {
+            out.push(problem(
+                c.path.display().to_string(),
+                None,
+                "layer",
+                e.to_string(),
+            ));
+        }
+    }
     out
 }
 

@@ -5,28 +5,8 @@
 use std::fs;
 use std::path::Path;
 
-fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
-    format!("[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]")
-}
-
-fn layer(path: &Path, field: &str, features: &[(&str, String)]) {
-    let features: Vec<String> = features
-        .iter()
-        .map(|(name, coords)| {
-            format!(
-                "{{\"type\":\"Feature\",\"properties\":{{\"{field}\":\"{name}\"}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":{coords}}}}}"
-            )
-        })
-        .collect();
-    fs::write(
-        path,
-        format!(
-            "{{\"type\":\"FeatureCollection\",\"features\":[{}]}}",
-            features.join(",")
-        ),
-    )
-    .unwrap();
-}
+mod common;
+use common::{layer, square};
 
 /// Two snapshots: in 1800 A holds 120–122° E and B 122–124° E; in 1900 B
 /// holds 120–122° E and C 122–124° E. The zone covers 121–122° E: the reading `b-early` gives it to

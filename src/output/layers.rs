@@ -44,7 +44,7 @@ pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
     if out.config.rivers.is_some() {
         layers.push(river_layer(out.inputs));
     }
-    let styles = layer_styles(out.inputs, out.analysis);
+    let styles = layer_styles(out.config, out.inputs, out.analysis);
     for format in &formats {
         if format.driver == "PostgreSQL" {
             // Tables, not files: nothing for the manifest to hash.
@@ -61,6 +61,7 @@ pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
         if format.driver == "GPKG" {
             files.extend(write_geopackage(
                 out.dir,
+                out.config_from_outputs,
                 out.config,
                 out.inputs,
                 out.analysis,
@@ -97,6 +98,7 @@ pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
 /// opens it.
 fn write_geopackage(
     dir: &Path,
+    config_from_outputs: &str,
     config: &Config,
     inputs: &Inputs,
     analysis: &Analysis,
@@ -129,7 +131,7 @@ fn write_geopackage(
     }
     let all: Vec<Layer> = layers.iter().cloned().chain([dated]).collect();
     write_dataset(&dir.join(GEOPACKAGE), "GPKG", &all, &gpkg_styles)?;
-    let project = project_xml(config, inputs, analysis, styles)?;
+    let project = project_xml(config, config_from_outputs, inputs, analysis, styles)?;
     let path = dir.join(QGIS_PROJECT);
     fs::write(&path, project).map_err(|source| Error::Io { path, source })?;
     Ok(vec![PathBuf::from(GEOPACKAGE), PathBuf::from(QGIS_PROJECT)])
@@ -144,6 +146,7 @@ pub const QGIS_PROJECT: &str = "borderchange.qgs";
 /// transfers and the rivers, in an Albers conic fitted to the study region.
 fn project_xml(
     config: &Config,
+    config_from_outputs: &str,
     inputs: &Inputs,
     analysis: &Analysis,
     styles: &[qgis::Style],
@@ -252,10 +255,28 @@ fn project_xml(
     }
     let first = inputs.snapshots.first().map_or(When::year(0), |s| s.year);
     let last = until.values().copied().max().unwrap_or(first);
+    let context_styles: Vec<qgis::Style> = config
+        .context
+        .iter()
+        .map(|c| qgis::context_style(&c.name, &c.name_field))
+        .collect();
+    let context = config
+        .context
+        .iter()
+        .zip(&context_styles)
+        .enumerate()
+        .map(|(i, (c, style))| qgis::FileLayer {
+            id: format!("context_layer_{i}"),
+            name: c.name.clone(),
+            source: context_source(config_from_outputs, c),
+            style,
+        })
+        .collect();
     Ok(qgis::project(&qgis::Project {
         title: config.title.clone(),
         geopackage: GEOPACKAGE.into(),
         groups,
+        context,
         map_wkt: crate::io::crs_wkt(&map.definition)?,
         layer_wkt: crate::io::crs_wkt("EPSG:4326")?,
         map_proj: map.definition,
@@ -263,6 +284,30 @@ fn project_xml(
         range: (first.first_day(), last.first_day()),
         dated: has_dates(&until),
     }))
+}
+
+/// Where the QGIS project finds a context layer: its path as the analysis
+/// file gives it, from the output folder (`../shapefiles/context.shp` for
+/// the bundled run), with its layer name.
+fn context_source(config_from_outputs: &str, c: &crate::config::ContextSource) -> String {
+    let path = if c.path.is_absolute() {
+        c.path.clone()
+    } else {
+        Path::new(config_from_outputs)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .join(&c.path)
+    };
+    let mut s = path.to_string_lossy().replace('\\', "/");
+    // QGIS reads a path as relative to the project when it starts with a dot.
+    if !(s.starts_with('.') || path.is_absolute()) {
+        s.insert_str(0, "./");
+    }
+    if let Some(layer) = &c.layer {
+        s.push_str("|layername=");
+        s.push_str(layer);
+    }
+    s
 }
 
 /// `name` with only ASCII letters, digits and underscores (a QGIS layer id).
@@ -303,15 +348,11 @@ fn has_dates(until: &BTreeMap<When, When>) -> bool {
 }
 
 /// One style per layer, in the order of the layers.
-fn layer_styles(inputs: &Inputs, analysis: &Analysis) -> Vec<qgis::Style> {
-    let holders: Vec<String> = inputs
-        .snapshots
-        .iter()
-        .flat_map(|s| s.holdings.iter().map(|h| h.state.clone()))
-        .collect();
+fn layer_styles(config: &Config, inputs: &Inputs, analysis: &Analysis) -> Vec<qgis::Style> {
+    let holders = super::holders(inputs);
     let treaties: Vec<String> = analysis.steps.iter().map(|s| s.treaty.clone()).collect();
     let rivers: Vec<String> = inputs.rivers.iter().map(|r| r.name.clone()).collect();
-    let mut s = qgis::styles(&holders, &treaties, &rivers);
+    let mut s = qgis::styles(&holders, &config.holder_colors(), &treaties, &rivers);
     if inputs.snapshots.iter().any(|s| s.year.date.is_some()) {
         qgis::use_dates(&mut s);
     }

@@ -22,6 +22,9 @@ pub(crate) struct Outputs<'a> {
     pub(crate) inputs: &'a Inputs,
     pub(crate) analysis: &'a Analysis,
     pub(crate) provenance: &'a Provenance,
+    /// The analysis file, relative to the output folder where it can be
+    /// (what the QGIS project finds the `[[context]]` layers by).
+    pub(crate) config_from_outputs: &'a str,
 }
 
 /// Writes `content` to `name` in `dir`; returns `name`.
@@ -34,12 +37,8 @@ pub(crate) fn write_text(dir: &Path, name: &str, content: String) -> Result<Path
 /// The maps (SVG and PNG), reports and tables.
 pub(crate) fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
     let text = |name: &str, content: String| write_text(out.dir, name, content);
-    let maps = report::maps::maps(
-        out.inputs,
-        out.analysis,
-        &out.config.title,
-        &out.config.places,
-    )?;
+    let fonts = report::maps::Fonts::system();
+    let maps = report::maps::maps(out.config, out.inputs, out.analysis, &fonts)?;
     let maps_dir = out.dir.join("maps");
     // Not `create_dir_all`: a run ended by a signal moves its staging
     // folder away while this may still be running, and must not find it
@@ -48,7 +47,8 @@ pub(crate) fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
         path: maps_dir.clone(),
         source,
     })?;
-    let fonts = report::maps::system_fonts();
+    // Every face the maps' text was measured in.
+    let fonts = fonts.database();
     // Rasterising is the slow part: one map per core.
     let pngs = crate::support::parallel::map(&maps, |m| report::maps::png(&m.svg, &fonts));
     let mut map_files = Vec::new();
@@ -89,6 +89,21 @@ pub(crate) fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
     }
     files.extend(map_files);
     Ok(files)
+}
+
+/// Every holder of a run, each once: the snapshots' and those the readings
+/// give zones to (the maps and the QGIS styles colour the same list).
+pub(crate) fn holders(inputs: &Inputs) -> Vec<String> {
+    let drawn = inputs
+        .snapshots
+        .iter()
+        .flat_map(|s| s.holdings.iter().map(|h| h.state.clone()));
+    let assigned = inputs
+        .readings
+        .iter()
+        .flat_map(|r| r.assignments.iter().map(|a| a.holder.clone()));
+    let set: std::collections::BTreeSet<String> = drawn.chain(assigned).collect();
+    set.into_iter().collect()
 }
 
 /// The schema the PostgreSQL format writes to.

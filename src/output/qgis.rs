@@ -2,25 +2,35 @@
 //! as plain XML so that no QGIS is needed to produce them. QGIS 3.x reads
 //! both; missing elements take QGIS's defaults.
 //!
-//! Colours are assigned once per run from the sorted list of all holders, so
-//! a holder has the same colour in every snapshot and every layer.
+//! A holder's colour is its own (`[holders.NAME] color`) or one picked by
+//! its name (see [`holder_colours`]), the same in every snapshot, every
+//! layer and the maps.
 
 use std::fmt::Write as _;
 
-/// Fill colours for holders, in the order of their sorted names
-/// (ColorBrewer-like pastel hues; RGB).
-const HOLDER_COLOURS: [(u8, u8, u8); 10] = [
-    (201, 179, 217),
-    (244, 177, 131),
-    (242, 213, 107),
-    (159, 201, 139),
-    (200, 200, 200),
-    (143, 185, 217),
-    (230, 160, 160),
-    (181, 211, 167),
-    (217, 195, 154),
-    (163, 163, 209),
+/// Fill colours for holders without a colour of their own: ColorBrewer's
+/// Set3 (Cynthia A. Brewer, colorbrewer2.org; Apache-2.0), light and
+/// distinct for categories, without its grey (see [`UNDEMARCATED_GREY`]).
+/// A holder's colour is picked by a hash of its name (see
+/// [`holder_colours`]).
+const HOLDER_COLOURS: [(u8, u8, u8); 11] = [
+    (141, 211, 199),
+    (255, 255, 179),
+    (190, 186, 218),
+    (251, 128, 114),
+    (128, 177, 211),
+    (253, 180, 98),
+    (179, 222, 105),
+    (252, 205, 229),
+    (188, 128, 189),
+    (204, 235, 197),
+    (255, 237, 111),
 ];
+
+/// The grey of land held by nobody ("Undemarcated" in the bundled
+/// analysis, set there with `[holders.Undemarcated] color`): reserved, the
+/// palette never gives it to a holder.
+pub const UNDEMARCATED_GREY: (u8, u8, u8) = (200, 200, 200);
 
 /// Fill colours for transfers, one per treaty step in year order.
 const TREATY_COLOURS: [(u8, u8, u8); 8] = [
@@ -39,16 +49,51 @@ const RIVER_BLUE: (u8, u8, u8) = (31, 120, 180);
 /// Land stretches.
 const LAND_GREY: (u8, u8, u8) = (60, 60, 60);
 
-/// A colour for each of `names` (any order), by position in sorted order.
-pub fn holder_colours(names: &[String]) -> Vec<(String, (u8, u8, u8))> {
+/// A colour for each of `names` (any order; each once, sorted by name):
+/// the one `explicit` gives it (`[holders.NAME] color`), else one from the
+/// palette picked by a hash of the name (FNV-1a, the same on every
+/// machine). A palette colour already given explicitly or to a holder
+/// earlier by name is skipped for the next one along. A holder therefore
+/// keeps its colour when others are added, unless one of them comes
+/// earlier by name and hashes to the same colour (then `color` pins it);
+/// the grey of [`UNDEMARCATED_GREY`] is never picked.
+pub fn holder_colours(
+    names: &[String],
+    explicit: &std::collections::BTreeMap<String, (u8, u8, u8)>,
+) -> Vec<(String, (u8, u8, u8))> {
     let mut sorted = names.to_vec();
     sorted.sort();
     sorted.dedup();
+    let mut taken: Vec<(u8, u8, u8)> = sorted
+        .iter()
+        .filter_map(|n| explicit.get(n).copied())
+        .collect();
+    taken.push(UNDEMARCATED_GREY);
     sorted
         .into_iter()
-        .enumerate()
-        .map(|(i, name)| (name, HOLDER_COLOURS[i % HOLDER_COLOURS.len()]))
+        .map(|name| {
+            let colour = explicit.get(&name).copied().unwrap_or_else(|| {
+                let n = HOLDER_COLOURS.len();
+                let start = (name_hash(&name) % n as u64) as usize;
+                // Every colour taken (more holders than colours): share
+                // the hashed one.
+                let colour = (0..n)
+                    .map(|k| HOLDER_COLOURS[(start + k) % n])
+                    .find(|c| !taken.contains(c))
+                    .unwrap_or(HOLDER_COLOURS[start]);
+                taken.push(colour);
+                colour
+            });
+            (name, colour)
+        })
         .collect()
+}
+
+/// FNV-1a (64 bits) of the name's UTF-8 bytes.
+fn name_hash(name: &str) -> u64 {
+    name.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 /// A colour for each treaty, in the order given (the order of the steps).
@@ -298,12 +343,17 @@ pub struct Styles {
     pub rivers: Style,
 }
 
-/// The styles for a run with these holders, treaties (in step order) and
-/// river names.
-pub fn styles(holders: &[String], treaties: &[String], rivers: &[String]) -> Styles {
+/// The styles for a run with these holders (and the colours set for some
+/// of them), treaties (in step order) and river names.
+pub fn styles(
+    holders: &[String],
+    colours: &std::collections::BTreeMap<String, (u8, u8, u8)>,
+    treaties: &[String],
+    rivers: &[String],
+) -> Styles {
     let states = Style {
         field: "state".into(),
-        categories: holder_colours(holders)
+        categories: holder_colours(holders, colours)
             .into_iter()
             .map(|(name, colour)| {
                 // Outlined in its own colour: the boundaries layer draws the
@@ -442,6 +492,40 @@ pub fn use_dates(styles: &mut Styles) {
     styles.transfers.temporal = range("to_date", "to_year", "until_date", "until");
 }
 
+/// A layer read from its own file rather than the GeoPackage (a
+/// `[[context]]` layer), drawn under everything else.
+pub struct FileLayer<'a> {
+    /// Stable id, unique in the project.
+    pub id: String,
+    /// Name shown in the layers panel.
+    pub name: String,
+    /// The file (and `|layername=…`), relative to the project file where
+    /// it can be.
+    pub source: String,
+    /// The look.
+    pub style: &'a Style,
+}
+
+/// The grey style of a context layer: every feature of it alike (QGIS
+/// reads a category with an empty value as "all other values").
+pub fn context_style(name: &str, field: &str) -> Style {
+    Style {
+        field: field.to_owned(),
+        categories: vec![(
+            String::new(),
+            name.to_owned(),
+            Symbol::Fill {
+                colour: (226, 226, 226),
+                alpha: 255,
+                outline: (168, 168, 168),
+                outline_mm: 0.15,
+            },
+        )],
+        label_expression: None,
+        temporal: None,
+    }
+}
+
 /// Everything the project needs to know.
 pub struct Project<'a> {
     /// Project title.
@@ -450,6 +534,8 @@ pub struct Project<'a> {
     pub geopackage: String,
     /// Groups, top first.
     pub groups: Vec<ProjectGroup<'a>>,
+    /// Context layers, in a group of their own at the bottom.
+    pub context: Vec<FileLayer<'a>>,
     /// PROJ definition of the map's CRS.
     pub map_proj: String,
     /// The same CRS as WKT (what QGIS reads first).
@@ -504,6 +590,21 @@ pub fn project(p: &Project) -> String {
         }
         x.push_str("    </layer-tree-group>\n");
     }
+    if !p.context.is_empty() {
+        x.push_str(
+            "    <layer-tree-group name=\"Context\" checked=\"Qt::Checked\" expanded=\"0\">\n",
+        );
+        for l in &p.context {
+            let _ = writeln!(
+                x,
+                "      <layer-tree-layer id=\"{}\" name=\"{}\" providerKey=\"ogr\" source=\"{}\" checked=\"Qt::Checked\" expanded=\"0\"/>",
+                escape(&l.id),
+                escape(&l.name),
+                escape(&l.source)
+            );
+        }
+        x.push_str("    </layer-tree-group>\n");
+    }
     x.push_str("  </layer-tree-group>\n");
 
     let (xmin, ymin, xmax, ymax) = p.extent;
@@ -547,9 +648,15 @@ pub fn project(p: &Project) -> String {
         x.push_str(&style_body(l.style, "      "));
         x.push_str("    </maplayer>\n");
     }
+    for l in &p.context {
+        x.push_str(&context_maplayer(l, &p.layer_wkt));
+    }
     x.push_str("  </projectlayers>\n");
     x.push_str("  <layerorder>\n");
     for l in &all {
+        let _ = writeln!(x, "    <layer id=\"{}\"/>", escape(&l.id));
+    }
+    for l in &p.context {
         let _ = writeln!(x, "    <layer id=\"{}\"/>", escape(&l.id));
     }
     x.push_str("  </layerorder>\n");
@@ -582,6 +689,28 @@ pub fn project(p: &Project) -> String {
     x
 }
 
+/// The `<maplayer>` of a context layer, in longitude/latitude on WGS84
+/// like the run's own layers (QGIS takes a project layer's CRS from the
+/// project, not the file).
+fn context_maplayer(l: &FileLayer, layer_wkt: &str) -> String {
+    let mut x = String::new();
+    x.push_str("    <maplayer type=\"vector\" geometry=\"Polygon\" wkbType=\"MultiPolygon\" labelsEnabled=\"0\" styleCategories=\"AllStyleCategories\">\n");
+    let _ = writeln!(x, "      <id>{}</id>", escape(&l.id));
+    let _ = writeln!(x, "      <datasource>{}</datasource>", escape(&l.source));
+    let _ = writeln!(x, "      <layername>{}</layername>", escape(&l.name));
+    x.push_str("      <srs>\n");
+    x.push_str(&spatialrefsys(
+        layer_wkt,
+        "+proj=longlat +datum=WGS84 +no_defs",
+        "        ",
+    ));
+    x.push_str("      </srs>\n");
+    x.push_str("      <provider encoding=\"UTF-8\">ogr</provider>\n");
+    x.push_str(&style_body(l.style, "      "));
+    x.push_str("    </maplayer>\n");
+    x
+}
+
 fn checked(visible: bool) -> &'static str {
     if visible {
         "Qt::Checked"
@@ -611,6 +740,7 @@ fn spatialrefsys(wkt: &str, proj: &str, indent: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::collections::BTreeMap;
 
     fn names(list: &[&str]) -> Vec<String> {
         list.iter().map(|s| (*s).to_owned()).collect()
@@ -618,10 +748,49 @@ mod tests {
 
     #[test]
     fn a_holder_keeps_its_colour_whatever_the_order() {
-        let a = holder_colours(&names(&["Russia", "Qing", "Joint"]));
-        let b = holder_colours(&names(&["Joint", "Qing", "Russia", "Qing"]));
+        let none = BTreeMap::new();
+        let a = holder_colours(&names(&["Russia", "Qing", "Joint"]), &none);
+        let b = holder_colours(&names(&["Joint", "Qing", "Russia", "Qing"]), &none);
         assert_eq!(a, b);
         assert_eq!(a.len(), 3);
+    }
+
+    /// Adding holders that hash elsewhere leaves every colour as it was;
+    /// no two holders share one while the palette lasts; the reserved grey
+    /// is never picked.
+    #[test]
+    fn adding_a_holder_keeps_the_others_colours() {
+        let none = BTreeMap::new();
+        let four = names(&["Joint", "Qing", "Russia", "Undemarcated"]);
+        let before = holder_colours(&four, &none);
+        let mut five = four.clone();
+        five.push("Zhungar Khanate".into());
+        let after = holder_colours(&five, &none);
+        for (name, colour) in &before {
+            let now = after.iter().find(|(n, _)| n == name).map(|(_, c)| *c);
+            assert_eq!(now, Some(*colour), "{name}");
+        }
+        // A hundred holders: distinct colours for the first eleven, never
+        // the grey.
+        let many: Vec<String> = (0..100).map(|i| format!("holder {i:03}")).collect();
+        let colours = holder_colours(&many, &none);
+        assert!(colours.iter().all(|(_, c)| *c != UNDEMARCATED_GREY));
+        let mut first: Vec<_> = colours.iter().take(11).map(|(_, c)| *c).collect();
+        first.sort_unstable();
+        first.dedup();
+        assert_eq!(first.len(), 11);
+    }
+
+    /// A holder's own colour wins and is not given to another holder.
+    #[test]
+    fn an_explicit_colour_wins_and_is_not_reused() {
+        let hashed = holder_colours(&names(&["Qing", "Russia"]), &BTreeMap::new());
+        let russia = hashed[1].1;
+        let explicit = BTreeMap::from([("Qing".to_owned(), russia)]);
+        let set = holder_colours(&names(&["Qing", "Russia"]), &explicit);
+        assert_eq!(set[0], ("Qing".to_owned(), russia));
+        assert_ne!(set[1].1, russia);
+        assert_ne!(set[1].1, UNDEMARCATED_GREY);
     }
 
     #[test]
@@ -631,7 +800,12 @@ mod tests {
 
     #[test]
     fn qml_has_a_category_per_holder_and_time() {
-        let s = styles(&names(&["Qing", "Russia"]), &names(&["Aigun"]), &[]);
+        let s = styles(
+            &names(&["Qing", "Russia"]),
+            &BTreeMap::new(),
+            &names(&["Aigun"]),
+            &[],
+        );
         let q = qml(&s.states);
         assert!(q.contains("attr=\"state\""));
         assert!(q.contains("value=\"Qing\"") && q.contains("value=\"Russia\""));

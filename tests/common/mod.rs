@@ -263,8 +263,8 @@ path = "a1700.geojson"
 }
 
 /// The layer paths of an analysis file's table (`[rivers]`, `[zones]`,
-/// `[[uncertainty]]`) made absolute against `base`, so the file can be
-/// written into another folder.
+/// `[[uncertainty]]`, `[[context]]`) made absolute against `base`, so the
+/// file can be written into another folder.
 pub fn absolute_layer_paths(table: &mut toml::Table, base: &Path) {
     let absolute = |t: &mut toml::Table| {
         if let Some(toml::Value::String(p)) = t.get("path") {
@@ -277,9 +277,11 @@ pub fn absolute_layer_paths(table: &mut toml::Table, base: &Path) {
             absolute(t);
         }
     }
-    if let Some(lines) = table.get_mut("uncertainty").and_then(|u| u.as_array_mut()) {
-        for u in lines.iter_mut().filter_map(|u| u.as_table_mut()) {
-            absolute(u);
+    for name in ["uncertainty", "context"] {
+        if let Some(layers) = table.get_mut(name).and_then(|u| u.as_array_mut()) {
+            for u in layers.iter_mut().filter_map(|u| u.as_table_mut()) {
+                absolute(u);
+            }
         }
     }
 }
@@ -330,4 +332,27 @@ pub fn rings_paired_as_gdal_pairs_them(path: &Path, holder_field: &str) -> usize
             .sum::<usize>();
     }
     rings
+/// The rings JSON of the box from (`x0`, `y0`) to (`x1`, `y1`), degrees.
+pub fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
+    format!("[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]")
+}
+
+/// A GeoJSON file of polygons at `path`, each with its name in `field`.
+pub fn layer(path: &Path, field: &str, features: &[(&str, String)]) {
+    let features: Vec<String> = features
+        .iter()
+        .map(|(name, coords)| {
+            format!(
+                "{{\"type\":\"Feature\",\"properties\":{{\"{field}\":\"{name}\"}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":{coords}}}}}"
+            )
+        })
+        .collect();
+    std::fs::write(
+        path,
+        format!(
+            "{{\"type\":\"FeatureCollection\",\"features\":[{}]}}",
+            features.join(",")
+        ),
+    )
+    .unwrap();
 }

@@ -32,6 +32,9 @@ from qgis.PyQt.QtCore import QSize
 from qgis.PyQt.QtGui import QColor
 
 FIELDS = {"states": "state", "boundaries": "kind", "transfers": "treaty", "rivers": "name"}
+# The bundled context layer (shapefiles/context.shp, not in the GeoPackage):
+# one grey category for all its features.
+CONTEXT_FIELDS = {"context": "name"}
 TEMPORAL = {"states", "boundaries", "transfers"}
 AREA_TOLERANCE = 1e-4
 
@@ -54,7 +57,7 @@ def table_of(layer):
 
 def check_renderer(layer, label):
     table = table_of(layer)
-    field = FIELDS.get(table)
+    field = FIELDS.get(table, CONTEXT_FIELDS.get(table))
     renderer = layer.renderer()
     kind = renderer.type() if renderer else None
     check(kind == "categorizedSymbol", f"{label}: categorised renderer (found {kind})")
@@ -65,7 +68,8 @@ def check_renderer(layer, label):
     index = layer.fields().indexOf(field)
     present = {str(v) for v in layer.uniqueValues(index)} if index >= 0 else set()
     styled = {str(c.value()) for c in renderer.categories()}
-    missing = sorted(present - styled)
+    # A category of the empty value is QGIS's "all other values".
+    missing = [] if "" in styled else sorted(present - styled)
     check(not missing, f"{label}: every value has a category (missing: {missing})")
 
 

@@ -544,8 +544,84 @@ fn main() -> Result<()> {
             ("watershed", geodesy_line(&watershed)),
         ],
     )?;
+    write_context(&out_dir)?;
     report(&snapshots, &named);
     Ok(())
+}
+
+/// Present-day countries round the study region, for the maps' context
+/// (`[[context]]` in borderchange.toml): DCW outlines cut to 70–160° E,
+/// 25–75° N, simplified to 0.01° (about a kilometre, a fifth of a pixel of
+/// the bundled maps), parts under 20 km² left out.
+const CONTEXT: [(&str, &str); 7] = [
+    ("CN", "China"),
+    ("JP", "Japan"),
+    ("KP", "North Korea"),
+    ("KR", "South Korea"),
+    ("KZ", "Kazakhstan"),
+    ("MN", "Mongolia"),
+    ("RU", "Russia"),
+];
+
+fn write_context(dir: &Path) -> Result<()> {
+    use geo::Simplify;
+    // Russia reaches past both ends of the build's grid: cut on one of
+    // its own, covering every longitude GMT prints.
+    let grid = Grid::new(geo::Rect::new(
+        Coord {
+            x: -180.0,
+            y: -90.0,
+        },
+        Coord { x: 360.0, y: 90.0 },
+    ));
+    let frame = cut(vec![
+        c(25.0, 70.0),
+        c(25.0, 160.0),
+        c(75.0, 160.0),
+        c(75.0, 70.0),
+    ]);
+    let mut features = Vec::new();
+    for (code, name) in CONTEXT {
+        let unit = gmt::dcw_unit(code)?.orient(Direction::Default);
+        let inside = grid.boolean(&[&unit], &[&frame], OverlayRule::Intersect);
+        let kept: Vec<Polygon<f64>> = inside
+            .simplify(0.01)
+            .0
+            .into_iter()
+            .filter(|p| area(&mp(p.clone())) >= 20.0)
+            .collect();
+        if !kept.is_empty() {
+            features.push((name, code, MultiPolygon::new(kept)));
+        }
+    }
+    let fields = vec![
+        FieldDef::new("name", FieldKind::Text),
+        FieldDef::new("code", FieldKind::Text),
+        FieldDef::new("source", FieldKind::Text),
+    ];
+    let features = features
+        .iter()
+        .map(|(name, code, geometry)| OutFeature {
+            geometry: Shape::MultiPolygon(geometry),
+            values: vec![
+                Value::Text((*name).to_owned()),
+                Value::Text((*code).to_owned()),
+                Value::Text(
+                    "DCW 2.1.1 (gmt-dcw), present-day outline, cut to 70-160 E, 25-75 N, simplified to 0.01 deg".to_owned(),
+                ),
+            ],
+        })
+        .collect::<Vec<_>>();
+    replace_shapefile(dir, "context", |path| {
+        write_layer(
+            path,
+            "ESRI Shapefile",
+            "context",
+            GeometryKind::MultiPolygon,
+            &fields,
+            &features,
+        )
+    })
 }
 
 /// How far the 1860 Qing–Russia line (China's DCW outline where it meets

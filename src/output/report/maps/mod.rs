@@ -3,24 +3,38 @@
 //! transferred), in an equal-area projection fitted to the study region
 //! (an Albers conic, or Lambert azimuthal where a conic does not fit: see
 //! [`MapProjection::for_region`]),
-//! with legend, scale bar, graticule and north arrow. PNG copies are
-//! rasterised from the same SVG (see [`png`]).
+//! with legend, scale bar, graticule and north arrow; with `[zones]` and
+//! `[[variant]]`, one of the disputed zones and what each reading makes of
+//! them ([`zones`]). PNG copies are rasterised from the same SVG (see
+//! [`png`]) in the map fonts, with fallback faces for other scripts
+//! ([`fonts`]). Holders are coloured as in the QGIS project
+//! ([`holder_colours`]); legends are measured to fit their column
+//! ([`legend`]); labels are placed without collisions ([`labels`]).
 //!
 //! Geometry is thinned for drawing only: a vertex closer than a quarter of a
 //! pixel to the last one kept is skipped. Every number in a map comes from
 //! the analysis.
+
+pub mod fonts;
+pub mod labels;
+pub mod legend;
+pub mod zones;
 
 use std::fmt::Write as _;
 
 use geo::{LineString, MultiPolygon};
 
 use crate::analysis::Analysis;
-use crate::config::Place;
+use crate::config::{Config, Place};
 use crate::error::Result;
 use crate::io::projection::MapProjection;
 use crate::load::Inputs;
 use crate::model::StretchKind;
-use crate::output::qgis::{holder_colours, treaty_colours};
+use crate::output::qgis::{holder_colours, treaty_colours, UNDEMARCATED_GREY};
+
+pub use fonts::{png, Fonts};
+use labels::{Label, Placer, Rect};
+use legend::LegendItem;
 
 /// Width and height of a map, px.
 const WIDTH: f64 = 1100.0;
@@ -211,29 +225,49 @@ fn escape(text: &str) -> String {
     crate::output::qgis::escape(text)
 }
 
-/// Every map of a run: one per snapshot, then one per treaty step.
+/// Map label size, px (places, rivers, zones).
+const LABEL_SIZE: f64 = 11.0;
+/// Graticule label size, px.
+const GRAT_SIZE: f64 = 10.0;
+/// Title size, px, unless the title needs a smaller one to fit.
+const TITLE_SIZE: f64 = 17.0;
+
+/// Every map of a run: one per snapshot, then one per treaty step, then
+/// (with readings of disputed zones) the zones'.
 pub fn maps(
+    config: &Config,
     inputs: &Inputs,
     analysis: &Analysis,
-    title: &str,
-    places: &[Place],
+    fonts: &Fonts,
 ) -> Result<Vec<Map>> {
+    let title = &config.title;
     let frame = Frame::new(inputs)?;
-    let holders: Vec<String> = inputs
-        .snapshots
-        .iter()
-        .flat_map(|s| s.holdings.iter().map(|h| h.state.clone()))
-        .collect();
-    let colours = holder_colours(&holders);
+    let colours = holder_colours(&crate::output::holders(inputs), &config.holder_colors());
     let colour_of = |state: &str| {
         colours
             .iter()
             .find(|(n, _)| n == state)
-            .map_or((200, 200, 200), |(_, c)| *c)
+            .map_or(UNDEMARCATED_GREY, |(_, c)| *c)
     };
     // The whole transfer palette: step i starts at colour i.
     let slots: Vec<String> = (0..8).map(|k| k.to_string()).collect();
     let treaty_colour = treaty_colours(&slots);
+    // What every map draws over the holdings: the graticule, the rivers,
+    // the places, and their labels (placed once: the same on every map).
+    let (grat, grat_boxes) = graticule(&frame, fonts);
+    let river_lines = rivers(&frame, inputs);
+    let overlay = Overlay {
+        under: format!("{grat}{river_lines}"),
+        labels: place_labels(&frame, fonts, inputs, &config.places, &grat_boxes),
+    };
+    // The context layers, under everything, and their legend entries.
+    let ground = context(&frame, inputs);
+    let context_legend = || {
+        inputs
+            .context
+            .iter()
+            .map(|(name, _)| LegendItem::Fill(name.clone(), CONTEXT_GREY))
+    };
 
     // Each snapshot's holdings, drawn once: the snapshot's map and the map
     // of the step from it share them.
@@ -250,7 +284,7 @@ pub fn maps(
     let mut out = Vec::new();
     for (s, drawn) in inputs.snapshots.iter().zip(&drawn) {
         let caption = format!("{} — {} ({})", title, s.treaty, s.year);
-        let mut body = String::new();
+        let mut body = ground.clone();
         for (h, d) in s.holdings.iter().zip(drawn) {
             let _ = writeln!(
                 body,
@@ -259,9 +293,7 @@ pub fn maps(
                 hex(colour_of(&h.state))
             );
         }
-        body.push_str(&graticule(&frame));
-        body.push_str(&rivers(&frame, inputs));
-        body.push_str(&place_marks(&frame, places));
+        body.push_str(&overlay.under);
         for ys in analysis.stretches.iter().filter(|ys| ys.year == s.year) {
             let mut d = String::new();
             frame.path(&ys.stretch.line, false, &mut d);
@@ -276,6 +308,7 @@ pub fn maps(
                 "<path d=\"{d}\" fill=\"none\" {style} stroke-linejoin=\"round\"/>"
             );
         }
+        body.push_str(&overlay.labels);
         let mut legend: Vec<LegendItem> = s
             .holdings
             .iter()
@@ -287,10 +320,11 @@ pub fn maps(
             false,
         ));
         legend.push(LegendItem::Line("border over land".into(), "#333333", true));
+        legend.extend(context_legend());
         out.push(Map {
             name: format!("snapshot-{}", s.year),
             title: caption.clone(),
-            svg: document(&frame, &caption, &body, &legend),
+            svg: document(&frame, fonts, &caption, &body, &legend),
         });
     }
     for (i, step) in analysis.steps.iter().enumerate() {
@@ -298,21 +332,14 @@ pub fn maps(
             "{} — transfers, {} → {} ({})",
             title, step.from_year, step.to_year, step.treaty
         );
-        let mut body = String::new();
+        let mut body = ground.clone();
         if let Some((earlier, drawn)) = inputs
             .snapshots
             .iter()
             .zip(&drawn)
             .find(|(s, _)| s.year == step.from_year)
         {
-            for (h, d) in earlier.holdings.iter().zip(drawn) {
-                let _ = writeln!(
-                    body,
-                    "<path d=\"{}\" fill=\"{}\" fill-opacity=\"0.45\" fill-rule=\"evenodd\" stroke=\"#ffffff\" stroke-width=\"0.4\"/>",
-                    d,
-                    hex(colour_of(&h.state))
-                );
-            }
+            body.push_str(&pale(earlier, drawn, &colour_of));
         }
         let mut legend = Vec::new();
         for (j, t) in analysis
@@ -340,20 +367,78 @@ pub fn maps(
                 colour,
             ));
         }
-        body.push_str(&graticule(&frame));
-        body.push_str(&rivers(&frame, inputs));
-        body.push_str(&place_marks(&frame, places));
+        legend.extend(context_legend());
+        body.push_str(&overlay.under);
+        body.push_str(&overlay.labels);
         out.push(Map {
             name: format!("transfers-{}-{}", step.from_year, step.to_year),
             title: caption.clone(),
-            svg: document(&frame, &caption, &body, &legend),
+            svg: document(&frame, fonts, &caption, &body, &legend),
         });
+    }
+    if let (Some(last), Some(drawn)) = (inputs.snapshots.last(), drawn.last()) {
+        let background = format!("{ground}{}{}", pale(last, drawn, &colour_of), overlay.under);
+        let extra: Vec<LegendItem> = context_legend().collect();
+        if let Some(m) = zones::zone_map(
+            &frame,
+            fonts,
+            inputs,
+            title,
+            &background,
+            &grat_boxes,
+            extra,
+        ) {
+            out.push(m);
+        }
     }
     Ok(out)
 }
 
-/// Rivers as thin lines, each labelled once at the middle of its longest
-/// part.
+/// Fill of the `[[context]]` layers (their outlines a darker grey).
+const CONTEXT_GREY: (u8, u8, u8) = (226, 226, 226);
+
+/// The `[[context]]` layers in grey, drawn once for every map.
+fn context(frame: &Frame, inputs: &Inputs) -> String {
+    let mut s = String::new();
+    for (_, polygons) in &inputs.context {
+        for p in polygons {
+            let _ = writeln!(
+                s,
+                "<path d=\"{}\" fill=\"{}\" fill-rule=\"evenodd\" stroke=\"#a8a8a8\" stroke-width=\"0.5\"/>",
+                frame.polygons(p),
+                hex(CONTEXT_GREY)
+            );
+        }
+    }
+    s
+}
+
+/// What every map draws over its fills: below the borders (graticule,
+/// rivers) and above everything (places and labels).
+struct Overlay {
+    under: String,
+    labels: String,
+}
+
+/// A snapshot's holdings, pale, as the ground of another map.
+fn pale(
+    snapshot: &crate::model::Snapshot,
+    drawn: &[String],
+    colour_of: &dyn Fn(&str) -> (u8, u8, u8),
+) -> String {
+    let mut s = String::new();
+    for (h, d) in snapshot.holdings.iter().zip(drawn) {
+        let _ = writeln!(
+            s,
+            "<path d=\"{}\" fill=\"{}\" fill-opacity=\"0.45\" fill-rule=\"evenodd\" stroke=\"#ffffff\" stroke-width=\"0.4\"/>",
+            d,
+            hex(colour_of(&h.state))
+        );
+    }
+    s
+}
+
+/// Rivers as thin lines (their names are placed with the labels).
 fn rivers(frame: &Frame, inputs: &Inputs) -> String {
     let mut s = String::new();
     for r in &inputs.rivers {
@@ -365,43 +450,123 @@ fn rivers(frame: &Frame, inputs: &Inputs) -> String {
             s,
             "<path d=\"{d}\" fill=\"none\" stroke=\"#4a90c8\" stroke-width=\"0.9\"/>"
         );
-        if let Some(longest) = r.geometry.0.iter().max_by_key(|l| l.0.len()) {
-            if let Some(mid) = longest.0.get(longest.0.len() / 2) {
-                if let Some((x, y)) = frame.px(mid.x, mid.y) {
-                    let _ = writeln!(
-                        s,
-                        "<text x=\"{:.1}\" y=\"{:.1}\" class=\"river\">{}</text>",
-                        x + 4.0,
-                        y - 4.0,
-                        escape(&r.name)
-                    );
-                }
-            }
-        }
     }
     s
 }
 
-/// A dot and a label for each place.
-fn place_marks(frame: &Frame, places: &[Place]) -> String {
-    let mut s = String::new();
-    for p in places {
-        if let Some((x, y)) = frame.px(p.lon, p.lat) {
-            let _ = writeln!(
-                s,
-                "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"#222222\" stroke=\"#ffffff\" stroke-width=\"1\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"place\">{}</text>",
-                x + 5.0,
-                y + 4.0,
-                escape(&p.name)
-            );
-        }
+/// The inner map area, px: labels stay inside it.
+fn map_area() -> Rect {
+    Rect {
+        x0: MARGIN,
+        y0: TOP,
+        x1: WIDTH - LEGEND - MARGIN,
+        y1: HEIGHT - MARGIN,
     }
+}
+
+/// What labels must not cover, besides each other: the north arrow, the
+/// scale bar and the graticule's labels.
+fn furniture(frame: &Frame, grat_boxes: &[Rect]) -> Vec<Rect> {
+    let bar = ScaleBar::new(frame);
+    let (nx, ny) = north_arrow();
+    let mut out = vec![
+        Rect::at(nx - 12.0, ny - 36.0, 24.0, 48.0),
+        Rect::at(bar.x - 6.0, bar.y - 16.0, bar.px + 90.0, 26.0),
+    ];
+    out.extend_from_slice(grat_boxes);
+    out
+}
+
+/// Place dots and the labels of places and rivers, placed without
+/// collisions: places first (in the order of the analysis file), then
+/// rivers (each at the middle of its longest part if there is room, else
+/// further along it). A label with no room is left out, with a comment.
+fn place_labels(
+    frame: &Frame,
+    fonts: &Fonts,
+    inputs: &Inputs,
+    places: &[Place],
+    grat_boxes: &[Rect],
+) -> String {
+    let dots: Vec<(&Place, (f64, f64))> = places
+        .iter()
+        .filter_map(|p| Some((p, frame.px(p.lon, p.lat)?)))
+        .collect();
+    let mut obstacles = furniture(frame, grat_boxes);
+    obstacles.extend(
+        dots.iter()
+            .map(|(_, (x, y))| Rect::at(x - 4.0, y - 4.0, 8.0, 8.0)),
+    );
+    let mut placer = Placer::new(map_area(), obstacles);
+    let mut s = String::new();
+    for (p, (x, y)) in &dots {
+        let _ = writeln!(
+            s,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"#222222\" stroke=\"#ffffff\" stroke-width=\"1\"/>"
+        );
+        let label = Label {
+            text: p.name.clone(),
+            width: fonts.width(&p.name, LABEL_SIZE, false),
+            size: LABEL_SIZE,
+            anchors: vec![(*x, *y)],
+            gap: 5.0,
+        };
+        s.push_str(&write_label(&mut placer, &label, "place"));
+    }
+    for r in &inputs.rivers {
+        let Some(longest) = r.geometry.0.iter().max_by_key(|l| l.0.len()) else {
+            continue;
+        };
+        // The middle first, then out towards the ends.
+        let n = longest.0.len();
+        let anchors = [0.5, 0.4, 0.6, 0.3, 0.7, 0.2, 0.8]
+            .iter()
+            .filter_map(|f| {
+                let c = longest
+                    .0
+                    .get(((n as f64 * f) as usize).min(n.saturating_sub(1)))?;
+                frame.px(c.x, c.y)
+            })
+            .collect();
+        let label = Label {
+            text: r.name.clone(),
+            width: fonts.width(&r.name, LABEL_SIZE, false),
+            size: LABEL_SIZE,
+            anchors,
+            gap: 3.0,
+        };
+        s.push_str(&write_label(&mut placer, &label, "river"));
+    }
+    s
+}
+
+/// A label where the placer puts it (with its leader line), or a comment
+/// saying it was left out.
+fn write_label(placer: &mut Placer, label: &Label, class: &str) -> String {
+    let Some(p) = placer.place(label) else {
+        return format!("<!-- no room for the label {} -->\n", escape(&label.text));
+    };
+    let mut s = String::new();
+    if let Some(((x0, y0), (x1, y1))) = p.leader {
+        // Cased in white, to show on dark fills too.
+        let _ = writeln!(
+            s,
+            "<path d=\"M{x0:.1},{y0:.1}L{x1:.1},{y1:.1}\" stroke=\"#ffffff\" stroke-width=\"2.2\"/><path d=\"M{x0:.1},{y0:.1}L{x1:.1},{y1:.1}\" stroke=\"#333333\" stroke-width=\"0.8\"/>"
+        );
+    }
+    let _ = writeln!(
+        s,
+        "<text x=\"{:.1}\" y=\"{:.1}\" class=\"{class}\">{}</text>",
+        p.x,
+        p.y,
+        escape(&label.text)
+    );
     s
 }
 
 /// Meridians and parallels every 5° (10° for wide regions), labelled at the
-/// edges.
-fn graticule(frame: &Frame) -> String {
+/// edges; with the boxes of the labels.
+fn graticule(frame: &Frame, fonts: &Fonts) -> (String, Vec<Rect>) {
     let (west, south, east, north) = frame.bbox;
     // Every 5° for regions up to 60° wide, every 10° beyond; one step of
     // margin round the region, as the conic's corners reach past its box.
@@ -416,6 +581,22 @@ fn graticule(frame: &Frame) -> String {
     };
     let along =
         |from: f64, to: f64| (0..=100).map(move |i| from + (to - from) * f64::from(i) / 100.0);
+    let mut boxes = Vec::new();
+    let mut labels = String::new();
+    // A label wholly inside the map (not cut by its edge) and off the
+    // scale bar and the north arrow, on the map.
+    let furniture = furniture(frame, &[]);
+    let mut label = |x: f64, y: f64, text: String| {
+        let width = fonts.width(&text, GRAT_SIZE, false);
+        let rect = labels::text_rect(x, y, width, GRAT_SIZE);
+        if rect.inside(&map_area()) && !furniture.iter().any(|f| f.overlaps(&rect)) {
+            let _ = writeln!(
+                labels,
+                "<text x=\"{x:.1}\" y=\"{y:.1}\" class=\"grat\">{text}</text>"
+            );
+            boxes.push(rect);
+        }
+    };
     let mut s = String::from("<g class=\"graticule\">\n");
     for lon in steps(lon0, lon1) {
         let line: LineString<f64> = along(lat0, lat1)
@@ -427,12 +608,7 @@ fn graticule(frame: &Frame) -> String {
         let _ = writeln!(s, "<path d=\"{d}\"/>");
         if let Some((x, y)) = frame.px(lon, south) {
             let hemisphere = if lon < 0.0 { "W" } else { "E" };
-            let _ = writeln!(
-                s,
-                "<text x=\"{x:.1}\" y=\"{:.1}\" class=\"grat\">{:.0}°{hemisphere}</text>",
-                y + 14.0,
-                lon.abs()
-            );
+            label(x, y + 14.0, format!("{:.0}°{hemisphere}", lon.abs()));
         }
     }
     for lat in steps(lat0, lat1) {
@@ -445,26 +621,57 @@ fn graticule(frame: &Frame) -> String {
         let _ = writeln!(s, "<path d=\"{d}\"/>");
         if let Some((x, y)) = frame.px(west, lat) {
             let hemisphere = if lat < 0.0 { "S" } else { "N" };
-            let _ = writeln!(
-                s,
-                "<text x=\"{:.1}\" y=\"{y:.1}\" class=\"grat\">{:.0}°{hemisphere}</text>",
-                x - 34.0,
-                lat.abs()
-            );
+            label(x - 34.0, y, format!("{:.0}°{hemisphere}", lat.abs()));
         }
     }
+    s.push_str(&labels);
     s.push_str("</g>\n");
-    s
+    (s, boxes)
 }
 
-enum LegendItem {
-    Fill(String, (u8, u8, u8)),
-    Line(String, &'static str, bool),
+/// The scale bar: a round length near a fifth of the map width, true at
+/// the standard parallels of the conic (the map is equal-area, not
+/// equidistant: the map says so).
+struct ScaleBar {
+    km: f64,
+    px: f64,
+    x: f64,
+    y: f64,
+}
+
+impl ScaleBar {
+    fn new(frame: &Frame) -> ScaleBar {
+        let map_w = WIDTH - LEGEND;
+        let target_km = (map_w / 5.0) / frame.scale / 1000.0;
+        let magnitude = 10f64.powf(target_km.log10().floor());
+        let km = [1.0, 2.0, 5.0, 10.0]
+            .iter()
+            .map(|m| m * magnitude)
+            .filter(|v| *v <= target_km)
+            .fold(magnitude, f64::max);
+        ScaleBar {
+            km,
+            px: km * 1000.0 * frame.scale,
+            x: MARGIN + 14.0,
+            y: HEIGHT - MARGIN - 16.0,
+        }
+    }
+}
+
+/// Where the north arrow stands (its tip's base), px.
+fn north_arrow() -> (f64, f64) {
+    (WIDTH - LEGEND - MARGIN - 24.0, TOP + 36.0)
 }
 
 /// The whole SVG: clip to the map area, title, legend, scale bar, north
 /// arrow.
-fn document(frame: &Frame, title: &str, body: &str, legend: &[LegendItem]) -> String {
+fn document(
+    frame: &Frame,
+    fonts: &Fonts,
+    title: &str,
+    body: &str,
+    legend: &[LegendItem],
+) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -472,9 +679,11 @@ fn document(frame: &Frame, title: &str, body: &str, legend: &[LegendItem]) -> St
     );
     s.push_str(
         "<style>.graticule path{fill:none;stroke:#9aa4ad;stroke-width:0.5;stroke-dasharray:2 3}\
-         .grat{font-size:10px;fill:#6b7680}\
+         .grat{font-size:10px;fill:#6b7680;stroke:none}\
          .river{font-size:11px;font-style:italic;fill:#1f5f96;paint-order:stroke;stroke:#ffffff;stroke-width:3px}\
          .legend{font-size:11px;fill:#222222}\
+         .legend-note{font-size:10px;fill:#555555}\
+         .zone{font-size:11px;font-weight:bold;fill:#222222;paint-order:stroke;stroke:#ffffff;stroke-width:3px}\
          .place{font-size:11px;fill:#222222;paint-order:stroke;stroke:#ffffff;stroke-width:3px}</style>\n",
     );
     let map_w = WIDTH - LEGEND;
@@ -496,74 +705,44 @@ fn document(frame: &Frame, title: &str, body: &str, legend: &[LegendItem]) -> St
         "<g>\n{body}</g>\n<path d=\"M0,0H{WIDTH}V{TOP}H0Z M0,{bottom}H{WIDTH}V{HEIGHT}H0Z M0,0H{MARGIN}V{HEIGHT}H0Z M{right},0H{WIDTH}V{HEIGHT}H{right}Z\" fill=\"#ffffff\"/>",
         bottom = HEIGHT - MARGIN
     );
+    // The title on one line: smaller when it is too long for the page.
+    let room = WIDTH - 2.0 * MARGIN;
+    let wide = fonts.width(title, TITLE_SIZE, true);
+    let size = if wide > room {
+        (TITLE_SIZE * room / wide).floor().max(1.0)
+    } else {
+        TITLE_SIZE
+    };
     let _ = writeln!(
         s,
-        "<text x=\"{MARGIN}\" y=\"26\" font-size=\"17\" font-weight=\"bold\" fill=\"#222222\">{}</text>",
+        "<text x=\"{MARGIN}\" y=\"26\" font-size=\"{size}\" font-weight=\"bold\" fill=\"#222222\">{}</text>",
         escape(title)
     );
-    // Legend.
-    let lx = map_w + 4.0;
-    let mut ly = TOP + 14.0;
-    for item in legend {
-        match item {
-            LegendItem::Fill(label, colour) => {
-                let _ = writeln!(
-                    s,
-                    "<rect x=\"{lx}\" y=\"{:.1}\" width=\"18\" height=\"12\" fill=\"{}\" stroke=\"#666666\" stroke-width=\"0.5\"/>",
-                    ly - 10.0,
-                    hex(*colour)
-                );
-                let _ = writeln!(
-                    s,
-                    "<text x=\"{}\" y=\"{ly:.1}\" class=\"legend\">{}</text>",
-                    lx + 24.0,
-                    escape(label)
-                );
-            }
-            LegendItem::Line(label, colour, dashed) => {
-                let _ = writeln!(
-                    s,
-                    "<line x1=\"{lx}\" y1=\"{:.1}\" x2=\"{}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"2.2\"{}/>",
-                    ly - 4.0,
-                    lx + 18.0,
-                    ly - 4.0,
-                    if *dashed { " stroke-dasharray=\"5 3\"" } else { "" }
-                );
-                let _ = writeln!(
-                    s,
-                    "<text x=\"{}\" y=\"{ly:.1}\" class=\"legend\">{}</text>",
-                    lx + 24.0,
-                    escape(label)
-                );
-            }
-        }
-        ly += 20.0;
-    }
-    // Scale bar: a round length near a fifth of the map width, true at the
-    // standard parallels of the conic (the map is equal-area, not
-    // equidistant: say so).
-    let target_km = (map_w / 5.0) / frame.scale / 1000.0;
-    let magnitude = 10f64.powf(target_km.log10().floor());
-    let km = [1.0, 2.0, 5.0, 10.0]
-        .iter()
-        .map(|m| m * magnitude)
-        .filter(|v| *v <= target_km)
-        .fold(magnitude, f64::max);
-    let bar = km * 1000.0 * frame.scale;
-    let (bx, by) = (MARGIN + 14.0, HEIGHT - MARGIN - 16.0);
+    // The legend, in its column down to the projection's note.
+    s.push_str(&legend::legend(
+        fonts,
+        legend,
+        map_w + 4.0,
+        TOP + 3.0,
+        LEGEND - 4.0 - MARGIN,
+        HEIGHT - TOP - 3.0 - MARGIN - 16.0,
+    ));
+    let bar = ScaleBar::new(frame);
+    let (bx, by) = (bar.x, bar.y);
     let _ = writeln!(
         s,
         "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"26\" fill=\"#ffffff\" fill-opacity=\"0.8\"/>",
         bx - 6.0,
         by - 16.0,
-        bar + 90.0
+        bar.px + 90.0
     );
     let _ = writeln!(
         s,
-        "<path d=\"M{bx:.1},{by:.1}h{bar:.1}\" stroke=\"#222222\" stroke-width=\"3\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"legend\">{} km</text>",
-        bx + bar + 6.0,
+        "<path d=\"M{bx:.1},{by:.1}h{:.1}\" stroke=\"#222222\" stroke-width=\"3\"/><text x=\"{:.1}\" y=\"{:.1}\" class=\"legend\">{} km</text>",
+        bar.px,
+        bx + bar.px + 6.0,
         by + 4.0,
-        super::thousands(km, 0)
+        super::thousands(bar.km, 0)
     );
     let _ = writeln!(
         s,
@@ -576,7 +755,7 @@ fn document(frame: &Frame, title: &str, body: &str, legend: &[LegendItem]) -> St
         }
     );
     // North arrow (north is up along the central meridian).
-    let (nx, ny) = (map_w - MARGIN - 24.0, TOP + 36.0);
+    let (nx, ny) = north_arrow();
     let _ = writeln!(
         s,
         "<path d=\"M{nx:.1},{:.1}L{:.1},{:.1}L{nx:.1},{:.1}L{:.1},{:.1}Z\" fill=\"#222222\"/><text x=\"{nx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\" fill=\"#222222\">N</text>",
@@ -590,62 +769,13 @@ fn document(frame: &Frame, title: &str, body: &str, legend: &[LegendItem]) -> St
     );
     let _ = writeln!(
         s,
-        "<text x=\"{lx}\" y=\"{:.1}\" font-size=\"9\" fill=\"#555555\">{}, WGS84</text>",
+        "<text x=\"{}\" y=\"{:.1}\" font-size=\"9\" fill=\"#555555\">{}, WGS84</text>",
+        map_w + 4.0,
         HEIGHT - MARGIN,
         frame.projection.name()
     );
     s.push_str("</svg>\n");
     s
-}
-
-/// Rasterises an SVG map to PNG (fonts from the system, as fontconfig
-/// finds them; labels are skipped when there are none).
-pub fn png(svg: &str, fonts: &std::sync::Arc<resvg::usvg::fontdb::Database>) -> Option<Vec<u8>> {
-    let options = resvg::usvg::Options {
-        fontdb: fonts.clone(),
-        ..resvg::usvg::Options::default()
-    };
-    let tree = resvg::usvg::Tree::from_str(svg, &options).ok()?;
-    let size = tree.size().to_int_size();
-    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())?;
-    resvg::render(
-        &tree,
-        resvg::tiny_skia::Transform::default(),
-        &mut pixmap.as_mut(),
-    );
-    pixmap.encode_png().ok()
-}
-
-/// The families the maps name, in order of preference.
-const MAP_FONTS: [&str; 3] = ["DejaVu Sans", "Liberation Sans", "Arial"];
-
-/// The system's fonts of the families the maps use, read into memory once
-/// per run (all system fonts when none of them is installed). A database of
-/// font files opens the file again for every label: thousands of opens per
-/// run.
-pub fn system_fonts() -> std::sync::Arc<resvg::usvg::fontdb::Database> {
-    use resvg::usvg::fontdb::{Database, Source};
-    let mut system = Database::new();
-    system.load_system_fonts();
-    let mut db = Database::new();
-    let mut read = std::collections::BTreeSet::new();
-    for face in system.faces() {
-        let wanted = face
-            .families
-            .iter()
-            .any(|(name, _)| MAP_FONTS.contains(&name.as_str()));
-        if let (true, Source::File(path)) = (wanted, &face.source) {
-            if read.insert(path.clone()) {
-                if let Ok(bytes) = std::fs::read(path) {
-                    db.load_font_data(bytes);
-                }
-            }
-        }
-    }
-    if db.is_empty() {
-        return std::sync::Arc::new(system);
-    }
-    std::sync::Arc::new(db)
 }
 
 #[cfg(test)]
