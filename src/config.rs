@@ -141,6 +141,12 @@ pub struct Output {
     /// replaced in it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub schema: Option<String>,
+    /// When the last snapshot stops holding in the layers (`until`) and
+    /// the QGIS project's time range: a year or a day after it. Default:
+    /// 1 January of the first year divisible by 50 at least ten years
+    /// after the last snapshot (1860: 1900).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<ConfigMoment>,
 }
 
 fn serialize_connection<S: serde::Serializer>(
@@ -160,6 +166,7 @@ impl Default for Output {
             formats: vec!["GPKG".to_owned(), "ESRI Shapefile".to_owned()],
             connection: None,
             schema: None,
+            until: None,
         }
     }
 }
