@@ -589,7 +589,7 @@ pub fn use_dates(styles: &mut Styles) {
 }
 
 /// `d` if it is a 1st of a month, else the 1st of the next month (as
-/// [`next_first_of_month`] does in QGIS): the first frame that shows a
+/// `next_first_of_month` does in QGIS): the first frame that shows a
 /// snapshot of that day, with dates.
 pub fn next_first_of_month_day(d: Date) -> Date {
     match (d.day, d.month) {
