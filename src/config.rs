@@ -155,6 +155,12 @@ pub struct Output {
     /// `BORDERCHANGE_CHROMIUM` names).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub pdf: bool,
+    /// When the last snapshot stops holding in the layers (`until`) and
+    /// the QGIS project's time range: a year or a day after it. Default:
+    /// 1 January of the first year divisible by 50 at least ten years
+    /// after the last snapshot (1860: 1900).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<ConfigMoment>,
 }
 
 fn serialize_connection<S: serde::Serializer>(
@@ -175,6 +181,7 @@ impl Default for Output {
             connection: None,
             schema: None,
             pdf: false,
+            until: None,
         }
     }
 }

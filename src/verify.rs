@@ -244,7 +244,7 @@ fn is_output_name(name: &str) -> bool {
         crate::output::layers::GEOPACKAGE,
         crate::output::layers::QGIS_PROJECT,
     ];
-    const LAYERS: [&str; 4] = ["states", "boundaries", "transfers", "rivers"];
+    const LAYERS: [&str; 5] = ["states", "boundaries", "transfers", "rivers", "places"];
     if REPORTS.contains(&name) {
         return true;
     }

@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
+use super::print_layout::{LayoutLayer, PrintLayout};
 use super::{qgis, write_text, Outputs};
 use crate::analysis::Analysis;
-use crate::config::Config;
-use crate::date::When;
+use crate::date::{ConfigMoment, Moment, When};
 use crate::error::{Error, Result};
 use crate::geometry::geodesy;
 use crate::io::projection::MapProjection;
@@ -33,18 +33,28 @@ pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
             column: 0,
             message,
         })?;
-    let until = until_years(out.inputs);
+    let until = until_years(out)?;
+    let all_styles = layer_styles(out.config, out.inputs, out.analysis);
     let mut layers = vec![
         state_layer(out.inputs, out.analysis, &until),
         boundary_layer(out.analysis, &until),
         transfer_layer(out.analysis, &until),
     ];
-    // No rivers configured: no rivers layer (the styles keep theirs last,
-    // unused).
+    let mut styles = vec![
+        all_styles.states.clone(),
+        all_styles.boundaries.clone(),
+        all_styles.transfers.clone(),
+    ];
+    // No rivers configured: no rivers layer.
     if out.config.rivers.is_some() {
         layers.push(river_layer(out.inputs));
+        styles.push(all_styles.rivers.clone());
     }
-    let styles = layer_styles(out.config, out.inputs, out.analysis);
+    // Places only where the analysis names some.
+    if let Some(places) = place_layer(&out.config.places) {
+        layers.push(places);
+        styles.push(all_styles.places.clone());
+    }
     for format in &formats {
         if format.driver == "PostgreSQL" {
             // Tables, not files: nothing for the manifest to hash.
@@ -59,15 +69,7 @@ pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
             continue;
         }
         if format.driver == "GPKG" {
-            files.extend(write_geopackage(
-                out.dir,
-                out.config_from_outputs,
-                out.config,
-                out.inputs,
-                out.analysis,
-                &layers,
-                &styles,
-            )?);
+            files.extend(write_geopackage(out, &layers, &styles, &all_styles)?);
             continue;
         }
         for (layer, style) in layers.iter().zip(&styles) {
@@ -97,14 +99,12 @@ pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
 /// The GeoPackage with every layer and its style, and the QGIS project that
 /// opens it.
 fn write_geopackage(
-    dir: &Path,
-    config_from_outputs: &str,
-    config: &Config,
-    inputs: &Inputs,
-    analysis: &Analysis,
+    out: &Outputs,
     layers: &[Layer],
     styles: &[qgis::Style],
+    all_styles: &qgis::Styles,
 ) -> Result<Vec<PathBuf>> {
+    let (dir, inputs) = (out.dir, out.inputs);
     let gpkg_styles: Vec<LayerStyle> = layers
         .iter()
         .zip(styles)
@@ -131,7 +131,7 @@ fn write_geopackage(
     }
     let all: Vec<Layer> = layers.iter().cloned().chain([dated]).collect();
     write_dataset(&dir.join(GEOPACKAGE), "GPKG", &all, &gpkg_styles)?;
-    let project = project_xml(config, config_from_outputs, inputs, analysis, styles)?;
+    let project = project_xml(out, all_styles)?;
     let path = dir.join(QGIS_PROJECT);
     fs::write(&path, project).map_err(|source| Error::Io { path, source })?;
     Ok(vec![PathBuf::from(GEOPACKAGE), PathBuf::from(QGIS_PROJECT)])
@@ -142,15 +142,13 @@ pub const GEOPACKAGE: &str = "borderchange.gpkg";
 /// The QGIS project a run writes beside it.
 pub const QGIS_PROJECT: &str = "borderchange.qgs";
 
-/// The project: a group per snapshot (newest on top, only it shown), the
-/// transfers and the rivers, in an Albers conic fitted to the study region.
-fn project_xml(
-    config: &Config,
-    config_from_outputs: &str,
-    inputs: &Inputs,
-    analysis: &Analysis,
-    styles: &[qgis::Style],
-) -> Result<String> {
+/// The project: the places on top, the rivers, the transfers, each
+/// reading's group, then a group per snapshot (newest on top, all shown:
+/// each holds only for its time, so the Temporal Controller shows one at a
+/// time), in an Albers conic fitted to the study region, with a print
+/// layout per snapshot.
+fn project_xml(out: &Outputs, styles: &qgis::Styles) -> Result<String> {
+    let (config, inputs, analysis) = (out.config, out.inputs, out.analysis);
     // With variants, the layers hold every reading's rows: the base's
     // groups show the base's, and each other reading has a group of its
     // own (hidden) with its rows where it differs, drawn over the base.
@@ -159,14 +157,34 @@ fn project_xml(
         .first()
         .map(|v| format!(" AND \"variant\" = '{}'", v.name.replace('\'', "''")))
         .unwrap_or_default();
-    let [states, boundaries, transfers, rivers] = styles else {
-        return Ok(String::new());
-    };
+    let qgis::Styles {
+        states,
+        boundaries,
+        transfers,
+        rivers,
+        places,
+    } = styles;
     let (west, south, east, north) = inputs.study_box();
     let map = MapProjection::for_region(west, south, east, north)?;
     let extent = map.extent_of(west, south, east, north)?;
-    let until = until_years(inputs);
+    let until = until_years(out)?;
     let mut groups = Vec::new();
+    if !config.places.is_empty() {
+        groups.push(qgis::ProjectGroup {
+            name: "Places".into(),
+            layers: vec![qgis::ProjectLayer {
+                id: "places_layer".into(),
+                name: "places".into(),
+                table: "places".into(),
+                subset: None,
+                geometry: "Point",
+                wkb_type: "Point",
+                style: places,
+                visible: true,
+            }],
+            visible: true,
+        });
+    }
     // No rivers configured: the GeoPackage has no rivers layer.
     groups.extend(config.rivers.is_some().then(|| qgis::ProjectGroup {
         name: "Rivers".into(),
@@ -182,6 +200,8 @@ fn project_xml(
         }],
         visible: !inputs.rivers.is_empty(),
     }));
+    // Shown: each transfer holds from the step that made it until the
+    // next, so a frame shows the transfers of the step that ends there.
     groups.push(qgis::ProjectGroup {
         name: "Transfers".into(),
         layers: vec![qgis::ProjectLayer {
@@ -194,7 +214,7 @@ fn project_xml(
             style: transfers,
             visible: true,
         }],
-        visible: false,
+        visible: true,
     });
     for v in analysis.variants.iter().skip(1) {
         let name = v.name.replace('\'', "''");
@@ -219,7 +239,6 @@ fn project_xml(
             visible: false,
         });
     }
-    let newest = inputs.snapshots.last().map(|s| s.year);
     for s in inputs.snapshots.iter().rev() {
         // Two snapshots of one year differ in their date.
         let filter = match s.year.date {
@@ -250,7 +269,7 @@ fn project_xml(
                     visible: true,
                 },
             ],
-            visible: Some(s.year) == newest,
+            visible: true,
         });
     }
     let first = inputs.snapshots.first().map_or(When::year(0), |s| s.year);
@@ -268,21 +287,25 @@ fn project_xml(
         .map(|(i, (c, style))| qgis::FileLayer {
             id: format!("context_layer_{i}"),
             name: c.name.clone(),
-            source: context_source(config_from_outputs, c),
+            source: context_source(out.config_from_outputs, c),
             style,
         })
         .collect();
+    let map_name = qgis::crs_name(&map.definition);
+    let layouts = print_layouts(out, &until, &map_name);
     Ok(qgis::project(&qgis::Project {
         title: config.title.clone(),
         geopackage: GEOPACKAGE.into(),
         groups,
         context,
-        map_wkt: crate::io::crs_wkt(&map.definition)?,
+        map_wkt: qgis::named_wkt(&crate::io::crs_wkt(&map.definition)?, &map_name),
+        map_name,
         layer_wkt: crate::io::crs_wkt("EPSG:4326")?,
         map_proj: map.definition,
         extent,
         range: (first.first_day(), last.first_day()),
         dated: has_dates(&until),
+        layouts,
     }))
 }
 
@@ -310,6 +333,89 @@ fn context_source(config_from_outputs: &str, c: &crate::config::ContextSource) -
     s
 }
 
+/// A print layout per snapshot (the base reading's): its states and
+/// boundaries, the transfers of the step that made it, the rivers and the
+/// places, at its time; titled, with a legend, a scale bar and the
+/// sources.
+fn print_layouts(out: &Outputs, until: &BTreeMap<When, When>, map_name: &str) -> Vec<PrintLayout> {
+    let (config, inputs) = (out.config, out.inputs);
+    let mut common = Vec::new();
+    if !config.places.is_empty() {
+        common.push(("places_layer".to_owned(), "Places"));
+    }
+    if !inputs.rivers.is_empty() {
+        common.push(("rivers_layer".to_owned(), "Rivers"));
+    }
+    common.push(("transfers_layer".to_owned(), "Transfers"));
+    let dated = has_dates(until);
+    inputs
+        .snapshots
+        .iter()
+        .map(|s| {
+            let layers = common
+                .iter()
+                .cloned()
+                .chain([
+                    (format!("boundaries_{}", s.year), "Boundaries"),
+                    (format!("states_{}", s.year), "Holders"),
+                ])
+                .map(|(id, heading)| LayoutLayer {
+                    id,
+                    legend: Some(heading.to_owned()),
+                })
+                .collect();
+            // The first day the Temporal Controller shows it: the
+            // situation then, with the transfers that made it.
+            let shown = match dated {
+                true => qgis::next_first_of_month_day(s.year.first_day()),
+                false => s.year.first_day(),
+            };
+            PrintLayout {
+                name: format!("{} {}", s.year, s.treaty),
+                title: format!("{}: {} ({})", config.title, s.treaty, s.year),
+                layers,
+                range: (shown, shown.next_day()),
+                sources: layout_sources(out, s.year, map_name),
+            }
+        })
+        .collect()
+}
+
+/// The sources at the foot of a snapshot's layout: the layers it was read
+/// from, the places' sources, and how it was measured and drawn.
+fn layout_sources(out: &Outputs, year: When, map_name: &str) -> String {
+    let config = out.config;
+    let borders = config
+        .snapshots
+        .iter()
+        .find(|s| s.when().ok() == Some(year))
+        .map(|s| s.path.display().to_string())
+        .or_else(|| config.dated.as_ref().map(|d| d.path.display().to_string()));
+    let mut lines = Vec::new();
+    if let Some(path) = borders {
+        lines.push(format!("Borders: {path}."));
+    }
+    if let Some(rivers) = &config.rivers {
+        lines.push(format!("Rivers: {}.", rivers.path.display()));
+    }
+    let places: Vec<String> = config
+        .places
+        .iter()
+        .map(|p| match p.source.as_str() {
+            "" => p.name.clone(),
+            source => format!("{} ({source})", p.name),
+        })
+        .collect();
+    if !places.is_empty() {
+        lines.push(format!("Places: {}.", places.join("; ")));
+    }
+    lines.push(format!(
+        "Areas geodesic on the WGS84 ellipsoid, by borderchange {} ({}); map: {map_name}.",
+        out.provenance.tool_version, out.provenance.config_path
+    ));
+    lines.join("\n")
+}
+
 /// `name` with only ASCII letters, digits and underscores (a QGIS layer id).
 fn sanitise_id(name: &str) -> String {
     name.chars()
@@ -318,26 +424,51 @@ fn sanitise_id(name: &str) -> String {
 }
 
 /// For each snapshot, the time the next snapshot replaced it; the last
-/// one is taken to hold for one year (QGIS needs an end to a time range).
-fn until_years(inputs: &Inputs) -> BTreeMap<When, When> {
-    let times: Vec<When> = inputs.snapshots.iter().map(|s| s.year).collect();
-    times
+/// one holds until `output.until` (QGIS needs an end to a time range), by
+/// default [`default_until`].
+fn until_years(out: &Outputs) -> Result<BTreeMap<When, When>> {
+    let config = out.config;
+    let times: Vec<When> = out.inputs.snapshots.iter().map(|s| s.year).collect();
+    let end = match (times.last(), config.output.until) {
+        (None, _) => return Ok(BTreeMap::new()),
+        (Some(last), None) => default_until(*last),
+        (Some(last), Some(ConfigMoment(moment))) => {
+            let end = match moment {
+                Moment::Year(y) => When::year(y),
+                Moment::Day(d) => When::day(d),
+            };
+            if end.first_day() <= last.first_day() {
+                return Err(Error::Config {
+                    path: PathBuf::from(&out.provenance.config_path),
+                    line: 0,
+                    column: 0,
+                    message: format!(
+                        "output.until {} is not after the last snapshot ({last}): give a later year or day",
+                        end.label()
+                    ),
+                });
+            }
+            end
+        }
+    };
+    Ok(times
         .iter()
         .enumerate()
-        .map(|(i, w)| {
-            (
-                *w,
-                times.get(i + 1).copied().unwrap_or_else(|| one_year_on(*w)),
-            )
-        })
-        .collect()
+        .map(|(i, w)| (*w, times.get(i + 1).copied().unwrap_or(end)))
+        .collect())
 }
 
-/// The same day (or year) one year later.
-fn one_year_on(w: When) -> When {
-    match w.date {
-        Some(d) => When::day(d.plus_one_year()),
-        None => When::year(w.year + 1),
+/// When the last snapshot's period ends without `output.until`: 1 January
+/// of the first year divisible by 50 at least ten years after it (1860:
+/// 1900), so that the Temporal Controller shows it for a while.
+/// A day where the snapshots have days, so that the date fields are
+/// filled.
+fn default_until(last: When) -> When {
+    let year = last.year + 10;
+    let year = year + (50 - year.rem_euclid(50)) % 50;
+    match last.date {
+        Some(_) => When::day(crate::date::Date::first_of(year)),
+        None => When::year(year),
     }
 }
 
@@ -347,8 +478,25 @@ fn has_dates(until: &BTreeMap<When, When>) -> bool {
     until.keys().any(|w| w.date.is_some())
 }
 
-/// One style per layer, in the order of the layers.
-fn layer_styles(config: &Config, inputs: &Inputs, analysis: &Analysis) -> Vec<qgis::Style> {
+/// The places (`[[place]]`) as points with their name and source; `None`
+/// when there are none.
+fn place_layer(places: &[crate::config::Place]) -> Option<Layer<'_>> {
+    (!places.is_empty()).then(|| Layer {
+        name: "places".into(),
+        geometry: GeometryKind::Point,
+        fields: vec![text_field("name"), text_field("source")],
+        features: places
+            .iter()
+            .map(|p| OutFeature {
+                geometry: Shape::Owned(geo::Geometry::Point(geo::Point::new(p.lon, p.lat))),
+                values: vec![Value::Text(p.name.clone()), Value::Text(p.source.clone())],
+            })
+            .collect(),
+    })
+}
+
+/// The styles of every layer a run may write.
+fn layer_styles(config: &Config, inputs: &Inputs, analysis: &Analysis) -> qgis::Styles {
     let holders = super::holders(inputs);
     let treaties: Vec<String> = analysis.steps.iter().map(|s| s.treaty.clone()).collect();
     let rivers: Vec<String> = inputs.rivers.iter().map(|r| r.name.clone()).collect();
@@ -356,7 +504,7 @@ fn layer_styles(config: &Config, inputs: &Inputs, analysis: &Analysis) -> Vec<qg
     if inputs.snapshots.iter().any(|s| s.year.date.is_some()) {
         qgis::use_dates(&mut s);
     }
-    vec![s.states, s.boundaries, s.transfers, s.rivers]
+    s
 }
 
 fn text_field(name: &'static str) -> FieldDef {
@@ -371,11 +519,15 @@ fn until_of(until: &BTreeMap<When, When>, year: When) -> Value {
     Value::Int(until_when(until, year).year.into())
 }
 
+/// When the snapshot of `year` ends (a reading's snapshot that is not a
+/// base snapshot: the base's next one, else the last one's end).
 fn until_when(until: &BTreeMap<When, When>, year: When) -> When {
     until
         .get(&year)
+        .or_else(|| until.range(year..).next().map(|(w, _)| w))
+        .or_else(|| until.values().max())
         .copied()
-        .unwrap_or_else(|| one_year_on(year))
+        .unwrap_or(year)
 }
 
 /// A snapshot's day as a date field's value; null where only the year is
@@ -712,5 +864,24 @@ fn transfer_row<'a>(t: &'a crate::model::Transfer, until: &BTreeMap<When, When>)
                 .flatten(),
         )
         .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_last_snapshot_holds_to_a_round_year_at_least_ten_years_on() {
+        let years = |y| default_until(When::year(y));
+        assert_eq!(years(1860), When::year(1900));
+        assert_eq!(years(1890), When::year(1900));
+        assert_eq!(years(1891), When::year(1950));
+        assert_eq!(years(-30), When::year(0));
+        let day = crate::date::Date::new(1860, 11, 14).unwrap();
+        assert_eq!(
+            default_until(When::day(day)),
+            When::day(crate::date::Date::first_of(1900))
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! decides where (a staging folder) and when; this module decides what.
 
 pub mod layers;
+pub mod print_layout;
 pub mod qgis;
 pub mod report;
 

@@ -8,6 +8,8 @@
 
 use std::fmt::Write as _;
 
+use crate::date::Date;
+
 /// Fill colours for holders without a colour of their own: ColorBrewer's
 /// Set3 (Cynthia A. Brewer, colorbrewer2.org; Apache-2.0), light and
 /// distinct for categories, without its grey (see [`UNDEMARCATED_GREY`]).
@@ -128,17 +130,55 @@ pub enum Symbol {
         /// Dashed rather than solid.
         dashed: bool,
     },
+    /// A round point marker.
+    Marker {
+        /// Fill colour.
+        colour: (u8, u8, u8),
+        /// Outline colour.
+        outline: (u8, u8, u8),
+        /// Diameter, mm.
+        size_mm: f64,
+    },
+}
+
+/// Where labels go, by the layer's geometry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Along lines.
+    Line,
+    /// Inside a polygon, on its largest part.
+    Polygon,
+    /// Beside a point, the first free of its eight positions.
+    Point,
+}
+
+/// How features are labelled.
+#[derive(Debug, Clone)]
+pub struct Label {
+    /// The QGIS expression giving the text.
+    pub expression: String,
+    /// Text colour.
+    pub colour: (u8, u8, u8),
+    /// Text size, points.
+    pub size_pt: f64,
+    /// Italic (rivers) rather than upright.
+    pub italic: bool,
+    /// Bold (holders).
+    pub bold: bool,
+    /// Where the labels go.
+    pub placement: Placement,
 }
 
 /// A layer's look: categories on one field, optional labels, optional time.
 #[derive(Debug, Clone)]
 pub struct Style {
-    /// The field the categories are read from.
+    /// The field the categories are read from; empty for one symbol for
+    /// every feature (the first category's).
     pub field: String,
     /// (value, legend label, symbol).
     pub categories: Vec<(String, String, Symbol)>,
-    /// A QGIS expression to label features with.
-    pub label_expression: Option<String>,
+    /// How features are labelled, if they are.
+    pub label: Option<Label>,
     /// Start and end expressions for the layer's temporal properties.
     pub temporal: Option<(String, String)>,
 }
@@ -146,7 +186,7 @@ pub struct Style {
 impl Style {
     /// True when features are labelled.
     fn labelled(&self) -> bool {
-        self.label_expression.is_some()
+        self.label.is_some()
     }
 }
 
@@ -189,45 +229,61 @@ fn style_body(style: &Style, indent: &str) -> String {
         ),
         None => line(0, "<temporal enabled=\"0\" mode=\"0\"/>"),
     }
-    line(
-        0,
-        &format!(
-            "<renderer-v2 type=\"categorizedSymbol\" attr=\"{}\" enableorderby=\"0\" \
-             forceraster=\"0\" symbollevels=\"0\" referencescale=\"-1\">",
-            escape(&style.field)
-        ),
-    );
-    line(1, "<categories>");
-    for (i, (value, label, _)) in style.categories.iter().enumerate() {
+    if style.field.is_empty() {
         line(
-            2,
+            0,
+            "<renderer-v2 type=\"singleSymbol\" enableorderby=\"0\" forceraster=\"0\" \
+             symbollevels=\"0\" referencescale=\"-1\">",
+        );
+    } else {
+        line(
+            0,
             &format!(
-                "<category value=\"{}\" label=\"{}\" symbol=\"{i}\" render=\"true\"/>",
-                escape(value),
-                escape(label)
+                "<renderer-v2 type=\"categorizedSymbol\" attr=\"{}\" enableorderby=\"0\" \
+                 forceraster=\"0\" symbollevels=\"0\" referencescale=\"-1\">",
+                escape(&style.field)
             ),
         );
+        line(1, "<categories>");
+        for (i, (value, label, _)) in style.categories.iter().enumerate() {
+            line(
+                2,
+                &format!(
+                    "<category value=\"{}\" label=\"{}\" symbol=\"{i}\" render=\"true\"/>",
+                    escape(value),
+                    escape(label)
+                ),
+            );
+        }
+        line(1, "</categories>");
     }
-    line(1, "</categories>");
     line(1, "<symbols>");
-    for (i, (_, _, symbol)) in style.categories.iter().enumerate() {
+    let shown = if style.field.is_empty() {
+        1
+    } else {
+        usize::MAX
+    };
+    for (i, (_, _, symbol)) in style.categories.iter().take(shown).enumerate() {
         for text in symbol_xml(symbol, &i.to_string()) {
             line(2, &text);
         }
     }
     line(1, "</symbols>");
     line(0, "</renderer-v2>");
-    if let Some(expression) = &style.label_expression {
+    if let Some(label) = &style.label {
         line(0, "<labeling type=\"simple\">");
         line(1, "<settings calloutType=\"simple\">");
         line(
             2,
             &format!(
                 "<text-style fieldName=\"{}\" isExpression=\"1\" fontFamily=\"Sans Serif\" \
-                 fontSize=\"8\" fontSizeUnit=\"Point\" fontItalic=\"1\" textColor=\"{}\" \
-                 textOpacity=\"1\">",
-                escape(expression),
-                rgba(RIVER_BLUE, 255)
+                 fontSize=\"{}\" fontSizeUnit=\"Point\" fontItalic=\"{}\" fontWeight=\"{}\" \
+                 textColor=\"{}\" textOpacity=\"1\">",
+                escape(&label.expression),
+                label.size_pt,
+                u8::from(label.italic),
+                if label.bold { 75 } else { 50 },
+                rgba(label.colour, 255)
             ),
         );
         line(
@@ -236,11 +292,7 @@ fn style_body(style: &Style, indent: &str) -> String {
              bufferColor=\"255,255,255,255\" bufferOpacity=\"0.8\"/>",
         );
         line(2, "</text-style>");
-        line(
-            2,
-            "<placement placement=\"2\" placementFlags=\"10\" dist=\"1\" distUnits=\"MM\" \
-             repeatDistance=\"0\"/>",
-        );
+        line(2, placement_xml(label.placement));
         line(
             2,
             "<rendering mergeLines=\"1\" obstacle=\"1\" scaleVisibility=\"0\" \
@@ -250,6 +302,26 @@ fn style_body(style: &Style, indent: &str) -> String {
         line(0, "</labeling>");
     }
     x
+}
+
+/// QGIS's `<placement>`: along lines (2, on either side), inside a
+/// polygon's largest part (1, "offset from centroid", the centroid kept
+/// inside), or the first free position around a point (6, cartographic).
+fn placement_xml(placement: Placement) -> &'static str {
+    match placement {
+        Placement::Line => {
+            "<placement placement=\"2\" placementFlags=\"10\" dist=\"1\" distUnits=\"MM\" \
+             repeatDistance=\"0\"/>"
+        }
+        Placement::Polygon => {
+            "<placement placement=\"1\" centroidInside=\"1\" centroidWhole=\"0\" \
+             fitInPolygonOnly=\"0\" dist=\"0\" distUnits=\"MM\"/>"
+        }
+        Placement::Point => {
+            "<placement placement=\"6\" dist=\"1.2\" distUnits=\"MM\" \
+             predefinedPositionOrder=\"TR,TL,BR,BL,R,L,TSR,BSR\"/>"
+        }
+    }
 }
 
 /// The `<symbol>` element for one category, one line per string.
@@ -289,6 +361,24 @@ fn symbol_xml(symbol: &Symbol, name: &str) -> Vec<String> {
                 ),
                 ("capstyle", "round".into()),
                 ("joinstyle", "round".into()),
+            ],
+        ),
+        Symbol::Marker {
+            colour,
+            outline,
+            size_mm,
+        } => (
+            "marker",
+            "SimpleMarker",
+            vec![
+                ("name", "circle".into()),
+                ("color", rgba(*colour, 255)),
+                ("outline_color", rgba(*outline, 255)),
+                ("outline_style", "solid".into()),
+                ("outline_width", "0.3".into()),
+                ("outline_width_unit", "MM".into()),
+                ("size", format!("{size_mm}")),
+                ("size_unit", "MM".into()),
             ],
         ),
     };
@@ -333,7 +423,7 @@ pub fn escape(text: &str) -> String {
 
 /// Styles for the output layers of one run.
 pub struct Styles {
-    /// States (holdings) by holder.
+    /// States (holdings) by holder, labelled with the holder.
     pub states: Style,
     /// Boundary stretches: rivers blue and labelled, land dashed grey.
     pub boundaries: Style,
@@ -341,6 +431,19 @@ pub struct Styles {
     pub transfers: Style,
     /// River lines.
     pub rivers: Style,
+    /// Places (`[[place]]`): a dot and the name.
+    pub places: Style,
+}
+
+/// A layer's time range from its year fields: 1 January of `start` to
+/// 1 January of `end`, as date-times. QGIS 3.22 compares a date with the
+/// frame's date-time wrongly (a snapshot of 1860 then shows in 1859 too),
+/// so the range must be date-times, as the frames are.
+fn year_range(start: &str, end: &str) -> Option<(String, String)> {
+    Some((
+        format!("make_datetime(\"{start}\", 1, 1, 0, 0, 0)"),
+        format!("make_datetime(\"{end}\", 1, 1, 0, 0, 0)"),
+    ))
 }
 
 /// The styles for a run with these holders (and the colours set for some
@@ -367,11 +470,15 @@ pub fn styles(
                 (name.clone(), name, symbol)
             })
             .collect(),
-        label_expression: None,
-        temporal: Some((
-            "make_date(\"year\", 1, 1)".into(),
-            "make_date(\"until\", 1, 1)".into(),
-        )),
+        label: Some(Label {
+            expression: "\"state\"".into(),
+            colour: LAND_GREY,
+            size_pt: 10.0,
+            italic: false,
+            bold: true,
+            placement: Placement::Polygon,
+        }),
+        temporal: year_range("year", "until"),
     };
     let boundaries = Style {
         field: "kind".into(),
@@ -395,11 +502,10 @@ pub fn styles(
                 },
             ),
         ],
-        label_expression: Some("CASE WHEN \"kind\" = 'river' THEN \"river\" END".into()),
-        temporal: Some((
-            "make_date(\"year\", 1, 1)".into(),
-            "make_date(\"until\", 1, 1)".into(),
+        label: Some(river_label(
+            "CASE WHEN \"kind\" = 'river' THEN \"river\" END",
         )),
+        temporal: year_range("year", "until"),
     };
     let transfers = Style {
         field: "treaty".into(),
@@ -415,11 +521,8 @@ pub fn styles(
                 (name.clone(), name, symbol)
             })
             .collect(),
-        label_expression: None,
-        temporal: Some((
-            "make_date(\"to_year\", 1, 1)".into(),
-            "make_date(\"until\", 1, 1)".into(),
-        )),
+        label: None,
+        temporal: year_range("to_year", "until"),
     };
     let rivers = Style {
         field: "name".into(),
@@ -434,7 +537,28 @@ pub fn styles(
                 (name.clone(), name.clone(), symbol)
             })
             .collect(),
-        label_expression: Some("\"name\"".into()),
+        label: Some(river_label("\"name\"")),
+        temporal: None,
+    };
+    let places = Style {
+        field: String::new(),
+        categories: vec![(
+            String::new(),
+            "place".into(),
+            Symbol::Marker {
+                colour: (0, 0, 0),
+                outline: (255, 255, 255),
+                size_mm: 2.0,
+            },
+        )],
+        label: Some(Label {
+            expression: "\"name\"".into(),
+            colour: (0, 0, 0),
+            size_pt: 9.0,
+            italic: false,
+            bold: false,
+            placement: Placement::Point,
+        }),
         temporal: None,
     };
     Styles {
@@ -442,6 +566,19 @@ pub fn styles(
         boundaries,
         transfers,
         rivers,
+        places,
+    }
+}
+
+/// Rivers' names: blue italics along the line.
+fn river_label(expression: &str) -> Label {
+    Label {
+        expression: expression.into(),
+        colour: RIVER_BLUE,
+        size_pt: 8.0,
+        italic: true,
+        bold: false,
+        placement: Placement::Line,
     }
 }
 
@@ -477,14 +614,23 @@ pub struct ProjectGroup<'a> {
 
 /// Makes the layers' time ranges those of their date fields (`from_date`
 /// to `to_date`; for transfers `to_date` to `until_date`), for snapshots
-/// with dates: the Temporal Controller then shows each snapshot from its
-/// day, and two snapshots of one year one after the other.
+/// with dates. The Temporal Controller then steps by month (frames from
+/// the 1st, see [`Project::dated`]) and a frame shows the situation on its
+/// first day: a day within a month counts from the 1st of the next, so
+/// that no frame shows two snapshots.
 pub fn use_dates(styles: &mut Styles) {
     // A snapshot with a year alone has null dates: 1 January of the year.
+    // Date-times, not dates: see `year_range`.
     let range = |start: &str, start_year: &str, end: &str, end_year: &str| {
         Some((
-            format!("coalesce(to_date(\"{start}\"), make_date(\"{start_year}\", 1, 1))"),
-            format!("coalesce(to_date(\"{end}\"), make_date(\"{end_year}\", 1, 1))"),
+            format!(
+                "coalesce({}, make_datetime(\"{start_year}\", 1, 1, 0, 0, 0))",
+                next_first_of_month(start)
+            ),
+            format!(
+                "coalesce({}, make_datetime(\"{end_year}\", 1, 1, 0, 0, 0))",
+                next_first_of_month(end)
+            ),
         ))
     };
     styles.states.temporal = range("from_date", "year", "to_date", "until");
@@ -524,6 +670,28 @@ pub fn context_style(name: &str, field: &str) -> Style {
         label_expression: None,
         temporal: None,
     }
+/// `d` if it is a 1st of a month, else the 1st of the next month (as
+/// `next_first_of_month` does in QGIS): the first frame that shows a
+/// snapshot of that day, with dates.
+pub fn next_first_of_month_day(d: Date) -> Date {
+    match (d.day, d.month) {
+        (1, _) => d,
+        (_, 12) => Date::first_of(d.year + 1),
+        (_, month) => Date {
+            month: month + 1,
+            day: 1,
+            ..d
+        },
+    }
+}
+
+/// A QGIS expression: the date field `field` as a date-time if it is a 1st
+/// of a month, else the 1st of the next month; null when the field is.
+fn next_first_of_month(field: &str) -> String {
+    let f = format!("\"{field}\"");
+    format!(
+        "if(day({f}) = 1, to_datetime({f}), make_datetime(if(month({f}) = 12, year({f}) + 1, year({f})), month({f}) % 12 + 1, 1, 0, 0, 0))"
+    )
 }
 
 /// Everything the project needs to know.
@@ -540,16 +708,60 @@ pub struct Project<'a> {
     pub map_proj: String,
     /// The same CRS as WKT (what QGIS reads first).
     pub map_wkt: String,
+    /// The map CRS's name, shown in QGIS (see [`crs_name`]).
+    pub map_name: String,
     /// WKT of the layers' CRS, EPSG:4326 (QGIS does not look up an
     /// `authid` alone).
     pub layer_wkt: String,
     /// Map extent in the map CRS: (xmin, ymin, xmax, ymax).
     pub extent: (f64, f64, f64, f64),
     /// Temporal range of the project, first days (start, end).
-    pub range: (crate::date::Date, crate::date::Date),
+    pub range: (Date, Date),
     /// True when the snapshots have dates: the Temporal Controller then
-    /// steps by month (two snapshots may lie in one year).
+    /// steps by month (two snapshots may lie in one year), from the 1st of
+    /// the first snapshot's month (see [`use_dates`]).
     pub dated: bool,
+    /// The print layouts, one per snapshot.
+    pub layouts: Vec<super::print_layout::PrintLayout>,
+}
+
+/// A name for a CRS given as a PROJ string, from its method and
+/// parameters (`Albers Equal Area (lat_1=45.2 lat_2=56.8 lon_0=120.5),
+/// WGS 84`): QGIS shows a custom CRS by its WKT's name, which GDAL leaves
+/// "unknown" for a PROJ string.
+pub fn crs_name(proj: &str) -> String {
+    let mut method = String::new();
+    let mut parameters = Vec::new();
+    for part in proj.split_whitespace() {
+        let Some((key, value)) = part.trim_start_matches('+').split_once('=') else {
+            continue;
+        };
+        match key {
+            "proj" => {
+                method = match value {
+                    "aea" => "Albers Equal Area".to_owned(),
+                    "laea" => "Lambert Azimuthal Equal Area".to_owned(),
+                    "cea" => "Cylindrical Equal Area".to_owned(),
+                    other => other.to_owned(),
+                }
+            }
+            "datum" | "ellps" | "units" | "x_0" | "y_0" | "type" => {}
+            _ => parameters.push(format!("{key}={value}")),
+        }
+    }
+    format!("{method} ({}), WGS 84", parameters.join(" "))
+}
+
+/// `wkt` with its (first, outermost) name set to `name`.
+pub fn named_wkt(wkt: &str, name: &str) -> String {
+    let Some(open) = wkt.find('"') else {
+        return wkt.to_owned();
+    };
+    let Some(len) = wkt[open + 1..].find('"') else {
+        return wkt.to_owned();
+    };
+    let name = name.replace('"', "'");
+    format!("{}{name}{}", &wkt[..=open], &wkt[open + 1 + len..])
 }
 
 /// The project file: layers from the GeoPackage by relative path, grouped and
@@ -565,7 +777,7 @@ pub fn project(p: &Project) -> String {
     let _ = writeln!(x, "  <homePath path=\"\"/>");
     let _ = writeln!(x, "  <title>{}</title>", escape(&p.title));
     let _ = writeln!(x, "  <projectCrs>");
-    x.push_str(&spatialrefsys(&p.map_wkt, &p.map_proj, "    "));
+    x.push_str(&spatialrefsys(&p.map_wkt, &p.map_proj, &p.map_name, "    "));
     let _ = writeln!(x, "  </projectCrs>");
     let all: Vec<&ProjectLayer> = p.groups.iter().flat_map(|g| &g.layers).collect();
 
@@ -616,7 +828,12 @@ pub fn project(p: &Project) -> String {
     );
     x.push_str("    <rotation>0</rotation>\n");
     x.push_str("    <destinationsrs>\n");
-    x.push_str(&spatialrefsys(&p.map_wkt, &p.map_proj, "      "));
+    x.push_str(&spatialrefsys(
+        &p.map_wkt,
+        &p.map_proj,
+        &p.map_name,
+        "      ",
+    ));
     x.push_str("    </destinationsrs>\n");
     x.push_str("  </mapcanvas>\n");
 
@@ -641,6 +858,7 @@ pub fn project(p: &Project) -> String {
         x.push_str(&spatialrefsys(
             &p.layer_wkt,
             "+proj=longlat +datum=WGS84 +no_defs",
+            "WGS 84",
             "        ",
         ));
         x.push_str("      </srs>\n");
@@ -662,16 +880,23 @@ pub fn project(p: &Project) -> String {
     x.push_str("  </layerorder>\n");
 
     let (start, end) = p.range;
+    let (start, end) = if p.dated {
+        (Date { day: 1, ..start }, next_first_of_month_day(end))
+    } else {
+        (start, end)
+    };
     let unit = if p.dated { "mon" } else { "y" };
     let _ = writeln!(
         x,
         "  <ProjectTimeSettings timeStep=\"1\" timeStepUnit=\"{unit}\" frameRate=\"1\" cumulativeTemporalRange=\"0\">"
     );
+    // `TemporalRange`: QGIS reads no other spelling.
     let _ = writeln!(
         x,
-        "    <temporalRange><start>{start}T00:00:00Z</start><end>{end}T00:00:00Z</end></temporalRange>"
+        "    <TemporalRange><start>{start}T00:00:00Z</start><end>{end}T00:00:00Z</end></TemporalRange>"
     );
     x.push_str("  </ProjectTimeSettings>\n");
+    x.push_str(&super::print_layout::layouts_xml(&p.layouts, p.extent));
 
     x.push_str("  <properties>\n");
     x.push_str("    <Measure><Ellipsoid type=\"QString\">EPSG:7030</Ellipsoid></Measure>\n");
@@ -680,6 +905,12 @@ pub fn project(p: &Project) -> String {
     x.push_str("      <DistanceUnits type=\"QString\">km</DistanceUnits>\n");
     x.push_str("    </Measurement>\n");
     x.push_str("    <Paths><Absolute type=\"bool\">false</Absolute></Paths>\n");
+    // The Temporal Controller opens in "animated" mode (1) on the project's
+    // range: the first click on a step or play steps through the
+    // snapshots, each shown alone.
+    x.push_str(
+        "    <TemporalControllerWidget><NavigationMode type=\"int\">1</NavigationMode></TemporalControllerWidget>\n",
+    );
     // Without this QGIS ignores <projectCrs> (and then the ellipsoid).
     x.push_str(
         "    <SpatialRefSys><ProjectionsEnabled type=\"int\">1</ProjectionsEnabled></SpatialRefSys>\n",
@@ -729,11 +960,12 @@ fn datasource(geopackage: &str, l: &ProjectLayer) -> String {
     s
 }
 
-fn spatialrefsys(wkt: &str, proj: &str, indent: &str) -> String {
+fn spatialrefsys(wkt: &str, proj: &str, name: &str, indent: &str) -> String {
     format!(
-        "{indent}<spatialrefsys>\n{indent}  <wkt>{}</wkt>\n{indent}  <proj4>{}</proj4>\n{indent}  <description>borderchange map projection</description>\n{indent}</spatialrefsys>\n",
+        "{indent}<spatialrefsys>\n{indent}  <wkt>{}</wkt>\n{indent}  <proj4>{}</proj4>\n{indent}  <description>{}</description>\n{indent}</spatialrefsys>\n",
         escape(wkt),
-        escape(proj)
+        escape(proj),
+        escape(name)
     )
 }
 
@@ -809,9 +1041,43 @@ mod tests {
         let q = qml(&s.states);
         assert!(q.contains("attr=\"state\""));
         assert!(q.contains("value=\"Qing\"") && q.contains("value=\"Russia\""));
-        assert!(q.contains("startExpression=\"make_date(&quot;year&quot;, 1, 1)\""));
-        assert!(q.contains("labelsEnabled=\"0\""));
+        // Date-times: QGIS 3.22 orders a date against a frame's date-time
+        // wrongly.
+        assert!(q.contains("startExpression=\"make_datetime(&quot;year&quot;, 1, 1, 0, 0, 0)\""));
+        assert!(q.contains("labelsEnabled=\"1\"") && q.contains("fieldName=\"&quot;state&quot;\""));
         let b = qml(&s.boundaries);
         assert!(b.contains("labelsEnabled=\"1\"") && b.contains("<labeling type=\"simple\">"));
+        let p = qml(&s.places);
+        assert!(p.contains("type=\"singleSymbol\"") && !p.contains("<categories>"));
+        assert_eq!(p.matches("<symbol ").count(), 1);
+        assert!(p.contains("placement=\"6\""));
+    }
+
+    #[test]
+    fn dated_ranges_start_on_the_first_of_a_month() {
+        let mut s = styles(&names(&["Qing"]), &[], &[]);
+        use_dates(&mut s);
+        let (start, end) = s.states.temporal.clone().unwrap();
+        assert!(start.starts_with("coalesce(if(day(\"from_date\") = 1, to_datetime(\"from_date\")"));
+        assert!(end.contains("make_datetime(\"until\", 1, 1, 0, 0, 0)"));
+        let day = |y, m, d| Date::new(y, m, d).unwrap();
+        assert_eq!(next_first_of_month_day(day(1858, 5, 28)), day(1858, 6, 1));
+        assert_eq!(next_first_of_month_day(day(1860, 12, 2)), day(1861, 1, 1));
+        assert_eq!(next_first_of_month_day(day(1860, 11, 1)), day(1860, 11, 1));
+    }
+
+    #[test]
+    fn the_map_crs_is_named_by_its_parameters() {
+        let name = crs_name(
+            "+proj=aea +lat_1=45.5 +lat_2=55.5 +lat_0=50 +lon_0=120 +datum=WGS84 +units=m +no_defs",
+        );
+        assert_eq!(
+            name,
+            "Albers Equal Area (lat_1=45.5 lat_2=55.5 lat_0=50 lon_0=120), WGS 84"
+        );
+        assert_eq!(
+            named_wkt("PROJCS[\"unknown\",GEOGCS[\"WGS 84\"]]", "A \"b\""),
+            "PROJCS[\"A 'b'\",GEOGCS[\"WGS 84\"]]"
+        );
     }
 }
