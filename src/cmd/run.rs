@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
+use borderchange::config::Role;
 use borderchange::output::report::thousands;
 
 use super::progress::Progress;
@@ -127,18 +128,21 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<ExitCode> {
                 .unwrap_or_default();
             println!(
                 "{} {:<28} computed {:>12} {}, published {published}{under}{}",
-                if c.agrees {
-                    ui.out(Style::Good, "agrees ")
-                } else {
-                    ui.out(Style::Warning, "differs")
+                match (c.role, c.agrees) {
+                    (Role::Check, true) => ui.out(Style::Good, "agrees "),
+                    (Role::Check, false) => ui.out(Style::Warning, "differs"),
+                    // Another definition of the quantity: shown, never a
+                    // failure, and not coloured as one.
+                    (Role::Context, _) => ui.out(Style::Note, "context"),
                 },
                 c.id,
                 thousands(c.computed, 0),
                 c.unit,
-                if c.fails() {
-                    format!("  {}", ui.out(Style::Bad, "FAILED"))
-                } else {
-                    String::new()
+                match (c.role, c.agrees) {
+                    (Role::Context, true) => "  (context: agrees)".to_owned(),
+                    (Role::Context, false) => "  (context: differs)".to_owned(),
+                    _ if c.fails() => format!("  {}", ui.out(Style::Bad, "FAILED")),
+                    _ => String::new(),
                 }
             );
         }

@@ -4,11 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use super::print_layout::{LayoutLayer, PrintLayout};
 use super::{qgis, write_text, Outputs};
 use crate::analysis::Analysis;
+use crate::config::Config;
 use crate::date::{ConfigMoment, Moment, When};
 use crate::error::{Error, Result};
 use crate::geometry::geodesy;

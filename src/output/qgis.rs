@@ -667,9 +667,11 @@ pub fn context_style(name: &str, field: &str) -> Style {
                 outline_mm: 0.15,
             },
         )],
-        label_expression: None,
+        label: None,
         temporal: None,
     }
+}
+
 /// `d` if it is a 1st of a month, else the 1st of the next month (as
 /// `next_first_of_month` does in QGIS): the first frame that shows a
 /// snapshot of that day, with dates.
@@ -933,6 +935,7 @@ fn context_maplayer(l: &FileLayer, layer_wkt: &str) -> String {
     x.push_str(&spatialrefsys(
         layer_wkt,
         "+proj=longlat +datum=WGS84 +no_defs",
+        "WGS 84",
         "        ",
     ));
     x.push_str("      </srs>\n");
@@ -1055,7 +1058,7 @@ mod tests {
 
     #[test]
     fn dated_ranges_start_on_the_first_of_a_month() {
-        let mut s = styles(&names(&["Qing"]), &[], &[]);
+        let mut s = styles(&names(&["Qing"]), &BTreeMap::new(), &[], &[]);
         use_dates(&mut s);
         let (start, end) = s.states.temporal.clone().unwrap();
         assert!(start.starts_with("coalesce(if(day(\"from_date\") = 1, to_datetime(\"from_date\")"));

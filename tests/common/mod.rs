@@ -332,6 +332,8 @@ pub fn rings_paired_as_gdal_pairs_them(path: &Path, holder_field: &str) -> usize
             .sum::<usize>();
     }
     rings
+}
+
 /// The rings JSON of the box from (`x0`, `y0`) to (`x1`, `y1`), degrees.
 pub fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> String {
     format!("[[[{x0},{y0}],[{x1},{y0}],[{x1},{y1}],[{x0},{y1}],[{x0},{y0}]]]")

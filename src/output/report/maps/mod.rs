@@ -314,12 +314,18 @@ pub fn maps(
             .iter()
             .map(|h| LegendItem::Fill(h.state.clone(), colour_of(&h.state)))
             .collect();
-        legend.push(LegendItem::Line(
-            "border along a river".into(),
-            "#1f78b4",
-            false,
-        ));
-        legend.push(LegendItem::Line("border over land".into(), "#333333", true));
+        // No rivers configured: every stretch is land, and the legend
+        // says nothing of rivers.
+        if inputs.rivers.is_empty() {
+            legend.push(LegendItem::Line("border".into(), "#333333", true));
+        } else {
+            legend.push(LegendItem::Line(
+                "border along a river".into(),
+                "#1f78b4",
+                false,
+            ));
+            legend.push(LegendItem::Line("border over land".into(), "#333333", true));
+        }
         legend.extend(context_legend());
         out.push(Map {
             name: format!("snapshot-{}", s.year),
