@@ -271,7 +271,7 @@ fn postgis_round_trip() {
     );
     assert_eq!(
         tables.trim(),
-        "boundaries keep_me rivers snapshots_dated states transfers"
+        "boundaries keep_me places rivers snapshots_dated states transfers"
     );
     let states = server.psql("SELECT count(*) FROM run1.states");
 

@@ -334,6 +334,17 @@ fn context_source(config_from_outputs: &str, c: &crate::config::ContextSource) -
     s
 }
 
+/// A layer as a layout credits it: its sources' titles, then the file it
+/// was read from (a database connection without its password).
+fn layer_credit(path: &Path, sources: &[crate::config::DataSource]) -> String {
+    let file = crate::config::redacted(&path.display().to_string());
+    let titles: Vec<&str> = sources.iter().map(|d| d.title.as_str()).collect();
+    match titles.is_empty() {
+        true => file,
+        false => format!("{} ({file})", titles.join("; ")),
+    }
+}
+
 /// A print layout per snapshot (the base reading's): its states and
 /// boundaries, the transfers of the step that made it, the rivers and the
 /// places, at its time; titled, with a legend, a scale bar and the
@@ -390,14 +401,22 @@ fn layout_sources(out: &Outputs, year: When, map_name: &str) -> String {
         .snapshots
         .iter()
         .find(|s| s.when().ok() == Some(year))
-        .map(|s| s.path.display().to_string())
-        .or_else(|| config.dated.as_ref().map(|d| d.path.display().to_string()));
+        .map(|s| layer_credit(&s.path, &s.source))
+        .or_else(|| {
+            config
+                .dated
+                .as_ref()
+                .map(|d| layer_credit(&d.path, &d.source))
+        });
     let mut lines = Vec::new();
-    if let Some(path) = borders {
-        lines.push(format!("Borders: {path}."));
+    if let Some(credit) = borders {
+        lines.push(format!("Borders: {credit}."));
     }
     if let Some(rivers) = &config.rivers {
-        lines.push(format!("Rivers: {}.", rivers.path.display()));
+        lines.push(format!(
+            "Rivers: {}.",
+            layer_credit(&rivers.path, &rivers.source)
+        ));
     }
     let places: Vec<String> = config
         .places
