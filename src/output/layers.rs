@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::print_layout::{LayoutLayer, PrintLayout};
 use super::{qgis, write_text, Outputs};
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, AreaRow};
 use crate::config::Config;
 use crate::date::{ConfigMoment, Moment, When};
 use crate::error::{Error, Result};
@@ -18,6 +18,7 @@ use crate::io::write::{
     write_dataset, FieldDef, FieldKind, GeometryKind, Layer, LayerStyle, OutFeature, Shape, Value,
 };
 use crate::load::Inputs;
+use crate::model::Snapshot;
 
 /// The layers in every output format, with their styles (and the QGIS
 /// project with the GeoPackage).
@@ -748,43 +749,12 @@ fn state_layer<'a>(
     analysis: &'a Analysis,
     until: &BTreeMap<When, When>,
 ) -> Layer<'a> {
-    let mut features = Vec::new();
-    for s in &inputs.snapshots {
-        for h in &s.holdings {
-            let area_km2 = analysis
-                .areas
-                .iter()
-                .find(|a| a.year == s.year && a.state == h.state)
-                .map_or(0.0, |a| a.area_km2);
-            features.push(OutFeature {
-                geometry: Shape::MultiPolygon(&h.geometry),
-                values: vec![
-                    Value::Int(s.year.year.into()),
-                    until_of(until, s.year),
-                    Value::Text(s.treaty.clone()),
-                    Value::Text(h.state.clone()),
-                    Value::Real(area_km2),
-                ]
-                .into_iter()
-                .chain(dated_values(until, s.year))
-                .collect(),
-            });
-        }
-    }
-    // Each variant's holders in the snapshots it changes.
-    let rows = features.len();
-    let mut tags = Vec::new();
-    if let Some(base) = analysis.variants.first() {
-        tags.push((rows, base.name.as_str()));
-        for v in &analysis.variants[1..] {
-            let Some(figures) = v.figures.as_deref() else {
-                continue;
-            };
-            let from = features.len();
-            for s in &v.changed {
+    // One row per holder of a snapshot, with its area in `areas`.
+    let rows_of =
+        |snapshots: &'a [Snapshot], areas: &[AreaRow], features: &mut Vec<OutFeature<'a>>| {
+            for s in snapshots {
                 for h in &s.holdings {
-                    let area_km2 = figures
-                        .areas
+                    let area_km2 = areas
                         .iter()
                         .find(|a| a.year == s.year && a.state == h.state)
                         .map_or(0.0, |a| a.area_km2);
@@ -803,6 +773,20 @@ fn state_layer<'a>(
                     });
                 }
             }
+        };
+    let mut features = Vec::new();
+    rows_of(&inputs.snapshots, &analysis.areas, &mut features);
+    // Each variant's holders in the snapshots it changes.
+    let rows = features.len();
+    let mut tags = Vec::new();
+    if let Some(base) = analysis.variants.first() {
+        tags.push((rows, base.name.as_str()));
+        for v in &analysis.variants[1..] {
+            let Some(figures) = v.figures.as_deref() else {
+                continue;
+            };
+            let from = features.len();
+            rows_of(&v.changed, &figures.areas, &mut features);
             tags.push((features.len() - from, v.name.as_str()));
         }
     }
