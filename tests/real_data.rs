@@ -100,6 +100,13 @@ source = "CIA World Factbook, Mongolia: area, total 1,564,116 km²"
     for b in report["steps"][0]["balances"].as_array().unwrap() {
         assert!(b["rel_error"].as_f64().unwrap().abs() < 1e-4, "{b}");
     }
+    // ...and the warnings say so rather than blaming the overlay.
+    let warnings = report["warnings"].to_string();
+    assert!(
+        warnings.contains("not an overlay error")
+            && !warnings.contains("the overlay lost or gained land"),
+        "{warnings}"
+    );
 }
 
 /// The outlines as published: GEOS calls all three invalid (rings that

@@ -88,6 +88,66 @@ fn overlap_below_sliver_is_measured_and_reported() {
     );
 }
 
+/// Land two holders hold at once, under `sliver_km2`, counts in both their
+/// transfers: the balance it puts off is said to come from the overlap,
+/// with the overlaps named, not blamed on the overlay; a balance off by
+/// more than the overlaps still is.
+#[test]
+fn a_balance_off_by_land_held_twice_is_explained_by_the_overlap() {
+    let w = Workdir::new();
+    plain_config(&w, "held twice");
+    let config = w
+        .read("analysis.toml")
+        .replace("[output]", "[parameters]\nsliver_km2 = 100\n\n[output]");
+    w.write("analysis.toml", &config);
+    w.write(
+        "a1700.geojson",
+        &polygons(&[
+            ("A", &cell_ring(120.0, 50.0)),
+            ("B", &cell_ring(121.0, 50.0)),
+        ]),
+    );
+    // In 1800 C holds a strip 0.01° wide along B's east side, which B
+    // still holds too: about 79 km² held twice.
+    let strip = "[[121.99,50],[122,50],[122,51],[121.99,51],[121.99,50]]";
+    w.write(
+        "b1800.geojson",
+        &polygons(&[
+            ("A", &cell_ring(120.0, 50.0)),
+            ("B", &cell_ring(121.0, 50.0)),
+            ("C", strip),
+        ]),
+    );
+    let (code, _, stderr) = run(&w, &["run", "analysis.toml"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let warning = stderr
+        .lines()
+        .find(|l| l.contains("the balance of 'B' from 1700 to 1800"))
+        .unwrap_or_else(|| panic!("no balance warning for B: {stderr}"));
+    assert!(
+        warning.contains("not an overlay error")
+            && warning.contains("'B' and 'C' in 1800: 78.")
+            && !warning.contains("the overlay lost or gained land"),
+        "{warning}"
+    );
+    let r = report(&w);
+    let b = r["steps"][0]["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["state"] == "B")
+        .unwrap()
+        .clone();
+    let off_km2 = b["before_km2"].as_f64().unwrap() - b["outgoing_km2"].as_f64().unwrap()
+        + b["incoming_km2"].as_f64().unwrap()
+        - b["after_km2"].as_f64().unwrap();
+    let overlap_km2 = r["overlaps"][0]["area_km2"].as_f64().unwrap();
+    assert!(
+        (off_km2.abs() - overlap_km2).abs() < 1e-6 * overlap_km2,
+        "{b}"
+    );
+}
+
 #[test]
 fn land_lost_to_and_gained_from_nobody_is_warned_and_balanced() {
     let w = Workdir::new();
