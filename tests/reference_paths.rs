@@ -73,7 +73,9 @@ fn a_run_makes_the_transfers_and_areas_the_reference_paths_make() {
 
 /// Every reading of `analysis` against the reference paths: its
 /// boundaries are what `boundary::stretches` traces on its own snapshots
-/// (a run traces a pair of holders that several snapshots have once), and
+/// (a run traces a pair of holders that several snapshots have once), its
+/// transfers have the areas `overlay::transfers` gives on its snapshots
+/// (within 1e-9: a run may take them from the drawn reading's overlays), and
 /// each transfer's `area_min`/`area_max` comes from the band along the
 /// uncertain lines measured at every vertex by `NearestLine::distance_m`
 /// (a run looks up only the vertices a line comes near, and measures a
@@ -121,6 +123,36 @@ fn readings_match_the_reference_paths(
                 assert_eq!(fast.line, slow.line);
                 assert_eq!(fast.length_km.to_bits(), slow.length_km.to_bits());
                 stretches += 1;
+            }
+        }
+        // The transfers, which a reading that only moves islands takes from
+        // the drawn reading's intersections, against one overlay per pair.
+        let sequence: Vec<&borderchange::model::Snapshot> = inputs
+            .snapshots
+            .iter()
+            .map(|drawn| {
+                changed
+                    .and_then(|c| c.iter().find(|s| s.year == drawn.year))
+                    .unwrap_or(drawn)
+            })
+            .collect();
+        for pair in sequence.windows(2) {
+            let (reference, _) = overlay::split_slivers(
+                overlay::transfers(pair[0], pair[1]),
+                config.parameters.sliver_km2,
+            );
+            let run: Vec<_> = figures
+                .transfers
+                .iter()
+                .filter(|t| t.from_year == pair[0].year && t.to_year == pair[1].year)
+                .collect();
+            assert_eq!(run.len(), reference.len(), "{name:?} {}", pair[1].year);
+            for (fast, slow) in run.iter().zip(&reference) {
+                assert_eq!(
+                    (&fast.from_state, &fast.to_state),
+                    (&slow.from_state, &slow.to_state)
+                );
+                assert_relative_eq!(fast.area_km2, slow.area_km2, max_relative = 1e-9);
             }
         }
         for t in &figures.transfers {
