@@ -290,7 +290,9 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
 /// variants. Each variant's snapshots are the drawn ones with its zones
 /// reassigned (see [`variants::apply`]); a snapshot or a treaty step a
 /// variant does not change is computed once for all, and the overlays of
-/// holdings it leaves unchanged are shared.
+/// holdings it leaves unchanged are shared (those of a holding that only
+/// lost whole polygons are taken from the drawn one's, see
+/// [`Intersections`]).
 pub fn analyse_readings(
     config: &Config,
     snapshots: &[Snapshot],

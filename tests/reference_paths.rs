@@ -73,7 +73,9 @@ fn a_run_makes_the_transfers_and_areas_the_reference_paths_make() {
 
 /// Every reading of `analysis` against the reference paths: its
 /// boundaries are what `boundary::stretches` traces on its own snapshots
-/// (a run traces a pair of holders that several snapshots have once), and
+/// (a run traces a pair of holders that several snapshots have once), its
+/// transfers have the areas `overlay::transfers` gives on its snapshots
+/// (within 1e-9: a run may take them from the drawn reading's overlays), and
 /// each transfer's `area_min`/`area_max` comes from the band along the
 /// uncertain lines measured at every vertex by `NearestLine::distance_m`
 /// (a run looks up only the vertices a line comes near, and measures a
@@ -121,6 +123,36 @@ fn readings_match_the_reference_paths(
                 assert_eq!(fast.line, slow.line);
                 assert_eq!(fast.length_km.to_bits(), slow.length_km.to_bits());
                 stretches += 1;
+            }
+        }
+        // The transfers, which a reading that only moves islands takes from
+        // the drawn reading's intersections, against one overlay per pair.
+        let sequence: Vec<&borderchange::model::Snapshot> = inputs
+            .snapshots
+            .iter()
+            .map(|drawn| {
+                changed
+                    .and_then(|c| c.iter().find(|s| s.year == drawn.year))
+                    .unwrap_or(drawn)
+            })
+            .collect();
+        for pair in sequence.windows(2) {
+            let (reference, _) = overlay::split_slivers(
+                overlay::transfers(pair[0], pair[1]),
+                config.parameters.sliver_km2,
+            );
+            let run: Vec<_> = figures
+                .transfers
+                .iter()
+                .filter(|t| t.from_year == pair[0].year && t.to_year == pair[1].year)
+                .collect();
+            assert_eq!(run.len(), reference.len(), "{name:?} {}", pair[1].year);
+            for (fast, slow) in run.iter().zip(&reference) {
+                assert_eq!(
+                    (&fast.from_state, &fast.to_state),
+                    (&slow.from_state, &slow.to_state)
+                );
+                assert_relative_eq!(fast.area_km2, slow.area_km2, max_relative = 1e-9);
             }
         }
         for t in &figures.transfers {
@@ -330,4 +362,87 @@ years = [1800]
             .unwrap()
     };
     assert_relative_eq!(moved(variant), moved(&analysis) / 2.0, max_relative = 1e-2);
+}
+
+/// The bundled readings' snapshots as `variants::apply` cuts them (the
+/// run's path, which moves Sakhalin's polygons whole) and as
+/// `variants::apply_reference` does (every holding the zones reach
+/// overlaid): the same holders with the same polygons in the same order.
+/// The one allowed difference: a polygon with holes that the reference
+/// overlays again may have a hole start at another vertex of the same ring,
+/// or run the other way round (the fast path keeps it as drawn), which
+/// moves its area by parts in 10^13 at most.
+#[test]
+fn the_bundled_readings_cut_their_snapshots_as_the_reference_does() {
+    use borderchange::geometry::variants;
+    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml"))
+        .expect("the bundled analysis file");
+    let inputs = borderchange::load(&config).expect("the bundled inputs");
+    let grid = variants::grid_for(&inputs.snapshots);
+    // A ring's vertices from its least one, closing point dropped, in
+    // whichever direction gives the smaller sequence.
+    let rotated = |ring: &geo::LineString<f64>| -> Vec<[u64; 2]> {
+        let from_least = |open: &[geo::Coord<f64>]| -> Vec<[u64; 2]> {
+            let least = (0..open.len())
+                .min_by(|&i, &j| {
+                    (open[i].x, open[i].y)
+                        .partial_cmp(&(open[j].x, open[j].y))
+                        .expect("no NaN")
+                })
+                .expect("a ring");
+            open[least..]
+                .iter()
+                .chain(&open[..least])
+                .map(|c| [c.x.to_bits(), c.y.to_bits()])
+                .collect()
+        };
+        let mut open = ring.0[..ring.0.len() - 1].to_vec();
+        let forward = from_least(&open);
+        open.reverse();
+        forward.min(from_least(&open))
+    };
+    let (mut compared, mut moved) = (0, 0);
+    for reading in inputs.readings.iter().skip(1) {
+        for snapshot in &inputs.snapshots {
+            let assigned = reading.assigned_in(snapshot.year.year);
+            let zones: Vec<&variants::Zone> = assigned
+                .iter()
+                .map(|(z, _)| inputs.zones.iter().find(|x| x.id == *z).expect("a zone"))
+                .collect();
+            let holders: Vec<&str> = assigned.iter().map(|(_, h)| *h).collect();
+            let fast = variants::apply(snapshot, &zones, &holders, &grid);
+            let reference = variants::apply_reference(snapshot, &zones, &holders, &grid);
+            let (Some(fast), Some(reference)) = (fast, reference) else {
+                assert!(assigned.is_empty(), "{} {}", reading.name, snapshot.year);
+                continue;
+            };
+            let names = |s: &borderchange::model::Snapshot| -> Vec<String> {
+                s.holdings.iter().map(|h| h.state.clone()).collect()
+            };
+            assert_eq!(names(&fast), names(&reference));
+            for (f, r) in fast.holdings.iter().zip(&reference.holdings) {
+                let what = format!("{} under '{}' in {}", f.state, reading.name, snapshot.year);
+                assert_eq!(f.geometry.0.len(), r.geometry.0.len(), "{what}");
+                for (p, q) in f.geometry.0.iter().zip(&r.geometry.0) {
+                    assert_eq!(p.exterior(), q.exterior(), "{what}");
+                    if p.interiors() != q.interiors() {
+                        let holes = |x: &geo::Polygon<f64>| -> Vec<Vec<[u64; 2]>> {
+                            x.interiors().iter().map(&rotated).collect()
+                        };
+                        assert_eq!(holes(p), holes(q), "{what}");
+                        moved += 1;
+                    }
+                }
+                assert_relative_eq!(
+                    geodesy::area_km2(&f.geometry),
+                    geodesy::area_km2(&r.geometry),
+                    max_relative = 1e-13
+                );
+                compared += 1;
+            }
+        }
+    }
+    // Two readings: four snapshots under one, two under the other.
+    assert!(compared >= 20, "only {compared} holdings compared");
+    assert!(moved <= 1, "{moved} polygons with holes started elsewhere");
 }

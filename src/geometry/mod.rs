@@ -14,7 +14,7 @@
 //! | [`holdings`] | features → holdings: shift, repair, check, dissolve, densify | the one definition `load`, `validate` and the fuzz target call | |
 //! | [`antimeridian`] | data across 180° analysed in 0–360° | | |
 //! | [`boundary`] | stretches by river | a full scan | a grid index with early rejection |
-//! | [`variants`] | a reading's snapshots: zones given to other holders | (one path) | only the polygons near the zones overlaid |
+//! | [`variants`] | a reading's snapshots: zones given to other holders | [`variants::apply_reference`] | [`variants::apply`]: polygons passing whole moved without an overlay |
 //! | [`uncertainty`] | area bounds from lines drawn within a band | (one path) | vertices outside the lines' box skipped |
 //!
 //! Each module's documentation names the tests that hold the two equal;

@@ -15,14 +15,28 @@
 //! millimetre at 60° of extent): hairline slivers, dropped below
 //! `sliver_km2`.
 //!
+//! Reference path: [`apply_reference`], every holding a zone's box meets
+//! overlaid with the zone, and every changed holder's polygons near the
+//! zones overlaid again. Fast path: [`apply`], the one a run takes, which
+//! moves polygons that pass whole to another holder (an island that the
+//! zone is, vertex for vertex, as Sakhalin is in the bundled zones) without
+//! an overlay, keeps the polygons nothing is left to cut as they are, and
+//! takes one zone's land, already an overlay's result on the grid, as it
+//! is; what it cannot settle so it overlays as the reference does. Held
+//! equal by `islands_move_whole_as_the_reference_moves_them` and, on the
+//! bundled readings, by `tests/reference_paths.rs` (the same polygons in
+//! the same order; where the reference overlays a polygon with holes
+//! again, a hole may come back from another vertex or the other way round,
+//! while the fast path keeps it as drawn).
+//!
 //! Engine code: longitude/latitude on WGS84 only, nothing from the
 //! analysis file.
 
-use geo::{BoundingRect, Coord, Intersects, MultiPolygon, Rect};
+use geo::{BoundingRect, Coord, Intersects, MultiPolygon, Polygon, Rect};
 
 use i_overlay::core::overlay_rule::OverlayRule;
 
-use crate::geometry::overlay::clip::Grid;
+use crate::geometry::overlay::clip::{split_common_of, Grid};
 use crate::model::{Holding, Snapshot};
 
 /// A disputed zone: a polygon layer's feature, named.
@@ -109,6 +123,35 @@ pub fn apply(
     holders: &[&str],
     grid: &Grid,
 ) -> Option<Snapshot> {
+    apply_on(snapshot, zones, holders, grid, Path::Fast)
+}
+
+/// [`apply`] the plain way, the reference path (see the module notes):
+/// every holding a zone reaches overlaid whole with the zone, and every
+/// changed holder's polygons near the zones overlaid again.
+pub fn apply_reference(
+    snapshot: &Snapshot,
+    zones: &[&Zone],
+    holders: &[&str],
+    grid: &Grid,
+) -> Option<Snapshot> {
+    apply_on(snapshot, zones, holders, grid, Path::Reference)
+}
+
+/// Which way [`apply_on`] overlays.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Path {
+    Reference,
+    Fast,
+}
+
+fn apply_on(
+    snapshot: &Snapshot,
+    zones: &[&Zone],
+    holders: &[&str],
+    grid: &Grid,
+    path: Path,
+) -> Option<Snapshot> {
     if zones.is_empty() {
         return None;
     }
@@ -128,7 +171,12 @@ pub fn apply(
                     _ => false,
                 };
                 meets
-                    .then(|| grid.intersection(&h.geometry, &zone.geometry))
+                    .then(|| match path {
+                        Path::Reference => grid.intersection(&h.geometry, &zone.geometry),
+                        Path::Fast => grid
+                            .intersection_without_overlay(&h.geometry, &zone.geometry)
+                            .unwrap_or_else(|| grid.intersection(&h.geometry, &zone.geometry)),
+                    })
                     .filter(|p| !p.0.is_empty())
             })
             .collect();
@@ -192,9 +240,18 @@ pub fn apply(
             Some(h) if own.is_empty() && !loses => h.geometry.clone(),
             Some(h) => {
                 changed = true;
-                cut_and_add(&h.geometry, &own, &others, grid)
+                match path {
+                    Path::Reference => cut_and_add(&h.geometry, &own, &others, grid),
+                    Path::Fast => cut_and_add_fast(&h.geometry, &own, &others, grid),
+                }
             }
             None if own.is_empty() => continue,
+            // One zone's land, an overlay's result on the grid: a union of
+            // it alone gives it back.
+            None if path == Path::Fast && own.len() == 1 => {
+                changed = true;
+                own[0].clone()
+            }
             None => {
                 changed = true;
                 grid.boolean(&own, &[], OverlayRule::Subject)
@@ -239,6 +296,51 @@ fn cut_and_add(
     let mut subject = vec![&near];
     subject.extend(own.iter().copied());
     let mut out = grid.boolean(&subject, others, OverlayRule::Difference);
+    out.0.extend(far.into_iter().cloned());
+    out
+}
+
+/// [`cut_and_add`], without the overlay when it can change nothing: when
+/// every polygon of `others` that meets the polygons of `held` near the
+/// zones is one of them, vertex for vertex (an island passing whole to
+/// another holder), and the holder gains nothing, those polygons are
+/// dropped and the rest kept as they are, in their order; when it only
+/// gains one part and keeps nothing near it, that part (an overlay's result
+/// on `grid`, which another overlay on it gives back unchanged) is taken as
+/// it is. Otherwise [`cut_and_add`].
+fn cut_and_add_fast(
+    held: &MultiPolygon<f64>,
+    own: &[&MultiPolygon<f64>],
+    others: &[&MultiPolygon<f64>],
+    grid: &Grid,
+) -> MultiPolygon<f64> {
+    let boxes: Vec<Rect<f64>> = own
+        .iter()
+        .chain(others)
+        .filter_map(|m| m.bounding_rect())
+        .collect();
+    let (near, far): (Vec<&Polygon<f64>>, Vec<&Polygon<f64>>) = held.0.iter().partition(|p| {
+        p.bounding_rect()
+            .is_some_and(|r| boxes.iter().any(|b| b.intersects(&r)))
+    });
+    let others_polygons: Vec<&Polygon<f64>> = others.iter().flat_map(|m| &m.0).collect();
+    let (_, near_rest, others_rest) = split_common_of(&near, &others_polygons);
+    // What is left of `others` could still cut the polygons near it.
+    let untouched = |p: &Polygon<f64>| {
+        let r = p.bounding_rect();
+        !others_rest.iter().any(|q| {
+            q.bounding_rect()
+                .zip(r)
+                .is_some_and(|(a, b)| a.intersects(&b))
+        })
+    };
+    let kept = near_rest.iter().all(|p| untouched(p));
+    let mut out = match own {
+        // Nothing of `others` left to cut with: the near polygons stay.
+        [] if kept => MultiPolygon::new(near_rest.into_iter().cloned().collect()),
+        [one] if near.is_empty() && others.is_empty() => (*one).clone(),
+        _ => return cut_and_add(held, own, others, grid),
+    };
     out.0.extend(far.into_iter().cloned());
     out
 }
@@ -340,5 +442,54 @@ mod tests {
             geodesy::area_km2(&rect(121.0, 50.0, 123.0, 52.0)),
             max_relative = 1e-2
         );
+    }
+
+    /// Islands that the zone is, vertex for vertex, pass to the zone's
+    /// holder: the fast path moves them without an overlay and gives what
+    /// the reference path gives, to the bit, in the same order; a zone that
+    /// cuts a polygon is overlaid by both.
+    #[test]
+    fn islands_move_whole_as_the_reference_moves_them() {
+        let grid = Grid::new(Rect::new(
+            Coord { x: 60.0, y: 20.0 },
+            Coord { x: 160.0, y: 80.0 },
+        ));
+        // On the grid, as `make data` writes holdings and zones.
+        let on_grid = |m: MultiPolygon<f64>| grid.boolean(&[&m], &[], OverlayRule::Subject);
+        let mainland = on_grid(rect(120.0, 50.0, 124.0, 53.0));
+        let island = on_grid(rect(124.5, 51.0, 125.0, 52.0));
+        let islet = on_grid(rect(124.2, 52.5, 124.3, 52.6));
+        let mut a = mainland.clone();
+        a.0.extend(island.0.iter().cloned());
+        a.0.extend(islet.0.iter().cloned());
+        let b = on_grid(rect(118.0, 50.0, 120.0, 53.0));
+        let s = snapshot(1700, vec![("A", a), ("B", b)]);
+        let mut zone = island.clone();
+        zone.0.extend(islet.0.iter().cloned());
+        let islands = Zone {
+            id: "islands".into(),
+            geometry: zone,
+        };
+        let cut = Zone {
+            id: "cut".into(),
+            geometry: on_grid(rect(119.0, 51.0, 121.0, 52.0)),
+        };
+        for (zones, holders) in [
+            (vec![&islands], vec!["B"]),
+            (vec![&islands], vec!["C"]),
+            (vec![&islands, &cut], vec!["C", "B"]),
+            (vec![&cut], vec!["A"]),
+        ] {
+            let fast = apply(&s, &zones, &holders, &grid).expect("changed");
+            let reference = apply_reference(&s, &zones, &holders, &grid).expect("changed");
+            assert_eq!(fast.holdings.len(), reference.holdings.len());
+            for (f, r) in fast.holdings.iter().zip(&reference.holdings) {
+                assert_eq!(f.state, r.state);
+                assert_eq!(f.geometry, r.geometry, "{} under {holders:?}", f.state);
+            }
+        }
+        // The mainland stays as drawn when the islands leave.
+        let v = apply(&s, &[&islands], &["B"], &grid).expect("changed");
+        assert_eq!(v.holdings[0].geometry, mainland);
     }
 }

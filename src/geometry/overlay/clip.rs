@@ -129,6 +129,25 @@ impl Grid {
         self.intersection_of(&a, &b)
     }
 
+    /// `a ∩ b` when it takes no overlay: the hole-free polygons both
+    /// operands have (vertex for vertex, from any start), in `b`'s order,
+    /// when the boxes of what is left of the two do not meet; `None` when
+    /// they do. Each operand is expected to be valid, its parts overlapping
+    /// nothing else of it, so nothing else of either can cut into such a
+    /// polygon (see [`intersection`]).
+    pub fn intersection_without_overlay(
+        &self,
+        a: &MultiPolygon<f64>,
+        b: &MultiPolygon<f64>,
+    ) -> Option<MultiPolygon<f64>> {
+        let (common, a_rest, b_rest) = split_common(a, b);
+        let apart = match (bounds_of(&a_rest), bounds_of(&b_rest)) {
+            (Some(ra), Some(rb)) => rect_overlap(ra, rb).is_none(),
+            _ => true,
+        };
+        apart.then(|| MultiPolygon::new(common.into_iter().cloned().collect()))
+    }
+
     /// [`Grid::intersection`] of two sets of polygons, borrowed: each ring
     /// is clipped straight into the overlay's input, so the operands are
     /// not copied on the way (on large inputs the copies had cost more
@@ -361,7 +380,7 @@ fn bounds_of(parts: &[&Polygon<f64>]) -> Option<Rect<f64>> {
 
 /// The polygons of `b` that `a` also has, then the rest of `a`, then the
 /// rest of `b` (see [`split_common`]).
-type Split<'a, 'b> = (
+pub(crate) type Split<'a, 'b> = (
     Vec<&'b Polygon<f64>>,
     Vec<&'a Polygon<f64>>,
     Vec<&'b Polygon<f64>>,
@@ -371,6 +390,16 @@ type Split<'a, 'b> = (
 /// in the same order from some start (each matched once), and what is left
 /// of `a` and of `b` without them.
 fn split_common<'a, 'b>(a: &'a MultiPolygon<f64>, b: &'b MultiPolygon<f64>) -> Split<'a, 'b> {
+    let (a, b): (Vec<&Polygon<f64>>, Vec<&Polygon<f64>>) =
+        (a.0.iter().collect(), b.0.iter().collect());
+    split_common_of(&a, &b)
+}
+
+/// [`split_common`] of two sets of polygons, borrowed.
+pub(crate) fn split_common_of<'a, 'b>(
+    a: &[&'a Polygon<f64>],
+    b: &[&'b Polygon<f64>],
+) -> Split<'a, 'b> {
     /// The ring's vertices from its least one (by coordinates), closing point dropped.
     fn canonical(p: &Polygon<f64>) -> Option<Vec<[u64; 2]>> {
         if !p.interiors().is_empty() {
@@ -392,8 +421,11 @@ fn split_common<'a, 'b>(a: &'a MultiPolygon<f64>, b: &'b MultiPolygon<f64>) -> S
                 .collect(),
         )
     }
-    let everything = || (Vec::new(), a.0.iter().collect(), b.0.iter().collect());
-    let Some(window) = overlap(a, b) else {
+    let everything = || (Vec::new(), a.to_vec(), b.to_vec());
+    let Some(window) = bounds_of(a)
+        .zip(bounds_of(b))
+        .and_then(|(ra, rb)| rect_overlap(ra, rb))
+    else {
         return everything();
     };
     let inside = |p: &Polygon<f64>| {
@@ -406,8 +438,8 @@ fn split_common<'a, 'b>(a: &'a MultiPolygon<f64>, b: &'b MultiPolygon<f64>) -> S
     };
     // Only polygons inside the boxes' overlap can be in both.
     let mut in_a: crate::support::bits_hash::BitsMap<Vec<[u64; 2]>, Vec<usize>> =
-        crate::support::bits_hash::BitsMap::with_capacity_and_hasher(a.0.len(), Default::default());
-    for (i, p) in a.0.iter().enumerate() {
+        crate::support::bits_hash::BitsMap::with_capacity_and_hasher(a.len(), Default::default());
+    for (i, p) in a.iter().enumerate() {
         if inside(p) {
             if let Some(key) = canonical(p) {
                 in_a.entry(key).or_default().push(i);
@@ -417,10 +449,10 @@ fn split_common<'a, 'b>(a: &'a MultiPolygon<f64>, b: &'b MultiPolygon<f64>) -> S
     if in_a.is_empty() {
         return everything();
     }
-    let mut taken_a = vec![false; a.0.len()];
+    let mut taken_a = vec![false; a.len()];
     let mut common = Vec::new();
     let mut b_rest = Vec::new();
-    for q in &b.0 {
+    for q in b {
         let matched = inside(q)
             .then(|| canonical(q))
             .flatten()
@@ -429,17 +461,17 @@ fn split_common<'a, 'b>(a: &'a MultiPolygon<f64>, b: &'b MultiPolygon<f64>) -> S
         match matched {
             Some(i) => {
                 taken_a[i] = true;
-                common.push(q);
+                common.push(*q);
             }
-            None => b_rest.push(q),
+            None => b_rest.push(*q),
         }
     }
-    let a_rest =
-        a.0.iter()
-            .zip(&taken_a)
-            .filter(|(_, taken)| !**taken)
-            .map(|(p, _)| p)
-            .collect();
+    let a_rest = a
+        .iter()
+        .zip(&taken_a)
+        .filter(|(_, taken)| !**taken)
+        .map(|(p, _)| *p)
+        .collect();
     (common, a_rest, b_rest)
 }
 

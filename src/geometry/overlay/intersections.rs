@@ -10,14 +10,28 @@
 //! first (a job that asks while it is being made waits for it), and handed
 //! without a copy to the last job that asks.
 //!
+//! A reading that moves an island to another holder leaves that holder
+//! with its drawn polygons less the island's (Sakhalin in the bundled
+//! `no-sakhalin` reading). Such a holding is planned as its parent (the
+//! drawn one of the same holder and year) less those polygons: where the
+//! parents' intersection is asked for too, the reading's is that
+//! intersection less its pieces inside the missing polygons, without an
+//! overlay of its own. It is the same land; its pieces are the parents',
+//! made on the parents' snapping grid (the one a grid covering both
+//! parents gives), so the hairline slivers along a border the reading does
+//! not touch are the drawn reading's to the bit, where an overlay of the
+//! smaller operands would have snapped them on a slightly different grid.
+//!
 //! Reference path: `clip::intersection` of the two holdings, every time.
 //! Fast path: [`Intersections::of`], shared between the jobs that ask.
-//! Held equal by `shared_intersections_are_the_direct_ones`.
+//! Held equal by `shared_intersections_are_the_direct_ones` and
+//! `a_holder_less_an_island_takes_its_parents_intersection`, and on the
+//! bundled readings by `tests/reference_paths.rs`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock};
 
-use geo::MultiPolygon;
+use geo::{BoundingRect, InteriorPoint, Intersects, MultiPolygon, Polygon};
 
 use crate::geometry::overlay::clip;
 use crate::model::{Holding, Snapshot};
@@ -29,19 +43,32 @@ pub struct Intersections<'a> {
     ids: HashMap<usize, usize>,
     /// The geometry of each id.
     geometry: Vec<&'a MultiPolygon<f64>>,
+    /// A geometry that is another of the same holder and year less some of
+    /// its polygons (a reading's holder that lost an island): by its id,
+    /// the other's id and the polygons it lacks.
+    parents: HashMap<usize, (usize, Vec<&'a Polygon<f64>>)>,
+    /// The pairs of ids, in order, whose intersection is taken from their
+    /// parents' (see [`Intersections::of`]).
+    from_parents: HashSet<(usize, usize)>,
     /// Intersections asked for more than once, by their two ids in order.
     slots: Mutex<HashMap<(usize, usize), Slot>>,
 }
 
-/// One shared intersection: how many more jobs will ask for it, and the
-/// intersection once made.
+/// One shared intersection: how many more jobs will ask for it, which
+/// operand comes first, and the intersection once made.
 struct Slot {
     left: usize,
+    first: usize,
     cell: Arc<OnceLock<MultiPolygon<f64>>>,
 }
 
 fn address(h: &Holding) -> usize {
     std::ptr::from_ref(h) as usize
+}
+
+/// The two ids, smaller first.
+fn ordered(x: usize, y: usize) -> (usize, usize) {
+    (x.min(y), x.max(y))
 }
 
 impl<'a> Intersections<'a> {
@@ -55,40 +82,75 @@ impl<'a> Intersections<'a> {
         let mut ids = HashMap::new();
         let mut geometry: Vec<&MultiPolygon<f64>> = Vec::new();
         let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::new();
-        for h in snapshots.iter().flat_map(|s| &s.holdings) {
-            let same = by_hash.entry(hash(&h.geometry)).or_default();
-            let id = match same.iter().find(|&&id| *geometry[id] == h.geometry) {
-                Some(&id) => id,
-                None => {
-                    geometry.push(&h.geometry);
-                    same.push(geometry.len() - 1);
-                    geometry.len() - 1
-                }
-            };
-            ids.insert(address(h), id);
+        // Each id's holder and year, where first seen.
+        let mut whose: Vec<(&str, crate::date::When)> = Vec::new();
+        for s in snapshots {
+            for h in &s.holdings {
+                let same = by_hash.entry(hash(&h.geometry)).or_default();
+                let id = match same.iter().find(|&&id| *geometry[id] == h.geometry) {
+                    Some(&id) => id,
+                    None => {
+                        geometry.push(&h.geometry);
+                        whose.push((h.state.as_str(), s.year));
+                        same.push(geometry.len() - 1);
+                        geometry.len() - 1
+                    }
+                };
+                ids.insert(address(h), id);
+            }
         }
+        let parents = parents_of(&geometry, &whose);
         let mut plan = Intersections {
             ids,
             geometry,
+            parents,
+            from_parents: HashSet::new(),
             slots: Mutex::new(HashMap::new()),
         };
-        let mut uses: HashMap<(usize, usize), usize> = HashMap::new();
+        let mut asked: Vec<(usize, usize)> = Vec::new();
         for s in snapshots {
             for (i, a) in s.holdings.iter().enumerate() {
                 for b in &s.holdings[i + 1..] {
-                    *uses.entry(plan.key(a, b)).or_default() += 1;
+                    asked.push((plan.ids[&address(a)], plan.ids[&address(b)]));
                 }
             }
         }
         for (a, b) in pairs {
-            *uses.entry(plan.key(a, b)).or_default() += 1;
+            asked.push((plan.ids[&address(a)], plan.ids[&address(b)]));
+        }
+        // Asked of the geometries themselves: how often, and in which
+        // order the first time.
+        let mut own: HashMap<(usize, usize), (usize, usize)> = HashMap::new();
+        for &(x, y) in asked.iter().filter(|(x, y)| !plan.derived(*x, *y)) {
+            own.entry(ordered(x, y)).or_insert((0, x)).0 += 1;
+        }
+        let mut uses: HashMap<(usize, usize), usize> = HashMap::new();
+        for &(x, y) in &asked {
+            let key = if plan.derived(x, y) {
+                let parent = ordered(plan.root(x), plan.root(y));
+                if own.contains_key(&parent) {
+                    plan.from_parents.insert(ordered(x, y));
+                    parent
+                } else {
+                    ordered(x, y)
+                }
+            } else {
+                ordered(x, y)
+            };
+            *uses.entry(key).or_default() += 1;
         }
         plan.slots = Mutex::new(
             uses.into_iter()
                 .filter(|&(_, n)| n > 1)
                 .map(|(key, left)| {
+                    // As the one job that asked for it alone would make it,
+                    // or in id order when several ask.
+                    let first = match own.get(&key) {
+                        Some(&(1, first)) => first,
+                        _ => key.0,
+                    };
                     let cell = Arc::new(OnceLock::new());
-                    (key, Slot { left, cell })
+                    (key, Slot { left, first, cell })
                 })
                 .collect(),
         );
@@ -101,47 +163,155 @@ impl<'a> Intersections<'a> {
         self.ids.get(&address(h)).copied()
     }
 
-    /// The two holdings' geometry ids, smaller first.
-    fn key(&self, a: &Holding, b: &Holding) -> (usize, usize) {
-        let (x, y) = (self.ids[&address(a)], self.ids[&address(b)]);
-        (x.min(y), x.max(y))
+    /// True when either geometry has a parent.
+    fn derived(&self, x: usize, y: usize) -> bool {
+        self.parents.contains_key(&x) || self.parents.contains_key(&y)
+    }
+
+    /// The id's parent, or the id itself.
+    fn root(&self, id: usize) -> usize {
+        self.parents.get(&id).map_or(id, |(parent, _)| *parent)
     }
 
     /// `a ∩ b` (see [`clip::intersection`]), made once when planned more
-    /// than once. Holdings not in the plan are intersected directly.
+    /// than once. Holdings not in the plan are intersected directly. Where
+    /// `a` or `b` is a planned parent less some polygons, and the parents'
+    /// intersection is asked for too, it is the parents' intersection less
+    /// its pieces inside the missing polygons: the same land (the parents'
+    /// polygons overlap nothing else of them), on the parents' grid.
     pub fn of(&self, a: &Holding, b: &Holding) -> MultiPolygon<f64> {
-        let planned = self.ids.contains_key(&address(a)) && self.ids.contains_key(&address(b));
-        if !planned {
+        let (Some(x), Some(y)) = (self.id(a), self.id(b)) else {
             return clip::intersection(&a.geometry, &b.geometry);
-        }
-        let key = self.key(a, b);
+        };
+        let from_parents = self.from_parents.contains(&ordered(x, y));
+        let key = if from_parents {
+            ordered(self.root(x), self.root(y))
+        } else {
+            ordered(x, y)
+        };
         let taken = self.slots.lock().ok().and_then(|mut slots| {
             let slot = slots.get_mut(&key)?;
             slot.left = slot.left.saturating_sub(1);
             let cell = slot.cell.clone();
             let last = slot.left == 0;
+            let first = slot.first;
             if last {
                 slots.remove(&key);
             }
-            Some((cell, last))
+            Some((cell, last, first))
         });
-        let Some((cell, last)) = taken else {
+        let Some((cell, last, first)) = taken else {
             return clip::intersection(&a.geometry, &b.geometry);
         };
-        // Shared ones are always made with the operands in id order, so the
-        // result does not depend on which job asks first.
-        let (first, second) = (self.geometry[key.0], self.geometry[key.1]);
+        // Shared ones are always made with the operands in one order, so
+        // the result does not depend on which job asks first.
+        let second = if first == key.0 { key.1 } else { key.0 };
+        let (first, second) = (self.geometry[first], self.geometry[second]);
         let make = || clip::intersection(first, second);
-        if !last {
-            return cell.get_or_init(make).clone();
+        let made = if last {
+            cell.get_or_init(make);
+            match Arc::try_unwrap(cell) {
+                Ok(made) => made.into_inner().unwrap_or_else(make),
+                // Another job is still reading it.
+                Err(cell) => cell.get_or_init(make).clone(),
+            }
+        } else {
+            cell.get_or_init(make).clone()
+        };
+        if !from_parents {
+            return made;
         }
-        cell.get_or_init(make);
-        match Arc::try_unwrap(cell) {
-            Ok(made) => made.into_inner().unwrap_or_else(make),
-            // Another job is still reading it.
-            Err(cell) => cell.get_or_init(make).clone(),
+        let missing: Vec<&Polygon<f64>> = [x, y]
+            .iter()
+            .filter_map(|id| self.parents.get(id))
+            .flat_map(|(_, missing)| missing.iter().copied())
+            .collect();
+        without(made, &missing)
+    }
+}
+
+/// For each geometry that is, polygon for polygon and in order, another of
+/// the same holder and year less some of its polygons, that other (one
+/// with no parent itself, the first found) and the polygons it lacks.
+fn parents_of<'a>(
+    geometry: &[&'a MultiPolygon<f64>],
+    whose: &[(&str, crate::date::When)],
+) -> HashMap<usize, (usize, Vec<&'a Polygon<f64>>)> {
+    let hashes: Vec<Vec<u64>> = geometry
+        .iter()
+        .map(|g| {
+            g.0.iter()
+                .map(crate::geometry::geodesy::polygon_hash)
+                .collect()
+        })
+        .collect();
+    let mut parents = HashMap::new();
+    for child in 0..geometry.len() {
+        for parent in 0..child {
+            if whose[parent] != whose[child] || parents.contains_key(&parent) {
+                continue;
+            }
+            if let Some(missing) = missing_from(
+                (geometry[child], &hashes[child]),
+                (geometry[parent], &hashes[parent]),
+            ) {
+                parents.insert(child, (parent, missing));
+                break;
+            }
         }
     }
+    parents
+}
+
+/// The polygons of `parent` that `child` lacks, when `child` is `parent`
+/// less at least one polygon (the rest in any order).
+fn missing_from<'a>(
+    (child, child_hashes): (&MultiPolygon<f64>, &[u64]),
+    (parent, parent_hashes): (&'a MultiPolygon<f64>, &[u64]),
+) -> Option<Vec<&'a Polygon<f64>>> {
+    if child.0.is_empty() || child.0.len() >= parent.0.len() {
+        return None;
+    }
+    let mut by_hash: HashMap<u64, Vec<usize>> = HashMap::new();
+    for (j, h) in parent_hashes.iter().enumerate().rev() {
+        by_hash.entry(*h).or_default().push(j);
+    }
+    let mut taken = vec![false; parent.0.len()];
+    for (p, h) in child.0.iter().zip(child_hashes) {
+        let same = by_hash.get_mut(h)?;
+        let k = same.iter().rposition(|&j| parent.0[j] == *p)?;
+        taken[same.remove(k)] = true;
+    }
+    Some(
+        parent
+            .0
+            .iter()
+            .zip(&taken)
+            .filter(|(_, t)| !**t)
+            .map(|(q, _)| q)
+            .collect(),
+    )
+}
+
+/// `made` without its polygons inside any of `missing` (each of `made`'s
+/// polygons lies in one polygon of the operands, so a point inside it
+/// tells which).
+fn without(made: MultiPolygon<f64>, missing: &[&Polygon<f64>]) -> MultiPolygon<f64> {
+    let boxes: Vec<_> = missing.iter().map(|m| m.bounding_rect()).collect();
+    let inside = |piece: &Polygon<f64>| {
+        let Some(r) = piece.bounding_rect() else {
+            return true;
+        };
+        missing.iter().zip(&boxes).any(|(m, b)| {
+            b.is_some_and(|b| {
+                b.min().x <= r.min().x
+                    && b.min().y <= r.min().y
+                    && b.max().x >= r.max().x
+                    && b.max().y >= r.max().y
+            }) && piece.interior_point().is_some_and(|p| m.intersects(&p))
+        })
+    };
+    MultiPolygon::new(made.0.into_iter().filter(|p| !inside(p)).collect())
 }
 
 /// A multipolygon's hash from its polygons' (see
@@ -219,5 +389,42 @@ mod tests {
             crate::geometry::geodesy::area_km2(&plan.of(a1800, &stranger)),
             crate::geometry::geodesy::area_km2(&direct(&a, &b))
         );
+    }
+
+    /// A reading gives A's island to C: A less the island is planned as A
+    /// less a polygon, and its intersections with B are A's less the
+    /// pieces on the island, the same land as the direct ones.
+    #[test]
+    fn a_holder_less_an_island_takes_its_parents_intersection() {
+        let (main, island, b) = (
+            cell(0.0, 0.0, 2.0),
+            cell(3.0, 0.0, 1.0),
+            MultiPolygon::new(vec![
+                cell(1.5, 0.0, 1.0).0[0].clone(),
+                cell(3.5, 0.5, 1.0).0[0].clone(),
+            ]),
+        );
+        let mut a = main.clone();
+        a.0.extend(island.0.iter().cloned());
+        let snapshots = [
+            snapshot(1800, vec![("A", a.clone()), ("B", b.clone())]),
+            snapshot(
+                1800,
+                vec![("A", main.clone()), ("B", b.clone()), ("C", island.clone())],
+            ),
+        ];
+        let refs: Vec<&Snapshot> = snapshots.iter().collect();
+        let plan = Intersections::plan(&refs, []);
+        assert_eq!(plan.parents.len(), 1);
+        let (drawn, reading) = (&snapshots[0].holdings, &snapshots[1].holdings);
+        let whole = plan.of(&drawn[0], &drawn[1]);
+        let less = plan.of(&reading[0], &reading[1]);
+        // A ∩ B has a piece on the main polygon and one on the island.
+        assert_eq!(whole.0.len(), 2);
+        assert_eq!(less.0.len(), 1);
+        let area = crate::geometry::geodesy::area_km2;
+        let direct = clip::intersection(&main, &b);
+        assert!((area(&less) - area(&direct)).abs() <= 1e-9 * area(&direct));
+        assert!(whole.0.contains(&less.0[0]));
     }
 }
