@@ -18,6 +18,7 @@
 pub mod fonts;
 pub mod labels;
 pub mod legend;
+mod system_fonts;
 pub mod zones;
 
 use std::fmt::Write as _;
