@@ -125,50 +125,76 @@ impl Frame {
 
     /// SVG path data of a line, thinned to a quarter pixel.
     fn path(&self, line: &LineString<f64>, closed: bool, d: &mut String) {
+        self.paths(std::iter::once(line), closed, d);
+    }
+
+    /// SVG path data of lines, each thinned to a quarter pixel, their
+    /// points projected in one call to PROJ (a call per ring was most of
+    /// the work on outlines with thousands of small islands and lakes).
+    fn paths<'a>(
+        &self,
+        lines: impl Iterator<Item = &'a LineString<f64>>,
+        closed: bool,
+        d: &mut String,
+    ) {
         // Vertices within an eighth of a pixel of the last one taken are
-        // skipped before projecting; the line's last vertex is kept.
-        let n = line.0.len();
+        // skipped before projecting; each line's last vertex is kept.
         let mut lonlat: Vec<geo::Coord<f64>> = Vec::new();
-        for (i, c) in line.0.iter().enumerate() {
-            if let Some(q) = lonlat.last() {
-                if i + 1 < n && (c.x - q.x).abs() + (c.y - q.y).abs() < self.thin_deg {
-                    continue;
+        let mut ends = Vec::new();
+        for line in lines {
+            let (start, n) = (lonlat.len(), line.0.len());
+            for (i, c) in line.0.iter().enumerate() {
+                if lonlat.len() > start {
+                    let q = lonlat[lonlat.len() - 1];
+                    if i + 1 < n && (c.x - q.x).abs() + (c.y - q.y).abs() < self.thin_deg {
+                        continue;
+                    }
                 }
+                lonlat.push(*c);
             }
-            lonlat.push(*c);
+            ends.push(lonlat.len());
         }
         let projected = self.px_all(&lonlat);
-        let m = projected.len();
-        let mut last: Option<(f64, f64)> = None;
-        for (i, p) in projected.into_iter().enumerate() {
-            let Some(p) = p else { continue };
-            let keep = match last {
-                None => true,
-                Some(q) => i + 1 == m || (p.0 - q.0).abs() + (p.1 - q.1).abs() >= 0.25,
-            };
-            if !keep {
-                continue;
-            }
-            d.push(if last.is_none() { 'M' } else { 'L' });
-            push_tenths(d, p.0);
-            d.push(',');
-            push_tenths(d, p.1);
-            last = Some(p);
-        }
-        if closed && last.is_some() {
-            d.push('Z');
+        let mut start = 0;
+        for end in ends {
+            push_line(&projected[start..end], closed, d);
+            start = end;
         }
     }
 
     fn polygons(&self, mp: &MultiPolygon<f64>) -> String {
         let mut d = String::new();
-        for p in &mp.0 {
-            self.path(p.exterior(), true, &mut d);
-            for hole in p.interiors() {
-                self.path(hole, true, &mut d);
-            }
-        }
+        let rings = mp
+            .0
+            .iter()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()));
+        self.paths(rings, true, &mut d);
         d
+    }
+}
+
+/// Appends a projected line as SVG path data, a point closer than a
+/// quarter pixel to the last one written skipped (the last point kept).
+fn push_line(projected: &[Option<(f64, f64)>], closed: bool, d: &mut String) {
+    let m = projected.len();
+    let mut last: Option<(f64, f64)> = None;
+    for (i, p) in projected.iter().enumerate() {
+        let Some(p) = *p else { continue };
+        let keep = match last {
+            None => true,
+            Some(q) => i + 1 == m || (p.0 - q.0).abs() + (p.1 - q.1).abs() >= 0.25,
+        };
+        if !keep {
+            continue;
+        }
+        d.push(if last.is_none() { 'M' } else { 'L' });
+        push_tenths(d, p.0);
+        d.push(',');
+        push_tenths(d, p.1);
+        last = Some(p);
+    }
+    if closed && last.is_some() {
+        d.push('Z');
     }
 }
 
@@ -450,9 +476,7 @@ fn rivers(frame: &Frame, inputs: &Inputs) -> String {
     let mut s = String::new();
     for r in &inputs.rivers {
         let mut d = String::new();
-        for line in &r.geometry.0 {
-            frame.path(line, false, &mut d);
-        }
+        frame.paths(r.geometry.0.iter(), false, &mut d);
         let _ = writeln!(
             s,
             "<path d=\"{d}\" fill=\"none\" stroke=\"#4a90c8\" stroke-width=\"0.9\"/>"
