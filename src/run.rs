@@ -284,9 +284,9 @@ struct Written<'a> {
 }
 
 fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
-    // The layers (GDAL) on one thread while maps and reports are made on the
-    // others: the two share nothing but the finished analysis. Each thread
-    // then hashes what it wrote for the manifest.
+    // The layers (GDAL) on their threads while maps and reports are made on
+    // the others: the two share nothing but the finished analysis. Each
+    // file is hashed for the manifest where it was written.
     let out = Outputs {
         dir,
         config: written.config,
@@ -295,10 +295,6 @@ fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
         provenance: written.provenance,
         config_from_outputs: &written.config_from_outputs,
     };
-    let hashed = |files: Vec<PathBuf>| -> Result<Vec<(PathBuf, manifest::FileEntry)>> {
-        let entries = manifest::output_entries(dir, &files)?;
-        Ok(files.into_iter().zip(entries).collect())
-    };
     let (layers, reports) = std::thread::scope(|scope| {
         let layers = scope.spawn(|| {
             crate::support::guard::catching(
@@ -306,9 +302,8 @@ fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
                 || write_layers(&out),
             )
             .and_then(|written| written)
-            .and_then(hashed)
         });
-        let reports = write_reports(&out).and_then(hashed);
+        let reports = write_reports(&out);
         let layers = layers.join().unwrap_or_else(|payload| {
             Err(Error::Geometry {
                 what: "writing the layers".to_owned(),

@@ -97,6 +97,19 @@ pub enum Shape<'a> {
     MultiLineString(&'a geo::MultiLineString<f64>),
 }
 
+impl Shape<'_> {
+    /// How many coordinates it has (what writing it costs).
+    pub fn coords_count(&self) -> usize {
+        use geo::CoordsIter;
+        match self {
+            Shape::Owned(g) => g.coords_count(),
+            Shape::MultiPolygon(mp) => mp.coords_count(),
+            Shape::LineString(l) => l.coords_count(),
+            Shape::MultiLineString(l) => l.coords_count(),
+        }
+    }
+}
+
 impl From<geo::Geometry<f64>> for Shape<'_> {
     fn from(g: geo::Geometry<f64>) -> Self {
         Shape::Owned(g)
