@@ -12,7 +12,6 @@ use crate::config::Config;
 use crate::date::{ConfigMoment, Moment, When};
 use crate::error::{Error, Result};
 use crate::geometry::geodesy;
-use crate::io::projection::MapProjection;
 use crate::io::write::{
     write_dataset, FieldDef, FieldKind, GeometryKind, Layer, LayerStyle, OutFeature, Shape, Value,
 };
@@ -211,9 +210,7 @@ fn project_xml(out: &Outputs, styles: &qgis::Styles) -> Result<String> {
         rivers,
         places,
     } = styles;
-    let (west, south, east, north) = inputs.study_box();
-    let map = MapProjection::for_region(west, south, east, north)?;
-    let extent = map.extent_of(west, south, east, north)?;
+    let (map_crs, extent) = (out.map_crs, out.map_extent);
     let until = until_years(out)?;
     let mut groups = Vec::new();
     if !config.places.is_empty() {
@@ -338,17 +335,17 @@ fn project_xml(out: &Outputs, styles: &qgis::Styles) -> Result<String> {
             style,
         })
         .collect();
-    let map_name = qgis::crs_name(&map.definition);
+    let map_name = qgis::crs_name(map_crs);
     let layouts = print_layouts(out, &until, &map_name);
     Ok(qgis::project(&qgis::Project {
         title: config.title.clone(),
         geopackage: GEOPACKAGE.into(),
         groups,
         context,
-        map_wkt: qgis::named_wkt(&crate::io::crs_wkt(&map.definition)?, &map_name),
+        map_wkt: qgis::named_wkt(&crate::io::crs_wkt(map_crs)?, &map_name),
         map_name,
         layer_wkt: crate::io::crs_wkt("EPSG:4326")?,
-        map_proj: map.definition,
+        map_proj: map_crs.to_owned(),
         extent,
         range: (first.first_day(), last.first_day()),
         dated: has_dates(&until),

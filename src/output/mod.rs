@@ -27,6 +27,10 @@ pub(crate) struct Outputs<'a> {
     /// The analysis file, relative to the output folder where it can be
     /// (what the QGIS project finds the `[[context]]` layers by).
     pub(crate) config_from_outputs: &'a str,
+    /// The maps' projection (PROJ definition) and the study region's
+    /// extent in it, for the QGIS project ([`report::maps::MapView`]).
+    pub(crate) map_crs: &'a str,
+    pub(crate) map_extent: (f64, f64, f64, f64),
 }
 
 /// Writes `content` to `name` in `dir`; returns `name`.
@@ -67,11 +71,11 @@ pub(crate) fn hashed_from_disk(dir: &Path, name: PathBuf) -> Result<Hashed> {
 }
 
 /// The maps (SVG and PNG), reports and tables, each with its manifest
-/// entry.
-pub(crate) fn write_reports(out: &Outputs) -> Result<Vec<Hashed>> {
+/// entry, the maps drawn in `view`.
+pub(crate) fn write_reports(out: &Outputs, view: report::maps::MapView) -> Result<Vec<Hashed>> {
     let text = |name: &str, content: String| write_hashed(out.dir, name, content.as_bytes());
     let fonts = report::maps::Fonts::system();
-    let maps = report::maps::maps(out.config, out.inputs, out.analysis, &fonts)?;
+    let maps = report::maps::maps_in(view, out.config, out.inputs, out.analysis, &fonts);
     let maps_dir = out.dir.join("maps");
     // Not `create_dir_all`: a run ended by a signal moves its staging
     // folder away while this may still be running, and must not find it

@@ -72,11 +72,39 @@ struct Frame {
     thin_deg: f64,
 }
 
-impl Frame {
-    fn new(inputs: &Inputs) -> Result<Frame> {
+/// The projection the maps are drawn in, fitted to the study region
+/// ([`MapProjection::for_region`]), and the region's extent in it: made
+/// once per run, for the maps and the QGIS project.
+pub struct MapView {
+    /// The projection.
+    pub projection: MapProjection,
+    /// The study region's longitude/latitude box (west, south, east, north).
+    pub bbox: (f64, f64, f64, f64),
+    /// The box's projected extent (xmin, ymin, xmax, ymax), metres.
+    pub extent: (f64, f64, f64, f64),
+}
+
+impl MapView {
+    /// The view of the study region of `inputs`.
+    pub fn of(inputs: &Inputs) -> Result<MapView> {
         let b = inputs.study_box();
         let projection = MapProjection::for_region(b.0, b.1, b.2, b.3)?;
-        let (xmin, ymin, xmax, ymax) = projection.extent_of(b.0, b.1, b.2, b.3)?;
+        let extent = projection.extent_of(b.0, b.1, b.2, b.3)?;
+        Ok(MapView {
+            projection,
+            bbox: b,
+            extent,
+        })
+    }
+}
+
+impl Frame {
+    fn new(view: MapView) -> Frame {
+        let MapView {
+            projection,
+            bbox: b,
+            extent: (xmin, ymin, xmax, ymax),
+        } = view;
         let inner_w = WIDTH - LEGEND - 2.0 * MARGIN;
         let inner_h = HEIGHT - TOP - 2.0 * MARGIN;
         let scale = (inner_w / (xmax - xmin)).min(inner_h / (ymax - ymin));
@@ -85,7 +113,7 @@ impl Frame {
         // One degree of latitude is at least 110.5 km; one of longitude is
         // shorter still.
         let thin_deg = 0.125 / scale / 110_500.0;
-        Ok(Frame {
+        Frame {
             thin_deg,
             bbox: b,
             projection,
@@ -94,7 +122,7 @@ impl Frame {
             y1: ymax,
             left,
             top,
-        })
+        }
     }
 
     fn px(&self, lon: f64, lat: f64) -> Option<(f64, f64)> {
@@ -164,10 +192,9 @@ impl Frame {
 
     fn polygons(&self, mp: &MultiPolygon<f64>) -> String {
         let mut d = String::new();
-        let rings = mp
-            .0
-            .iter()
-            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()));
+        let rings =
+            mp.0.iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()));
         self.paths(rings, true, &mut d);
         d
     }
@@ -267,8 +294,26 @@ pub fn maps(
     analysis: &Analysis,
     fonts: &Fonts,
 ) -> Result<Vec<Map>> {
+    Ok(maps_in(
+        MapView::of(inputs)?,
+        config,
+        inputs,
+        analysis,
+        fonts,
+    ))
+}
+
+/// As [`maps`], drawn in `view` (which a run makes once for the maps and
+/// the QGIS project).
+pub fn maps_in(
+    view: MapView,
+    config: &Config,
+    inputs: &Inputs,
+    analysis: &Analysis,
+    fonts: &Fonts,
+) -> Vec<Map> {
     let title = &config.title;
-    let frame = Frame::new(inputs)?;
+    let frame = Frame::new(view);
     let colours = holder_colours(&crate::output::holders(inputs), &config.holder_colors());
     let colour_of = |state: &str| {
         colours
@@ -424,7 +469,7 @@ pub fn maps(
             out.push(m);
         }
     }
-    Ok(out)
+    out
 }
 
 /// Fill of the `[[context]]` layers (their outlines a darker grey).
