@@ -284,9 +284,12 @@ struct Written<'a> {
 }
 
 fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
-    // The layers (GDAL) on one thread while maps and reports are made on the
-    // others: the two share nothing but the finished analysis. Each thread
-    // then hashes what it wrote for the manifest.
+    // The layers (GDAL) on their threads while maps and reports are made on
+    // the others: the two share nothing but the finished analysis. Each
+    // file is hashed for the manifest where it was written.
+    // One map projection (a PROJ object) for the maps and the QGIS project.
+    let view = crate::output::report::maps::MapView::of(written.inputs)?;
+    let map_crs = view.projection.definition.clone();
     let out = Outputs {
         dir,
         config: written.config,
@@ -294,10 +297,8 @@ fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
         analysis: written.analysis,
         provenance: written.provenance,
         config_from_outputs: &written.config_from_outputs,
-    };
-    let hashed = |files: Vec<PathBuf>| -> Result<Vec<(PathBuf, manifest::FileEntry)>> {
-        let entries = manifest::output_entries(dir, &files)?;
-        Ok(files.into_iter().zip(entries).collect())
+        map_crs: &map_crs,
+        map_extent: view.extent,
     };
     let (layers, reports) = std::thread::scope(|scope| {
         let layers = scope.spawn(|| {
@@ -306,9 +307,8 @@ fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
                 || write_layers(&out),
             )
             .and_then(|written| written)
-            .and_then(hashed)
         });
-        let reports = write_reports(&out).and_then(hashed);
+        let reports = write_reports(&out, view);
         let layers = layers.join().unwrap_or_else(|payload| {
             Err(Error::Geometry {
                 what: "writing the layers".to_owned(),

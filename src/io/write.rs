@@ -97,6 +97,19 @@ pub enum Shape<'a> {
     MultiLineString(&'a geo::MultiLineString<f64>),
 }
 
+impl Shape<'_> {
+    /// How many coordinates it has (what writing it costs).
+    pub fn coords_count(&self) -> usize {
+        use geo::CoordsIter;
+        match self {
+            Shape::Owned(g) => g.coords_count(),
+            Shape::MultiPolygon(mp) => mp.coords_count(),
+            Shape::LineString(l) => l.coords_count(),
+            Shape::MultiLineString(l) => l.coords_count(),
+        }
+    }
+}
+
 impl From<geo::Geometry<f64>> for Shape<'_> {
     fn from(g: geo::Geometry<f64>) -> Self {
         Shape::Owned(g)
@@ -291,7 +304,7 @@ pub(crate) fn write_one(
     }
     for (i, f) in layer_data.features.iter().enumerate() {
         let mut feature = Feature::new(layer.defn()).map_err(gdal_error)?;
-        let mut geometry = match (&f.geometry, layer_data.geometry) {
+        let geometry = match (&f.geometry, layer_data.geometry) {
             (Shape::Owned(geo::Geometry::Polygon(p)), GeometryKind::MultiPolygon) => {
                 gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(
                     std::slice::from_ref(p),
@@ -309,7 +322,8 @@ pub(crate) fn write_one(
             (Shape::MultiLineString(l), _) => l.to_gdal(),
         }
         .map_err(gdal_error)?;
-        geometry.set_spatial_ref(srs.clone());
+        // No CRS on the geometry: the layer's is written (a copy of it on
+        // every feature cost a PROJ object each).
         feature.set_geometry(geometry).map_err(gdal_error)?;
         for (index, value) in f.values.iter().enumerate() {
             match value {

@@ -3,17 +3,15 @@
 //! that opens it.
 
 use std::collections::BTreeMap;
-use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::print_layout::{LayoutLayer, PrintLayout};
-use super::{qgis, write_text, Outputs};
+use super::{hashed_from_disk, qgis, write_hashed, Hashed, Outputs};
 use crate::analysis::{Analysis, AreaRow};
 use crate::config::Config;
 use crate::date::{ConfigMoment, Moment, When};
 use crate::error::{Error, Result};
 use crate::geometry::geodesy;
-use crate::io::projection::MapProjection;
 use crate::io::write::{
     write_dataset, FieldDef, FieldKind, GeometryKind, Layer, LayerStyle, OutFeature, Shape, Value,
 };
@@ -21,10 +19,8 @@ use crate::load::Inputs;
 use crate::model::Snapshot;
 
 /// The layers in every output format, with their styles (and the QGIS
-/// project with the GeoPackage).
-pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
-    let text = |name: &str, content: String| write_text(out.dir, name, content);
-    let mut files = Vec::new();
+/// project with the GeoPackage), each file with its manifest entry.
+pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<Hashed>> {
     let formats = out
         .config
         .output
@@ -57,8 +53,29 @@ pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
         layers.push(places);
         styles.push(all_styles.places.clone());
     }
+    // Every file is written by GDAL on its own: the files are made (and
+    // hashed) in parallel, the largest first.
+    let mut jobs = Vec::new();
     for format in &formats {
-        if format.driver == "PostgreSQL" {
+        match format.driver {
+            "PostgreSQL" => jobs.push(Job::Postgres),
+            "GPKG" => jobs.push(Job::GeoPackage),
+            _ => jobs.extend((0..layers.len()).map(|k| Job::OneLayer(format, k))),
+        }
+    }
+    let points = |layer: &Layer| -> usize {
+        layer
+            .features
+            .iter()
+            .map(|f| f.geometry.coords_count())
+            .sum()
+    };
+    let cost = |job: &Job| match job {
+        Job::Postgres | Job::GeoPackage => layers.iter().map(points).sum::<usize>() * 2,
+        Job::OneLayer(_, k) => points(&layers[*k]),
+    };
+    let written = crate::support::parallel::map_costliest_first(&jobs, cost, |job| match job {
+        Job::Postgres => {
             // Tables, not files: nothing for the manifest to hash.
             let connection = out.config.output.connection.as_deref().unwrap_or_default();
             let dated = crate::io::dated::snapshots_dated_layer(&out.inputs.snapshots);
@@ -68,34 +85,59 @@ pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<PathBuf>> {
                 super::postgres_schema(out.config),
                 &all,
             )?;
-            continue;
+            Ok(Vec::new())
         }
-        if format.driver == "GPKG" {
-            files.extend(write_geopackage(out, &layers, &styles, &all_styles)?);
-            continue;
-        }
-        for (layer, style) in layers.iter().zip(&styles) {
-            let path = out.dir.join(format!("{}.{}", layer.name, format.extension));
-            write_dataset(&path, format.driver, std::slice::from_ref(layer), &[])?;
-            let parts: &[&str] = if format.driver == "ESRI Shapefile" {
-                &["shp", "shx", "dbf", "prj", "cpg"]
-            } else {
-                &[format.extension]
-            };
-            files.extend(
-                parts
-                    .iter()
-                    .map(|ext| PathBuf::from(format!("{}.{ext}", layer.name)))
-                    .filter(|p| out.dir.join(p).exists()),
-            );
-            // QGIS applies a `.qml` beside a layer file when it opens it.
-            let qml = PathBuf::from(format!("{}.qml", layer.name));
-            if !files.contains(&qml) {
-                files.push(text(&qml.to_string_lossy(), qgis::qml(style))?);
-            }
+        Job::GeoPackage => write_geopackage(out, &layers, &styles, &all_styles),
+        Job::OneLayer(format, k) => one_layer_file(out, format, &layers[*k]),
+    });
+    let mut files = Vec::new();
+    for w in written {
+        files.extend(w?);
+    }
+    // QGIS applies a `.qml` beside a layer file when it opens it: one per
+    // layer written to one-layer files.
+    for (k, (layer, style)) in layers.iter().zip(&styles).enumerate() {
+        if jobs
+            .iter()
+            .any(|j| matches!(j, Job::OneLayer(_, i) if *i == k))
+        {
+            let qml = format!("{}.qml", layer.name);
+            files.push(write_hashed(out.dir, &qml, qgis::qml(style).as_bytes())?);
         }
     }
     Ok(files)
+}
+
+/// One file (or database) of [`write_layers`].
+enum Job<'f> {
+    /// Every layer to PostgreSQL.
+    Postgres,
+    /// Every layer to the GeoPackage, and the QGIS project.
+    GeoPackage,
+    /// One layer (by index) in a one-layer format.
+    OneLayer(&'f crate::config::Format, usize),
+}
+
+/// One layer in a one-layer format (a shapefile with its parts, GeoJSON,
+/// …), hashed.
+fn one_layer_file(
+    out: &Outputs,
+    format: &crate::config::Format,
+    layer: &Layer,
+) -> Result<Vec<Hashed>> {
+    let path = out.dir.join(format!("{}.{}", layer.name, format.extension));
+    write_dataset(&path, format.driver, std::slice::from_ref(layer), &[])?;
+    let parts: &[&str] = if format.driver == "ESRI Shapefile" {
+        &["shp", "shx", "dbf", "prj", "cpg"]
+    } else {
+        &[format.extension]
+    };
+    parts
+        .iter()
+        .map(|ext| PathBuf::from(format!("{}.{ext}", layer.name)))
+        .filter(|p| out.dir.join(p).exists())
+        .map(|p| hashed_from_disk(out.dir, p))
+        .collect()
 }
 
 /// The GeoPackage with every layer and its style, and the QGIS project that
@@ -105,7 +147,7 @@ fn write_geopackage(
     layers: &[Layer],
     styles: &[qgis::Style],
     all_styles: &qgis::Styles,
-) -> Result<Vec<PathBuf>> {
+) -> Result<Vec<Hashed>> {
     let (dir, inputs) = (out.dir, out.inputs);
     let gpkg_styles: Vec<LayerStyle> = layers
         .iter()
@@ -133,10 +175,12 @@ fn write_geopackage(
     }
     let all: Vec<Layer> = layers.iter().cloned().chain([dated]).collect();
     write_dataset(&dir.join(GEOPACKAGE), "GPKG", &all, &gpkg_styles)?;
+    let geopackage = hashed_from_disk(dir, PathBuf::from(GEOPACKAGE))?;
     let project = project_xml(out, all_styles)?;
-    let path = dir.join(QGIS_PROJECT);
-    fs::write(&path, project).map_err(|source| Error::Io { path, source })?;
-    Ok(vec![PathBuf::from(GEOPACKAGE), PathBuf::from(QGIS_PROJECT)])
+    Ok(vec![
+        geopackage,
+        write_hashed(dir, QGIS_PROJECT, project.as_bytes())?,
+    ])
 }
 
 /// The GeoPackage a run writes.
@@ -166,9 +210,7 @@ fn project_xml(out: &Outputs, styles: &qgis::Styles) -> Result<String> {
         rivers,
         places,
     } = styles;
-    let (west, south, east, north) = inputs.study_box();
-    let map = MapProjection::for_region(west, south, east, north)?;
-    let extent = map.extent_of(west, south, east, north)?;
+    let (map_crs, extent) = (out.map_crs, out.map_extent);
     let until = until_years(out)?;
     let mut groups = Vec::new();
     if !config.places.is_empty() {
@@ -293,17 +335,17 @@ fn project_xml(out: &Outputs, styles: &qgis::Styles) -> Result<String> {
             style,
         })
         .collect();
-    let map_name = qgis::crs_name(&map.definition);
+    let map_name = qgis::crs_name(map_crs);
     let layouts = print_layouts(out, &until, &map_name);
     Ok(qgis::project(&qgis::Project {
         title: config.title.clone(),
         geopackage: GEOPACKAGE.into(),
         groups,
         context,
-        map_wkt: qgis::named_wkt(&crate::io::crs_wkt(&map.definition)?, &map_name),
+        map_wkt: qgis::named_wkt(&crate::io::crs_wkt(map_crs)?, &map_name),
         map_name,
         layer_wkt: crate::io::crs_wkt("EPSG:4326")?,
-        map_proj: map.definition,
+        map_proj: map_crs.to_owned(),
         extent,
         range: (first.first_day(), last.first_day()),
         dated: has_dates(&until),

@@ -14,6 +14,7 @@ use crate::analysis::Analysis;
 use crate::config::Config;
 use crate::error::{Error, Result};
 use crate::load::Inputs;
+use crate::manifest::{self, FileEntry};
 use report::Provenance;
 
 /// What the writers of a run's outputs need.
@@ -26,6 +27,10 @@ pub(crate) struct Outputs<'a> {
     /// The analysis file, relative to the output folder where it can be
     /// (what the QGIS project finds the `[[context]]` layers by).
     pub(crate) config_from_outputs: &'a str,
+    /// The maps' projection (PROJ definition) and the study region's
+    /// extent in it, for the QGIS project ([`report::maps::MapView`]).
+    pub(crate) map_crs: &'a str,
+    pub(crate) map_extent: (f64, f64, f64, f64),
 }
 
 /// Writes `content` to `name` in `dir`; returns `name`.
@@ -35,11 +40,42 @@ pub(crate) fn write_text(dir: &Path, name: &str, content: String) -> Result<Path
     Ok(PathBuf::from(name))
 }
 
-/// The maps (SVG and PNG), reports and tables.
-pub(crate) fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
-    let text = |name: &str, content: String| write_text(out.dir, name, content);
+/// A file written (relative to the output folder) and its manifest entry.
+pub(crate) type Hashed = (PathBuf, FileEntry);
+
+/// Writes `content` to `name` in `dir`, hashing it from memory for the
+/// manifest as it is written.
+///
+/// Fast path: the reference path is [`hashed_from_disk`] (the file read
+/// back), which `tests::hashing_as_written_matches_reading_back` holds equal.
+pub(crate) fn write_hashed(dir: &Path, name: &str, content: &[u8]) -> Result<Hashed> {
+    let path = dir.join(name);
+    fs::write(&path, content).map_err(|source| Error::Io { path, source })?;
+    let name = PathBuf::from(name);
+    let entry = FileEntry {
+        path: manifest::slash_path(&name),
+        bytes: content.len() as u64,
+        sha256: manifest::hash_bytes(content),
+    };
+    Ok((name, entry))
+}
+
+/// A file another writer made (GDAL, Chromium), hashed by reading it back.
+pub(crate) fn hashed_from_disk(dir: &Path, name: PathBuf) -> Result<Hashed> {
+    let mut entries = manifest::output_entries(dir, std::slice::from_ref(&name))?;
+    let entry = entries.pop().ok_or_else(|| Error::Io {
+        path: dir.join(&name),
+        source: std::io::Error::other("the file was not hashed"),
+    })?;
+    Ok((name, entry))
+}
+
+/// The maps (SVG and PNG), reports and tables, each with its manifest
+/// entry, the maps drawn in `view`.
+pub(crate) fn write_reports(out: &Outputs, view: report::maps::MapView) -> Result<Vec<Hashed>> {
+    let text = |name: &str, content: String| write_hashed(out.dir, name, content.as_bytes());
     let fonts = report::maps::Fonts::system();
-    let maps = report::maps::maps(out.config, out.inputs, out.analysis, &fonts)?;
+    let maps = report::maps::maps_in(view, out.config, out.inputs, out.analysis, &fonts);
     let maps_dir = out.dir.join("maps");
     // Not `create_dir_all`: a run ended by a signal moves its staging
     // folder away while this may still be running, and must not find it
@@ -50,19 +86,20 @@ pub(crate) fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
     })?;
     // Every face the maps' text was measured in.
     let fonts = fonts.database();
-    // Rasterising is the slow part: one map per core.
-    let pngs = crate::support::parallel::map(&maps, |m| report::maps::png(&m.svg, &fonts));
-    let mut map_files = Vec::new();
-    for (m, png) in maps.iter().zip(pngs) {
-        map_files.push(text(&format!("maps/{}.svg", m.name), m.svg.clone())?);
+    // Rasterising is the slow part: one map per core, each written and
+    // hashed where it was drawn.
+    let written = crate::support::parallel::map(&maps, |m| -> Result<[Hashed; 2]> {
+        let svg = write_hashed(out.dir, &format!("maps/{}.svg", m.name), m.svg.as_bytes())?;
         let png_name = format!("maps/{}.png", m.name);
-        let png = png.ok_or_else(|| Error::Io {
+        let png = report::maps::png(&m.svg, &fonts).ok_or_else(|| Error::Io {
             path: out.dir.join(&png_name),
             source: std::io::Error::other("the map could not be rasterised"),
         })?;
-        let path = out.dir.join(&png_name);
-        fs::write(&path, png).map_err(|source| Error::Io { path, source })?;
-        map_files.push(PathBuf::from(png_name));
+        Ok([svg, write_hashed(out.dir, &png_name, &png)?])
+    });
+    let mut map_files = Vec::new();
+    for pair in written {
+        map_files.extend(pair?);
     }
     let markdown = report::report_markdown(out.config, out.analysis, out.provenance, &maps);
     let mut files = vec![
@@ -86,7 +123,7 @@ pub(crate) fn write_reports(out: &Outputs) -> Result<Vec<PathBuf>> {
         text("sources.json", report::sources::csl_json(out.config))?,
     ];
     if out.config.output.pdf {
-        files.push(report::pdf::print(out.dir)?);
+        files.push(hashed_from_disk(out.dir, report::pdf::print(out.dir)?)?);
     }
     files.extend(map_files);
     Ok(files)
@@ -114,4 +151,19 @@ pub(crate) fn postgres_schema(config: &Config) -> &str {
         .schema
         .as_deref()
         .unwrap_or(crate::io::postgres::DEFAULT_SCHEMA)
+}
+
+#[cfg(test)]
+mod tests {
+    /// A file hashed from memory as it is written has the entry it has
+    /// when read back (the reference path).
+    #[test]
+    fn hashing_as_written_matches_reading_back() {
+        let dir = tempfile::tempdir().unwrap();
+        for (name, content) in [("empty.txt", Vec::new()), ("big.bin", vec![7u8; 200_001])] {
+            let written = super::write_hashed(dir.path(), name, &content).unwrap();
+            let read = super::hashed_from_disk(dir.path(), name.into()).unwrap();
+            assert_eq!(written, read);
+        }
+    }
 }

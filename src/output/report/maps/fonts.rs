@@ -81,40 +81,38 @@ impl Fonts {
     /// The system's fonts of the families the maps use, read into memory
     /// once per run (all system fonts when none of them is installed: a
     /// database of font files opens the file again for every label), and
-    /// the other system faces as fallbacks.
+    /// the other system faces as fallbacks. The faces are listed without
+    /// reading the files whole ([`super::system_fonts`]).
     pub fn system() -> Fonts {
-        let mut system = Database::new();
-        system.load_system_fonts();
-        Fonts::from_database(&system, &MAP_FONTS)
+        Fonts::from_faces(super::system_fonts::system_faces(), &MAP_FONTS)
     }
 
     /// As [`Fonts::system`], from the faces of `system` (files), with
     /// `primary` as the families read first.
+    #[cfg(test)]
     fn from_database(system: &Database, primary: &[&str]) -> Fonts {
-        let mut faces: Vec<_> = system
-            .faces()
-            .filter_map(|f| match &f.source {
-                Source::File(path) => Some((path.clone(), f.index, f)),
-                _ => None,
-            })
-            .collect();
-        faces.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+        Fonts::from_faces(super::system_fonts::listed(system), primary)
+    }
+
+    /// As [`Fonts::system`], from a list of system faces, with `primary` as
+    /// the families read first.
+    fn from_faces(mut faces: Vec<super::system_fonts::SystemFace>, primary: &[&str]) -> Fonts {
+        faces.sort_by(|a, b| (&a.path, a.index).cmp(&(&b.path, b.index)));
         let mut db = Database::new();
         let mut read = std::collections::BTreeSet::new();
         let mut candidates = Vec::new();
-        for (path, index, face) in faces {
-            let families: Vec<String> = face.families.iter().map(|(n, _)| n.clone()).collect();
-            if families.iter().any(|n| primary.contains(&n.as_str())) {
-                if read.insert(path.clone()) {
-                    if let Ok(bytes) = std::fs::read(&path) {
+        for face in faces {
+            if face.families.iter().any(|n| primary.contains(&n.as_str())) {
+                if read.insert(face.path.clone()) {
+                    if let Ok(bytes) = std::fs::read(&face.path) {
                         db.load_font_data(bytes);
                     }
                 }
             } else {
                 candidates.push(Candidate {
-                    rank: fallback_rank(&families, face.style, face.weight.0),
-                    path,
-                    index,
+                    rank: fallback_rank(&face.families, face.style, face.weight),
+                    path: face.path,
+                    index: face.index,
                 });
             }
         }

@@ -18,6 +18,7 @@
 pub mod fonts;
 pub mod labels;
 pub mod legend;
+mod system_fonts;
 pub mod zones;
 
 use std::fmt::Write as _;
@@ -71,11 +72,39 @@ struct Frame {
     thin_deg: f64,
 }
 
-impl Frame {
-    fn new(inputs: &Inputs) -> Result<Frame> {
+/// The projection the maps are drawn in, fitted to the study region
+/// ([`MapProjection::for_region`]), and the region's extent in it: made
+/// once per run, for the maps and the QGIS project.
+pub struct MapView {
+    /// The projection.
+    pub projection: MapProjection,
+    /// The study region's longitude/latitude box (west, south, east, north).
+    pub bbox: (f64, f64, f64, f64),
+    /// The box's projected extent (xmin, ymin, xmax, ymax), metres.
+    pub extent: (f64, f64, f64, f64),
+}
+
+impl MapView {
+    /// The view of the study region of `inputs`.
+    pub fn of(inputs: &Inputs) -> Result<MapView> {
         let b = inputs.study_box();
         let projection = MapProjection::for_region(b.0, b.1, b.2, b.3)?;
-        let (xmin, ymin, xmax, ymax) = projection.extent_of(b.0, b.1, b.2, b.3)?;
+        let extent = projection.extent_of(b.0, b.1, b.2, b.3)?;
+        Ok(MapView {
+            projection,
+            bbox: b,
+            extent,
+        })
+    }
+}
+
+impl Frame {
+    fn new(view: MapView) -> Frame {
+        let MapView {
+            projection,
+            bbox: b,
+            extent: (xmin, ymin, xmax, ymax),
+        } = view;
         let inner_w = WIDTH - LEGEND - 2.0 * MARGIN;
         let inner_h = HEIGHT - TOP - 2.0 * MARGIN;
         let scale = (inner_w / (xmax - xmin)).min(inner_h / (ymax - ymin));
@@ -84,7 +113,7 @@ impl Frame {
         // One degree of latitude is at least 110.5 km; one of longitude is
         // shorter still.
         let thin_deg = 0.125 / scale / 110_500.0;
-        Ok(Frame {
+        Frame {
             thin_deg,
             bbox: b,
             projection,
@@ -93,7 +122,7 @@ impl Frame {
             y1: ymax,
             left,
             top,
-        })
+        }
     }
 
     fn px(&self, lon: f64, lat: f64) -> Option<(f64, f64)> {
@@ -124,50 +153,75 @@ impl Frame {
 
     /// SVG path data of a line, thinned to a quarter pixel.
     fn path(&self, line: &LineString<f64>, closed: bool, d: &mut String) {
+        self.paths(std::iter::once(line), closed, d);
+    }
+
+    /// SVG path data of lines, each thinned to a quarter pixel, their
+    /// points projected in one call to PROJ (a call per ring was most of
+    /// the work on outlines with thousands of small islands and lakes).
+    fn paths<'a>(
+        &self,
+        lines: impl Iterator<Item = &'a LineString<f64>>,
+        closed: bool,
+        d: &mut String,
+    ) {
         // Vertices within an eighth of a pixel of the last one taken are
-        // skipped before projecting; the line's last vertex is kept.
-        let n = line.0.len();
+        // skipped before projecting; each line's last vertex is kept.
         let mut lonlat: Vec<geo::Coord<f64>> = Vec::new();
-        for (i, c) in line.0.iter().enumerate() {
-            if let Some(q) = lonlat.last() {
-                if i + 1 < n && (c.x - q.x).abs() + (c.y - q.y).abs() < self.thin_deg {
-                    continue;
+        let mut ends = Vec::new();
+        for line in lines {
+            let (start, n) = (lonlat.len(), line.0.len());
+            for (i, c) in line.0.iter().enumerate() {
+                if lonlat.len() > start {
+                    let q = lonlat[lonlat.len() - 1];
+                    if i + 1 < n && (c.x - q.x).abs() + (c.y - q.y).abs() < self.thin_deg {
+                        continue;
+                    }
                 }
+                lonlat.push(*c);
             }
-            lonlat.push(*c);
+            ends.push(lonlat.len());
         }
         let projected = self.px_all(&lonlat);
-        let m = projected.len();
-        let mut last: Option<(f64, f64)> = None;
-        for (i, p) in projected.into_iter().enumerate() {
-            let Some(p) = p else { continue };
-            let keep = match last {
-                None => true,
-                Some(q) => i + 1 == m || (p.0 - q.0).abs() + (p.1 - q.1).abs() >= 0.25,
-            };
-            if !keep {
-                continue;
-            }
-            d.push(if last.is_none() { 'M' } else { 'L' });
-            push_tenths(d, p.0);
-            d.push(',');
-            push_tenths(d, p.1);
-            last = Some(p);
-        }
-        if closed && last.is_some() {
-            d.push('Z');
+        let mut start = 0;
+        for end in ends {
+            push_line(&projected[start..end], closed, d);
+            start = end;
         }
     }
 
     fn polygons(&self, mp: &MultiPolygon<f64>) -> String {
         let mut d = String::new();
-        for p in &mp.0 {
-            self.path(p.exterior(), true, &mut d);
-            for hole in p.interiors() {
-                self.path(hole, true, &mut d);
-            }
-        }
+        let rings =
+            mp.0.iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()));
+        self.paths(rings, true, &mut d);
         d
+    }
+}
+
+/// Appends a projected line as SVG path data, a point closer than a
+/// quarter pixel to the last one written skipped (the last point kept).
+fn push_line(projected: &[Option<(f64, f64)>], closed: bool, d: &mut String) {
+    let m = projected.len();
+    let mut last: Option<(f64, f64)> = None;
+    for (i, p) in projected.iter().enumerate() {
+        let Some(p) = *p else { continue };
+        let keep = match last {
+            None => true,
+            Some(q) => i + 1 == m || (p.0 - q.0).abs() + (p.1 - q.1).abs() >= 0.25,
+        };
+        if !keep {
+            continue;
+        }
+        d.push(if last.is_none() { 'M' } else { 'L' });
+        push_tenths(d, p.0);
+        d.push(',');
+        push_tenths(d, p.1);
+        last = Some(p);
+    }
+    if closed && last.is_some() {
+        d.push('Z');
     }
 }
 
@@ -240,8 +294,26 @@ pub fn maps(
     analysis: &Analysis,
     fonts: &Fonts,
 ) -> Result<Vec<Map>> {
+    Ok(maps_in(
+        MapView::of(inputs)?,
+        config,
+        inputs,
+        analysis,
+        fonts,
+    ))
+}
+
+/// As [`maps`], drawn in `view` (which a run makes once for the maps and
+/// the QGIS project).
+pub fn maps_in(
+    view: MapView,
+    config: &Config,
+    inputs: &Inputs,
+    analysis: &Analysis,
+    fonts: &Fonts,
+) -> Vec<Map> {
     let title = &config.title;
-    let frame = Frame::new(inputs)?;
+    let frame = Frame::new(view);
     let colours = holder_colours(&crate::output::holders(inputs), &config.holder_colors());
     let colour_of = |state: &str| {
         colours
@@ -397,7 +469,7 @@ pub fn maps(
             out.push(m);
         }
     }
-    Ok(out)
+    out
 }
 
 /// Fill of the `[[context]]` layers (their outlines a darker grey).
@@ -449,9 +521,7 @@ fn rivers(frame: &Frame, inputs: &Inputs) -> String {
     let mut s = String::new();
     for r in &inputs.rivers {
         let mut d = String::new();
-        for line in &r.geometry.0 {
-            frame.path(line, false, &mut d);
-        }
+        frame.paths(r.geometry.0.iter(), false, &mut d);
         let _ = writeln!(
             s,
             "<path d=\"{d}\" fill=\"none\" stroke=\"#4a90c8\" stroke-width=\"0.9\"/>"

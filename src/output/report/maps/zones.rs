@@ -34,7 +34,10 @@ pub(super) fn zone_map(
     let mut body = String::from(background);
     let mut legend = Vec::new();
     let mut labels = Vec::new();
-    for (zone, (_, colour)) in inputs.zones.iter().zip(&colours) {
+    // A zone's inner point is costly (geo finds it by relating the
+    // polygons): worked out once per zone, each on its own core.
+    let inner = crate::support::parallel::map(&inputs.zones, |zone| zone.geometry.interior_point());
+    for ((zone, (_, colour)), inner) in inputs.zones.iter().zip(&colours).zip(inner) {
         let _ = writeln!(
             body,
             "<path d=\"{}\" fill=\"{}\" fill-opacity=\"0.35\" fill-rule=\"evenodd\" stroke=\"{}\" stroke-width=\"1.6\" stroke-linejoin=\"round\"/>",
@@ -43,15 +46,11 @@ pub(super) fn zone_map(
             hex(*colour)
         );
         legend.push(LegendItem::Fill(zone.id.clone(), *colour));
-        for line in readings_of(inputs, zone) {
+        for line in readings_of(inputs, zone, inner) {
             legend.push(LegendItem::Note(line));
         }
         // Named at its inner point, or near it.
-        if let Some(at) = zone
-            .geometry
-            .interior_point()
-            .and_then(|p| frame.px(p.x(), p.y()))
-        {
+        if let Some(at) = inner.and_then(|p| frame.px(p.x(), p.y())) {
             labels.push(Label {
                 text: zone.id.clone(),
                 width: fonts.width(&zone.id, LABEL_SIZE, true),
@@ -75,10 +74,14 @@ pub(super) fn zone_map(
     })
 }
 
-/// One line per reading: who holds the zone in which snapshots.
-fn readings_of(inputs: &Inputs, zone: &crate::geometry::variants::Zone) -> Vec<String> {
+/// One line per reading: who holds the zone (whose inner point is `inner`)
+/// in which snapshots.
+fn readings_of(
+    inputs: &Inputs,
+    zone: &crate::geometry::variants::Zone,
+    inner: Option<geo::Point<f64>>,
+) -> Vec<String> {
     let mut out = Vec::new();
-    let inner = zone.geometry.interior_point();
     for (i, reading) in inputs.readings.iter().enumerate() {
         let mut held: Vec<(String, Vec<String>)> = Vec::new();
         for s in &inputs.snapshots {
