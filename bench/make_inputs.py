@@ -12,13 +12,16 @@ borderchange.toml with its paths rewritten (references kept):
                    their common refinement, simplified as one coverage
                    (shapely.coverage_simplify) and dissolved back into each
                    snapshot's holders. Borders shared by two holders, or by
-                   two snapshots, stay identical.
+                   two snapshots, stay identical; the readings' zones layer
+                   is noded and simplified with them, so a zone's edge along
+                   a border stays on it.
   bench/data/1e6/  the bundled shapefiles themselves (config only).
   bench/data/1e7/  about 10^7 vertices: the bundled snapshots with points
                    inserted along every edge (straight in lon/lat), placed
                    from the edge's lexicographically smaller end, so an edge
                    shared by two holders or two snapshots gets the same
-                   points on both sides.
+                   points on both sides; the readings' zones layer gets the
+                   same points, so a zone edge along a border stays on it.
 
 The rivers layer is the bundled one in every analysis.
 
@@ -91,7 +94,9 @@ def write_config(size, snapshot_paths):
         f.write(header + text)
 
 
-def write_snapshots(size, snapshots, geometries):
+def write_snapshots(size, snapshots, geometries, zones=None):
+    """Writes the snapshots' `geometries` (and `zones`, a (path, frame) pair
+    standing in for that layer, if given) under bench/data/<size>/."""
     folder = os.path.join(DATA, size)
     os.makedirs(folder, exist_ok=True)
     paths = {}
@@ -100,6 +105,11 @@ def write_snapshots(size, snapshots, geometries):
         out = out.set_geometry(list(geoms), crs=frame.crs)
         target = os.path.join(folder, os.path.basename(path))
         pyogrio.write_dataframe(out, target, encoding="UTF-8")
+        paths[path] = target
+    if zones is not None:
+        path, frame = zones
+        target = os.path.join(folder, os.path.basename(path))
+        pyogrio.write_dataframe(frame, target, encoding="UTF-8")
         paths[path] = target
     write_config(size, paths)
     total = sum(int(shapely.get_num_coordinates(g).sum()) for g in geometries)
@@ -111,6 +121,10 @@ def write_snapshots(size, snapshots, geometries):
 
 def small(snapshots):
     frames = [f for _, _, f in snapshots]
+    zone_path, zone_frame = read_zones()
+    # The zones are noded and simplified with the snapshots, so a zone's
+    # edge along a border stays on it (see `zones`).
+    frames.append(zone_frame)
     outlines = [shapely.boundary(g) for f in frames for g in f.geometry.values]
     noded = shapely.union_all(outlines, grid_size=GRID)
     faces = shapely.get_parts(shapely.polygonize(shapely.get_parts(noded)))
@@ -131,17 +145,18 @@ def small(snapshots):
             [shapely.coverage_union_all(simple[owner == k]) for k in range(len(f))]
             for f, owner in zip(frames, owners)
         ]
-        total = sum(int(shapely.get_num_coordinates(g).sum()) for g in geometries)
+        total = sum(int(shapely.get_num_coordinates(g).sum()) for g in geometries[:-1])
         log(f"1e5: tolerance {tolerance}°: {total} vertices")
         if best is None or abs(np.log(total / SMALL_TARGET)) < abs(np.log(best[0] / SMALL_TARGET)):
             best = (total, geometries)
         if total < SMALL_TARGET:
             break
-    geometries = best[1]
+    *geometries, zone_geometries = best[1]
     for g in (g for gs in geometries for g in gs):
         if not g.is_valid:
             raise SystemExit(f"1e5: simplified holder invalid: {shapely.is_valid_reason(g)}")
-    write_snapshots("1e5", snapshots, geometries)
+    zones = (zone_path, zone_frame.set_geometry(list(zone_geometries), crs=zone_frame.crs))
+    write_snapshots("1e5", snapshots, geometries, zones)
 
 
 # --- about 10^7: points inserted along every edge ------------------------------
@@ -188,7 +203,30 @@ def large(snapshots, bundled):
             split = shapely.MultiPolygon(parts) if len(parts) > 1 or g.geom_type == "MultiPolygon" else parts[0]
             out.append(split if shapely.is_valid(split) else g)
         geometries.append(out)
-    write_snapshots("1e7", snapshots, geometries)
+    write_snapshots("1e7", snapshots, geometries, zones(inserted))
+
+
+def read_zones():
+    """The readings' zones layer of borderchange.toml: its path and frame."""
+    with open(CONFIG, "rb") as f:
+        config = tomllib.load(f)
+    path = os.path.join(ROOT, config["zones"]["path"])
+    return path, pyogrio.read_dataframe(path)
+
+
+def zones(inserted):
+    """The readings' zones layer with the same points inserted: a zone's
+    edge that follows a border (most do) gets the very points the border
+    got, as the bundled zones share the bundled borders' vertices. Left
+    coarse, every inserted point of such a border would leave a hairline
+    sliver where the zone is cut (about 10^5 polygons per reading's
+    snapshot at 1e7), work the bundled shape does not ask for."""
+    path, frame = read_zones()
+    split = []
+    for g in frame.geometry.values:
+        parts = [split_polygon(p, inserted) for p in shapely.get_parts(g)]
+        split.append(shapely.MultiPolygon(parts) if len(parts) > 1 or g.geom_type == "MultiPolygon" else parts[0])
+    return path, frame.set_geometry(split, crs=frame.crs)
 
 
 # --- OpenStreetMap resolution, tiled ----------------------------------------

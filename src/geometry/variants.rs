@@ -412,6 +412,70 @@ mod tests {
         );
     }
 
+    /// A closed ring through `corners` with `n` points inserted along
+    /// every edge, straight in longitude/latitude and placed from the
+    /// edge's lexicographically smaller end, as `bench/make_inputs.py`
+    /// densifies the 10^7-vertex input: an edge two rings share gets the
+    /// same points, bit for bit, in both, and they are off the grid.
+    fn split_ring(corners: &[(f64, f64)], n: usize) -> geo::LineString<f64> {
+        let mut points = Vec::new();
+        for (k, &a) in corners.iter().enumerate() {
+            let b = corners[(k + 1) % corners.len()];
+            points.push(Coord { x: a.0, y: a.1 });
+            let (s, e, flip) = if b < a { (b, a, true) } else { (a, b, false) };
+            for j in 1..=n {
+                let j = if flip { n + 1 - j } else { j };
+                let f = j as f64 / (n + 1) as f64;
+                points.push(Coord {
+                    x: s.0 + (e.0 - s.0) * f,
+                    y: s.1 + (e.1 - s.1) * f,
+                });
+            }
+        }
+        points.push(points[0]);
+        geo::LineString::new(points)
+    }
+
+    fn split_polygon(corners: &[(f64, f64)], n: usize) -> MultiPolygon<f64> {
+        MultiPolygon::new(vec![geo::Polygon::new(split_ring(corners, n), vec![])])
+    }
+
+    /// A zone whose edge follows a border off the snapping grid, with the
+    /// border's own vertices, is cut without a sliver: each holder comes
+    /// back as one polygon. (A zone left coarse along a densified border
+    /// leaves a hairline sliver at every inserted point: at 10^7 vertices
+    /// of the bundled shape, about 10^5 polygons per reading's snapshot.)
+    #[test]
+    fn a_zone_along_a_border_off_the_grid_leaves_no_sliver() {
+        let (sw, se) = ((120.0, 50.0), (124.0, 50.0));
+        let (ne, nw) = ((124.0, 52.0), (120.0, 52.0));
+        // The A–B border, slanted so its inserted points are off the grid.
+        let (b0, b1, b2) = ((122.0, 50.0), (122.3, 50.9), (121.7, 52.0));
+        let s = snapshot(
+            1700,
+            vec![
+                ("A", split_polygon(&[sw, b0, b1, b2, nw], 40)),
+                ("B", split_polygon(&[b0, se, ne, b2, b1], 40)),
+            ],
+        );
+        // The zone: B's land west of 123° E, along the whole border.
+        let zone = Zone {
+            id: "z".into(),
+            geometry: split_polygon(&[b0, (123.0, 50.0), (123.0, 52.0), b2, b1], 40),
+        };
+        let grid = grid_for(std::slice::from_ref(&s));
+        let v = apply(&s, &[&zone], &["A"], &grid).expect("changed");
+        let parts: Vec<usize> = v.holdings.iter().map(|h| h.geometry.0.len()).collect();
+        assert_eq!(parts, [1, 1]);
+        // Nothing lost or gained but the geodesic bulge of the zone's own
+        // edges along B's outline, split at other points (parts in 10^7).
+        assert_relative_eq!(
+            area_of(&v, "A") + area_of(&v, "B"),
+            area_of(&s, "A") + area_of(&s, "B"),
+            max_relative = 1e-6
+        );
+    }
+
     /// Overlapping zones: the later assignment wins.
     #[test]
     fn the_later_of_two_overlapping_zones_wins() {
