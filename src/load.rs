@@ -40,6 +40,9 @@ pub struct Inputs {
     /// The `[[context]]` layers: each one's name and polygons (drawn,
     /// never measured).
     pub context: Vec<(String, Vec<MultiPolygon<f64>>)>,
+    /// What the reading found that the analysis should warn about (edges
+    /// that cross another ring once taken as geodesics), in snapshot order.
+    pub warnings: Vec<String>,
 }
 
 /// One change `parameters.repair` (`run --repair`) made to an input feature.
@@ -128,9 +131,11 @@ pub fn load(config: &Config) -> Result<Inputs> {
     .collect::<Result<Vec<_>>>()?;
     let mut snapshots = Vec::with_capacity(read.len());
     let mut repairs = Vec::new();
-    for (snapshot, changes) in read {
+    let mut warnings = Vec::new();
+    for (snapshot, changes, said) in read {
         snapshots.push(snapshot);
         repairs.extend(changes);
+        warnings.extend(said);
     }
     let rivers = match &config.rivers {
         Some(r) => {
@@ -187,6 +192,7 @@ pub fn load(config: &Config) -> Result<Inputs> {
         readings,
         uncertain,
         context,
+        warnings,
     })
 }
 
@@ -241,7 +247,7 @@ fn snapshot_holdings(
     aliases: &BTreeMap<String, String>,
     max_edge_m: f64,
     shift: bool,
-) -> Result<(Snapshot, Vec<Repair>)> {
+) -> Result<(Snapshot, Vec<Repair>, Vec<String>)> {
     let layer = layer_name(source);
     let when = s.when().map_err(Error::Usage)?;
     let options = Options {
@@ -282,12 +288,36 @@ fn snapshot_holdings(
             change: r.change,
         })
         .collect();
+    let warnings = built
+        .bowed
+        .iter()
+        .map(|(holder, b)| {
+            bowed_message(&s.path.display().to_string(), &when.to_string(), holder, b)
+        })
+        .collect();
     let snapshot = Snapshot {
         year: when,
         treaty: s.treaty.clone(),
         holdings: built.holdings,
     };
-    Ok((snapshot, repairs))
+    Ok((snapshot, repairs, warnings))
+}
+
+/// What to say of an edge that crosses another ring of its holding once
+/// taken as a geodesic (see [`crate::geometry::bowed`]): `run` warns, and
+/// `validate` says the same.
+pub(crate) fn bowed_message(
+    file: &str,
+    year: &str,
+    holder: &str,
+    b: &crate::geometry::bowed::BowedEdge,
+) -> String {
+    format!(
+        "'{file}' ({year}), holder '{holder}': the edge from ({:.4}, {:.4}) to ({:.4}, {:.4}) is measured as a geodesic, which runs up to {:.3}° of latitude off the straight line drawn in longitude/latitude, and so passes across {} of the holding (holes or islands drawn just beside the edge), first near ({:.4}, {:.4}); the areas count them as if on their drawn side. If the edge is meant to follow a parallel or a straight line on the map, add points along it in the data",
+        b.from.x, b.from.y, b.to.x, b.to.y, b.off_deg,
+        if b.rings == 1 { "another ring".to_owned() } else { format!("{} other rings", b.rings) },
+        b.at.x, b.at.y
+    )
 }
 
 /// The features as the engine takes them, each holder named as the

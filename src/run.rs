@@ -148,6 +148,10 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
                 &inputs.uncertain,
             )?;
             analysis.checks = checks::evaluate(&config.references, &analysis);
+            // What the reading found comes first.
+            analysis
+                .warnings
+                .splice(0..0, inputs.warnings.iter().cloned());
             Ok((inputs, analysis, read_seconds))
         });
         let hashes = hashing.join().unwrap_or_else(|payload| {

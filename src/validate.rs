@@ -284,6 +284,15 @@ pub fn validate(config: &Config) -> Result<Vec<Problem>> {
                 ..problem(Some(p.feature), Some(p.holder.clone()))
             });
         }
+        for (holder, b) in &built.bowed {
+            problems.push(Problem {
+                kind: "bowed edge".into(),
+                message: crate::load::bowed_message(&file, &label, holder, b),
+                at: Some(b.at),
+                severity: Severity::Warning,
+                ..problem(None, Some(holder.clone()))
+            });
+        }
         let left_out = built.left_out.clone();
         left_out_holders.insert(year, left_out.iter().map(|l| l.1.clone()).collect());
         holders_by_year.insert(

@@ -88,6 +88,54 @@ fn overlap_below_sliver_is_measured_and_reported() {
     );
 }
 
+/// A holder whose south side runs 10° along 38° N, with a lake drawn just
+/// north of it: measured as a geodesic the side bows about 0.11° north,
+/// across the lake. `run` warns naming the edge, the lake and what to do;
+/// `validate` says the same as a warning; the same side drawn with points
+/// along the parallel is not warned about.
+#[test]
+fn an_edge_that_bows_across_a_lake_is_warned_about() {
+    let w = Workdir::new();
+    plain_config(&w, "bowed");
+    let shell = "[[100,38],[110,38],[110,40],[100,40],[100,38]]";
+    let lake = "[[104.9,38.1],[104.9,38.2],[105.1,38.2],[105.1,38.1],[104.9,38.1]]";
+    let north = "[[100,40],[110,40],[110,41],[100,41],[100,40]]";
+    let write = |shell: &str| {
+        let a = format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":{{"state":"A"}},"geometry":{{"type":"Polygon","coordinates":[{shell},{lake}]}}}},{{"type":"Feature","properties":{{"state":"B"}},"geometry":{{"type":"Polygon","coordinates":[{north}]}}}}]}}"#
+        );
+        w.write("a1700.geojson", &a);
+        w.write("b1800.geojson", &a);
+    };
+    write(shell);
+    let (code, _, stderr) = run(&w, &["run", "analysis.toml"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let said = "holder 'A': the edge from (100.0000, 38.0000) to (110.0000, 38.0000) is measured as a geodesic";
+    assert!(
+        stderr.contains(said)
+            && stderr.contains("passes across another ring of the holding")
+            && stderr.contains("first near (104.9000, 38.10")
+            && stderr.contains("add points along it in the data"),
+        "{stderr}"
+    );
+    let warnings = report(&w)["warnings"].to_string();
+    assert!(warnings.contains(said), "{warnings}");
+    let (code, listed, _) = run(&w, &["validate", "analysis.toml"]);
+    assert_eq!(code, Some(1), "{listed}");
+    assert!(
+        listed.contains("warning:") && listed.contains("bowed edge") && listed.contains(said),
+        "{listed}"
+    );
+    // Points along the parallel: the side follows it, nothing to say.
+    let along: Vec<String> = (0..=100)
+        .map(|i| format!("[{},38]", 100.0 + 0.1 * f64::from(i)))
+        .collect();
+    write(&format!("[{},[110,40],[100,40],[100,38]]", along.join(",")));
+    let (code, _, stderr) = run(&w, &["run", "analysis.toml", "--force"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("measured as a geodesic"), "{stderr}");
+}
+
 /// Land two holders hold at once, under `sliver_km2`, counts in both their
 /// transfers: the balance it puts off is said to come from the overlap,
 /// with the overlaps named, not blamed on the overlay; a balance off by

@@ -87,6 +87,9 @@ pub struct Holdings {
     pub problems: Vec<FeatureProblem>,
     /// The features left out for a fatal problem: id, holder and box.
     pub left_out: Vec<(u64, String, Option<Rect<f64>>)>,
+    /// Edges that cross another ring of their holding once densified
+    /// along the geodesic (see [`super::bowed`]), with their holder.
+    pub bowed: Vec<(String, super::bowed::BowedEdge)>,
 }
 
 impl Holdings {
@@ -161,8 +164,13 @@ pub fn holdings(features: Vec<Feature>, options: &Options, label: &str) -> Resul
         };
         let mut geometry = crate::support::guard::catching(
             || format!("densifying the land of '{state}' in {label}"),
-            || geodesy::densify(merged, max_edge_m),
+            || geodesy::densify(merged.clone(), max_edge_m),
         )?;
+        out.bowed.extend(
+            super::bowed::bowed_edges(&merged, &geometry)
+                .into_iter()
+                .map(|b| (state.clone(), b)),
+        );
         if options.shift {
             // Points on geodesics across 180° come back as negative
             // longitudes.

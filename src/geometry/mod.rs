@@ -22,6 +22,7 @@
 
 pub mod antimeridian;
 pub mod boundary;
+pub mod bowed;
 pub mod geodesy;
 pub mod holdings;
 pub mod overlay;
