@@ -272,6 +272,24 @@ fn apply_on(
     })
 }
 
+/// The polygons of `held` whose boxes meet a box of `own` or `others`
+/// (the zones' parts), and the rest, each in their order.
+fn near_and_far<'a>(
+    held: &'a MultiPolygon<f64>,
+    own: &[&MultiPolygon<f64>],
+    others: &[&MultiPolygon<f64>],
+) -> (Vec<&'a Polygon<f64>>, Vec<&'a Polygon<f64>>) {
+    let boxes: Vec<Rect<f64>> = own
+        .iter()
+        .chain(others)
+        .filter_map(|m| m.bounding_rect())
+        .collect();
+    held.0.iter().partition(|p| {
+        p.bounding_rect()
+            .is_some_and(|r| boxes.iter().any(|b| b.intersects(&r)))
+    })
+}
+
 /// `(held ∪ own) − others` on `grid`, overlaying only the polygons of
 /// `held` whose boxes meet the zones' parts: the others (Sakhalin, when a
 /// zone on the mainland moves) cannot meet them and are kept as they are,
@@ -282,16 +300,7 @@ fn cut_and_add(
     others: &[&MultiPolygon<f64>],
     grid: &Grid,
 ) -> MultiPolygon<f64> {
-    let boxes: Vec<Rect<f64>> = own
-        .iter()
-        .chain(others)
-        .filter_map(|m| m.bounding_rect())
-        .collect();
-    let (near, far): (Vec<&geo::Polygon<f64>>, Vec<&geo::Polygon<f64>>) =
-        held.0.iter().partition(|p| {
-            p.bounding_rect()
-                .is_some_and(|r| boxes.iter().any(|b| b.intersects(&r)))
-        });
+    let (near, far) = near_and_far(held, own, others);
     let near = MultiPolygon::new(near.into_iter().cloned().collect());
     let mut subject = vec![&near];
     subject.extend(own.iter().copied());
@@ -314,15 +323,7 @@ fn cut_and_add_fast(
     others: &[&MultiPolygon<f64>],
     grid: &Grid,
 ) -> MultiPolygon<f64> {
-    let boxes: Vec<Rect<f64>> = own
-        .iter()
-        .chain(others)
-        .filter_map(|m| m.bounding_rect())
-        .collect();
-    let (near, far): (Vec<&Polygon<f64>>, Vec<&Polygon<f64>>) = held.0.iter().partition(|p| {
-        p.bounding_rect()
-            .is_some_and(|r| boxes.iter().any(|b| b.intersects(&r)))
-    });
+    let (near, far) = near_and_far(held, own, others);
     let others_polygons: Vec<&Polygon<f64>> = others.iter().flat_map(|m| &m.0).collect();
     let (_, near_rest, others_rest) = split_common_of(&near, &others_polygons);
     // What is left of `others` could still cut the polygons near it.
