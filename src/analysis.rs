@@ -377,12 +377,7 @@ pub fn analyse_readings(
     };
     // Snapshots and pieces repeat many polygons vertex for vertex: each is
     // measured once; and holders repeat whole, so some overlays do too.
-    let vertices = unique
-        .iter()
-        .flat_map(|s| &s.holdings)
-        .map(|h| h.geometry.coords_count())
-        .sum();
-    let areas_cache = geodesy::AreaCache::for_input(vertices);
+    let areas_cache = geodesy::AreaCache::new();
     let areas = &areas_cache;
     let overlays = Intersections::plan(
         &unique,

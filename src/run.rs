@@ -35,8 +35,8 @@ pub struct Outcome {
 /// `None`, to the folder the analysis file names.
 ///
 /// On snapshot files of [`crate::support::memory::LARGE_INPUT_BYTES`] or more this
-/// also sets the process's allocator to hand large freed blocks back (see
-/// [`crate::support::memory`]); the setting stays for the rest of the process.
+/// also hands the memory each stage freed back to the system before the
+/// next stage (see [`crate::support::memory`]).
 pub fn run(config_path: &Path, output_dir: Option<&Path>) -> Result<Outcome> {
     run_with(
         config_path,
@@ -128,9 +128,13 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
     // cannot be written is refused now, not after the analysis).
     let folder = OutputFolder::open(&output_dir, options.force, options.notice)?;
     test_delay("analysis");
-    if load::input_bytes(&config) >= crate::support::memory::LARGE_INPUT_BYTES {
-        crate::support::memory::map_large_blocks();
-    }
+    // Between stages, a large run hands what the stage freed back.
+    let large = load::input_bytes(&config) >= crate::support::memory::LARGE_INPUT_BYTES;
+    let between_stages = || {
+        if large {
+            crate::support::memory::return_freed_memory();
+        }
+    };
     // The manifest's hashes of the inputs, made beside the reading and
     // the analysis (the files as they were when read) rather than after the
     // writing.
@@ -138,6 +142,7 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
         let hashing = scope.spawn(|| manifest::input_entries(&config));
         let analysed = load::load(&config).and_then(|inputs| {
             let read_seconds = clock.elapsed().as_secs_f64();
+            between_stages();
             progress(1);
             let mut analysis = analysis::analyse_readings(
                 &config,
@@ -179,6 +184,7 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
             .to_string_lossy()
             .into_owned(),
     };
+    between_stages();
     let clock = Instant::now();
     progress(2);
     let written = Written {

@@ -1,41 +1,47 @@
 //! How the C allocator hands memory back to the system on large runs.
 //!
-//! glibc's `malloc` serves blocks under its mmap threshold from its heaps,
-//! and raises that threshold (up to 32 MiB) each time a larger mapped block
-//! is freed. Blocks of a few MiB that the overlays, indexes and GDAL's
-//! writers free then stay in the heaps, resident, and the next stage's
-//! blocks come on top of them: at 10^7 vertices the peak was 4.1 times the
-//! input coordinates. With the threshold fixed at 1 MiB every larger block
-//! is mapped on its own and returned when freed, and the peak is under 3
-//! times. It costs page faults on every new large block (about 0.15 s on
-//! the bundled 830,000 vertices), so a run only asks for it on large
-//! inputs, judged by the size of the snapshot files before reading them
-//! (what the reading stage leaves in the heaps counts too).
+//! glibc's `malloc` keeps freed blocks in its heaps (one per thread that
+//! allocated, up to eight per core) for the next allocation, and maps
+//! blocks over its mmap threshold (which it raises as such blocks are
+//! freed, up to 32 MiB) on their own. A stage's freed blocks then stay
+//! resident in the arenas of the threads that freed them, and the next
+//! stage's threads, allocating in other arenas, come on top of them.
+//!
+//! On large inputs a run hands every free page of every heap back to the
+//! system between stages ([`return_freed_memory`]): after reading, and
+//! after the analysis, before the outputs are written. Within a stage the
+//! allocator keeps its own policy, so the overlays reuse the blocks they
+//! free instead of mapping each anew.
+//!
+//! This replaces a fixed mmap threshold of 1 MiB (every larger block mapped
+//! on its own and returned when freed), which kept the peak lower but
+//! faulted in fresh pages for each such block: 1.7 million page faults at
+//! 3.3 million vertices against 0.23 million now, and about a quarter of
+//! the run's CPU time in the kernel at 10^7 vertices (BENCHMARKS.md,
+//! scaling section).
+//!
+//! The bundled data is not large: there the pages a stage frees are reused
+//! by the next, and handing them back would only fault them in again.
 //!
 //! This is the one place in the crate with `unsafe` (one call into glibc);
 //! the rest of the crate denies it.
 #![allow(unsafe_code)]
 
 /// Snapshot files of at least this many bytes in all get
-/// [`map_large_blocks`]: about 2 million vertices in shapefiles (16 bytes
-/// a vertex); the bundled files are about 13 MB.
+/// [`return_freed_memory`] between stages: about 2 million vertices in
+/// shapefiles (16 bytes a vertex); the bundled files are about 13 MB.
 pub const LARGE_INPUT_BYTES: u64 = 32 << 20;
 
-/// Blocks of at least this many bytes are mapped on their own.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-const MMAP_THRESHOLD: libc::c_int = 1 << 20;
-
-/// Large blocks (1 MiB and over) get mappings of their own, returned to the
-/// system as soon as they are freed (glibc `mallopt(M_MMAP_THRESHOLD)`,
-/// which also stops the threshold from rising). Does nothing with other C
-/// libraries.
-pub fn map_large_blocks() {
+/// Hands the free pages of every heap of the allocator back to the system
+/// (glibc `malloc_trim(0)`), keeping every block in use. Does nothing with
+/// other C libraries.
+pub fn return_freed_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt takes two integers and only sets a parameter of the
-    // allocator; glibc allows it at any time, from any thread. A value it
-    // does not accept is refused (returns 0) and changes nothing.
+    // SAFETY: malloc_trim takes an integer, only releases pages no block
+    // uses and takes the allocator's locks itself; glibc allows it at any
+    // time, from any thread.
     unsafe {
-        libc::mallopt(libc::M_MMAP_THRESHOLD, MMAP_THRESHOLD);
+        libc::malloc_trim(0);
     }
 }
 
@@ -44,7 +50,7 @@ mod tests {
     /// The bundled analysis stays on the fast path (its snapshot files are
     /// about 13 MB); the 10^7-vertex benchmark input (159 MB) does not.
     #[test]
-    fn only_large_inputs_map_large_blocks() {
+    fn only_large_inputs_return_freed_memory() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let config = crate::config::Config::load(&root.join("borderchange.toml")).unwrap();
         let bytes = crate::load::input_bytes(&config);
@@ -54,5 +60,15 @@ mod tests {
         );
         // Ten times the vertices is ten times the bytes, over the line.
         assert!(10 * bytes > super::LARGE_INPUT_BYTES);
+    }
+
+    /// Returning freed memory keeps the blocks in use as they were.
+    #[test]
+    fn returning_freed_memory_keeps_blocks_in_use() {
+        let kept: Vec<u64> = (0..1 << 20).collect();
+        let freed: Vec<u64> = (0..1 << 22).collect();
+        drop(freed);
+        super::return_freed_memory();
+        assert!(kept.iter().enumerate().all(|(i, v)| *v == i as u64));
     }
 }

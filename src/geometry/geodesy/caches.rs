@@ -44,7 +44,8 @@ use geo::{Coord, MultiPolygon, Polygon};
 pub struct AreaCache {
     known: KnownAreas,
     projected: KnownAreas,
-    /// `None` on large inputs (see [`AreaCache::for_input`]).
+    /// `None` in a cache made by `Default`, which measures every edge of a
+    /// new polygon.
     edges: Option<SharedEdges>,
     /// The same for the equal-area cross-check's projected points.
     points: Option<ProjectedPoints>,
@@ -108,22 +109,6 @@ impl AreaCache {
             edges: Some(SharedEdges::default()),
             points: Some(ProjectedPoints::default()),
             ..AreaCache::default()
-        }
-    }
-
-    /// A new, empty cache for an analysis of `vertices` vertices in all:
-    /// one that shares edges between rings up to [`SHARE_EDGES_UP_TO`]
-    /// vertices, and one that does not above. Large inputs are where memory,
-    /// not time, is short (see [`crate::support::memory`]): there the remembered
-    /// rings, freed at the end of the analysis, left the heap fragmented
-    /// enough to raise the writing stage's peak at 10^7 vertices by about
-    /// 10 MB, for no measurable gain in time (the remembered edges cover a
-    /// tenth of the data).
-    pub fn for_input(vertices: usize) -> AreaCache {
-        if vertices <= SHARE_EDGES_UP_TO {
-            AreaCache::new()
-        } else {
-            AreaCache::default()
         }
     }
 
@@ -266,16 +251,16 @@ struct RememberedRing<V> {
     values: Vec<V>,
 }
 
-/// Inputs of up to this many vertices share edges between rings (about the
-/// size of the inputs [`crate::support::memory::LARGE_INPUT_BYTES`] stands for).
-pub const SHARE_EDGES_UP_TO: usize = 2 * MAX_EDGES;
-
 /// One point in this many of a remembered ring is indexed.
 const SAMPLE: usize = 16;
 
 /// At most this many edges are remembered in one store (about 25 MB of
 /// Karney terms or 32 MB of projected points; the bundled data needs
-/// 370,000).
+/// 370,000), whatever the size of the input: the first rings measured are
+/// remembered, and later rings take the edges they share with those. On
+/// 3.3 million vertices (the bundled snapshots with three points inserted
+/// per edge) a store four times as large saved no time and took 30 to 50 MB
+/// more at the peak (BENCHMARKS.md, scaling section).
 const MAX_EDGES: usize = 1 << 20;
 
 fn point_key(c: Coord<f64>) -> [u64; 2] {
@@ -492,11 +477,8 @@ mod tests {
                 DENSIFY_MAX_EDGE_M,
             )
         };
-        // With and without shared edges (small and large inputs).
-        for cache in [
-            AreaCache::for_input(1_000),
-            AreaCache::for_input(SHARE_EDGES_UP_TO + 1),
-        ] {
+        // With and without shared edges.
+        for cache in [AreaCache::new(), AreaCache::default()] {
             let a = cell(120.0);
             let mut b = cell(121.0);
             assert_eq!(cache.area_km2(&a).to_bits(), area_km2(&a).to_bits());
@@ -508,7 +490,7 @@ mod tests {
             assert_eq!(cache.area_km2(&b).to_bits(), area_km2(&b).to_bits());
             assert_ne!(cache.area_km2(&b), area_km2(&cell(121.0)));
         }
-        assert!(AreaCache::for_input(1_000).edges.is_some());
-        assert!(AreaCache::for_input(SHARE_EDGES_UP_TO + 1).edges.is_none());
+        assert!(AreaCache::new().edges.is_some());
+        assert!(AreaCache::default().edges.is_none());
     }
 }

@@ -24,7 +24,7 @@ mod nearest;
 
 use caches::SharedEdges;
 pub(crate) use caches::{multi_polygon_hash, polygon_hash};
-pub use caches::{AreaCache, ProjectedPoints, SharedRuns, SHARE_EDGES_UP_TO};
+pub use caches::{AreaCache, ProjectedPoints, SharedRuns};
 pub use densify::densify;
 pub use nearest::NearestLine;
 
