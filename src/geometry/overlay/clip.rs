@@ -204,12 +204,8 @@ impl Grid {
             points[..n].iter().map(|c| [c.x, c.y]).collect()
         };
         let capacity = subject.iter().chain(clip).map(|r| r.0.len()).sum();
-        let mut overlay = FloatOverlay::new_custom(
-            self.adapter.clone(),
-            keep_every_vertex(),
-            solver,
-            capacity,
-        );
+        let mut overlay =
+            FloatOverlay::new_custom(self.adapter.clone(), keep_every_vertex(), solver, capacity);
         let mut restore = Restore::default();
         for (rings, shape) in [(subject, ShapeType::Subject), (clip, ShapeType::Clip)] {
             for ring in rings {
