@@ -116,7 +116,6 @@ impl Grid {
             None,
             rule,
             FillRule::NonZero,
-            Solver::default(),
         )
     }
 
@@ -174,7 +173,6 @@ impl Grid {
                 None,
                 OverlayRule::Intersect,
                 FillRule::EvenOdd,
-                ONE_THREAD,
             );
         }
         self.overlay(
@@ -183,12 +181,11 @@ impl Grid {
             Some(window),
             OverlayRule::Intersect,
             FillRule::EvenOdd,
-            ONE_THREAD,
         )
     }
 
     /// `rule` applied to the rings of `subject` and of `clip` on this grid,
-    /// each ring first clipped to `window` if there is one, by `solver`.
+    /// each ring first clipped to `window` if there is one.
     fn overlay(
         &self,
         subject: &[&LineString<f64>],
@@ -196,7 +193,6 @@ impl Grid {
         window: Option<Rect<f64>>,
         rule: OverlayRule,
         fill: FillRule,
-        solver: Solver,
     ) -> MultiPolygon<f64> {
         // The overlay's contours are implicitly closed.
         let open = |points: &[Coord<f64>]| -> Vec<[f64; 2]> {
@@ -204,6 +200,11 @@ impl Grid {
             points[..n].iter().map(|c| [c.x, c.y]).collect()
         };
         let capacity = subject.iter().chain(clip).map(|r| r.0.len()).sum();
+        let solver = if capacity < ONE_THREAD_BELOW {
+            ONE_THREAD
+        } else {
+            Solver::default()
+        };
         let mut overlay =
             FloatOverlay::new_custom(self.adapter.clone(), keep_every_vertex(), solver, capacity);
         let mut restore = Restore::default();
@@ -229,16 +230,23 @@ impl Grid {
     }
 }
 
-/// The solver of intersections: `i_overlay`'s own, without its threads.
-/// Intersections are what the analysis runs as parallel jobs, which keep
-/// every core busy already; the solver's split of one overlay over
-/// rayon's threads only added the cost of sharing it out (bundled run:
-/// 0.04 s less CPU without, to the same bit). One overlay's split is the
-/// same serial or parallel (the same per-fragment split, the marks merged).
+/// The solver of overlays below [`ONE_THREAD_BELOW`] input vertices:
+/// `i_overlay`'s own, without its threads. The analysis runs its overlays
+/// as parallel jobs, and `load` its dissolves, which keep every core busy
+/// already; the solver's split of one overlay over rayon's threads only
+/// added the cost of sharing it out (bundled run: 0.04 s less CPU without,
+/// to the same bit). An overlay's split is the same serial or parallel
+/// (the same split of each fragment, the marks merged).
 const ONE_THREAD: Solver = Solver {
     multithreading: None,
     ..Solver::AUTO
 };
+
+/// Overlays of this many input vertices or more keep the solver's threads:
+/// a large input has few overlays, one of which can take most of a stage
+/// (the benchmark inputs of 10^6 and 10^7 vertices), and there the split
+/// over the cores shortens it. The bundled data's largest is 0.34 million.
+const ONE_THREAD_BELOW: usize = 1_000_000;
 
 /// The input vertices that the grid moved, by where the grid put them: an
 /// overlay's output vertex that is an input vertex gets its coordinates
