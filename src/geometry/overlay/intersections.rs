@@ -318,7 +318,7 @@ fn without(made: MultiPolygon<f64>, missing: &[&Polygon<f64>]) -> MultiPolygon<f
         !piece.exterior().0.is_empty()
             && by_hash
                 .get(&crate::geometry::geodesy::polygon_hash(piece))
-                .is_some_and(|same| same.iter().any(|m| *m == piece))
+                .is_some_and(|same| same.contains(&piece))
     };
     let inside = inside_any(missing);
     MultiPolygon::new(
