@@ -177,6 +177,41 @@ pub fn write_dataset(
     layers: &[Layer],
     styles: &[LayerStyle],
 ) -> Result<()> {
+    write_with(path, driver, layers, styles, true)
+}
+
+/// Writes `layer` as a shapefile at `path` with GDAL, its geometries
+/// written as [`super::shp::geometry_files`] makes them (in memory, for the
+/// caller to write): GDAL writes the `.dbf`, `.prj` and `.cpg`, and a
+/// `.shp` and `.shx` of empty shapes, which the caller replaces. `None`
+/// (and nothing written) when the geometry files cannot be made that way:
+/// then [`write_dataset`] writes the layer.
+pub fn write_shapefile_split(
+    path: &Path,
+    layer: &Layer,
+) -> Result<Option<super::shp::GeometryFiles>> {
+    let Some(files) = super::shp::geometry_files(layer) else {
+        return Ok(None);
+    };
+    write_with(
+        path,
+        "ESRI Shapefile",
+        std::slice::from_ref(layer),
+        &[],
+        false,
+    )?;
+    Ok(Some(files))
+}
+
+/// [`write_dataset`], the features without their geometry unless
+/// `geometries`.
+fn write_with(
+    path: &Path,
+    driver: &str,
+    layers: &[Layer],
+    styles: &[LayerStyle],
+    geometries: bool,
+) -> Result<()> {
     let gdal_error = |source| Error::Gdal {
         path: path.to_owned(),
         layer: None,
@@ -214,7 +249,7 @@ pub fn write_dataset(
     for &(key, value) in &settings {
         gdal::config::set_thread_local_config_option(key, value).map_err(gdal_error)?;
     }
-    let written = write_layers(path, driver, layers, styles);
+    let written = write_layers(path, driver, layers, styles, geometries);
     for (key, _) in settings {
         let _ = gdal::config::clear_thread_local_config_option(key);
     }
@@ -247,7 +282,13 @@ fn sqlite_cache_mb(layers: &[Layer]) -> usize {
     }
 }
 
-fn write_layers(path: &Path, driver: &str, layers: &[Layer], styles: &[LayerStyle]) -> Result<()> {
+fn write_layers(
+    path: &Path,
+    driver: &str,
+    layers: &[Layer],
+    styles: &[LayerStyle],
+    geometries: bool,
+) -> Result<()> {
     let gdal_error = |layer: Option<&str>| {
         let path = path.to_owned();
         let layer = layer.map(str::to_owned);
@@ -269,12 +310,26 @@ fn write_layers(path: &Path, driver: &str, layers: &[Layer], styles: &[LayerStyl
         // feature on its own.
         if geopackage {
             let mut transaction = dataset.start_transaction().map_err(gdal_error(None))?;
-            write_one(&mut transaction, path, &srs, layer, shapefile, &[])?;
+            write_one(
+                &mut transaction,
+                path,
+                &srs,
+                layer,
+                shapefile,
+                (&[], geometries),
+            )?;
             transaction
                 .commit()
                 .map_err(gdal_error(Some(&layer.name)))?;
         } else {
-            write_one(&mut dataset, path, &srs, layer, shapefile, &[])?;
+            write_one(
+                &mut dataset,
+                path,
+                &srs,
+                layer,
+                shapefile,
+                (&[], geometries),
+            )?;
         }
     }
     if geopackage && !styles.is_empty() {
@@ -285,14 +340,15 @@ fn write_layers(path: &Path, driver: &str, layers: &[Layer], styles: &[LayerStyl
 }
 
 /// Writes one layer into an open dataset (`options`: GDAL layer creation
-/// options, for formats other than shapefiles).
+/// options, for formats other than shapefiles), its features without
+/// geometry unless `geometries`.
 pub(crate) fn write_one(
     dataset: &mut gdal::Dataset,
     path: &Path,
     srs: &SpatialRef,
     layer_data: &Layer,
     shapefile: bool,
-    options: &[&str],
+    (options, geometries): (&[&str], bool),
 ) -> Result<()> {
     let layer_name = layer_data.name.as_str();
     let gdal_error = |source| Error::Gdal {
@@ -335,27 +391,29 @@ pub(crate) fn write_one(
     }
     for (i, f) in layer_data.features.iter().enumerate() {
         let mut feature = Feature::new(layer.defn()).map_err(gdal_error)?;
-        let geometry = match (&f.geometry, layer_data.geometry) {
-            (Shape::Owned(geo::Geometry::Polygon(p)), GeometryKind::MultiPolygon) => {
-                gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(
-                    std::slice::from_ref(p),
-                    shapefile,
-                ))
+        if geometries {
+            let geometry = match (&f.geometry, layer_data.geometry) {
+                (Shape::Owned(geo::Geometry::Polygon(p)), GeometryKind::MultiPolygon) => {
+                    gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(
+                        std::slice::from_ref(p),
+                        shapefile,
+                    ))
+                }
+                (Shape::Owned(geo::Geometry::MultiPolygon(mp)), _) => {
+                    gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(&mp.0, shapefile))
+                }
+                (Shape::MultiPolygon(mp), _) => {
+                    gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(&mp.0, shapefile))
+                }
+                (Shape::Owned(g), _) => g.to_gdal(),
+                (Shape::LineString(l), _) => l.to_gdal(),
+                (Shape::MultiLineString(l), _) => l.to_gdal(),
             }
-            (Shape::Owned(geo::Geometry::MultiPolygon(mp)), _) => {
-                gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(&mp.0, shapefile))
-            }
-            (Shape::MultiPolygon(mp), _) => {
-                gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(&mp.0, shapefile))
-            }
-            (Shape::Owned(g), _) => g.to_gdal(),
-            (Shape::LineString(l), _) => l.to_gdal(),
-            (Shape::MultiLineString(l), _) => l.to_gdal(),
+            .map_err(gdal_error)?;
+            // No CRS on the geometry: the layer's is written (a copy of it on
+            // every feature cost a PROJ object each).
+            feature.set_geometry(geometry).map_err(gdal_error)?;
         }
-        .map_err(gdal_error)?;
-        // No CRS on the geometry: the layer's is written (a copy of it on
-        // every feature cost a PROJ object each).
-        feature.set_geometry(geometry).map_err(gdal_error)?;
         for (index, value) in f.values.iter().enumerate() {
             match value {
                 Value::Int(v) => feature.set_field_integer64(index, *v),
@@ -415,10 +473,8 @@ fn quote(text: &str) -> String {
 }
 
 /// Polygons as a well-known-binary multipolygon (little-endian), which GDAL
-/// reads in one call instead of one call per point. Rings are written
-/// oriented: shapefiles want exterior rings clockwise and holes
-/// counter-clockwise; other formats get the OGC (and GeoJSON) convention,
-/// the opposite. A ring enclosing no area is written as it is.
+/// reads in one call instead of one call per point, each ring oriented as
+/// [`oriented_rings`] says.
 fn multi_polygon_wkb(polygons: &[geo::Polygon<f64>], shapefile: bool) -> Vec<u8> {
     let points: usize = polygons
         .iter()
@@ -433,17 +489,15 @@ fn multi_polygon_wkb(polygons: &[geo::Polygon<f64>], shapefile: bool) -> Vec<u8>
     wkb.push(1);
     wkb.extend_from_slice(&6u32.to_le_bytes());
     count(&mut wkb, polygons.len());
+    let mut rings = oriented_rings(polygons, shapefile);
     for polygon in polygons {
         wkb.push(1);
         wkb.extend_from_slice(&3u32.to_le_bytes());
         count(&mut wkb, 1 + polygon.interiors().len());
-        let rings = std::iter::once((polygon.exterior(), true))
-            .chain(polygon.interiors().iter().map(|r| (r, false)));
-        for (ring, exterior) in rings {
-            let area = crate::geometry::topology::twice_area(&ring.0);
-            // Exteriors counter-clockwise for OGC, clockwise for shapefiles.
-            let want_ccw = exterior != shapefile;
-            let reverse = area != 0.0 && (area > 0.0) != want_ccw;
+        for _ in 0..1 + polygon.interiors().len() {
+            let Some((ring, reverse)) = rings.next() else {
+                break;
+            };
             count(&mut wkb, ring.0.len());
             let mut put = |c: &geo::Coord<f64>| {
                 wkb.extend_from_slice(&c.x.to_le_bytes());
@@ -457,6 +511,28 @@ fn multi_polygon_wkb(polygons: &[geo::Polygon<f64>], shapefile: bool) -> Vec<u8>
         }
     }
     wkb
+}
+
+/// Every ring of `polygons` (each exterior, then its holes) and whether it
+/// is to be written backwards: shapefiles want exterior rings clockwise and
+/// holes counter-clockwise; other formats get the OGC (and GeoJSON)
+/// convention, the opposite. A ring enclosing no area is written as it is.
+pub(crate) fn oriented_rings(
+    polygons: &[geo::Polygon<f64>],
+    shapefile: bool,
+) -> impl Iterator<Item = (&geo::LineString<f64>, bool)> {
+    polygons
+        .iter()
+        .flat_map(|polygon| {
+            std::iter::once((polygon.exterior(), true))
+                .chain(polygon.interiors().iter().map(|r| (r, false)))
+        })
+        .map(move |(ring, exterior)| {
+            let area = crate::geometry::topology::twice_area(&ring.0);
+            // Exteriors counter-clockwise for OGC, clockwise for shapefiles.
+            let want_ccw = exterior != shapefile;
+            (ring, area != 0.0 && (area > 0.0) != want_ccw)
+        })
 }
 
 #[cfg(test)]
