@@ -91,7 +91,10 @@ pub(crate) fn write_reports(out: &Outputs, view: report::maps::MapView) -> Resul
     let written = crate::support::parallel::map(&maps, |m| -> Result<[Hashed; 2]> {
         let svg = write_hashed(out.dir, &format!("maps/{}.svg", m.name), m.svg.as_bytes())?;
         let png_name = format!("maps/{}.png", m.name);
-        let png = report::maps::png(&m.svg, &fonts).ok_or_else(|| Error::Io {
+        // Drawn from the outlines thinned to the pixel grid (the SVG file
+        // keeps every point).
+        let raster = report::maps::raster::thinned(&m.svg);
+        let png = report::maps::png(&raster, &fonts).ok_or_else(|| Error::Io {
             path: out.dir.join(&png_name),
             source: std::io::Error::other("the map could not be rasterised"),
         })?;
