@@ -10,13 +10,22 @@
 //! `tests::geometry_files_are_the_bytes_gdal_writes` and
 //! `tests/reference_paths.rs` hold the two equal.
 
-use super::write::{oriented_rings, GeometryKind, Layer, Shape};
+use std::io::Write;
 
-/// The `.shp` and `.shx` of a layer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GeometryFiles {
-    /// The shapes.
-    pub shp: Vec<u8>,
+use super::write::{oriented_rings, GeometryKind, Layer, OutFeature, Shape};
+
+/// A layer's `.shp`, written by [`GeometryFiles::write_shp`] in pieces (it
+/// is as large as the layer's coordinates), and its `.shx`.
+#[derive(Debug)]
+pub struct GeometryFiles<'l> {
+    layer: &'l Layer<'l>,
+    shape_type: i32,
+    /// Each record's bounds (west, south, east, north).
+    boxes: Vec<[f64; 4]>,
+    /// The bounds of all records.
+    bounds: [f64; 4],
+    /// The `.shp`'s length in bytes.
+    shp_len: usize,
     /// The index of the shapes.
     pub shx: Vec<u8>,
 }
@@ -26,127 +35,179 @@ const POINT: i32 = 1;
 const ARC: i32 = 3;
 const POLYGON: i32 = 5;
 
+/// What [`GeometryFiles::write_shp`] gathers before writing it out.
+const CHUNK: usize = 1 << 20;
+
 /// The `.shp` and `.shx` GDAL writes for `layer` (rings oriented the
 /// shapefile way, as with `SHAPE_REWIND_ON_WRITE=NO`); `None` for a layer
 /// with an empty geometry, a geometry of another kind than the layer's, or
 /// more than a shapefile can hold, which GDAL must write.
-pub fn geometry_files(layer: &Layer) -> Option<GeometryFiles> {
+pub fn geometry_files<'l>(layer: &'l Layer<'l>) -> Option<GeometryFiles<'l>> {
     let shape_type = match layer.geometry {
         GeometryKind::MultiPolygon => POLYGON,
         GeometryKind::LineString | GeometryKind::MultiLineString => ARC,
         GeometryKind::Point => POINT,
     };
-    let points: usize = layer
-        .features
-        .iter()
-        .map(|f| f.geometry.coords_count())
-        .sum();
-    let mut shp = Vec::with_capacity(100 + 60 * layer.features.len() + 16 * points);
     let mut shx = Vec::with_capacity(100 + 8 * layer.features.len());
-    shp.resize(100, 0);
     shx.resize(100, 0);
+    let mut boxes = Vec::with_capacity(layer.features.len());
     let mut bounds: Option<[f64; 4]> = None;
-    let mut parts: Vec<&[geo::Coord<f64>]> = Vec::new();
-    let mut reversed: Vec<bool> = Vec::new();
-    for (i, feature) in layer.features.iter().enumerate() {
-        parts.clear();
-        reversed.clear();
-        match (&feature.geometry, shape_type) {
-            (Shape::MultiPolygon(mp), POLYGON) => {
-                for (ring, reverse) in oriented_rings(&mp.0, true) {
-                    parts.push(&ring.0);
-                    reversed.push(reverse);
-                }
-            }
-            (Shape::Owned(geo::Geometry::MultiPolygon(mp)), POLYGON) => {
-                for (ring, reverse) in oriented_rings(&mp.0, true) {
-                    parts.push(&ring.0);
-                    reversed.push(reverse);
-                }
-            }
-            (Shape::Owned(geo::Geometry::Polygon(p)), POLYGON) => {
-                for (ring, reverse) in oriented_rings(std::slice::from_ref(p), true) {
-                    parts.push(&ring.0);
-                    reversed.push(reverse);
-                }
-            }
-            (Shape::LineString(l), ARC) => parts.push(&l.0),
-            (Shape::Owned(geo::Geometry::LineString(l)), ARC) => parts.push(&l.0),
-            (Shape::MultiLineString(ml), ARC) => parts.extend(ml.0.iter().map(|l| &l.0[..])),
-            (Shape::Owned(geo::Geometry::MultiLineString(ml)), ARC) => {
-                parts.extend(ml.0.iter().map(|l| &l.0[..]));
-            }
-            (Shape::Owned(geo::Geometry::Point(p)), POINT) => {
-                let offset = shp.len();
-                put_be(&mut shp, i32::try_from(i + 1).ok()?);
-                put_be(&mut shp, 10);
-                put_le(&mut shp, POINT);
-                put_f64(&mut shp, p.x());
-                put_f64(&mut shp, p.y());
-                widen(&mut bounds, [p.x(), p.y(), p.x(), p.y()]);
-                put_be(&mut shx, i32::try_from(offset / 2).ok()?);
-                put_be(&mut shx, 10);
-                continue;
-            }
-            _ => return None,
-        }
+    let mut offset = 100;
+    let mut parts = Vec::new();
+    for feature in &layer.features {
+        parts_of(feature, shape_type, &mut parts)?;
         // Empty parts and parts GDAL reads as points of a polygon are left
         // to GDAL.
-        let minimum = if shape_type == POLYGON { 4 } else { 2 };
-        if parts.is_empty() || parts.iter().any(|p| p.len() < minimum) {
+        let minimum = match shape_type {
+            POLYGON => 4,
+            ARC => 2,
+            _ => 1,
+        };
+        if parts.is_empty() || parts.iter().any(|(p, _)| p.len() < minimum) {
             return None;
         }
-        reversed.resize(parts.len(), false);
-        let count: usize = parts.iter().map(|p| p.len()).sum();
         let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-        for c in parts.iter().flat_map(|p| p.iter()) {
+        for c in parts.iter().flat_map(|(p, _)| p.iter()) {
             b = [b[0].min(c.x), b[1].min(c.y), b[2].max(c.x), b[3].max(c.y)];
         }
-        if b.iter().any(|v| v.is_nan()) {
+        if b.iter().any(|v| !v.is_finite()) {
             return None;
         }
-        widen(&mut bounds, b);
-        // Words (16 bits) after the record header.
-        let words = (44 + 4 * parts.len() + 16 * count) / 2;
-        let offset = shp.len();
-        put_be(&mut shp, i32::try_from(i + 1).ok()?);
-        put_be(&mut shp, i32::try_from(words).ok()?);
-        put_le(&mut shp, shape_type);
-        for v in b {
-            put_f64(&mut shp, v);
-        }
-        put_le(&mut shp, i32::try_from(parts.len()).ok()?);
-        put_le(&mut shp, i32::try_from(count).ok()?);
-        let mut start = 0;
-        for p in &parts {
-            put_le(&mut shp, i32::try_from(start).ok()?);
-            start += p.len();
-        }
-        for (p, &reverse) in parts.iter().zip(&reversed) {
-            let mut put = |c: &geo::Coord<f64>| {
-                put_f64(&mut shp, c.x);
-                put_f64(&mut shp, c.y);
-            };
-            if reverse {
-                p.iter().rev().for_each(&mut put);
-            } else {
-                p.iter().for_each(&mut put);
-            }
-        }
+        bounds = Some(bounds.map_or(b, |a| widened(a, b)));
+        boxes.push(b);
+        let words = words(shape_type, &parts);
         put_be(&mut shx, i32::try_from(offset / 2).ok()?);
         put_be(&mut shx, i32::try_from(words).ok()?);
+        offset += 8 + 2 * words;
     }
-    let shp_words = i32::try_from(shp.len() / 2).ok()?;
-    let shx_words = i32::try_from(shx.len() / 2).ok()?;
+    i32::try_from(offset / 2).ok()?;
+    i32::try_from(layer.features.len()).ok()?;
     let bounds = bounds.unwrap_or([0.0; 4]);
-    header(&mut shp[..100], shp_words, shape_type, bounds);
-    header(&mut shx[..100], shx_words, shape_type, bounds);
-    Some(GeometryFiles { shp, shx })
+    let shx_words = i32::try_from(shx.len() / 2).ok()?;
+    shx[..100].copy_from_slice(&header(shx_words, shape_type, bounds));
+    Some(GeometryFiles {
+        layer,
+        shape_type,
+        boxes,
+        bounds,
+        shp_len: offset,
+        shx,
+    })
+}
+
+impl GeometryFiles<'_> {
+    /// Writes the `.shp` to `out`, a megabyte at a time.
+    pub fn write_shp(&self, out: &mut dyn Write) -> std::io::Result<()> {
+        let mut buffer = Vec::with_capacity(CHUNK + 4096);
+        let length = i32::try_from(self.shp_len / 2).unwrap_or(i32::MAX);
+        buffer.extend_from_slice(&header(length, self.shape_type, self.bounds));
+        let mut parts = Vec::new();
+        for (i, (feature, b)) in self.layer.features.iter().zip(&self.boxes).enumerate() {
+            if parts_of(feature, self.shape_type, &mut parts).is_none() {
+                return Err(std::io::Error::other("a shape changed while written"));
+            }
+            let words = words(self.shape_type, &parts);
+            put_be(&mut buffer, i32::try_from(i + 1).unwrap_or(i32::MAX));
+            put_be(&mut buffer, i32::try_from(words).unwrap_or(i32::MAX));
+            put_le(&mut buffer, self.shape_type);
+            if self.shape_type == POINT {
+                let c = parts[0].0[0];
+                put_f64(&mut buffer, c.x);
+                put_f64(&mut buffer, c.y);
+            } else {
+                for v in b {
+                    put_f64(&mut buffer, *v);
+                }
+                let count: usize = parts.iter().map(|(p, _)| p.len()).sum();
+                put_le(&mut buffer, i32::try_from(parts.len()).unwrap_or(i32::MAX));
+                put_le(&mut buffer, i32::try_from(count).unwrap_or(i32::MAX));
+                let mut start = 0;
+                for (p, _) in &parts {
+                    put_le(&mut buffer, i32::try_from(start).unwrap_or(i32::MAX));
+                    start += p.len();
+                }
+                for &(p, reverse) in &parts {
+                    let mut put = |c: &geo::Coord<f64>| {
+                        put_f64(&mut buffer, c.x);
+                        put_f64(&mut buffer, c.y);
+                        // Rings of millions of points: out a megabyte at
+                        // a time here too.
+                        if buffer.len() >= CHUNK {
+                            let full = std::mem::take(&mut buffer);
+                            buffer.reserve(CHUNK + 4096);
+                            Some(full)
+                        } else {
+                            None
+                        }
+                    };
+                    let mut flush = |full: Option<Vec<u8>>| match full {
+                        Some(full) => out.write_all(&full),
+                        None => Ok(()),
+                    };
+                    if reverse {
+                        for c in p.iter().rev() {
+                            flush(put(c))?;
+                        }
+                    } else {
+                        for c in p {
+                            flush(put(c))?;
+                        }
+                    }
+                }
+            }
+            if buffer.len() >= CHUNK {
+                out.write_all(&buffer)?;
+                buffer.clear();
+            }
+        }
+        out.write_all(&buffer)
+    }
+}
+
+/// The parts of `feature` as a record of `shape_type` holds them, each
+/// with whether it is written backwards; `None` when the feature's
+/// geometry is not of that type.
+fn parts_of<'f>(
+    feature: &'f OutFeature,
+    shape_type: i32,
+    parts: &mut Vec<(&'f [geo::Coord<f64>], bool)>,
+) -> Option<()> {
+    parts.clear();
+    let polygons = |ps: &'f [geo::Polygon<f64>], parts: &mut Vec<_>| {
+        parts.extend(oriented_rings(ps, true).map(|(ring, reverse)| (&ring.0[..], reverse)));
+    };
+    match (&feature.geometry, shape_type) {
+        (Shape::MultiPolygon(mp), POLYGON) => polygons(&mp.0, parts),
+        (Shape::Owned(geo::Geometry::MultiPolygon(mp)), POLYGON) => polygons(&mp.0, parts),
+        (Shape::Owned(geo::Geometry::Polygon(p)), POLYGON) => {
+            polygons(std::slice::from_ref(p), parts);
+        }
+        (Shape::LineString(l), ARC) => parts.push((&l.0, false)),
+        (Shape::Owned(geo::Geometry::LineString(l)), ARC) => parts.push((&l.0, false)),
+        (Shape::MultiLineString(ml), ARC) => parts.extend(ml.0.iter().map(|l| (&l.0[..], false))),
+        (Shape::Owned(geo::Geometry::MultiLineString(ml)), ARC) => {
+            parts.extend(ml.0.iter().map(|l| (&l.0[..], false)));
+        }
+        (Shape::Owned(geo::Geometry::Point(p)), POINT) => {
+            parts.push((std::slice::from_ref(&p.0), false));
+        }
+        _ => return None,
+    }
+    Some(())
+}
+
+/// A record's length in 16-bit words, after its 8-byte header.
+fn words(shape_type: i32, parts: &[(&[geo::Coord<f64>], bool)]) -> usize {
+    if shape_type == POINT {
+        return 10;
+    }
+    let count: usize = parts.iter().map(|(p, _)| p.len()).sum();
+    (44 + 4 * parts.len() + 16 * count) / 2
 }
 
 /// The 100-byte header of both files: file code 9994, the length in 16-bit
 /// words, version 1000, the shape type and the bounds (z and m zero).
-fn header(out: &mut [u8], words: i32, shape_type: i32, b: [f64; 4]) {
+fn header(words: i32, shape_type: i32, b: [f64; 4]) -> [u8; 100] {
     let mut h = Vec::with_capacity(100);
     put_be(&mut h, 9994);
     h.resize(24, 0);
@@ -157,19 +218,18 @@ fn header(out: &mut [u8], words: i32, shape_type: i32, b: [f64; 4]) {
         put_f64(&mut h, v);
     }
     h.resize(100, 0);
+    let mut out = [0; 100];
     out.copy_from_slice(&h);
+    out
 }
 
-fn widen(bounds: &mut Option<[f64; 4]>, b: [f64; 4]) {
-    *bounds = Some(match *bounds {
-        None => b,
-        Some(a) => [
-            a[0].min(b[0]),
-            a[1].min(b[1]),
-            a[2].max(b[2]),
-            a[3].max(b[3]),
-        ],
-    });
+fn widened(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
+    [
+        a[0].min(b[0]),
+        a[1].min(b[1]),
+        a[2].max(b[2]),
+        a[3].max(b[3]),
+    ]
 }
 
 fn put_be(out: &mut Vec<u8>, v: i32) {
@@ -221,7 +281,9 @@ mod tests {
         let made = write_shapefile_split(&split.join(&file), layer)
             .unwrap()
             .expect("the fast path covers this layer");
-        std::fs::write(split.join(format!("{}.shp", layer.name)), &made.shp).unwrap();
+        let mut shp = Vec::new();
+        made.write_shp(&mut shp).unwrap();
+        std::fs::write(split.join(format!("{}.shp", layer.name)), &shp).unwrap();
         std::fs::write(split.join(format!("{}.shx", layer.name)), &made.shx).unwrap();
         for ((ext, a), (_, b)) in files(&gdal, &layer.name)
             .iter()

@@ -181,15 +181,15 @@ pub fn write_dataset(
 }
 
 /// Writes `layer` as a shapefile at `path` with GDAL, its geometries
-/// written as [`super::shp::geometry_files`] makes them (in memory, for the
-/// caller to write): GDAL writes the `.dbf`, `.prj` and `.cpg`, and a
-/// `.shp` and `.shx` of empty shapes, which the caller replaces. `None`
-/// (and nothing written) when the geometry files cannot be made that way:
-/// then [`write_dataset`] writes the layer.
-pub fn write_shapefile_split(
+/// left to [`super::shp::geometry_files`] (for the caller to write): GDAL
+/// writes the `.dbf`, `.prj` and `.cpg`, and a `.shp` and `.shx` of empty
+/// shapes, which the caller replaces. `None` (and nothing written) when
+/// the geometry files cannot be made that way: then [`write_dataset`]
+/// writes the layer.
+pub fn write_shapefile_split<'l>(
     path: &Path,
-    layer: &Layer,
-) -> Result<Option<super::shp::GeometryFiles>> {
+    layer: &'l Layer<'l>,
+) -> Result<Option<super::shp::GeometryFiles<'l>>> {
     let Some(files) = super::shp::geometry_files(layer) else {
         return Ok(None);
     };

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::print_layout::{LayoutLayer, PrintLayout};
-use super::{hashed_from_disk, qgis, write_hashed, Hashed, Outputs};
+use super::{hashed_from_disk, qgis, write_hashed, write_hashed_from, Hashed, Outputs};
 use crate::analysis::{Analysis, AreaRow};
 use crate::config::Config;
 use crate::date::{ConfigMoment, Moment, When};
@@ -127,8 +127,9 @@ fn one_layer_file(
 ) -> Result<Vec<Hashed>> {
     let path = out.dir.join(format!("{}.{}", layer.name, format.extension));
     let shapefile = format.driver == "ESRI Shapefile";
-    // A shapefile's shapes are made here, written and hashed in one pass;
-    // GDAL writes the rest (the reference path: GDAL writes them all).
+    // A shapefile's shapes are made here, written and hashed in one pass, a
+    // megabyte at a time; GDAL writes the rest (the reference path: GDAL
+    // writes them all).
     let made = if shapefile {
         crate::io::write::write_shapefile_split(&path, layer)?
     } else {
@@ -137,13 +138,11 @@ fn one_layer_file(
     };
     let mut files = Vec::new();
     if let Some(made) = &made {
-        for (ext, bytes) in [("shp", &made.shp), ("shx", &made.shx)] {
-            files.push(write_hashed(
-                out.dir,
-                &format!("{}.{ext}", layer.name),
-                bytes,
-            )?);
-        }
+        let name = |ext| format!("{}.{ext}", layer.name);
+        files.push(write_hashed_from(out.dir, &name("shp"), |file| {
+            made.write_shp(file)
+        })?);
+        files.push(write_hashed(out.dir, &name("shx"), &made.shx)?);
     }
     let parts: &[&str] = match (shapefile, made.is_some()) {
         (true, true) => &["dbf", "prj", "cpg"],
