@@ -1,14 +1,15 @@
-//! A shapefile's geometry files (`.shp` and `.shx`) made in memory, byte
-//! for byte as GDAL writes them, so that they are written and hashed in one
-//! pass; GDAL still writes the attributes (`.dbf`), the `.prj` and the
-//! `.cpg`.
+//! A shapefile's geometry files (`.shp` and `.shx`) made here, byte for
+//! byte as GDAL writes them, so that they are written and hashed in one
+//! pass (the `.shp` a megabyte at a time); GDAL still writes the attributes
+//! (`.dbf`), the `.prj` and the `.cpg`.
 //!
 //! Reference path: GDAL writing the whole layer
 //! ([`super::write::write_dataset`]). Fast path: [`geometry_files`], which
 //! covers the layers a run writes (polygons, lines, points, none of them
 //! empty) and declines anything else, which then takes the reference path.
-//! `tests::geometry_files_are_the_bytes_gdal_writes` and
-//! `tests/reference_paths.rs` hold the two equal.
+//! `tests::geometry_files_are_the_bytes_gdal_writes` (every kind of shape)
+//! and `a_run_writes_the_shapefile_gdal_writes` in `tests/reference_paths.rs`
+//! (the bundled holdings) hold the two equal.
 
 use std::io::Write;
 
