@@ -177,7 +177,13 @@ pub fn write_dataset(
     layers: &[Layer],
     styles: &[LayerStyle],
 ) -> Result<()> {
-    write_with(path, driver, layers, styles, true)
+    write_with(&Request {
+        path,
+        driver,
+        layers,
+        styles,
+        geometries: true,
+    })
 }
 
 /// Writes `layer` as a shapefile at `path` with GDAL, its geometries
@@ -193,25 +199,36 @@ pub fn write_shapefile_split<'l>(
     let Some(files) = super::shp::geometry_files(layer) else {
         return Ok(None);
     };
-    write_with(
+    write_with(&Request {
         path,
-        "ESRI Shapefile",
-        std::slice::from_ref(layer),
-        &[],
-        false,
-    )?;
+        driver: "ESRI Shapefile",
+        layers: std::slice::from_ref(layer),
+        styles: &[],
+        geometries: false,
+    })?;
     Ok(Some(files))
 }
 
-/// [`write_dataset`], the features without their geometry unless
-/// `geometries`.
-fn write_with(
-    path: &Path,
-    driver: &str,
-    layers: &[Layer],
-    styles: &[LayerStyle],
+/// What [`write_with`] writes.
+#[derive(Clone, Copy)]
+struct Request<'r> {
+    path: &'r Path,
+    driver: &'r str,
+    layers: &'r [Layer<'r>],
+    styles: &'r [LayerStyle],
+    /// False: the features without their geometry.
     geometries: bool,
-) -> Result<()> {
+}
+
+/// [`write_dataset`], the features without their geometry unless
+/// `request.geometries`.
+fn write_with(request: &Request) -> Result<()> {
+    let Request {
+        path,
+        driver,
+        layers,
+        ..
+    } = *request;
     let gdal_error = |source| Error::Gdal {
         path: path.to_owned(),
         layer: None,
@@ -249,7 +266,7 @@ fn write_with(
     for &(key, value) in &settings {
         gdal::config::set_thread_local_config_option(key, value).map_err(gdal_error)?;
     }
-    let written = write_layers(path, driver, layers, styles, geometries);
+    let written = write_layers(request);
     for (key, _) in settings {
         let _ = gdal::config::clear_thread_local_config_option(key);
     }
@@ -282,13 +299,14 @@ fn sqlite_cache_mb(layers: &[Layer]) -> usize {
     }
 }
 
-fn write_layers(
-    path: &Path,
-    driver: &str,
-    layers: &[Layer],
-    styles: &[LayerStyle],
-    geometries: bool,
-) -> Result<()> {
+fn write_layers(request: &Request) -> Result<()> {
+    let Request {
+        path,
+        driver,
+        layers,
+        styles,
+        geometries,
+    } = *request;
     let gdal_error = |layer: Option<&str>| {
         let path = path.to_owned();
         let layer = layer.map(str::to_owned);
@@ -306,30 +324,19 @@ fn write_layers(
         .map_err(gdal_error(None))?;
     let srs = SpatialRef::from_epsg(4326).map_err(gdal_error(None))?;
     for layer in layers {
+        let one = |dataset: &mut gdal::Dataset| {
+            write_one(dataset, path, &srs, layer, shapefile, (&[], geometries))
+        };
         // One transaction per layer: a GeoPackage otherwise commits every
         // feature on its own.
         if geopackage {
             let mut transaction = dataset.start_transaction().map_err(gdal_error(None))?;
-            write_one(
-                &mut transaction,
-                path,
-                &srs,
-                layer,
-                shapefile,
-                (&[], geometries),
-            )?;
+            one(&mut transaction)?;
             transaction
                 .commit()
                 .map_err(gdal_error(Some(&layer.name)))?;
         } else {
-            write_one(
-                &mut dataset,
-                path,
-                &srs,
-                layer,
-                shapefile,
-                (&[], geometries),
-            )?;
+            one(&mut dataset)?;
         }
     }
     if geopackage && !styles.is_empty() {
