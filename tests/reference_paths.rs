@@ -446,3 +446,57 @@ fn the_bundled_readings_cut_their_snapshots_as_the_reference_does() {
     assert!(compared >= 20, "only {compared} holdings compared");
     assert!(moved <= 1, "{moved} polygons with holes started elsewhere");
 }
+
+/// The bundled snapshots' holdings as a shapefile: the `.shp` and `.shx` a
+/// run makes itself (`io::shp`) are the bytes GDAL writes, and so are the
+/// files GDAL writes beside them.
+#[test]
+fn a_run_writes_the_shapefile_gdal_writes() {
+    use borderchange::io::write::{
+        write_dataset, write_shapefile_split, FieldDef, FieldKind, GeometryKind, Layer, OutFeature,
+        Shape, Value,
+    };
+    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml"))
+        .expect("the bundled analysis file");
+    let inputs = borderchange::load(&config).expect("the bundled inputs");
+    let layer = Layer {
+        name: "states".into(),
+        geometry: GeometryKind::MultiPolygon,
+        fields: vec![
+            FieldDef::new("year", FieldKind::Int),
+            FieldDef::new("state", FieldKind::Text),
+        ],
+        features: inputs
+            .snapshots
+            .iter()
+            .flat_map(|s| {
+                s.holdings.iter().map(|h| OutFeature {
+                    geometry: Shape::MultiPolygon(&h.geometry),
+                    values: vec![Value::Int(s.year.year.into()), Value::Text(h.state.clone())],
+                })
+            })
+            .collect(),
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let (gdal, split) = (dir.path().join("gdal"), dir.path().join("split"));
+    std::fs::create_dir(&gdal).unwrap();
+    std::fs::create_dir(&split).unwrap();
+    write_dataset(
+        &gdal.join("states.shp"),
+        "ESRI Shapefile",
+        std::slice::from_ref(&layer),
+        &[],
+    )
+    .unwrap();
+    let made = write_shapefile_split(&split.join("states.shp"), &layer)
+        .unwrap()
+        .expect("the bundled holdings take the fast path");
+    let mut shp = Vec::new();
+    made.write_shp(&mut shp).unwrap();
+    std::fs::write(split.join("states.shp"), shp).unwrap();
+    std::fs::write(split.join("states.shx"), &made.shx).unwrap();
+    for ext in ["shp", "shx", "dbf", "prj", "cpg"] {
+        let read = |d: &Path| std::fs::read(d.join(format!("states.{ext}"))).unwrap();
+        assert!(read(&gdal) == read(&split), "states.{ext} differs");
+    }
+}

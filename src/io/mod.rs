@@ -7,6 +7,7 @@ pub mod postgres;
 pub mod projection;
 pub mod read;
 pub mod rings;
+pub mod shp;
 pub mod write;
 
 /// GDAL's runtime version, e.g. `3.6.2`.

@@ -88,7 +88,7 @@ pub fn write_layers(connection: &str, schema: &str, layers: &[Layer]) -> Result<
                 &srs,
                 &staged,
                 false,
-                &["GEOMETRY_NAME=geom", "FID=fid", "LAUNDER=NO"],
+                (&["GEOMETRY_NAME=geom", "FID=fid", "LAUNDER=NO"], true),
             )?;
         }
         // One statement list, which PostgreSQL runs as one transaction.

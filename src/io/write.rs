@@ -177,6 +177,58 @@ pub fn write_dataset(
     layers: &[Layer],
     styles: &[LayerStyle],
 ) -> Result<()> {
+    write_with(&Request {
+        path,
+        driver,
+        layers,
+        styles,
+        geometries: true,
+    })
+}
+
+/// Writes `layer` as a shapefile at `path` with GDAL, its geometries
+/// left to [`super::shp::geometry_files`] (for the caller to write): GDAL
+/// writes the `.dbf`, `.prj` and `.cpg`, and a `.shp` and `.shx` of empty
+/// shapes, which the caller replaces. `None` (and nothing written) when
+/// the geometry files cannot be made that way: then [`write_dataset`]
+/// writes the layer.
+pub fn write_shapefile_split<'l>(
+    path: &Path,
+    layer: &'l Layer<'l>,
+) -> Result<Option<super::shp::GeometryFiles<'l>>> {
+    let Some(files) = super::shp::geometry_files(layer) else {
+        return Ok(None);
+    };
+    write_with(&Request {
+        path,
+        driver: "ESRI Shapefile",
+        layers: std::slice::from_ref(layer),
+        styles: &[],
+        geometries: false,
+    })?;
+    Ok(Some(files))
+}
+
+/// What [`write_with`] writes.
+#[derive(Clone, Copy)]
+struct Request<'r> {
+    path: &'r Path,
+    driver: &'r str,
+    layers: &'r [Layer<'r>],
+    styles: &'r [LayerStyle],
+    /// False: the features without their geometry.
+    geometries: bool,
+}
+
+/// [`write_dataset`], the features without their geometry unless
+/// `request.geometries`.
+fn write_with(request: &Request) -> Result<()> {
+    let Request {
+        path,
+        driver,
+        layers,
+        ..
+    } = *request;
     let gdal_error = |source| Error::Gdal {
         path: path.to_owned(),
         layer: None,
@@ -201,22 +253,60 @@ pub fn write_dataset(
     // Shapefiles: GDAL re-derives every ring's role on write by testing it
     // against all other rings (minutes for a coast with thousands of
     // islands); the rings are oriented the shapefile way here instead.
-    // GeoPackages: a fixed date instead of "now".
-    let settings = [
+    // GeoPackages: a fixed date instead of "now", and a small one's pages
+    // all in SQLite's cache.
+    let cache_mb = sqlite_cache_mb(layers).to_string();
+    let mut settings = vec![
         ("SHAPE_REWIND_ON_WRITE", "NO"),
         ("OGR_CURRENT_DATE", FIXED_GPKG_DATE),
     ];
-    for (key, value) in settings {
+    if driver == "GPKG" && cache_mb != "0" {
+        settings.push(("OGR_SQLITE_CACHE", &cache_mb));
+    }
+    for &(key, value) in &settings {
         gdal::config::set_thread_local_config_option(key, value).map_err(gdal_error)?;
     }
-    let written = write_layers(path, driver, layers, styles);
+    let written = write_layers(request);
     for (key, _) in settings {
         let _ = gdal::config::clear_thread_local_config_option(key);
     }
     written
 }
 
-fn write_layers(path: &Path, driver: &str, layers: &[Layer], styles: &[LayerStyle]) -> Result<()> {
+/// Outputs up to this size (MiB) keep all their pages in SQLite's cache.
+const SQLITE_CACHE_MAX_MB: usize = 128;
+
+/// SQLite's page cache for writing `layers` to a GeoPackage, MiB: room for
+/// every page when the file is small, 0 (GDAL's default) otherwise.
+///
+/// With the default (2 MB) the pages of a layer's transaction spill to the
+/// file as they are made, and GDAL's R-tree, built from every geometry once
+/// the layers are written, reads them all back (53,000 reads for the
+/// bundled run's 59 MB). The bytes written are the same either way. Large
+/// outputs keep the default: their memory peak is in the writing stage.
+fn sqlite_cache_mb(layers: &[Layer]) -> usize {
+    // 16 bytes a coordinate, a quarter more for headers, pages and fields.
+    let coords: usize = layers
+        .iter()
+        .flat_map(|l| &l.features)
+        .map(|f| f.geometry.coords_count())
+        .sum();
+    let mb = (coords * 20).div_ceil(1 << 20) + 8;
+    if mb <= SQLITE_CACHE_MAX_MB {
+        mb
+    } else {
+        0
+    }
+}
+
+fn write_layers(request: &Request) -> Result<()> {
+    let Request {
+        path,
+        driver,
+        layers,
+        styles,
+        geometries,
+    } = *request;
     let gdal_error = |layer: Option<&str>| {
         let path = path.to_owned();
         let layer = layer.map(str::to_owned);
@@ -234,16 +324,19 @@ fn write_layers(path: &Path, driver: &str, layers: &[Layer], styles: &[LayerStyl
         .map_err(gdal_error(None))?;
     let srs = SpatialRef::from_epsg(4326).map_err(gdal_error(None))?;
     for layer in layers {
+        let one = |dataset: &mut gdal::Dataset| {
+            write_one(dataset, path, &srs, layer, shapefile, (&[], geometries))
+        };
         // One transaction per layer: a GeoPackage otherwise commits every
         // feature on its own.
         if geopackage {
             let mut transaction = dataset.start_transaction().map_err(gdal_error(None))?;
-            write_one(&mut transaction, path, &srs, layer, shapefile, &[])?;
+            one(&mut transaction)?;
             transaction
                 .commit()
                 .map_err(gdal_error(Some(&layer.name)))?;
         } else {
-            write_one(&mut dataset, path, &srs, layer, shapefile, &[])?;
+            one(&mut dataset)?;
         }
     }
     if geopackage && !styles.is_empty() {
@@ -254,14 +347,15 @@ fn write_layers(path: &Path, driver: &str, layers: &[Layer], styles: &[LayerStyl
 }
 
 /// Writes one layer into an open dataset (`options`: GDAL layer creation
-/// options, for formats other than shapefiles).
+/// options, for formats other than shapefiles), its features without
+/// geometry unless `geometries`.
 pub(crate) fn write_one(
     dataset: &mut gdal::Dataset,
     path: &Path,
     srs: &SpatialRef,
     layer_data: &Layer,
     shapefile: bool,
-    options: &[&str],
+    (options, geometries): (&[&str], bool),
 ) -> Result<()> {
     let layer_name = layer_data.name.as_str();
     let gdal_error = |source| Error::Gdal {
@@ -304,27 +398,29 @@ pub(crate) fn write_one(
     }
     for (i, f) in layer_data.features.iter().enumerate() {
         let mut feature = Feature::new(layer.defn()).map_err(gdal_error)?;
-        let geometry = match (&f.geometry, layer_data.geometry) {
-            (Shape::Owned(geo::Geometry::Polygon(p)), GeometryKind::MultiPolygon) => {
-                gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(
-                    std::slice::from_ref(p),
-                    shapefile,
-                ))
+        if geometries {
+            let geometry = match (&f.geometry, layer_data.geometry) {
+                (Shape::Owned(geo::Geometry::Polygon(p)), GeometryKind::MultiPolygon) => {
+                    gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(
+                        std::slice::from_ref(p),
+                        shapefile,
+                    ))
+                }
+                (Shape::Owned(geo::Geometry::MultiPolygon(mp)), _) => {
+                    gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(&mp.0, shapefile))
+                }
+                (Shape::MultiPolygon(mp), _) => {
+                    gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(&mp.0, shapefile))
+                }
+                (Shape::Owned(g), _) => g.to_gdal(),
+                (Shape::LineString(l), _) => l.to_gdal(),
+                (Shape::MultiLineString(l), _) => l.to_gdal(),
             }
-            (Shape::Owned(geo::Geometry::MultiPolygon(mp)), _) => {
-                gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(&mp.0, shapefile))
-            }
-            (Shape::MultiPolygon(mp), _) => {
-                gdal::vector::Geometry::from_wkb(&multi_polygon_wkb(&mp.0, shapefile))
-            }
-            (Shape::Owned(g), _) => g.to_gdal(),
-            (Shape::LineString(l), _) => l.to_gdal(),
-            (Shape::MultiLineString(l), _) => l.to_gdal(),
+            .map_err(gdal_error)?;
+            // No CRS on the geometry: the layer's is written (a copy of it on
+            // every feature cost a PROJ object each).
+            feature.set_geometry(geometry).map_err(gdal_error)?;
         }
-        .map_err(gdal_error)?;
-        // No CRS on the geometry: the layer's is written (a copy of it on
-        // every feature cost a PROJ object each).
-        feature.set_geometry(geometry).map_err(gdal_error)?;
         for (index, value) in f.values.iter().enumerate() {
             match value {
                 Value::Int(v) => feature.set_field_integer64(index, *v),
@@ -384,10 +480,8 @@ fn quote(text: &str) -> String {
 }
 
 /// Polygons as a well-known-binary multipolygon (little-endian), which GDAL
-/// reads in one call instead of one call per point. Rings are written
-/// oriented: shapefiles want exterior rings clockwise and holes
-/// counter-clockwise; other formats get the OGC (and GeoJSON) convention,
-/// the opposite. A ring enclosing no area is written as it is.
+/// reads in one call instead of one call per point, each ring oriented as
+/// [`oriented_rings`] says.
 fn multi_polygon_wkb(polygons: &[geo::Polygon<f64>], shapefile: bool) -> Vec<u8> {
     let points: usize = polygons
         .iter()
@@ -402,17 +496,15 @@ fn multi_polygon_wkb(polygons: &[geo::Polygon<f64>], shapefile: bool) -> Vec<u8>
     wkb.push(1);
     wkb.extend_from_slice(&6u32.to_le_bytes());
     count(&mut wkb, polygons.len());
+    let mut rings = oriented_rings(polygons, shapefile);
     for polygon in polygons {
         wkb.push(1);
         wkb.extend_from_slice(&3u32.to_le_bytes());
         count(&mut wkb, 1 + polygon.interiors().len());
-        let rings = std::iter::once((polygon.exterior(), true))
-            .chain(polygon.interiors().iter().map(|r| (r, false)));
-        for (ring, exterior) in rings {
-            let area = crate::geometry::topology::twice_area(&ring.0);
-            // Exteriors counter-clockwise for OGC, clockwise for shapefiles.
-            let want_ccw = exterior != shapefile;
-            let reverse = area != 0.0 && (area > 0.0) != want_ccw;
+        for _ in 0..1 + polygon.interiors().len() {
+            let Some((ring, reverse)) = rings.next() else {
+                break;
+            };
             count(&mut wkb, ring.0.len());
             let mut put = |c: &geo::Coord<f64>| {
                 wkb.extend_from_slice(&c.x.to_le_bytes());
@@ -426,6 +518,28 @@ fn multi_polygon_wkb(polygons: &[geo::Polygon<f64>], shapefile: bool) -> Vec<u8>
         }
     }
     wkb
+}
+
+/// Every ring of `polygons` (each exterior, then its holes) and whether it
+/// is to be written backwards: shapefiles want exterior rings clockwise and
+/// holes counter-clockwise; other formats get the OGC (and GeoJSON)
+/// convention, the opposite. A ring enclosing no area is written as it is.
+pub(crate) fn oriented_rings(
+    polygons: &[geo::Polygon<f64>],
+    shapefile: bool,
+) -> impl Iterator<Item = (&geo::LineString<f64>, bool)> {
+    polygons
+        .iter()
+        .flat_map(|polygon| {
+            std::iter::once((polygon.exterior(), true))
+                .chain(polygon.interiors().iter().map(|r| (r, false)))
+        })
+        .map(move |(ring, exterior)| {
+            let area = crate::geometry::topology::twice_area(&ring.0);
+            // Exteriors counter-clockwise for OGC, clockwise for shapefiles.
+            let want_ccw = exterior != shapefile;
+            (ring, area != 0.0 && (area > 0.0) != want_ccw)
+        })
 }
 
 #[cfg(test)]

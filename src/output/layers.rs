@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use super::print_layout::{LayoutLayer, PrintLayout};
-use super::{hashed_from_disk, qgis, write_hashed, Hashed, Outputs};
+use super::{hashed_from_disk, qgis, write_hashed, write_hashed_from, Hashed, Outputs};
 use crate::analysis::{Analysis, AreaRow};
 use crate::config::Config;
 use crate::date::{ConfigMoment, Moment, When};
@@ -126,18 +126,38 @@ fn one_layer_file(
     layer: &Layer,
 ) -> Result<Vec<Hashed>> {
     let path = out.dir.join(format!("{}.{}", layer.name, format.extension));
-    write_dataset(&path, format.driver, std::slice::from_ref(layer), &[])?;
-    let parts: &[&str] = if format.driver == "ESRI Shapefile" {
-        &["shp", "shx", "dbf", "prj", "cpg"]
+    let shapefile = format.driver == "ESRI Shapefile";
+    // A shapefile's shapes are made here, written and hashed in one pass, a
+    // megabyte at a time; GDAL writes the rest (the reference path: GDAL
+    // writes them all).
+    let made = if shapefile {
+        crate::io::write::write_shapefile_split(&path, layer)?
     } else {
-        &[format.extension]
+        write_dataset(&path, format.driver, std::slice::from_ref(layer), &[])?;
+        None
     };
-    parts
-        .iter()
-        .map(|ext| PathBuf::from(format!("{}.{ext}", layer.name)))
-        .filter(|p| out.dir.join(p).exists())
-        .map(|p| hashed_from_disk(out.dir, p))
-        .collect()
+    let mut files = Vec::new();
+    if let Some(made) = &made {
+        let name = |ext| format!("{}.{ext}", layer.name);
+        files.push(write_hashed_from(out.dir, &name("shp"), |file| {
+            made.write_shp(file)
+        })?);
+        files.push(write_hashed(out.dir, &name("shx"), &made.shx)?);
+    }
+    let parts: &[&str] = match (shapefile, made.is_some()) {
+        (true, true) => &["dbf", "prj", "cpg"],
+        (true, false) => &["shp", "shx", "dbf", "prj", "cpg"],
+        (false, _) => &[format.extension],
+    };
+    for ext in parts {
+        let name = PathBuf::from(format!("{}.{ext}", layer.name));
+        if out.dir.join(&name).exists() {
+            files.push(hashed_from_disk(out.dir, name)?);
+        }
+    }
+    // In the order of the reference path (the manifest sorts them anyway).
+    files.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(files)
 }
 
 /// The GeoPackage with every layer and its style, and the QGIS project that

@@ -60,6 +60,55 @@ pub(crate) fn write_hashed(dir: &Path, name: &str, content: &[u8]) -> Result<Has
     Ok((name, entry))
 }
 
+/// As [`write_hashed`], the content written by `fill` in pieces (an output
+/// too large to hold whole), each hashed as it is written.
+///
+/// Fast path, as [`write_hashed`]: `tests::hashing_as_written_matches_
+/// reading_back` holds it equal to [`hashed_from_disk`].
+pub(crate) fn write_hashed_from(
+    dir: &Path,
+    name: &str,
+    fill: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+) -> Result<Hashed> {
+    /// A file that hashes what is written to it.
+    struct Hashing {
+        file: fs::File,
+        hasher: sha2::Sha256,
+        bytes: u64,
+    }
+    impl std::io::Write for Hashing {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            use sha2::Digest;
+            let n = self.file.write(buf)?;
+            self.hasher.update(&buf[..n]);
+            self.bytes += n as u64;
+            Ok(n)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            self.file.flush()
+        }
+    }
+    let path = dir.join(name);
+    let io_error = |source| Error::Io {
+        path: path.clone(),
+        source,
+    };
+    let file = fs::File::create(&path).map_err(io_error)?;
+    let mut out = Hashing {
+        file,
+        hasher: sha2::Digest::new(),
+        bytes: 0,
+    };
+    fill(&mut out).map_err(io_error)?;
+    let name = PathBuf::from(name);
+    let entry = FileEntry {
+        path: manifest::slash_path(&name),
+        bytes: out.bytes,
+        sha256: format!("{:x}", sha2::Digest::finalize(out.hasher)),
+    };
+    Ok((name, entry))
+}
+
 /// A file another writer made (GDAL, Chromium), hashed by reading it back.
 pub(crate) fn hashed_from_disk(dir: &Path, name: PathBuf) -> Result<Hashed> {
     let mut entries = manifest::output_entries(dir, std::slice::from_ref(&name))?;
@@ -91,7 +140,10 @@ pub(crate) fn write_reports(out: &Outputs, view: report::maps::MapView) -> Resul
     let written = crate::support::parallel::map(&maps, |m| -> Result<[Hashed; 2]> {
         let svg = write_hashed(out.dir, &format!("maps/{}.svg", m.name), m.svg.as_bytes())?;
         let png_name = format!("maps/{}.png", m.name);
-        let png = report::maps::png(&m.svg, &fonts).ok_or_else(|| Error::Io {
+        // Drawn from the outlines thinned to the pixel grid (the SVG file
+        // keeps every point).
+        let raster = report::maps::raster::thinned(&m.svg);
+        let png = report::maps::png(&raster, &fonts).ok_or_else(|| Error::Io {
             path: out.dir.join(&png_name),
             source: std::io::Error::other("the map could not be rasterised"),
         })?;
@@ -164,6 +216,12 @@ mod tests {
             let written = super::write_hashed(dir.path(), name, &content).unwrap();
             let read = super::hashed_from_disk(dir.path(), name.into()).unwrap();
             assert_eq!(written, read);
+            // In pieces of 7 bytes.
+            let pieces = super::write_hashed_from(dir.path(), name, |out| {
+                content.chunks(7).try_for_each(|c| out.write_all(c))
+            })
+            .unwrap();
+            assert_eq!(pieces, read);
         }
     }
 }

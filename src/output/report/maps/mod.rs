@@ -18,6 +18,7 @@
 pub mod fonts;
 pub mod labels;
 pub mod legend;
+pub mod raster;
 mod system_fonts;
 pub mod zones;
 

@@ -1,0 +1,218 @@
+//! What the rasteriser draws: a map's SVG with its outlines thinned to the
+//! pixel grid. The SVG files keep every point of their quarter-pixel
+//! thinning (they are drawn larger); at the PNG's own size, points closer
+//! than [`RASTER_THINNING_PX`] to the last one kept change the drawing by
+//! sub-pixel detail only, and parsing and drawing them was most of the
+//! cost of the PNGs.
+//!
+//! Reference path: rasterising the SVG as written ([`super::fonts::png`]
+//! of the map's SVG). Fast path: [`thinned`]. `tests::thinning_changes_
+//! the_drawing_by_sub_pixel_detail_only` holds the two within a bound per
+//! pixel.
+
+/// Points closer than this to the last point kept (in pixels, the sum of
+/// the distances across and down) are left out of the drawing.
+pub const RASTER_THINNING_PX: f64 = 0.75;
+
+/// `svg` with the points of its outlines (path data of absolute moves and
+/// lines only, as the maps write their outlines) closer than
+/// [`RASTER_THINNING_PX`] to the last point kept left out; each outline's
+/// last point is kept. Dashed lines (a `stroke-dasharray`, and the
+/// graticule, dashed by the style sheet: paths without attributes of their
+/// own) are kept as they are: their dashes would move along the line.
+pub fn thinned(svg: &str) -> String {
+    const PATH: &str = "<path d=\"";
+    let mut out = String::with_capacity(svg.len());
+    let mut rest = svg;
+    while let Some(at) = rest.find(PATH) {
+        let start = at + PATH.len();
+        out.push_str(&rest[..start]);
+        let tail = &rest[start..];
+        let (Some(len), Some(close)) = (tail.find('"'), tail.find('>')) else {
+            rest = tail;
+            break;
+        };
+        let (data, attributes) = (&tail[..len], tail.get(len..close).unwrap_or(""));
+        let solid = !attributes.contains("dasharray")
+            && (attributes.contains("fill=") || attributes.contains("stroke="));
+        if !(solid && thin_path(data, &mut out)) {
+            out.push_str(data);
+        }
+        rest = &tail[len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Appends `data` thinned to `out`; false (and nothing appended) when it
+/// holds anything but `M`, `L` and `Z` with `x,y` pairs.
+fn thin_path(data: &str, out: &mut String) -> bool {
+    let bytes = data.as_bytes();
+    if !bytes
+        .iter()
+        .all(|b| matches!(b, b'M' | b'L' | b'Z' | b',' | b'-' | b'.' | b'0'..=b'9'))
+    {
+        return false;
+    }
+    let mut thinned = String::with_capacity(data.len() / 2);
+    // The points of the outline being read: (text, x, y).
+    let mut outline: Vec<(&str, f64, f64)> = Vec::new();
+    let flush = |outline: &mut Vec<(&str, f64, f64)>, closed: bool, thinned: &mut String| {
+        let n = outline.len();
+        let mut last: Option<(f64, f64)> = None;
+        for (i, &(text, x, y)) in outline.iter().enumerate() {
+            if let Some((lx, ly)) = last {
+                if i + 1 < n && (x - lx).abs() + (y - ly).abs() < RASTER_THINNING_PX {
+                    continue;
+                }
+            }
+            thinned.push(if last.is_none() { 'M' } else { 'L' });
+            thinned.push_str(text);
+            last = Some((x, y));
+        }
+        if closed && last.is_some() {
+            thinned.push('Z');
+        }
+        outline.clear();
+    };
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'M' => {
+                flush(&mut outline, false, &mut thinned);
+                i += 1;
+            }
+            b'L' => i += 1,
+            b'Z' => {
+                flush(&mut outline, true, &mut thinned);
+                i += 1;
+            }
+            _ => {
+                let end = data[i..]
+                    .find(['M', 'L', 'Z'])
+                    .map_or(data.len(), |e| i + e);
+                let text = &data[i..end];
+                let Some((x, y)) = text.split_once(',') else {
+                    return false;
+                };
+                let (Ok(x), Ok(y)) = (x.parse::<f64>(), y.parse::<f64>()) else {
+                    return false;
+                };
+                outline.push((text, x, y));
+                i = end;
+            }
+        }
+    }
+    flush(&mut outline, false, &mut thinned);
+    out.push_str(&thinned);
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+
+    /// The points of path data, as written.
+    fn points(data: &str) -> Vec<&str> {
+        data.split(['M', 'L', 'Z'])
+            .filter(|p| !p.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn only_solid_outlines_are_thinned_and_their_last_points_kept() {
+        let wiggle = "M10.0,10.0L10.1,10.0L10.2,10.1L10.3,10.0L12.0,10.0L12.1,10.2Z";
+        let svg = format!(
+            "<svg><path d=\"{wiggle}\" fill=\"#123456\"/>\
+             <path d=\"{wiggle}\" fill=\"none\" stroke=\"#333333\" stroke-dasharray=\"5 3\"/>\
+             <g class=\"graticule\"><path d=\"{wiggle}\"/></g>\
+             <path d=\"M0,0H1100V40H0Z\" fill=\"#ffffff\"/></svg>"
+        );
+        let out = thinned(&svg);
+        assert_eq!(
+            out,
+            svg.replacen(wiggle, "M10.0,10.0L12.0,10.0L12.1,10.2Z", 1)
+        );
+        // Every point left out is within the tolerance of the point kept
+        // before it, which the drawing passes through.
+        let all = points(wiggle);
+        let kept = points("M10.0,10.0L12.0,10.0L12.1,10.2Z");
+        assert!(kept.iter().all(|k| all.contains(k)));
+        assert_eq!(kept.last(), all.last());
+    }
+
+    /// A map of outlines with points a tenth of a pixel apart, drawn from
+    /// its SVG and from the thinned one: the same picture but for edge
+    /// pixels.
+    #[test]
+    fn thinning_changes_the_drawing_by_sub_pixel_detail_only() {
+        let mut svg = String::from(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"400\" height=\"300\"><rect width=\"400\" height=\"300\" fill=\"#ffffff\"/>\n",
+        );
+        // Wavy discs, filled and outlined, and a wavy line.
+        for (k, (cx, cy, r)) in [
+            (100.0, 100.0, 60.0),
+            (260.0, 150.0, 90.0),
+            (150.0, 230.0, 40.0),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let mut d = String::new();
+            let n = 6000;
+            for i in 0..=n {
+                let t = std::f64::consts::TAU * f64::from(i) / f64::from(n);
+                let rr = r + 3.0 * (t * 40.0).sin();
+                let _ = write!(
+                    d,
+                    "{}{:.1},{:.1}",
+                    if i == 0 { 'M' } else { 'L' },
+                    cx + rr * t.cos(),
+                    cy + rr * t.sin()
+                );
+            }
+            d.push('Z');
+            let _ = writeln!(
+                svg,
+                "<path d=\"{d}\" fill=\"#{:02x}8040\" fill-rule=\"evenodd\" stroke=\"#222222\" stroke-width=\"0.8\"/>",
+                60 * k
+            );
+        }
+        svg.push_str("</svg>\n");
+        let fonts = super::super::Fonts::system().database();
+        let decode = |png: Vec<u8>| {
+            resvg::tiny_skia::Pixmap::decode_png(&png)
+                .expect("a PNG")
+                .data()
+                .to_vec()
+        };
+        let reference = decode(super::super::png(&svg, &fonts).expect("drawn"));
+        let fast = decode(super::super::png(&thinned(&svg), &fonts).expect("drawn"));
+        assert!(thinned(&svg).len() < svg.len() / 2);
+        assert_eq!(reference.len(), fast.len());
+        let differences: Vec<u8> = reference
+            .chunks(4)
+            .zip(fast.chunks(4))
+            .map(|(a, b)| {
+                a.iter()
+                    .zip(b)
+                    .map(|(x, y)| x.abs_diff(*y))
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let differing = differences.iter().filter(|&&d| d > 0).count();
+        let large = differences.iter().filter(|&&d| d > 64).count();
+        // Edge pixels only: a few percent of the picture, hardly any by
+        // more than a quarter of the range.
+        assert!(
+            differing * 20 < differences.len(),
+            "{differing} pixels differ"
+        );
+        assert!(
+            large * 1000 < differences.len(),
+            "{large} pixels differ by more than 64"
+        );
+    }
+}
