@@ -119,16 +119,28 @@ pub fn load(config: &Config) -> Result<Inputs> {
         .zip(features)
         .map(|task| std::sync::Mutex::new(Some(task)))
         .collect();
-    let read = crate::support::parallel::map(&tasks, |task| {
-        let (s, (source, features)) = task
-            .lock()
-            .ok()
-            .and_then(|mut t| t.take())
-            .expect("each snapshot is read once");
-        snapshot_holdings(config, s, &source, features, &aliases, max_edge_m, shift)
-    })
-    .into_iter()
-    .collect::<Result<Vec<_>>>()?;
+    // The other layers (rivers, zones, uncertain lines, context) need
+    // nothing from the snapshots but the longitude shift: they are read on
+    // a thread of their own while the snapshots are checked, dissolved and
+    // densified. Errors are reported in the order they were before: the
+    // snapshots' first.
+    let (read, side) = std::thread::scope(|scope| {
+        let side = scope.spawn(|| side_layers(config, max_edge_m, shift));
+        let read = crate::support::parallel::map(&tasks, |task| {
+            let (s, (source, features)) = task
+                .lock()
+                .ok()
+                .and_then(|mut t| t.take())
+                .expect("each snapshot is read once");
+            snapshot_holdings(config, s, &source, features, &aliases, max_edge_m, shift)
+        });
+        let side = side.join().map_err(|payload| Error::Geometry {
+            what: "reading the rivers, zones and context layers".to_owned(),
+            reason: crate::support::guard::panic_message(payload.as_ref()),
+        });
+        (read, side)
+    });
+    let read = read.into_iter().collect::<Result<Vec<_>>>()?;
     let mut snapshots = Vec::with_capacity(read.len());
     let mut repairs = Vec::new();
     let mut warnings = Vec::new();
@@ -137,53 +149,13 @@ pub fn load(config: &Config) -> Result<Inputs> {
         repairs.extend(changes);
         warnings.extend(said);
     }
-    let rivers = match &config.rivers {
-        Some(r) => {
-            let source = LayerSource {
-                path: config.resolve(&r.path),
-                layer: r.layer.clone(),
-                assume_crs: r.assume_crs.clone(),
-            };
-            let mut by_name: BTreeMap<String, Vec<_>> = BTreeMap::new();
-            for f in read_lines(&source, &r.name_field)? {
-                // A river off the globe (a projected layer read as
-                // lon/lat) would be matched against nothing, silently.
-                if let Some(reason) = off_the_globe(f.geometry.coords_iter()) {
-                    return Err(Error::BadFeature {
-                        path: source.path.clone(),
-                        layer: layer_name(&source),
-                        feature: f.fid,
-                        reason,
-                    });
-                }
-                by_name.entry(f.name).or_default().extend(f.geometry.0);
-            }
-            by_name
-                .into_iter()
-                .map(|(name, lines)| {
-                    let mut geometry = MultiLineString::new(lines);
-                    if shift {
-                        unwrap_longitudes(&mut geometry);
-                    }
-                    River { name, geometry }
-                })
-                .collect()
-        }
-        None => Vec::new(),
-    };
+    let side = side?;
+    let rivers = side.rivers?;
     check_reference_holders(config, &snapshots)?;
-    let (zones, readings) = load_readings(config, &snapshots, max_edge_m, shift)?;
-    let uncertain = load_uncertain(config, shift)?;
-    let mut context = Vec::new();
-    for c in &config.context {
-        let mut polygons = read_context(config, c)?;
-        if shift {
-            for p in &mut polygons {
-                *p = crate::geometry::antimeridian::unwrap_polygons(p);
-            }
-        }
-        context.push((c.name.clone(), polygons));
-    }
+    let zones = side.zones?;
+    let readings = load_readings(config, &snapshots, &zones)?;
+    let uncertain = side.uncertain?;
+    let context = side.context?;
     Ok(Inputs {
         snapshots,
         rivers,
@@ -194,6 +166,78 @@ pub fn load(config: &Config) -> Result<Inputs> {
         context,
         warnings,
     })
+}
+
+/// The layers of a run besides the snapshots, each read (and, for the
+/// zones, checked, dissolved and densified) on its own; each result is
+/// looked at in turn by [`load`].
+struct SideLayers {
+    rivers: Result<Vec<River>>,
+    zones: Result<Vec<crate::geometry::variants::Zone>>,
+    uncertain: Result<Vec<(Vec<Coord<f64>>, f64)>>,
+    context: Result<Vec<(String, Vec<MultiPolygon<f64>>)>>,
+}
+
+/// Reads every layer of [`SideLayers`]; an error in one does not stop the
+/// others (which would only be reported if the first were fixed).
+fn side_layers(config: &Config, max_edge_m: f64, shift: bool) -> SideLayers {
+    SideLayers {
+        rivers: load_rivers(config, shift),
+        zones: load_zones(config, max_edge_m, shift),
+        uncertain: load_uncertain(config, shift),
+        context: load_context(config, shift),
+    }
+}
+
+/// The `[rivers]` layer's lines, one geometry per river name.
+fn load_rivers(config: &Config, shift: bool) -> Result<Vec<River>> {
+    let Some(r) = &config.rivers else {
+        return Ok(Vec::new());
+    };
+    let source = LayerSource {
+        path: config.resolve(&r.path),
+        layer: r.layer.clone(),
+        assume_crs: r.assume_crs.clone(),
+    };
+    let mut by_name: BTreeMap<String, Vec<_>> = BTreeMap::new();
+    for f in read_lines(&source, &r.name_field)? {
+        // A river off the globe (a projected layer read as lon/lat) would
+        // be matched against nothing, silently.
+        if let Some(reason) = off_the_globe(f.geometry.coords_iter()) {
+            return Err(Error::BadFeature {
+                path: source.path.clone(),
+                layer: layer_name(&source),
+                feature: f.fid,
+                reason,
+            });
+        }
+        by_name.entry(f.name).or_default().extend(f.geometry.0);
+    }
+    Ok(by_name
+        .into_iter()
+        .map(|(name, lines)| {
+            let mut geometry = MultiLineString::new(lines);
+            if shift {
+                unwrap_longitudes(&mut geometry);
+            }
+            River { name, geometry }
+        })
+        .collect())
+}
+
+/// Every `[[context]]` layer's polygons, by the layer's name.
+fn load_context(config: &Config, shift: bool) -> Result<Vec<(String, Vec<MultiPolygon<f64>>)>> {
+    let mut context = Vec::new();
+    for c in &config.context {
+        let mut polygons = read_context(config, c)?;
+        if shift {
+            for p in &mut polygons {
+                *p = crate::geometry::antimeridian::unwrap_polygons(p);
+            }
+        }
+        context.push((c.name.clone(), polygons));
+    }
+    Ok(context)
 }
 
 /// The polygons of a `[[context]]` layer, as read.
@@ -473,20 +517,15 @@ pub(crate) fn unknown_reference_holders(
     out
 }
 
-/// The zones layer, each zone's features dissolved and densified like the
-/// snapshots, and the readings of the analysis file, checked against the
-/// zones and the snapshots' holders (issue 21).
-fn load_readings(
+/// The zones layer (issue 21), each zone's features checked, dissolved and
+/// densified like the snapshots'; none without `[zones]`.
+fn load_zones(
     config: &Config,
-    snapshots: &[Snapshot],
     max_edge_m: f64,
     shift: bool,
-) -> Result<(
-    Vec<crate::geometry::variants::Zone>,
-    Vec<crate::geometry::variants::Reading>,
-)> {
-    use crate::geometry::variants::{Assignment, Reading, Zone};
-    let zones = match &config.zones {
+) -> Result<Vec<crate::geometry::variants::Zone>> {
+    use crate::geometry::variants::Zone;
+    Ok(match &config.zones {
         None => Vec::new(),
         Some(z) => {
             let source = LayerSource {
@@ -530,9 +569,20 @@ fn load_readings(
                 })
                 .collect()
         }
-    };
+    })
+}
+
+/// The readings of the analysis file (`[[variant]]`), the base first,
+/// checked against the zones and the snapshots' holders and years; none
+/// without `[[variant]]` tables.
+fn load_readings(
+    config: &Config,
+    snapshots: &[Snapshot],
+    zones: &[crate::geometry::variants::Zone],
+) -> Result<Vec<crate::geometry::variants::Reading>> {
+    use crate::geometry::variants::{Assignment, Reading};
     if config.variants.is_empty() {
-        return Ok((zones, Vec::new()));
+        return Ok(Vec::new());
     }
     let mut holders: Vec<&str> = snapshots
         .iter()
@@ -639,7 +689,7 @@ fn load_readings(
                 .collect(),
         });
     }
-    Ok((zones, readings))
+    Ok(readings)
 }
 
 /// The lines of every `[[uncertainty]]` layer with their band (km).
