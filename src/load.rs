@@ -200,17 +200,8 @@ fn load_rivers(config: &Config, shift: bool) -> Result<Vec<River>> {
         assume_crs: r.assume_crs.clone(),
     };
     let mut by_name: BTreeMap<String, Vec<_>> = BTreeMap::new();
-    for f in read_lines(&source, &r.name_field)? {
-        // A river off the globe (a projected layer read as lon/lat) would
-        // be matched against nothing, silently.
-        if let Some(reason) = off_the_globe(f.geometry.coords_iter()) {
-            return Err(Error::BadFeature {
-                path: source.path.clone(),
-                layer: layer_name(&source),
-                feature: f.fid,
-                reason,
-            });
-        }
+    // A river off the globe would be matched against nothing, silently.
+    for f in lines_on_the_globe(&source, &r.name_field)? {
         by_name.entry(f.name).or_default().extend(f.geometry.0);
     }
     Ok(by_name
@@ -223,6 +214,28 @@ fn load_rivers(config: &Config, shift: bool) -> Result<Vec<River>> {
             River { name, geometry }
         })
         .collect())
+}
+
+/// The lines of a layer (each with its `field` as text), the first one
+/// off the globe (a projected layer read as lon/lat) refused, naming the
+/// file, layer and feature.
+fn lines_on_the_globe(
+    source: &LayerSource,
+    field: &str,
+) -> Result<Vec<crate::io::read::LineFeature>> {
+    let lines = read_lines(source, field)?;
+    if let Some((f, reason)) = lines
+        .iter()
+        .find_map(|f| off_the_globe(f.geometry.coords_iter()).map(|r| (f, r)))
+    {
+        return Err(Error::BadFeature {
+            path: source.path.clone(),
+            layer: layer_name(source),
+            feature: f.fid,
+            reason,
+        });
+    }
+    Ok(lines)
 }
 
 /// Every `[[context]]` layer's polygons, by the layer's name.
@@ -703,15 +716,7 @@ fn load_uncertain(config: &Config, shift: bool) -> Result<Vec<(Vec<Coord<f64>>, 
         };
         // The field is read as text, like a river's name; with `km`, none.
         let field = u.field.clone().unwrap_or_default();
-        for f in read_lines(&source, &field)? {
-            if let Some(reason) = off_the_globe(f.geometry.coords_iter()) {
-                return Err(Error::BadFeature {
-                    path: source.path.clone(),
-                    layer: layer_name(&source),
-                    feature: f.fid,
-                    reason,
-                });
-            }
+        for f in lines_on_the_globe(&source, &field)? {
             let km = match u.km {
                 Some(km) => km,
                 None => match f.name.trim().parse::<f64>() {

@@ -153,6 +153,26 @@ fn river_off_the_globe() {
     assert!(err.contains("longitude/latitude"), "{err}");
 }
 
+/// An uncertain line in projected metres read as lon/lat would widen no
+/// transfer's bounds and say nothing; it is refused, named, like a river.
+#[test]
+fn uncertain_line_off_the_globe() {
+    let w = Workdir::new();
+    two_snapshots(
+        &w,
+        "\n[[uncertainty]]\npath = \"uncertain.geojson\"\nkm = 10.0\n",
+    );
+    w.write(
+        "uncertain.geojson",
+        &lines(&[("Test", "[[121,50],[13000000,6000000]]")]),
+    );
+    let err = fails(&w);
+    assert!(err.contains("uncertain.geojson"), "{err}");
+    assert!(err.contains("feature 0"), "{err}");
+    assert!(err.contains("13000000"), "{err}");
+    assert!(err.contains("longitude/latitude"), "{err}");
+}
+
 #[test]
 fn layer_without_crs_needs_assume_crs() {
     let w = Workdir::new();
