@@ -136,41 +136,34 @@ fn lines_instead_of_polygons() {
     assert!(err.contains("polygon"), "{err}");
 }
 
+/// A line in projected metres read as lon/lat, written to `file`, is
+/// refused with a message naming the file, the feature and the unit.
+fn line_off_the_globe_is_refused(file: &str, tables: &str) {
+    let w = Workdir::new();
+    two_snapshots(&w, tables);
+    w.write(file, &lines(&[("Test", "[[121,50],[13000000,6000000]]")]));
+    let err = fails(&w);
+    assert!(err.contains(file), "{err}");
+    assert!(err.contains("feature 0"), "{err}");
+    assert!(err.contains("13000000"), "{err}");
+    assert!(err.contains("longitude/latitude"), "{err}");
+}
+
 /// A river in projected metres read as lon/lat would follow no border and
 /// say nothing; it is refused, named.
 #[test]
 fn river_off_the_globe() {
-    let w = Workdir::new();
-    two_snapshots(&w, "");
-    w.write(
-        "rivers.geojson",
-        &lines(&[("Test", "[[121,50],[13000000,6000000]]")]),
-    );
-    let err = fails(&w);
-    assert!(err.contains("rivers.geojson"), "{err}");
-    assert!(err.contains("feature 0"), "{err}");
-    assert!(err.contains("13000000"), "{err}");
-    assert!(err.contains("longitude/latitude"), "{err}");
+    line_off_the_globe_is_refused("rivers.geojson", "");
 }
 
 /// An uncertain line in projected metres read as lon/lat would widen no
 /// transfer's bounds and say nothing; it is refused, named, like a river.
 #[test]
 fn uncertain_line_off_the_globe() {
-    let w = Workdir::new();
-    two_snapshots(
-        &w,
+    line_off_the_globe_is_refused(
+        "uncertain.geojson",
         "\n[[uncertainty]]\npath = \"uncertain.geojson\"\nkm = 10.0\n",
     );
-    w.write(
-        "uncertain.geojson",
-        &lines(&[("Test", "[[121,50],[13000000,6000000]]")]),
-    );
-    let err = fails(&w);
-    assert!(err.contains("uncertain.geojson"), "{err}");
-    assert!(err.contains("feature 0"), "{err}");
-    assert!(err.contains("13000000"), "{err}");
-    assert!(err.contains("longitude/latitude"), "{err}");
 }
 
 #[test]

@@ -255,13 +255,16 @@ fn write_with(request: &Request) -> Result<()> {
     // islands); the rings are oriented the shapefile way here instead.
     // GeoPackages: a fixed date instead of "now", and a small one's pages
     // all in SQLite's cache.
-    let cache_mb = sqlite_cache_mb(layers).to_string();
+    let cache_mb = (driver == "GPKG")
+        .then(|| sqlite_cache_mb(layers))
+        .flatten()
+        .map(|mb| mb.to_string());
     let mut settings = vec![
         ("SHAPE_REWIND_ON_WRITE", "NO"),
         ("OGR_CURRENT_DATE", FIXED_GPKG_DATE),
     ];
-    if driver == "GPKG" && cache_mb != "0" {
-        settings.push(("OGR_SQLITE_CACHE", &cache_mb));
+    if let Some(mb) = &cache_mb {
+        settings.push(("OGR_SQLITE_CACHE", mb));
     }
     for &(key, value) in &settings {
         gdal::config::set_thread_local_config_option(key, value).map_err(gdal_error)?;
@@ -277,14 +280,14 @@ fn write_with(request: &Request) -> Result<()> {
 const SQLITE_CACHE_MAX_MB: usize = 128;
 
 /// SQLite's page cache for writing `layers` to a GeoPackage, MiB: room for
-/// every page when the file is small, 0 (GDAL's default) otherwise.
+/// every page when the file is small, `None` (GDAL's default) otherwise.
 ///
 /// With the default (2 MB) the pages of a layer's transaction spill to the
 /// file as they are made, and GDAL's R-tree, built from every geometry once
 /// the layers are written, reads them all back (53,000 reads for the
 /// bundled run's 59 MB). The bytes written are the same either way. Large
 /// outputs keep the default: their memory peak is in the writing stage.
-fn sqlite_cache_mb(layers: &[Layer]) -> usize {
+fn sqlite_cache_mb(layers: &[Layer]) -> Option<usize> {
     // 16 bytes a coordinate, a quarter more for headers, pages and fields.
     let coords: usize = layers
         .iter()
@@ -292,11 +295,7 @@ fn sqlite_cache_mb(layers: &[Layer]) -> usize {
         .map(|f| f.geometry.coords_count())
         .sum();
     let mb = (coords * 20).div_ceil(1 << 20) + 8;
-    if mb <= SQLITE_CACHE_MAX_MB {
-        mb
-    } else {
-        0
-    }
+    (mb <= SQLITE_CACHE_MAX_MB).then_some(mb)
 }
 
 fn write_layers(request: &Request) -> Result<()> {
