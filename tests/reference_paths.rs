@@ -447,6 +447,80 @@ fn the_bundled_readings_cut_their_snapshots_as_the_reference_does() {
     assert!(moved <= 1, "{moved} polygons with holes started elsewhere");
 }
 
+/// The intersections a run overlays on the bundled data (every pair of
+/// holdings in a snapshot, every earlier and later holding of a treaty
+/// step, and the same in every reading's snapshots), each made with its
+/// operands thinned where the other is not (`overlay::thin`), are the
+/// intersections of the operands as they are, vertex for vertex.
+#[test]
+fn thinned_intersections_are_the_intersections_of_the_whole_operands() {
+    use borderchange::geometry::overlay::clip;
+    use borderchange::geometry::variants;
+    use geo::CoordsIter;
+    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml"))
+        .expect("the bundled analysis file");
+    let inputs = borderchange::load(&config).expect("the bundled inputs");
+    let grid = variants::grid_for(&inputs.snapshots);
+    let mut sets = vec![inputs.snapshots.clone()];
+    for reading in inputs.readings.iter().skip(1) {
+        let set = inputs
+            .snapshots
+            .iter()
+            .map(|snapshot| {
+                let assigned = reading.assigned_in(snapshot.year.year);
+                let zones: Vec<&variants::Zone> = assigned
+                    .iter()
+                    .map(|(z, _)| inputs.zones.iter().find(|x| x.id == *z).expect("a zone"))
+                    .collect();
+                let holders: Vec<&str> = assigned.iter().map(|(_, h)| *h).collect();
+                variants::apply(snapshot, &zones, &holders, &grid)
+                    .unwrap_or_else(|| snapshot.clone())
+            })
+            .collect();
+        sets.push(set);
+    }
+    let mut pairs: Vec<(&geo::MultiPolygon<f64>, &geo::MultiPolygon<f64>, String)> = Vec::new();
+    for set in &sets {
+        for s in set {
+            for (i, a) in s.holdings.iter().enumerate() {
+                for b in &s.holdings[i + 1..] {
+                    pairs.push((
+                        &a.geometry,
+                        &b.geometry,
+                        format!("{} {} x {}", s.year, a.state, b.state),
+                    ));
+                }
+            }
+        }
+        for w in set.windows(2) {
+            for a in &w[0].holdings {
+                for b in &w[1].holdings {
+                    pairs.push((
+                        &a.geometry,
+                        &b.geometry,
+                        format!("{} {} -> {} {}", w[0].year, a.state, w[1].year, b.state),
+                    ));
+                }
+            }
+        }
+    }
+    let mut large = 0;
+    for (a, b, what) in &pairs {
+        if a.coords_count() + b.coords_count() >= overlay::thin::THIN_FROM {
+            large += 1;
+        }
+        assert_eq!(
+            clip::intersection(a, b),
+            clip::intersection_reference(a, b),
+            "{what}"
+        );
+    }
+    assert!(
+        large >= 40,
+        "only {large} intersections large enough to thin"
+    );
+}
+
 /// The bundled snapshots' holdings as a shapefile: the `.shp` and `.shx` a
 /// run makes itself (`io::shp`) are the bytes GDAL writes, and so are the
 /// files GDAL writes beside them.

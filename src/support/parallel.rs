@@ -59,15 +59,16 @@ where
         .collect()
 }
 
-/// [`map`], starting the costliest items first (by `cost`) so that one long
-/// item left for last does not keep a core idle; results still come back
-/// in the order of `items`.
-pub fn map_costliest_first<T, R, F, C>(items: &[T], cost: C, f: F) -> Vec<R>
+/// [`map`], starting the costliest items first (by `cost`, any ordered
+/// key) so that one long item left for last does not keep a core idle;
+/// results still come back in the order of `items`.
+pub fn map_costliest_first<T, R, F, C, K>(items: &[T], cost: C, f: F) -> Vec<R>
 where
     T: Sync,
     R: Send,
     F: Fn(&T) -> R + Sync,
-    C: Fn(&T) -> usize,
+    C: Fn(&T) -> K,
+    K: Ord,
 {
     let mut order: Vec<usize> = (0..items.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(cost(&items[i])));

@@ -36,6 +36,8 @@ use i_overlay::float::overlay::{FloatOverlay, OverlayOptions};
 use i_overlay::i_float::adapter::FloatPointAdapter;
 use i_overlay::i_float::float::rect::FloatRect;
 
+use crate::geometry::overlay::thin;
+
 /// A snapping grid for overlays: `2^k` integer steps per degree, `k` chosen
 /// so that the area it covers spans at most 2^30 steps (about 3 mm at 60°
 /// of extent).
@@ -116,6 +118,7 @@ impl Grid {
             None,
             rule,
             FillRule::NonZero,
+            false,
         )
     }
 
@@ -153,6 +156,17 @@ impl Grid {
     /// not copied on the way (on large inputs the copies had cost more
     /// memory than the overlay itself).
     fn intersection_of(&self, a: &[&Polygon<f64>], b: &[&Polygon<f64>]) -> MultiPolygon<f64> {
+        self.intersection_thinned(a, b, true)
+    }
+
+    /// [`Grid::intersection_of`], its operands thinned first (see
+    /// [`thin`]) if `thinned`.
+    fn intersection_thinned(
+        &self,
+        a: &[&Polygon<f64>],
+        b: &[&Polygon<f64>],
+        thinned: bool,
+    ) -> MultiPolygon<f64> {
         let (Some(ra), Some(rb)) = (bounds_of(a), bounds_of(b)) else {
             return MultiPolygon::new(vec![]);
         };
@@ -173,6 +187,7 @@ impl Grid {
                 None,
                 OverlayRule::Intersect,
                 FillRule::EvenOdd,
+                false,
             );
         }
         self.overlay(
@@ -181,18 +196,22 @@ impl Grid {
             Some(window),
             OverlayRule::Intersect,
             FillRule::EvenOdd,
+            thinned,
         )
     }
 
     /// `rule` applied to the rings of `subject` and of `clip` on this grid,
-    /// each ring first clipped to `window` if there is one.
-    fn overlay(
+    /// each ring first clipped to `window` if there is one, and, if
+    /// `thinned` and `rule` is an intersection inside a window, thinned where the
+    /// other operand is not (see [`thin`]).
+    fn overlay<'a>(
         &self,
-        subject: &[&LineString<f64>],
-        clip: &[&LineString<f64>],
+        subject: &[&'a LineString<f64>],
+        clip: &[&'a LineString<f64>],
         window: Option<Rect<f64>>,
         rule: OverlayRule,
         fill: FillRule,
+        thinned: bool,
     ) -> MultiPolygon<f64> {
         // The overlay's contours are implicitly closed.
         let open = |points: &[Coord<f64>]| -> Vec<[f64; 2]> {
@@ -208,15 +227,61 @@ impl Grid {
         let mut overlay =
             FloatOverlay::new_custom(self.adapter.clone(), keep_every_vertex(), solver, capacity);
         let mut restore = Restore::default();
-        for (rings, shape) in [(subject, ShapeType::Subject), (clip, ShapeType::Clip)] {
-            for ring in rings {
+        // An intersection's operands are thinned where the other is not
+        // (see `thin`): each clipped once (borrowed where a ring lies
+        // inside the window), with where it is.
+        type Clipped<'r> = Vec<Option<std::borrow::Cow<'r, [Coord<f64>]>>>;
+        let thinning: Option<[(Clipped, thin::Presence); 2]> = match window {
+            Some(rect)
+                if thinned && rule == OverlayRule::Intersect && capacity >= thin::THIN_FROM =>
+            {
+                let of = |rings: &[&'a LineString<f64>]| {
+                    let clipped: Clipped = rings.iter().map(|r| clipped_points(r, rect)).collect();
+                    let mut p = thin::Presence::new(rect, capacity)?;
+                    for points in clipped.iter().flatten() {
+                        p.add(&points[..points.len() - 1]);
+                    }
+                    p.finish();
+                    Some((clipped, p))
+                };
+                of(subject).zip(of(clip)).map(|(s, c)| [s, c])
+            }
+            _ => None,
+        };
+        for (k, (rings, shape)) in [(subject, ShapeType::Subject), (clip, ShapeType::Clip)]
+            .into_iter()
+            .enumerate()
+        {
+            // Each operand is thinned by where the other one is.
+            let (clipped, other) = match &thinning {
+                Some(t) => (Some(&t[k].0), Some(&t[1 - k].1)),
+                None => (None, None),
+            };
+            for (r, ring) in rings.iter().enumerate() {
                 // Each contour is made and handed over in turn: the operands
-                // are never copied whole.
-                let contour = match window {
-                    None => Some(open(&ring.0)),
-                    Some(rect) => clip_ring(ring, rect).map(|clipped| open(&clipped.0)),
+                // are not copied whole, except clipped for thinning.
+                let contour = match (clipped, other, window) {
+                    (Some(clipped), Some(other), _) => {
+                        let Some(points) = clipped[r].as_deref() else {
+                            continue;
+                        };
+                        let open_points = &points[..points.len() - 1];
+                        let thinned = other.thin(open_points);
+                        #[cfg(test)]
+                        THINNED_OUT.with(|n| {
+                            n.set(
+                                n.get() + open_points.len() - thinned.as_ref().map_or(0, Vec::len),
+                            );
+                        });
+                        thinned
+                    }
+                    (_, _, None) => Some(open(&ring.0)),
+                    (_, _, Some(rect)) => clipped_points(ring, rect).map(|c| open(&c)),
                 };
                 if let Some(contour) = contour {
+                    // The vertices thinned out are not noted: they lie
+                    // where the other operand is not, so no vertex of the
+                    // result is snapped onto the grid point of one.
                     for p in &contour {
                         restore.note(&self.adapter, *p);
                     }
@@ -228,6 +293,12 @@ impl Grid {
         restore.apply(&mut shapes);
         shapes_to_multipolygon(shapes)
     }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many vertices thinning has left out of this thread's overlays.
+    static THINNED_OUT: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 /// The solver of overlays below [`ONE_THREAD_BELOW`] input vertices:
@@ -339,6 +410,16 @@ pub fn intersection(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygo
     let grid = Grid::covering([a, b]);
     let (common, a_rest, b_rest) = split_common(a, b);
     let mut out = grid.intersection_of(&a_rest, &b_rest);
+    out.0.extend(common.into_iter().cloned());
+    out
+}
+
+/// [`intersection`] without thinning the operands (see [`thin`]): the
+/// reference path the tests hold it equal to, vertex for vertex.
+pub fn intersection_reference(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
+    let grid = Grid::covering([a, b]);
+    let (common, a_rest, b_rest) = split_common(a, b);
+    let mut out = grid.intersection_thinned(&a_rest, &b_rest, false);
     out.0.extend(common.into_iter().cloned());
     out
 }
@@ -536,7 +617,16 @@ fn clip_to_rect(geometry: &MultiPolygon<f64>, rect: Rect<f64>) -> MultiPolygon<f
 
 /// One ring clipped to `rect`, closed; `None` when fewer than three points
 /// are left.
+#[cfg(test)]
 fn clip_ring(ring: &LineString<f64>, rect: Rect<f64>) -> Option<LineString<f64>> {
+    clipped_points(ring, rect).map(|points| LineString::new(points.into_owned()))
+}
+
+/// [`clip_ring`]'s points, borrowed when the ring lies inside `rect`.
+fn clipped_points(
+    ring: &LineString<f64>,
+    rect: Rect<f64>,
+) -> Option<std::borrow::Cow<'_, [Coord<f64>]>> {
     let bounds = ring.bounding_rect()?;
     let (lo, hi) = (rect.min(), rect.max());
     if bounds.max().x < lo.x
@@ -551,7 +641,7 @@ fn clip_ring(ring: &LineString<f64>, rect: Rect<f64>) -> Option<LineString<f64>>
         && bounds.min().y >= lo.y
         && bounds.max().y <= hi.y
     {
-        return (ring.0.len() >= 4).then(|| ring.clone());
+        return (ring.0.len() >= 4).then_some(std::borrow::Cow::Borrowed(&ring.0[..]));
     }
     let mut points: Vec<Coord<f64>> = ring.0.clone();
     if points.len() > 1 && points.first() == points.last() {
@@ -569,7 +659,7 @@ fn clip_ring(ring: &LineString<f64>, rect: Rect<f64>) -> Option<LineString<f64>>
         }
     }
     points.push(points[0]);
-    Some(LineString::new(points))
+    Some(std::borrow::Cow::Owned(points))
 }
 
 /// One side of the clip rectangle, with the coordinate of its line.
@@ -631,7 +721,7 @@ fn clip_side(points: &[Coord<f64>], side: Side) -> Vec<Coord<f64>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{polygon, Area, BooleanOps};
+    use geo::{polygon, Area, BooleanOps, CoordsIter};
 
     /// On one grid, a line that went through an overlay comes out of the
     /// next one bit for bit: a shape snapped once is a fixed point of union
@@ -769,6 +859,114 @@ mod tests {
         assert!((whole.unsigned_area() - 4.0).abs() < 1e-9);
         assert!((clipped.unsigned_area() - whole.unsigned_area()).abs() < 1e-9);
         assert_eq!(clipped.0.len(), 2, "the two arms stay apart: {clipped:?}");
+    }
+
+    /// A closed ring through `corners`, with a point every `step` degrees
+    /// along each side, straight in longitude/latitude; `wiggle` bends the
+    /// points of sides running north or south east and west (a border
+    /// drawn in detail).
+    fn detailed(corners: &[(f64, f64)], step: f64, wiggle: f64) -> LineString<f64> {
+        let mut points = Vec::new();
+        for (k, &(x0, y0)) in corners.iter().enumerate() {
+            let (x1, y1) = corners[(k + 1) % corners.len()];
+            let n = (((x1 - x0).abs() + (y1 - y0).abs()) / step).ceil().max(1.0) as usize;
+            for i in 0..n {
+                let t = i as f64 / n as f64;
+                let y = y0 + (y1 - y0) * t;
+                let bend = if x0 == x1 {
+                    wiggle * (y * 40.0).sin()
+                } else {
+                    0.0
+                };
+                points.push((x0 + (x1 - x0) * t + bend, y));
+            }
+        }
+        points.push(points[0]);
+        LineString::from(points)
+    }
+
+    /// Two holders sharing a detailed border, with a hole and an enclave in
+    /// it, islands on either side, a stretch where their borders differ by
+    /// a hair (slivers) and a piece one holds inside the other: thinning
+    /// each operand where the other is not leaves the intersection as it
+    /// was, vertex for vertex, and it does thin them.
+    #[test]
+    fn thinned_operands_give_the_same_intersection() {
+        let step = 0.002;
+        let west_border = [(120.0, 50.0), (124.0, 50.0), (124.0, 54.0), (120.0, 54.0)];
+        let a = MultiPolygon::new(vec![
+            Polygon::new(
+                detailed(&west_border, step, 0.02),
+                // A hole, with an enclave of `b` inside it.
+                vec![detailed(
+                    &[(121.0, 51.0), (121.0, 52.0), (122.0, 52.0), (122.0, 51.0)],
+                    step,
+                    0.0,
+                )],
+            ),
+            // An island off the east holder's coast, in its box.
+            Polygon::new(
+                detailed(
+                    &[(126.0, 54.5), (126.5, 54.5), (126.5, 55.0), (126.0, 55.0)],
+                    step,
+                    0.0,
+                ),
+                vec![],
+            ),
+        ]);
+        // The east holder: the same wiggle one way along most of the
+        // border, a hair off it in the north (slivers), and a square
+        // reaching into `a`.
+        let east = detailed(
+            &[(124.0, 50.0), (128.0, 50.0), (128.0, 55.5), (124.0, 55.5)],
+            step,
+            0.0,
+        );
+        let east: Vec<(f64, f64)> = east
+            .0
+            .iter()
+            .map(|c| {
+                if c.x <= 124.03 && c.x >= 123.97 && c.y < 54.0 {
+                    let shift = if c.y > 53.5 { 1e-4 } else { 0.0 };
+                    (124.0 + 0.02 * (c.y * 40.0).sin() + shift, c.y)
+                } else {
+                    (c.x, c.y)
+                }
+            })
+            .collect();
+        let b = MultiPolygon::new(vec![
+            Polygon::new(LineString::from(east), vec![]),
+            Polygon::new(
+                detailed(
+                    &[(121.2, 51.2), (121.2, 51.8), (121.8, 51.8), (121.8, 51.2)],
+                    step,
+                    0.0,
+                ),
+                vec![],
+            ),
+            Polygon::new(
+                detailed(
+                    &[(122.5, 50.5), (122.6, 50.5), (122.6, 50.6), (122.5, 50.6)],
+                    step,
+                    0.0,
+                ),
+                vec![],
+            ),
+        ]);
+        let vertices = a.coords_count() + b.coords_count();
+        assert!(vertices >= thin::THIN_FROM, "{vertices} vertices");
+        let before = THINNED_OUT.with(std::cell::Cell::get);
+        let thinned = intersection(&a, &b);
+        let dropped = THINNED_OUT.with(std::cell::Cell::get) - before;
+        assert!(
+            dropped > vertices / 4,
+            "{dropped} of {vertices} vertices thinned out"
+        );
+        let reference = intersection_reference(&a, &b);
+        assert_eq!(thinned, reference);
+        // The overlap square and slivers along the north of the border.
+        assert!(thinned.0.len() >= 2, "{} pieces", thinned.0.len());
+        assert_eq!(intersection(&b, &a), intersection_reference(&b, &a));
     }
 
     #[test]
