@@ -327,9 +327,17 @@ const ONE_THREAD_BELOW: usize = 1_000_000;
 /// 10⁹). Points two input vertices snapped to are left on the grid, and
 /// vertices already on the grid (as `make data` writes them) cost only the
 /// round trip that finds them there.
+///
+/// A grid point that two different input vertices snapped to maps to
+/// itself (restoring it leaves it where it is): 32 bytes an entry, where
+/// an `Option` of the original took 40. On inputs whose vertices are off
+/// the grid (the 10^7 benchmark's, 11 of every 12) this table is most of
+/// an overlay's own time outside the solver. (Sized for every input
+/// vertex up front, it grew about three times too large, the operands
+/// being clipped on the way in, and was slower than letting it grow.)
 #[derive(Default)]
 struct Restore {
-    moved: crate::support::bits_hash::BitsMap<[u64; 2], Option<[f64; 2]>>,
+    moved: crate::support::bits_hash::BitsMap<[u64; 2], [f64; 2]>,
 }
 
 impl Restore {
@@ -342,13 +350,11 @@ impl Restore {
         self.moved
             .entry(key)
             .and_modify(|o| {
-                if o.is_some_and(|q| {
-                    q[0].to_bits() != p[0].to_bits() || q[1].to_bits() != p[1].to_bits()
-                }) {
-                    *o = None;
+                if o[0].to_bits() != p[0].to_bits() || o[1].to_bits() != p[1].to_bits() {
+                    *o = snapped;
                 }
             })
-            .or_insert(Some(p));
+            .or_insert(p);
     }
 
     fn apply(&self, shapes: &mut [Vec<Vec<[f64; 2]>>]) {
@@ -356,7 +362,7 @@ impl Restore {
             return;
         }
         for p in shapes.iter_mut().flatten().flatten() {
-            if let Some(Some(original)) = self.moved.get(&[p[0].to_bits(), p[1].to_bits()]) {
+            if let Some(original) = self.moved.get(&[p[0].to_bits(), p[1].to_bits()]) {
                 *p = *original;
             }
         }
