@@ -16,9 +16,11 @@
 //! ring is then started, oriented and ordered as the overlay of the whole
 //! would have it, so that the result is that overlay's, bit for bit.
 //!
-//! Where that cannot be settled (holes, two vertices snapping to one grid
-//! point, a vertex of `held` on a side of the window, ends that do not join
-//! one to one), the cut answers `None` and the caller overlays the whole.
+//! Where that cannot be settled (holes in `held` or in the result, two
+//! vertices of `held` outside the window snapping to one grid point, a
+//! vertex of `held` on a side of the window, ends that do not join one to
+//! one, a vertex twice in the window's result), the cut answers `None` and
+//! the caller overlays the whole.
 //!
 //! Reference path: [`Grid::boolean`] of the whole of `held`, `add` and
 //! `remove`. Fast path: [`Grid::cut_near`]. Held equal, bit for bit, by
@@ -49,16 +51,22 @@ impl Grid {
 
     /// Whether `m` is already what an overlay on this grid makes of it, so
     /// that [`Grid::boolean`] of it alone gives it back: hole-free polygons
-    /// with every vertex on the grid, each exterior counter-clockwise and
-    /// listed from the vertex before its least one (by grid coordinates,
-    /// x then y), the polygons in the order of those least vertices. `m` is
-    /// expected to be valid, as holdings and overlays' results are.
+    /// whose vertices the overlay gives back (on the grid, or off it with no
+    /// other vertex snapping to the same grid point), each exterior
+    /// counter-clockwise and listed from the vertex before its least one
+    /// (by grid coordinates, x then y), the polygons in the order of those
+    /// least vertices. `m` is expected to be valid, as holdings and
+    /// overlays' results are.
     pub fn is_overlay_output(&self, m: &MultiPolygon<f64>) -> bool {
+        let vertices =
+            m.0.iter()
+                .flat_map(|p| &p.exterior().0)
+                .map(|&c| (c, self.key(c)));
+        if m.0.iter().any(|p| !p.interiors().is_empty()) || !self.gives_back(vertices) {
+            return false;
+        }
         let mut last: Option<IntPoint> = None;
         for p in &m.0 {
-            if !p.interiors().is_empty() || !p.exterior().0.iter().all(|&c| self.on_grid(c)) {
-                return false;
-            }
             let open = &p.exterior().0[..p.exterior().0.len().saturating_sub(1)];
             match self.least(open) {
                 Some((1, least)) if p.exterior().is_ccw() && last.is_none_or(|l| l < least) => {
@@ -120,7 +128,8 @@ impl Grid {
     ///
     /// # Assumptions
     /// `held` valid and without holes; `add` and `remove` apart from each
-    /// other.
+    /// other; everything inside the grid's area, as for
+    /// [`Grid::boolean`].
     pub fn cut_near(
         &self,
         held: &[&Polygon<f64>],
