@@ -9,12 +9,13 @@
 //! | [`geodesy::densify`] | long edges split on their geodesics | `geo`'s geodesic `Densify` | [`geodesy::densify`], measuring only the edges that may be too long |
 //! | [`overlay`] | transfers between snapshots | [`overlay::transfers`] | [`overlay::pairs`] as jobs over an [`overlay::intersections::Intersections`] plan |
 //! | [`overlay::clip`] | overlays restricted to a box | the whole operands | [`overlay::clip::intersection`] on clipped operands |
+//! | [`overlay::splice`] | a cut of a large polygon by small ones | [`overlay::clip::Grid::boolean`] of the whole | [`overlay::clip::Grid::cut_near`]: the part near the cut overlaid, spliced back |
 //! | [`topology`] | crossings and nesting | an R-tree of edge boxes | a west-to-east sweep |
 //! | [`validity`] | what GEOS calls a valid polygon; safe repairs | checked against GEOS (`tests/geometry_matrix.rs`) | one sweep per feature |
 //! | [`holdings`] | features → holdings: shift, repair, check, dissolve, densify | the one definition `load`, `validate` and the fuzz target call | |
 //! | [`antimeridian`] | data across 180° analysed in 0–360° | | |
 //! | [`boundary`] | stretches by river | a full scan | a grid index with early rejection |
-//! | [`variants`] | a reading's snapshots: zones given to other holders | [`variants::apply_reference`] | [`variants::apply`]: polygons passing whole moved without an overlay |
+//! | [`variants`] | a reading's snapshots: zones given to other holders | [`variants::apply_reference`] | [`variants::apply`]: polygons passing whole moved without an overlay, a large polygon cut near the zones only ([`overlay::splice`]) |
 //! | [`uncertainty`] | area bounds from lines drawn within a band | (one path) | vertices outside the lines' box skipped |
 //!
 //! Each module's documentation names the tests that hold the two equal;

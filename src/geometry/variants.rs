@@ -21,13 +21,21 @@
 //! moves polygons that pass whole to another holder (an island that the
 //! zone is, vertex for vertex, as Sakhalin is in the bundled zones) without
 //! an overlay, keeps the polygons nothing is left to cut as they are, and
-//! takes one zone's land, already an overlay's result on the grid, as it
-//! is; what it cannot settle so it overlays as the reference does. Held
-//! equal by `islands_move_whole_as_the_reference_moves_them` and, on the
-//! bundled readings, by `tests/reference_paths.rs` (the same polygons in
-//! the same order; where the reference overlays a polygon with holes
-//! again, a hole may come back from another vertex or the other way round,
-//! while the fast path keeps it as drawn).
+//! takes one zone's land that is already in the form an overlay on the grid
+//! gives (one overlay's result, or whole polygons of one holding) as it is,
+//! where the reference unites it with nothing. A polygon the zones cut
+//! into is overlaid near the zones only and spliced back into the rest of
+//! its ring ([`Grid::cut_near`]: the Qing mainland, a ring of 10^5
+//! vertices, when the Uda zones move), which gives the overlay of the whole
+//! polygon bit for bit. What it cannot settle so it overlays as the
+//! reference does. Held equal by
+//! `islands_move_whole_as_the_reference_moves_them` and, on the bundled
+//! readings, by `tests/reference_paths.rs` (the same polygons in the same
+//! order, every exterior bit for bit; where the reference overlays a
+//! polygon with holes again, a hole may come back from another vertex or
+//! the other way round, while the fast path keeps it as drawn); the local
+//! cut on its own by `a_local_cut_is_the_whole_overlay`
+//! (`overlay::splice`).
 //!
 //! Engine code: longitude/latitude on WGS84 only, nothing from the
 //! analysis file.
@@ -182,7 +190,12 @@ fn apply_on(
             .collect();
         reached.push(pieces.iter().map(Option::is_some).collect());
         let pieces: Vec<&MultiPolygon<f64>> = pieces.iter().flatten().collect();
-        let mut land = grid.boolean(&pieces, &[], OverlayRule::Subject);
+        let mut land = match pieces[..] {
+            // One holding's whole polygons, or one overlay's result, as the
+            // overlay writes them: a union of it alone gives it back.
+            [one] if path == Path::Fast && grid.is_overlay_output(one) => one.clone(),
+            _ => grid.boolean(&pieces, &[], OverlayRule::Subject),
+        };
         let later: Vec<&MultiPolygon<f64>> = zones[k + 1..].iter().map(|z| &z.geometry).collect();
         if !later.is_empty() && !land.0.is_empty() {
             land = grid.boolean(&[&land], &later, OverlayRule::Difference);
@@ -316,7 +329,9 @@ fn cut_and_add(
 /// dropped and the rest kept as they are, in their order; when it only
 /// gains one part and keeps nothing near it, that part (an overlay's result
 /// on `grid`, which another overlay on it gives back unchanged) is taken as
-/// it is. Otherwise [`cut_and_add`].
+/// it is. Otherwise the near polygons are cut near the zones only
+/// ([`Grid::cut_near`], the same result), or, where that cannot be
+/// settled, [`cut_and_add`].
 fn cut_and_add_fast(
     held: &MultiPolygon<f64>,
     own: &[&MultiPolygon<f64>],
@@ -340,7 +355,12 @@ fn cut_and_add_fast(
         // Nothing of `others` left to cut with: the near polygons stay.
         [] if kept => MultiPolygon::new(near_rest.into_iter().cloned().collect()),
         [one] if near.is_empty() && others.is_empty() => (*one).clone(),
-        _ => return cut_and_add(held, own, others, grid),
+        // The zones cut into polygons that go on beyond them: the cut
+        // made near the zones only, when it can be settled there.
+        _ => match grid.cut_near(&near, own, others) {
+            Some(cut) => cut,
+            None => return cut_and_add(held, own, others, grid),
+        },
     };
     out.0.extend(far.into_iter().cloned());
     out

@@ -43,7 +43,7 @@ use crate::geometry::overlay::thin;
 /// of extent).
 #[derive(Clone)]
 pub struct Grid {
-    adapter: FloatPointAdapter<[f64; 2], f64>,
+    pub(super) adapter: FloatPointAdapter<[f64; 2], f64>,
     rect: Rect<f64>,
 }
 
@@ -102,13 +102,6 @@ impl Grid {
         clip: &[&MultiPolygon<f64>],
         rule: OverlayRule,
     ) -> MultiPolygon<f64> {
-        use geo::orient::{Direction, Orient};
-        let oriented = |parts: &[&MultiPolygon<f64>]| -> Vec<Polygon<f64>> {
-            parts
-                .iter()
-                .flat_map(|g| g.0.iter().map(|p| p.orient(Direction::Default)))
-                .collect()
-        };
         let (subject, clip) = (oriented(subject), oriented(clip));
         let (subject, clip): (Vec<&Polygon<f64>>, Vec<&Polygon<f64>>) =
             (subject.iter().collect(), clip.iter().collect());
@@ -204,7 +197,7 @@ impl Grid {
     /// each ring first clipped to `window` if there is one, and, if
     /// `thinned` and `rule` is an intersection inside a window, thinned where the
     /// other operand is not (see [`thin`]).
-    fn overlay<'a>(
+    pub(super) fn overlay<'a>(
         &self,
         subject: &[&'a LineString<f64>],
         clip: &[&'a LineString<f64>],
@@ -443,7 +436,7 @@ pub fn union(parts: &[&MultiPolygon<f64>]) -> MultiPolygon<f64> {
 }
 
 /// The box covering two boxes.
-fn joint(r: Rect<f64>, q: Rect<f64>) -> Rect<f64> {
+pub(super) fn joint(r: Rect<f64>, q: Rect<f64>) -> Rect<f64> {
     Rect::new(
         Coord {
             x: r.min().x.min(q.min().x),
@@ -456,8 +449,18 @@ fn joint(r: Rect<f64>, q: Rect<f64>) -> Rect<f64> {
     )
 }
 
+/// Every polygon of `parts`, its exterior counter-clockwise and its holes
+/// clockwise, as [`Grid::boolean`] hands them to the overlay.
+pub(super) fn oriented(parts: &[&MultiPolygon<f64>]) -> Vec<Polygon<f64>> {
+    use geo::orient::{Direction, Orient};
+    parts
+        .iter()
+        .flat_map(|g| g.0.iter().map(|p| p.orient(Direction::Default)))
+        .collect()
+}
+
 /// Every ring of `parts`: exterior, then holes, part by part.
-fn rings_of<'a>(parts: &[&'a Polygon<f64>]) -> Vec<&'a LineString<f64>> {
+pub(super) fn rings_of<'a>(parts: &[&'a Polygon<f64>]) -> Vec<&'a LineString<f64>> {
     parts
         .iter()
         .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
@@ -623,8 +626,7 @@ fn clip_to_rect(geometry: &MultiPolygon<f64>, rect: Rect<f64>) -> MultiPolygon<f
 
 /// One ring clipped to `rect`, closed; `None` when fewer than three points
 /// are left.
-#[cfg(test)]
-fn clip_ring(ring: &LineString<f64>, rect: Rect<f64>) -> Option<LineString<f64>> {
+pub(super) fn clip_ring(ring: &LineString<f64>, rect: Rect<f64>) -> Option<LineString<f64>> {
     clipped_points(ring, rect).map(|points| LineString::new(points.into_owned()))
 }
 

@@ -11,6 +11,7 @@
 
 pub mod clip;
 pub mod intersections;
+pub mod splice;
 pub mod thin;
 
 use geo::{BoundingRect, Intersects};

@@ -1,0 +1,467 @@
+//! A cut made where it changes something: `(held ∪ add) − remove` when
+//! `add` and `remove` are small and `held` is large (a zone of a reading
+//! moved out of the Qing mainland, one ring of 10^5 vertices), overlaid on
+//! the part of `held` near them only and spliced back into the rest of its
+//! rings.
+//!
+//! Nothing outside the box of `add` and `remove` can change, so only the
+//! edges of `held` that come near that box need the overlay. The window is
+//! that box grown to hold every such edge whole, plus two steps of the
+//! grid, its sides on grid lines; `held`'s rings are clipped to it (as
+//! [`Grid::intersection`] clips them) and overlaid with `add` and `remove`.
+//! An edge of `held` that reaches out of the window meets neither, so it
+//! stays as it is: the result is the window's result without its edges on
+//! the window's sides (and without the pieces of edges that leave it) and
+//! `held`'s edges that reach out of the window, joined end to end. Each
+//! ring is then started, oriented and ordered as the overlay of the whole
+//! would have it, so that the result is that overlay's, bit for bit.
+//!
+//! Where that cannot be settled (holes in `held` or in the result, two
+//! vertices of `held` outside the window snapping to one grid point, a
+//! vertex of `held` on a side of the window, ends that do not join one to
+//! one, a vertex twice in the window's result), the cut answers `None` and
+//! the caller overlays the whole.
+//!
+//! Reference path: [`Grid::boolean`] of the whole of `held`, `add` and
+//! `remove`. Fast path: [`Grid::cut_near`]. Held equal, bit for bit, by
+//! `a_local_cut_is_the_whole_overlay` here and on the bundled readings by
+//! `tests/reference_paths.rs`.
+
+use std::borrow::Cow;
+
+use geo::{BoundingRect, Coord, LineString, MultiPolygon, Polygon, Winding};
+use i_overlay::core::fill_rule::FillRule;
+use i_overlay::core::overlay_rule::OverlayRule;
+use i_overlay::i_float::int::point::IntPoint;
+
+use super::clip::{clip_ring, oriented, rings_of, Grid};
+use crate::support::bits_hash::BitsMap;
+
+impl Grid {
+    /// The grid point `c` snaps to.
+    fn key(&self, c: Coord<f64>) -> IntPoint {
+        self.adapter.float_to_int(&[c.x, c.y])
+    }
+
+    /// Whether `c` is a grid point itself.
+    fn on_grid(&self, c: Coord<f64>) -> bool {
+        let [x, y] = self.adapter.int_to_float(&self.key(c));
+        x.to_bits() == c.x.to_bits() && y.to_bits() == c.y.to_bits()
+    }
+
+    /// Whether `m` is already what an overlay on this grid makes of it, so
+    /// that [`Grid::boolean`] of it alone gives it back: hole-free polygons
+    /// whose vertices the overlay gives back (on the grid, or off it with no
+    /// other vertex snapping to the same grid point), each exterior
+    /// counter-clockwise and listed from the vertex before its least one
+    /// (by grid coordinates, x then y), the polygons in the order of those
+    /// least vertices. `m` is expected to be valid, as holdings and
+    /// overlays' results are.
+    pub fn is_overlay_output(&self, m: &MultiPolygon<f64>) -> bool {
+        let vertices =
+            m.0.iter()
+                .flat_map(|p| &p.exterior().0)
+                .map(|&c| (c, self.key(c)));
+        if m.0.iter().any(|p| !p.interiors().is_empty()) || !self.gives_back(vertices) {
+            return false;
+        }
+        let mut last: Option<IntPoint> = None;
+        for p in &m.0 {
+            let open = &p.exterior().0[..p.exterior().0.len().saturating_sub(1)];
+            match self.least(open) {
+                Some((1, least)) if p.exterior().is_ccw() && last.is_none_or(|l| l < least) => {
+                    last = Some(least);
+                }
+                _ => return false,
+            }
+        }
+        true
+    }
+
+    /// The index and grid point of the least vertex of an open ring; `None`
+    /// when it has fewer than three or two vertices share that point.
+    fn least(&self, open: &[Coord<f64>]) -> Option<(usize, IntPoint)> {
+        if open.len() < 3 {
+            return None;
+        }
+        let mut best = (0, self.key(open[0]));
+        let mut tied = false;
+        for (i, &c) in open.iter().enumerate().skip(1) {
+            let k = self.key(c);
+            if k < best.1 {
+                best = (i, k);
+                tied = false;
+            } else if k == best.1 {
+                tied = true;
+            }
+        }
+        (!tied).then_some(best)
+    }
+
+    /// Whether an overlay of `vertices` (with their grid points) gives
+    /// every one of them back as it is: true when no two of them snap to
+    /// one grid point unless they are the same. A densified edge's inserted
+    /// points are off the grid, and the overlay puts such a point back
+    /// unless another vertex snaps to its grid point too.
+    fn gives_back(&self, vertices: impl Iterator<Item = (Coord<f64>, IntPoint)> + Clone) -> bool {
+        let packed = |k: IntPoint| (u64::from(k.x as u32) << 32) | u64::from(k.y as u32);
+        let mut moved: BitsMap<u64, [u64; 2]> = BitsMap::default();
+        for (c, k) in vertices.clone() {
+            if self.on_grid(c) {
+                continue;
+            }
+            let bits = [c.x.to_bits(), c.y.to_bits()];
+            if *moved.entry(packed(k)).or_insert(bits) != bits {
+                return false;
+            }
+        }
+        moved.is_empty()
+            || !vertices
+                .into_iter()
+                .any(|(c, k)| self.on_grid(c) && moved.contains_key(&packed(k)))
+    }
+
+    /// `(held ∪ add) − remove` on this grid, as [`Grid::boolean`] gives it
+    /// for the whole of `held`, overlaying only the part of `held` near
+    /// `add` and `remove` (see the module notes); `None` when that cannot
+    /// be settled, and the caller is to overlay the whole.
+    ///
+    /// # Assumptions
+    /// `held` valid and without holes; `add` and `remove` apart from each
+    /// other; everything inside the grid's area, as for
+    /// [`Grid::boolean`].
+    pub fn cut_near(
+        &self,
+        held: &[&Polygon<f64>],
+        add: &[&MultiPolygon<f64>],
+        remove: &[&MultiPolygon<f64>],
+    ) -> Option<MultiPolygon<f64>> {
+        if held.iter().any(|p| !p.interiors().is_empty()) {
+            return None;
+        }
+        let zones = add
+            .iter()
+            .chain(remove)
+            .filter_map(|m| m.bounding_rect())
+            .reduce(super::clip::joint)?;
+        // The zones' box on the grid, a step wider on each side.
+        let (lo, hi) = (self.key(zones.min()), self.key(zones.max()));
+        let mut window = [
+            lo.x.saturating_sub(1),
+            lo.y.saturating_sub(1),
+            hi.x.saturating_add(1),
+            hi.y.saturating_add(1),
+        ];
+        let rings: Vec<Cow<'_, LineString<f64>>> = held
+            .iter()
+            .map(|p| {
+                let ring = p.exterior();
+                if ring.is_ccw() {
+                    Cow::Borrowed(ring)
+                } else {
+                    let mut r = ring.clone();
+                    r.0.reverse();
+                    Cow::Owned(r)
+                }
+            })
+            .collect();
+        let mut keys: Vec<Vec<IntPoint>> = Vec::with_capacity(rings.len());
+        for ring in &rings {
+            let open = &ring.0[..ring.0.len().saturating_sub(1)];
+            if open.len() < 3 {
+                return None;
+            }
+            keys.push(open.iter().map(|&c| self.key(c)).collect());
+        }
+        // Every edge that comes near the zones whole inside the window.
+        let near = window;
+        for k in &keys {
+            for (i, a) in k.iter().enumerate() {
+                let b = k[(i + 1) % k.len()];
+                let (x0, x1) = (a.x.min(b.x), a.x.max(b.x));
+                let (y0, y1) = (a.y.min(b.y), a.y.max(b.y));
+                if x1 >= near[0] && x0 <= near[2] && y1 >= near[1] && y0 <= near[3] {
+                    window = [
+                        window[0].min(x0),
+                        window[1].min(y0),
+                        window[2].max(x1),
+                        window[3].max(y1),
+                    ];
+                }
+            }
+        }
+        window = [
+            window[0].saturating_sub(2),
+            window[1].saturating_sub(2),
+            window[2].saturating_add(2),
+            window[3].saturating_add(2),
+        ];
+        // No vertex of `held` on a side's line: the clip and the grid then
+        // agree on which vertices lie inside.
+        let on_line = |k: IntPoint| {
+            k.x == window[0] || k.x == window[2] || k.y == window[1] || k.y == window[3]
+        };
+        if keys.iter().flatten().any(|&k| on_line(k)) {
+            return None;
+        }
+        let inside =
+            |k: IntPoint| k.x > window[0] && k.x < window[2] && k.y > window[1] && k.y < window[3];
+        // Inside the window both overlays see the same vertices snap to
+        // each grid point; outside it, the vertices kept as they are must
+        // be what the overlay of the whole gives back.
+        let outside = rings
+            .iter()
+            .zip(&keys)
+            .flat_map(|(r, k)| r.0.iter().copied().zip(k.iter().copied()))
+            .filter(|&(_, k)| !inside(k));
+        if !self.gives_back(outside) {
+            return None;
+        }
+        let corner = |x: i32, y: i32| {
+            let [x, y] = self.adapter.int_to_float(&IntPoint { x, y });
+            Coord { x, y }
+        };
+        let rect = geo::Rect::new(corner(window[0], window[1]), corner(window[2], window[3]));
+        if self.key(rect.min())
+            != (IntPoint {
+                x: window[0],
+                y: window[1],
+            })
+            || self.key(rect.max())
+                != (IntPoint {
+                    x: window[2],
+                    y: window[3],
+                })
+        {
+            return None;
+        }
+
+        // The window's part: `held` clipped to it, with `add` and `remove`.
+        let clipped: Vec<LineString<f64>> =
+            rings.iter().filter_map(|r| clip_ring(r, rect)).collect();
+        let (add, remove) = (oriented(add), oriented(remove));
+        let (add, remove): (Vec<&Polygon<f64>>, Vec<&Polygon<f64>>) =
+            (add.iter().collect(), remove.iter().collect());
+        let mut subject: Vec<&LineString<f64>> = clipped.iter().collect();
+        subject.extend(rings_of(&add));
+        let local = self.overlay(
+            &subject,
+            &rings_of(&remove),
+            None,
+            OverlayRule::Difference,
+            FillRule::NonZero,
+            false,
+        );
+        if local.0.iter().any(|p| !p.interiors().is_empty()) {
+            return None;
+        }
+
+        // Runs of edges: `held`'s that reach out of the window, the
+        // window's result's that touch no side.
+        let mut closed: Vec<Vec<Coord<f64>>> = Vec::new();
+        let mut chains: Vec<Vec<Coord<f64>>> = Vec::new();
+        for (ring, k) in rings.iter().zip(&keys) {
+            let open = &ring.0[..ring.0.len() - 1];
+            runs(
+                open,
+                |i| !(inside(k[i]) && inside(k[(i + 1) % k.len()])),
+                &mut closed,
+                &mut chains,
+            );
+        }
+        // Every vertex of the result inside the window is one of the
+        // window's result: none of them twice (a ring touching itself or
+        // another, which the overlay of the whole would split otherwise).
+        let mut seen: BitsMap<[u64; 2], ()> = BitsMap::default();
+        for p in &local.0 {
+            let open = &p.exterior().0[..p.exterior().0.len().saturating_sub(1)];
+            if open
+                .iter()
+                .any(|c| seen.insert([c.x.to_bits(), c.y.to_bits()], ()).is_some())
+            {
+                return None;
+            }
+            let k: Vec<IntPoint> = open.iter().map(|&c| self.key(c)).collect();
+            runs(
+                open,
+                |i| !on_line(k[i]) && !on_line(k[(i + 1) % k.len()]),
+                &mut closed,
+                &mut chains,
+            );
+        }
+        // Joined end to start, each end to exactly one start.
+        let bits = |c: Coord<f64>| [c.x.to_bits(), c.y.to_bits()];
+        let mut starts: BitsMap<[u64; 2], usize> =
+            BitsMap::with_capacity_and_hasher(chains.len(), Default::default());
+        for (i, c) in chains.iter().enumerate() {
+            if starts.insert(bits(c[0]), i).is_some() {
+                return None;
+            }
+        }
+        let mut used = vec![false; chains.len()];
+        for first in 0..chains.len() {
+            if used[first] {
+                continue;
+            }
+            let mut ring: Vec<Coord<f64>> = Vec::new();
+            let mut at = first;
+            loop {
+                used[at] = true;
+                let chain = &chains[at];
+                ring.extend_from_slice(&chain[..chain.len() - 1]);
+                let next = *starts.get(&bits(chain[chain.len() - 1]))?;
+                if next == first {
+                    break;
+                }
+                if used[next] {
+                    return None;
+                }
+                at = next;
+            }
+            closed.push(ring);
+        }
+
+        // As the overlay lists them.
+        let mut out: Vec<(IntPoint, Polygon<f64>)> = Vec::with_capacity(closed.len());
+        for mut open in closed {
+            let (at, least) = self.least(&open)?;
+            let n = open.len();
+            open.rotate_left((at + n - 1) % n);
+            open.push(open[0]);
+            let ring = LineString::new(open);
+            if !ring.is_ccw() {
+                return None;
+            }
+            out.push((least, Polygon::new(ring, vec![])));
+        }
+        out.sort_by_key(|(least, _)| *least);
+        if out.windows(2).any(|w| w[0].0 == w[1].0) {
+            return None;
+        }
+        Some(MultiPolygon::new(out.into_iter().map(|(_, p)| p).collect()))
+    }
+}
+
+/// The runs of consecutive edges of the open ring `open` that `keep` keeps
+/// (edge `i` from vertex `i` to the next), each as its vertices from first
+/// to last, into `chains`; the whole ring into `closed` when every edge is
+/// kept.
+fn runs(
+    open: &[Coord<f64>],
+    keep: impl Fn(usize) -> bool,
+    closed: &mut Vec<Vec<Coord<f64>>>,
+    chains: &mut Vec<Vec<Coord<f64>>>,
+) {
+    let n = open.len();
+    let kept: Vec<bool> = (0..n).map(keep).collect();
+    // A run starts at an edge kept after one dropped.
+    let Some(start) = (0..n).find(|&i| kept[i] && !kept[(i + n - 1) % n]) else {
+        if kept.first() == Some(&true) {
+            closed.push(open.to_vec());
+        }
+        return;
+    };
+    let mut i = start;
+    loop {
+        if kept[i] && !kept[(i + n - 1) % n] {
+            let mut chain = vec![open[i]];
+            let mut j = i;
+            while kept[j] {
+                j = (j + 1) % n;
+                chain.push(open[j]);
+            }
+            chains.push(chain);
+        }
+        i = (i + 1) % n;
+        if i == start {
+            break;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{polygon, Rect};
+
+    fn grid() -> Grid {
+        Grid::new(Rect::new(
+            Coord { x: 60.0, y: 20.0 },
+            Coord { x: 160.0, y: 80.0 },
+        ))
+    }
+
+    /// A ring with many vertices (a wavy coast), on the grid (`make data`
+    /// writes holdings so: each coordinate a multiple of 2^-20°).
+    fn coast(grid: &Grid) -> MultiPolygon<f64> {
+        let mut points = Vec::new();
+        for i in 0..=400 {
+            let x = 120.0 + 6.0 * i as f64 / 400.0;
+            points.push(Coord {
+                x,
+                y: 50.0 + 0.05 * (i as f64 * 0.7).sin(),
+            });
+        }
+        for i in 0..=400 {
+            let x = 126.0 - 6.0 * i as f64 / 400.0;
+            points.push(Coord {
+                x,
+                y: 54.0 + 0.05 * (i as f64 * 1.3).cos(),
+            });
+        }
+        let step = |v: f64| (v * 1_048_576.0).round() / 1_048_576.0;
+        let points = points
+            .into_iter()
+            .map(|c| Coord {
+                x: step(c.x),
+                y: step(c.y),
+            })
+            .collect();
+        let m = MultiPolygon::new(vec![Polygon::new(LineString::new(points), vec![])]);
+        grid.boolean(&[&m], &[], OverlayRule::Subject)
+    }
+
+    /// The box from (x0, y0) to (x1, y1) as an overlay on `grid` gives it.
+    fn square(grid: &Grid, x0: f64, y0: f64, x1: f64, y1: f64) -> MultiPolygon<f64> {
+        let p = polygon![(x: x0, y: y0), (x: x1, y: y0), (x: x1, y: y1), (x: x0, y: y1)];
+        grid.boolean(&[&MultiPolygon::new(vec![p])], &[], OverlayRule::Subject)
+    }
+
+    /// Notches cut into the coast's northern edge, land added beyond it,
+    /// the coast cut in two: the local cut gives what the overlay of the
+    /// whole gives, bit for bit.
+    #[test]
+    fn a_local_cut_is_the_whole_overlay() {
+        let grid = grid();
+        let held = coast(&grid);
+        assert!(grid.is_overlay_output(&held));
+        let across = square(&grid, 121.0, 53.5, 121.5, 54.5);
+        let bay = square(&grid, 123.0, 53.7, 123.2, 54.5);
+        let lake = square(&grid, 123.0, 52.0, 123.2, 52.2);
+        let beyond = square(&grid, 124.0, 53.8, 124.5, 55.0);
+        // Through the whole width: the coast falls in two.
+        let band = square(&grid, 122.0, 49.0, 122.3, 55.0);
+        let polygons: Vec<&Polygon<f64>> = held.0.iter().collect();
+        for (add, remove) in [
+            (vec![], vec![&across]),
+            (vec![&beyond], vec![&across]),
+            (vec![&beyond], vec![&bay]),
+            (vec![], vec![&band]),
+            (vec![&across], vec![&bay, &band]),
+        ] {
+            let mut subject = vec![&held];
+            subject.extend(add.iter().copied());
+            let whole = grid.boolean(&subject, &remove, OverlayRule::Difference);
+            let near = grid.cut_near(&polygons, &add, &remove).expect("settled");
+            assert_eq!(near, whole);
+        }
+        // A hole: left to the whole overlay.
+        let holed = Polygon::new(
+            held.0[0].exterior().clone(),
+            vec![lake.0[0].exterior().clone()],
+        );
+        assert!(grid.cut_near(&[&holed], &[], &[&across]).is_none());
+        // A lake the cut makes: the same.
+        assert!(grid.cut_near(&polygons, &[], &[&lake]).is_none());
+    }
+}
