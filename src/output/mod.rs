@@ -135,15 +135,15 @@ pub(crate) fn write_reports(out: &Outputs, view: report::maps::MapView) -> Resul
     })?;
     // Every face the maps' text was measured in.
     let fonts = fonts.database();
-    // Rasterising is the slow part: one map per core, each written and
-    // hashed where it was drawn.
+    // Rasterising is the slow part: what every map begins with drawn once,
+    // then one map per core, each written and hashed where it was drawn.
+    let grounds = report::maps::raster::Grounds::of(&maps, &fonts);
     let written = crate::support::parallel::map(&maps, |m| -> Result<[Hashed; 2]> {
         let svg = write_hashed(out.dir, &format!("maps/{}.svg", m.name), m.svg.as_bytes())?;
         let png_name = format!("maps/{}.png", m.name);
         // Drawn from the outlines thinned to the pixel grid (the SVG file
         // keeps every point).
-        let raster = report::maps::raster::thinned(&m.svg);
-        let png = report::maps::png(&raster, &fonts).ok_or_else(|| Error::Io {
+        let png = grounds.png(m, &fonts).ok_or_else(|| Error::Io {
             path: out.dir.join(&png_name),
             source: std::io::Error::other("the map could not be rasterised"),
         })?;
