@@ -295,8 +295,10 @@ struct Written<'a> {
 
 fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
     // The layers (GDAL) on their threads while maps and reports are made on
-    // the others: the two share nothing but the finished analysis. Each
-    // file is hashed for the manifest where it was written.
+    // the others: the two share nothing but the finished analysis and the
+    // machine's cores, one taken for each file or group of files made (the
+    // GeoPackage, the longest, keeps its core to itself). Each file is
+    // hashed for the manifest where it was written.
     // One map projection (a PROJ object) for the maps and the QGIS project.
     let view = crate::output::report::maps::MapView::of(written.inputs)?;
     let map_crs = view.projection.definition.clone();
@@ -309,6 +311,7 @@ fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
         config_from_outputs: &written.config_from_outputs,
         map_crs: &map_crs,
         map_extent: view.extent,
+        cores: &crate::support::parallel::Cores::of_machine(),
     };
     let (layers, reports) = std::thread::scope(|scope| {
         let layers = scope.spawn(|| {
