@@ -233,7 +233,18 @@ fn project_xml(out: &Outputs, styles: &qgis::Styles) -> Result<String> {
         rivers,
         places,
     } = styles;
-    let (map_crs, extent) = (out.map_crs, out.map_extent);
+    // Made by the thread drawing the maps at the start of the stage,
+    // without taking a core (this job holds one while it waits).
+    let (map_crs, extent) = out
+        .map_view
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .recv()
+        .map_err(|_| Error::Geometry {
+            what: "writing the QGIS project".to_owned(),
+            reason: "the maps' projection was not made".to_owned(),
+        })?;
+    let map_crs = map_crs.as_str();
     let until = until_years(out)?;
     let mut groups = Vec::new();
     if !config.places.is_empty() {

@@ -9,6 +9,8 @@ pub mod report;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+use std::sync::Mutex;
 
 use crate::analysis::Analysis;
 use crate::config::Config;
@@ -28,9 +30,9 @@ pub(crate) struct Outputs<'a> {
     /// (what the QGIS project finds the `[[context]]` layers by).
     pub(crate) config_from_outputs: &'a str,
     /// The maps' projection (PROJ definition) and the study region's
-    /// extent in it, for the QGIS project ([`report::maps::MapView`]).
-    pub(crate) map_crs: &'a str,
-    pub(crate) map_extent: (f64, f64, f64, f64),
+    /// extent in it, for the QGIS project ([`report::maps::MapView`]): sent
+    /// once, when made; nothing if it could not be made.
+    pub(crate) map_view: &'a Mutex<Receiver<(String, (f64, f64, f64, f64))>>,
     /// The cores the writers share: each takes one for each file (or
     /// group of files) it makes.
     pub(crate) cores: &'a crate::support::parallel::Cores,
