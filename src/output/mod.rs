@@ -29,14 +29,18 @@ pub(crate) struct Outputs<'a> {
     /// The analysis file, relative to the output folder where it can be
     /// (what the QGIS project finds the `[[context]]` layers by).
     pub(crate) config_from_outputs: &'a str,
-    /// The maps' projection (PROJ definition) and the study region's
-    /// extent in it, for the QGIS project ([`report::maps::MapView`]): sent
-    /// once, when made; nothing if it could not be made.
-    pub(crate) map_view: &'a Mutex<Receiver<(String, (f64, f64, f64, f64))>>,
+    /// The maps' projection and extent for the QGIS project: sent once,
+    /// when made; nothing if it could not be made.
+    pub(crate) map_view: &'a Mutex<Receiver<MapFrame>>,
     /// The cores the writers share: each takes one for each file (or
     /// group of files) it makes.
     pub(crate) cores: &'a crate::support::parallel::Cores,
 }
+
+/// The maps' projection (PROJ definition) and the study region's extent
+/// in it (xmin, ymin, xmax, ymax, metres), as [`report::maps::MapView`]
+/// has them.
+pub(crate) type MapFrame = (String, (f64, f64, f64, f64));
 
 /// Writes `content` to `name` in `dir`; returns `name`.
 pub(crate) fn write_text(dir: &Path, name: &str, content: String) -> Result<PathBuf> {

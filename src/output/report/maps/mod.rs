@@ -56,7 +56,7 @@ pub struct Map {
     /// The SVG document.
     pub svg: String,
     /// Where the drawing every map of a run begins with lies in `svg`
-    /// (the PNGs draw it once: [`raster::Parts`]).
+    /// (the PNGs draw it once: [`raster::Grounds`]).
     pub shared: Shared,
 }
 
