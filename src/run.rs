@@ -295,11 +295,14 @@ struct Written<'a> {
 
 fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
     // The layers (GDAL) on their threads while maps and reports are made on
-    // the others: the two share nothing but the finished analysis. Each
-    // file is hashed for the manifest where it was written.
-    // One map projection (a PROJ object) for the maps and the QGIS project.
-    let view = crate::output::report::maps::MapView::of(written.inputs)?;
-    let map_crs = view.projection.definition.clone();
+    // the others: the two share nothing but the finished analysis and the
+    // machine's cores, one taken for each file or group of files made (the
+    // GeoPackage, the longest, keeps its core to itself). Each file is
+    // hashed for the manifest where it was written.
+    // One map projection (a PROJ object) for the maps and the QGIS project,
+    // made on this thread while the layers start; the QGIS project, the
+    // last part of the GeoPackage's job, waits for it.
+    let (view_made, view_for_project) = std::sync::mpsc::channel();
     let out = Outputs {
         dir,
         config: written.config,
@@ -307,8 +310,8 @@ fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
         analysis: written.analysis,
         provenance: written.provenance,
         config_from_outputs: &written.config_from_outputs,
-        map_crs: &map_crs,
-        map_extent: view.extent,
+        map_view: &std::sync::Mutex::new(view_for_project),
+        cores: &crate::support::parallel::Cores::of_machine(),
     };
     let (layers, reports) = std::thread::scope(|scope| {
         let layers = scope.spawn(|| {
@@ -318,7 +321,14 @@ fn write_all(dir: &Path, written: &Written) -> Result<Vec<PathBuf>> {
             )
             .and_then(|written| written)
         });
-        let reports = write_reports(&out, view);
+        let view = crate::output::report::maps::MapView::of(written.inputs);
+        if let Ok(view) = &view {
+            let _ = view_made.send((view.projection.definition.clone(), view.extent));
+        }
+        // Without a view the project's wait ends (in an error: this one
+        // is reported).
+        drop(view_made);
+        let reports = view.and_then(|view| write_reports(&out, view));
         let layers = layers.join().unwrap_or_else(|payload| {
             Err(Error::Geometry {
                 what: "writing the layers".to_owned(),

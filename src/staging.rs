@@ -419,7 +419,37 @@ fn finish(dir: &Path, staging: &Path, journal: &Journal) {
         }
     }
     let _ = fs::remove_file(staging.join(JOURNAL));
-    let _ = fs::remove_dir_all(staging);
+    remove_folder(staging);
+}
+
+/// Removes the folder `dir` and everything in it, as `remove_dir_all`
+/// does, as far as it can; its files (the previous run's outputs, after a
+/// swap) are removed on every core, the largest first. Freeing their pages
+/// is most of the cost: about 15 ms of CPU for the bundled run's 113 MB,
+/// at the end of the run with nothing else to do.
+fn remove_folder(dir: &Path) {
+    let mut files: Vec<(PathBuf, u64)> = Vec::new();
+    let mut folders = vec![dir.to_owned()];
+    while let Some(folder) = folders.pop() {
+        let Ok(entries) = fs::read_dir(&folder) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            match entry.file_type() {
+                Ok(t) if t.is_dir() => folders.push(entry.path()),
+                Ok(_) => {
+                    let bytes = entry.metadata().map_or(0, |m| m.len());
+                    files.push((entry.path(), bytes));
+                }
+                Err(_) => {}
+            }
+        }
+    }
+    let size = |f: &(PathBuf, u64)| usize::try_from(f.1).unwrap_or(usize::MAX);
+    crate::support::parallel::map_costliest_first(&files, size, |(path, _)| {
+        let _ = fs::remove_file(path);
+    });
+    let _ = fs::remove_dir_all(dir);
 }
 
 /// The size and hash of every file in `files` (under `new`): from the new

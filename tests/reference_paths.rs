@@ -574,3 +574,30 @@ fn a_run_writes_the_shapefile_gdal_writes() {
         assert!(read(&gdal) == read(&split), "states.{ext} differs");
     }
 }
+
+/// The maps' PNGs as a run draws them, the part every map begins with
+/// drawn once (`raster::Grounds`), are the PNGs of each thinned map drawn
+/// whole (`maps::png`), byte for byte.
+#[test]
+fn a_run_draws_the_maps_the_reference_path_draws() {
+    use borderchange::output::report::maps::{self, raster, Fonts};
+    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml"))
+        .expect("the bundled analysis file");
+    let inputs = borderchange::load(&config).expect("the bundled inputs");
+    let analysis = borderchange::analyse(&config, &inputs.snapshots, &inputs.rivers)
+        .expect("the bundled analysis");
+    let fonts = Fonts::system();
+    let maps = maps::maps(&config, &inputs, &analysis, &fonts).expect("the maps");
+    // Every face the maps' text was measured in.
+    let database = fonts.database();
+    let grounds = raster::Grounds::of(&maps, &database);
+    assert_eq!(grounds.count(), 1, "one shared part for every map");
+    assert!(maps.len() >= 7, "only {} maps", maps.len());
+    for m in &maps {
+        let reference = maps::png(&raster::thinned(&m.svg), &database).expect("drawn whole");
+        let fast = grounds
+            .png(m, &database)
+            .expect("drawn over the shared part");
+        assert!(fast == reference, "the PNG of {} differs", m.name);
+    }
+}

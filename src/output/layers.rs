@@ -74,21 +74,24 @@ pub(crate) fn write_layers(out: &Outputs) -> Result<Vec<Hashed>> {
         Job::Postgres | Job::GeoPackage => layers.iter().map(points).sum::<usize>() * 2,
         Job::OneLayer(_, k) => points(&layers[*k]),
     };
-    let written = crate::support::parallel::map_costliest_first(&jobs, cost, |job| match job {
-        Job::Postgres => {
-            // Tables, not files: nothing for the manifest to hash.
-            let connection = out.config.output.connection.as_deref().unwrap_or_default();
-            let dated = crate::io::dated::snapshots_dated_layer(&out.inputs.snapshots);
-            let all: Vec<Layer> = layers.iter().cloned().chain([dated]).collect();
-            crate::io::postgres::write_layers(
-                connection,
-                super::postgres_schema(out.config),
-                &all,
-            )?;
-            Ok(Vec::new())
+    let written = crate::support::parallel::map_costliest_first(&jobs, cost, |job| {
+        let _core = out.cores.take();
+        match job {
+            Job::Postgres => {
+                // Tables, not files: nothing for the manifest to hash.
+                let connection = out.config.output.connection.as_deref().unwrap_or_default();
+                let dated = crate::io::dated::snapshots_dated_layer(&out.inputs.snapshots);
+                let all: Vec<Layer> = layers.iter().cloned().chain([dated]).collect();
+                crate::io::postgres::write_layers(
+                    connection,
+                    super::postgres_schema(out.config),
+                    &all,
+                )?;
+                Ok(Vec::new())
+            }
+            Job::GeoPackage => write_geopackage(out, &layers, &styles, &all_styles),
+            Job::OneLayer(format, k) => one_layer_file(out, format, &layers[*k]),
         }
-        Job::GeoPackage => write_geopackage(out, &layers, &styles, &all_styles),
-        Job::OneLayer(format, k) => one_layer_file(out, format, &layers[*k]),
     });
     let mut files = Vec::new();
     for w in written {
@@ -230,7 +233,18 @@ fn project_xml(out: &Outputs, styles: &qgis::Styles) -> Result<String> {
         rivers,
         places,
     } = styles;
-    let (map_crs, extent) = (out.map_crs, out.map_extent);
+    // Made by the thread drawing the maps at the start of the stage,
+    // without taking a core (this job holds one while it waits).
+    let (map_crs, extent) = out
+        .map_view
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+        .recv()
+        .map_err(|_| Error::Geometry {
+            what: "writing the QGIS project".to_owned(),
+            reason: "the maps' projection was not made".to_owned(),
+        })?;
+    let map_crs = map_crs.as_str();
     let until = until_years(out)?;
     let mut groups = Vec::new();
     if !config.places.is_empty() {

@@ -9,6 +9,8 @@ pub mod report;
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::Receiver;
+use std::sync::Mutex;
 
 use crate::analysis::Analysis;
 use crate::config::Config;
@@ -27,11 +29,18 @@ pub(crate) struct Outputs<'a> {
     /// The analysis file, relative to the output folder where it can be
     /// (what the QGIS project finds the `[[context]]` layers by).
     pub(crate) config_from_outputs: &'a str,
-    /// The maps' projection (PROJ definition) and the study region's
-    /// extent in it, for the QGIS project ([`report::maps::MapView`]).
-    pub(crate) map_crs: &'a str,
-    pub(crate) map_extent: (f64, f64, f64, f64),
+    /// The maps' projection and extent for the QGIS project: sent once,
+    /// when made; nothing if it could not be made.
+    pub(crate) map_view: &'a Mutex<Receiver<MapFrame>>,
+    /// The cores the writers share: each takes one for each file (or
+    /// group of files) it makes.
+    pub(crate) cores: &'a crate::support::parallel::Cores,
 }
+
+/// The maps' projection (PROJ definition) and the study region's extent
+/// in it (xmin, ymin, xmax, ymax, metres), as [`report::maps::MapView`]
+/// has them.
+pub(crate) type MapFrame = (String, (f64, f64, f64, f64));
 
 /// Writes `content` to `name` in `dir`; returns `name`.
 pub(crate) fn write_text(dir: &Path, name: &str, content: String) -> Result<PathBuf> {
@@ -122,7 +131,7 @@ pub(crate) fn hashed_from_disk(dir: &Path, name: PathBuf) -> Result<Hashed> {
 /// The maps (SVG and PNG), reports and tables, each with its manifest
 /// entry, the maps drawn in `view`.
 pub(crate) fn write_reports(out: &Outputs, view: report::maps::MapView) -> Result<Vec<Hashed>> {
-    let text = |name: &str, content: String| write_hashed(out.dir, name, content.as_bytes());
+    let core = out.cores.take();
     let fonts = report::maps::Fonts::system();
     let maps = report::maps::maps_in(view, out.config, out.inputs, out.analysis, &fonts);
     let maps_dir = out.dir.join("maps");
@@ -135,26 +144,60 @@ pub(crate) fn write_reports(out: &Outputs, view: report::maps::MapView) -> Resul
     })?;
     // Every face the maps' text was measured in.
     let fonts = fonts.database();
-    // Rasterising is the slow part: one map per core, each written and
-    // hashed where it was drawn.
-    let written = crate::support::parallel::map(&maps, |m| -> Result<[Hashed; 2]> {
-        let svg = write_hashed(out.dir, &format!("maps/{}.svg", m.name), m.svg.as_bytes())?;
-        let png_name = format!("maps/{}.png", m.name);
-        // Drawn from the outlines thinned to the pixel grid (the SVG file
-        // keeps every point).
-        let raster = report::maps::raster::thinned(&m.svg);
-        let png = report::maps::png(&raster, &fonts).ok_or_else(|| Error::Io {
-            path: out.dir.join(&png_name),
-            source: std::io::Error::other("the map could not be rasterised"),
-        })?;
-        Ok([svg, write_hashed(out.dir, &png_name, &png)?])
+    // Rasterising is the slow part: what every map begins with drawn once,
+    // then one map per core, each written and hashed where it was drawn.
+    let grounds = report::maps::raster::Grounds::of(&maps, &fonts);
+    drop(core);
+    // The reports and tables are one more job beside the maps, taken
+    // first; the maps follow, the largest first, so that the last job to
+    // end, with the other core idle, is a small one.
+    let mut jobs = vec![ReportJob::Texts];
+    jobs.extend(maps.iter().map(ReportJob::Map));
+    let cost = |job: &ReportJob| match job {
+        ReportJob::Texts => usize::MAX,
+        ReportJob::Map(m) => m.svg.len(),
+    };
+    let written = crate::support::parallel::map_costliest_first(&jobs, cost, |job| {
+        let _core = out.cores.take();
+        match job {
+            ReportJob::Texts => report_texts(out, &maps),
+            ReportJob::Map(m) => {
+                let svg = write_hashed(out.dir, &format!("maps/{}.svg", m.name), m.svg.as_bytes())?;
+                let png_name = format!("maps/{}.png", m.name);
+                // Drawn from the outlines thinned to the pixel grid (the SVG
+                // file keeps every point).
+                let png = grounds.png(m, &fonts).ok_or_else(|| Error::Io {
+                    path: out.dir.join(&png_name),
+                    source: std::io::Error::other("the map could not be rasterised"),
+                })?;
+                Ok(vec![svg, write_hashed(out.dir, &png_name, &png)?])
+            }
+        }
     });
-    let mut map_files = Vec::new();
-    for pair in written {
-        map_files.extend(pair?);
+    let mut files = Vec::new();
+    for w in written {
+        files.extend(w?);
     }
-    let markdown = report::report_markdown(out.config, out.analysis, out.provenance, &maps);
-    let mut files = vec![
+    // From the HTML report, written above.
+    if out.config.output.pdf {
+        files.push(hashed_from_disk(out.dir, report::pdf::print(out.dir)?)?);
+    }
+    Ok(files)
+}
+
+/// One job of [`write_reports`].
+enum ReportJob<'m> {
+    /// The reports and tables.
+    Texts,
+    /// A map's SVG and PNG.
+    Map(&'m report::maps::Map),
+}
+
+/// The reports and tables, each with its manifest entry.
+fn report_texts(out: &Outputs, maps: &[report::maps::Map]) -> Result<Vec<Hashed>> {
+    let text = |name: &str, content: String| write_hashed(out.dir, name, content.as_bytes());
+    let markdown = report::report_markdown(out.config, out.analysis, out.provenance, maps);
+    Ok(vec![
         text(
             "report.json",
             report::report_json(out.config, out.analysis, out.provenance, out.inputs),
@@ -162,7 +205,7 @@ pub(crate) fn write_reports(out: &Outputs, view: report::maps::MapView) -> Resul
         text("report.md", markdown)?,
         text(
             "report.html",
-            report::report_html(out.config, out.analysis, out.provenance, &maps),
+            report::report_html(out.config, out.analysis, out.provenance, maps),
         )?,
         text("areas.csv", report::areas_csv(out.analysis))?,
         text("transfers.csv", report::transfers_csv(out.analysis))?,
@@ -173,12 +216,7 @@ pub(crate) fn write_reports(out: &Outputs, view: report::maps::MapView) -> Resul
         )?,
         text("sources.bib", report::sources::bibtex(out.config))?,
         text("sources.json", report::sources::csl_json(out.config))?,
-    ];
-    if out.config.output.pdf {
-        files.push(hashed_from_disk(out.dir, report::pdf::print(out.dir)?)?);
-    }
-    files.extend(map_files);
-    Ok(files)
+    ])
 }
 
 /// Every holder of a run, each once: the snapshots' and those the readings

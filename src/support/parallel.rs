@@ -80,6 +80,56 @@ where
     slots.into_iter().flatten().collect()
 }
 
+/// The cores a group of threads may keep busy at once: each takes one for
+/// a piece of work ([`Cores::take`], waiting for one to be free) and gives
+/// it back when the piece is done. Threads started by different parts of a
+/// stage then do not outnumber the cores, and a long job holding one has
+/// that core to itself rather than a share of it.
+///
+/// A thread holding a core must not wait for another thread's piece of
+/// work: that thread may be waiting for the core.
+pub struct Cores {
+    free: Mutex<usize>,
+    freed: std::sync::Condvar,
+}
+
+/// One of [`Cores`], given back when dropped.
+pub struct Core<'c>(&'c Cores);
+
+impl Cores {
+    /// As many as the machine has.
+    pub fn of_machine() -> Cores {
+        let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Cores::new(n)
+    }
+
+    /// `n` cores (at least one).
+    pub fn new(n: usize) -> Cores {
+        Cores {
+            free: Mutex::new(n.max(1)),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    /// A core, once one is free.
+    pub fn take(&self) -> Core<'_> {
+        let mut free = self.free.lock().unwrap_or_else(|p| p.into_inner());
+        while *free == 0 {
+            free = self.freed.wait(free).unwrap_or_else(|p| p.into_inner());
+        }
+        *free -= 1;
+        Core(self)
+    }
+}
+
+impl Drop for Core<'_> {
+    fn drop(&mut self) {
+        let mut free = self.0.free.lock().unwrap_or_else(|p| p.into_inner());
+        *free += 1;
+        self.0.freed.notify_one();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -131,6 +181,28 @@ mod tests {
         });
         let workers = on_workers.into_inner().unwrap().len();
         assert_eq!(DROPPED.load(Ordering::SeqCst), workers);
+    }
+
+    /// No more pieces of work run at once than there are cores, and every
+    /// piece runs.
+    #[test]
+    fn cores_bound_the_work_running_at_once() {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let cores = super::Cores::new(2);
+        let (running, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let items: Vec<u64> = (0..24).collect();
+        let done = super::map(&items, |x| {
+            let _core = cores.take();
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            most.fetch_max(now, Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(2));
+            running.fetch_sub(1, Ordering::SeqCst);
+            x + 1
+        });
+        assert_eq!(done.len(), items.len());
+        assert!(most.load(Ordering::SeqCst) <= 2);
+        // All given back.
+        let _all = (cores.take(), cores.take());
     }
 
     #[test]

@@ -265,19 +265,33 @@ fn advance_em(db: &Database, id: ID, c: char) -> Option<f64> {
 /// Rasterises an SVG map to PNG with `fonts` (labels are skipped when there
 /// are none).
 pub fn png(svg: &str, fonts: &Arc<Database>) -> Option<Vec<u8>> {
+    draw(svg, fonts, None)?.encode_png().ok()
+}
+
+/// Draws an SVG document with `fonts` onto a copy of `under` (a picture of
+/// the document's size), or onto a blank one.
+pub fn draw(
+    svg: &str,
+    fonts: &Arc<Database>,
+    under: Option<&resvg::tiny_skia::Pixmap>,
+) -> Option<resvg::tiny_skia::Pixmap> {
     let options = resvg::usvg::Options {
         fontdb: fonts.clone(),
         ..resvg::usvg::Options::default()
     };
     let tree = resvg::usvg::Tree::from_str(svg, &options).ok()?;
     let size = tree.size().to_int_size();
-    let mut pixmap = resvg::tiny_skia::Pixmap::new(size.width(), size.height())?;
+    let mut pixmap = match under {
+        Some(p) if (p.width(), p.height()) == (size.width(), size.height()) => p.clone(),
+        Some(_) => return None,
+        None => resvg::tiny_skia::Pixmap::new(size.width(), size.height())?,
+    };
     resvg::render(
         &tree,
         resvg::tiny_skia::Transform::default(),
         &mut pixmap.as_mut(),
     );
-    pixmap.encode_png().ok()
+    Some(pixmap)
 }
 
 #[cfg(test)]

@@ -55,6 +55,32 @@ pub struct Map {
     pub title: String,
     /// The SVG document.
     pub svg: String,
+    /// Where the drawing every map of a run begins with lies in `svg`
+    /// (the PNGs draw it once: [`raster::Grounds`]).
+    pub shared: Shared,
+}
+
+/// Where, in a map's SVG, the drawing every map of a run begins with lies:
+/// the page, the map's background and the `[[context]]` layers, each an
+/// element of the document or of its one plain group (no opacity, clip or
+/// filter), which is drawn straight onto the page.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Shared {
+    /// The end of the document's head (the `<svg>` tag and the style).
+    pub head: usize,
+    /// The start of the group's opening tag.
+    pub group: usize,
+    /// The end of the group's opening tag.
+    pub body: usize,
+    /// The end of the shared drawing, inside the group.
+    pub end: usize,
+}
+
+/// What a map draws inside its frame: first what every map of a run draws
+/// there (the `[[context]]` layers), then its own.
+pub(super) struct Body<'a> {
+    shared: &'a str,
+    own: String,
 }
 
 /// Screen transform: projected metres → px.
@@ -357,7 +383,7 @@ pub fn maps_in(
     let mut out = Vec::new();
     for (s, drawn) in inputs.snapshots.iter().zip(&drawn) {
         let caption = format!("{} — {} ({})", title, s.treaty, s.year);
-        let mut body = ground.clone();
+        let mut body = String::new();
         for (h, d) in s.holdings.iter().zip(drawn) {
             let _ = writeln!(
                 body,
@@ -400,10 +426,16 @@ pub fn maps_in(
             legend.push(LegendItem::Line("border over land".into(), "#333333", true));
         }
         legend.extend(context_legend());
+        let body = Body {
+            shared: &ground,
+            own: body,
+        };
+        let (svg, shared) = document(&frame, fonts, &caption, &body, &legend);
         out.push(Map {
             name: format!("snapshot-{}", s.year),
-            title: caption.clone(),
-            svg: document(&frame, fonts, &caption, &body, &legend),
+            title: caption,
+            svg,
+            shared,
         });
     }
     for (i, step) in analysis.steps.iter().enumerate() {
@@ -411,7 +443,7 @@ pub fn maps_in(
             "{} — transfers, {} → {} ({})",
             title, step.from_year, step.to_year, step.treaty
         );
-        let mut body = ground.clone();
+        let mut body = String::new();
         if let Some((earlier, drawn)) = inputs
             .snapshots
             .iter()
@@ -449,24 +481,27 @@ pub fn maps_in(
         legend.extend(context_legend());
         body.push_str(&overlay.under);
         body.push_str(&overlay.labels);
+        let body = Body {
+            shared: &ground,
+            own: body,
+        };
+        let (svg, shared) = document(&frame, fonts, &caption, &body, &legend);
         out.push(Map {
             name: format!("transfers-{}-{}", step.from_year, step.to_year),
-            title: caption.clone(),
-            svg: document(&frame, fonts, &caption, &body, &legend),
+            title: caption,
+            svg,
+            shared,
         });
     }
     if let (Some(last), Some(drawn)) = (inputs.snapshots.last(), drawn.last()) {
-        let background = format!("{ground}{}{}", pale(last, drawn, &colour_of), overlay.under);
+        let background = Body {
+            shared: &ground,
+            own: format!("{}{}", pale(last, drawn, &colour_of), overlay.under),
+        };
         let extra: Vec<LegendItem> = context_legend().collect();
-        if let Some(m) = zones::zone_map(
-            &frame,
-            fonts,
-            inputs,
-            title,
-            &background,
-            &grat_boxes,
-            extra,
-        ) {
+        if let Some(m) =
+            zones::zone_map(&frame, fonts, inputs, title, background, &grat_boxes, extra)
+        {
             out.push(m);
         }
     }
@@ -742,14 +777,17 @@ fn north_arrow() -> (f64, f64) {
 
 /// The whole SVG: clip to the map area, title, legend, scale bar, north
 /// arrow.
+/// A map's SVG document, and where in it the drawing every map shares
+/// lies.
 fn document(
     frame: &Frame,
     fonts: &Fonts,
     title: &str,
-    body: &str,
+    body: &Body,
     legend: &[LegendItem],
-) -> String {
+) -> (String, Shared) {
     let mut s = String::new();
+    let mut shared = Shared::default();
     let _ = writeln!(
         s,
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" viewBox=\"0 0 {WIDTH} {HEIGHT}\" font-family=\"DejaVu Sans, Liberation Sans, Arial, sans-serif\">"
@@ -764,6 +802,7 @@ fn document(
          .place{font-size:11px;fill:#222222;paint-order:stroke;stroke:#ffffff;stroke-width:3px}</style>\n",
     );
     let map_w = WIDTH - LEGEND;
+    shared.head = s.len();
     let _ = writeln!(
         s,
         "<rect width=\"{WIDTH}\" height=\"{HEIGHT}\" fill=\"#ffffff\"/>"
@@ -777,9 +816,15 @@ fn document(
     // What the map draws past its frame is painted over by the margins
     // (a clip path would cost the rasteriser a layer the size of the map).
     let right = map_w - MARGIN;
+    shared.group = s.len();
+    s.push_str("<g>\n");
+    shared.body = s.len();
+    s.push_str(body.shared);
+    shared.end = s.len();
+    s.push_str(&body.own);
     let _ = writeln!(
         s,
-        "<g>\n{body}</g>\n<path d=\"M0,0H{WIDTH}V{TOP}H0Z M0,{bottom}H{WIDTH}V{HEIGHT}H0Z M0,0H{MARGIN}V{HEIGHT}H0Z M{right},0H{WIDTH}V{HEIGHT}H{right}Z\" fill=\"#ffffff\"/>",
+        "</g>\n<path d=\"M0,0H{WIDTH}V{TOP}H0Z M0,{bottom}H{WIDTH}V{HEIGHT}H0Z M0,0H{MARGIN}V{HEIGHT}H0Z M{right},0H{WIDTH}V{HEIGHT}H{right}Z\" fill=\"#ffffff\"/>",
         bottom = HEIGHT - MARGIN
     );
     // The title on one line: smaller when it is too long for the page.
@@ -852,7 +897,7 @@ fn document(
         frame.projection.name()
     );
     s.push_str("</svg>\n");
-    s
+    (s, shared)
 }
 
 #[cfg(test)]

@@ -9,6 +9,18 @@
 //! of the map's SVG). Fast path: [`thinned`]. `tests::thinning_changes_
 //! the_drawing_by_sub_pixel_detail_only` holds the two within a bound per
 //! pixel.
+//!
+//! Every map of a run begins with the same drawing (the page, the map's
+//! background and the `[[context]]` layers, a third of its outlines):
+//! [`Grounds`] draws it once and each map's own drawing over a copy of it,
+//! the same pixels as drawing each thinned map whole (its reference path).
+
+use std::sync::Arc;
+
+use resvg::tiny_skia::Pixmap;
+use resvg::usvg::fontdb::Database;
+
+use super::{Map, Shared};
 
 /// Points closer than this to the last point kept (in pixels, the sum of
 /// the distances across and down) are left out of the drawing.
@@ -106,6 +118,89 @@ fn thin_path(data: &str, out: &mut String) -> bool {
     flush(&mut outline, false, &mut thinned);
     out.push_str(&thinned);
     true
+}
+
+/// The PNG of `map`: its SVG thinned ([`thinned`]) and drawn, the part
+/// every map of a run begins with ([`Shared`]) drawn once for all of them.
+///
+/// Reference path: [`super::png`] of the whole map, thinned. Fast path:
+/// [`Grounds::png`], the map's own drawing over a copy of the shared one:
+/// the shared part's elements are drawn straight onto the page, one after
+/// the other, so drawing the rest over them afterwards makes the same
+/// pixels. `a_run_draws_the_maps_the_reference_path_draws` in
+/// `tests/reference_paths.rs` holds the PNG files equal.
+pub struct Grounds {
+    /// Each shared part (as SVG, before the end of the shared drawing) and
+    /// its picture.
+    drawn: Vec<(String, Pixmap)>,
+}
+
+impl Grounds {
+    /// Draws the shared part of `maps` once for each distinct one (one for
+    /// the maps of a run).
+    pub fn of(maps: &[Map], fonts: &Arc<Database>) -> Grounds {
+        let mut drawn: Vec<(String, Pixmap)> = Vec::new();
+        for map in maps {
+            let Some(prefix) = shared_prefix(map) else {
+                continue;
+            };
+            if drawn.iter().any(|(p, _)| p == prefix) {
+                continue;
+            }
+            let document = format!("{prefix}</g>\n</svg>\n");
+            if let Some(picture) = super::fonts::draw(&thinned(&document), fonts, None) {
+                drawn.push((prefix.to_owned(), picture));
+            }
+        }
+        Grounds { drawn }
+    }
+
+    /// How many shared parts were drawn.
+    pub fn count(&self) -> usize {
+        self.drawn.len()
+    }
+
+    /// The PNG of `map` (thinned): its own drawing over its shared part,
+    /// or, where that part was not drawn, the whole map.
+    pub fn png(&self, map: &Map, fonts: &Arc<Database>) -> Option<Vec<u8>> {
+        let under = shared_prefix(map)
+            .and_then(|prefix| self.drawn.iter().find(|(p, _)| p == prefix))
+            .map(|(_, picture)| picture);
+        let Some(under) = under else {
+            return super::png(&thinned(&map.svg), fonts);
+        };
+        let Shared {
+            head, group, body, ..
+        } = map.shared;
+        // The head, the group's opening tag and what follows the shared
+        // drawing: [`shared_prefix`] checked the offsets.
+        let own = format!(
+            "{}{}{}",
+            &map.svg[..head],
+            &map.svg[group..body],
+            &map.svg[map.shared.end..]
+        );
+        super::fonts::draw(&thinned(&own), fonts, Some(under))?
+            .encode_png()
+            .ok()
+    }
+}
+
+/// The SVG of `map` up to the end of its shared drawing, when its offsets
+/// are in order and on character boundaries.
+fn shared_prefix(map: &Map) -> Option<&str> {
+    let Shared {
+        head,
+        group,
+        body,
+        end,
+    } = map.shared;
+    let svg = &map.svg;
+    let in_order = head <= group && group < body && body <= end;
+    let on_boundaries = [head, group, body, end]
+        .iter()
+        .all(|&at| svg.is_char_boundary(at));
+    (in_order && on_boundaries && end < svg.len()).then(|| &svg[..end])
 }
 
 #[cfg(test)]

@@ -11,7 +11,7 @@ use geo::{Contains, InteriorPoint};
 use super::fonts::Fonts;
 use super::labels::{Label, Placer, Rect};
 use super::legend::LegendItem;
-use super::{document, furniture, hex, map_area, write_label, Frame, Map, LABEL_SIZE};
+use super::{document, furniture, hex, map_area, write_label, Body, Frame, Map, LABEL_SIZE};
 use crate::load::Inputs;
 use crate::output::qgis::treaty_colours;
 
@@ -22,7 +22,7 @@ pub(super) fn zone_map(
     fonts: &Fonts,
     inputs: &Inputs,
     title: &str,
-    background: &str,
+    background: Body,
     grat_boxes: &[Rect],
     context_legend: Vec<LegendItem>,
 ) -> Option<Map> {
@@ -31,7 +31,7 @@ pub(super) fn zone_map(
     }
     let slots: Vec<String> = (0..inputs.zones.len()).map(|k| k.to_string()).collect();
     let colours = treaty_colours(&slots);
-    let mut body = String::from(background);
+    let mut body = background;
     let mut legend = Vec::new();
     let mut labels = Vec::new();
     // A zone's inner point is costly (geo finds it by relating the
@@ -39,7 +39,7 @@ pub(super) fn zone_map(
     let inner = crate::support::parallel::map(&inputs.zones, |zone| zone.geometry.interior_point());
     for ((zone, (_, colour)), inner) in inputs.zones.iter().zip(&colours).zip(inner) {
         let _ = writeln!(
-            body,
+            body.own,
             "<path d=\"{}\" fill=\"{}\" fill-opacity=\"0.35\" fill-rule=\"evenodd\" stroke=\"{}\" stroke-width=\"1.6\" stroke-linejoin=\"round\"/>",
             frame.polygons(&zone.geometry),
             hex(*colour),
@@ -63,14 +63,16 @@ pub(super) fn zone_map(
     // Centred on their points where there is room (gap 0).
     let mut placer = Placer::new(map_area(), furniture(frame, grat_boxes));
     for label in &labels {
-        body.push_str(&write_label(&mut placer, label, "zone"));
+        body.own.push_str(&write_label(&mut placer, label, "zone"));
     }
     legend.extend(context_legend);
     let caption = format!("{title} — disputed zones and the readings");
+    let (svg, shared) = document(frame, fonts, &caption, &body, &legend);
     Some(Map {
         name: "zones".into(),
-        title: caption.clone(),
-        svg: document(frame, fonts, &caption, &body, &legend),
+        title: caption,
+        svg,
+        shared,
     })
 }
 
