@@ -9,6 +9,7 @@
 //! | [`geodesy::densify`] | long edges split on their geodesics | `geo`'s geodesic `Densify` | [`geodesy::densify`], measuring only the edges that may be too long |
 //! | [`overlay`] | transfers between snapshots | [`overlay::transfers`] | [`overlay::pairs`] as jobs over an [`overlay::intersections::Intersections`] plan |
 //! | [`overlay::clip`] | overlays restricted to a box | the whole operands | [`overlay::clip::intersection`] on clipped operands |
+//! | [`overlay::thin`] | an intersection's operands thinned where the other is not | [`overlay::clip::intersection_reference`], the operands as they are | [`overlay::clip::intersection`]: runs through cells clear of the other operand keep their ends |
 //! | [`overlay::splice`] | a cut of a large polygon by small ones | [`overlay::clip::Grid::boolean`] of the whole | [`overlay::clip::Grid::cut_near`]: the part near the cut overlaid, spliced back |
 //! | [`topology`] | crossings and nesting | an R-tree of edge boxes | a west-to-east sweep |
 //! | [`validity`] | what GEOS calls a valid polygon; safe repairs | checked against GEOS (`tests/geometry_matrix.rs`) | one sweep per feature |
