@@ -364,6 +364,26 @@ years = [1800]
     assert_relative_eq!(moved(variant), moved(&analysis) / 2.0, max_relative = 1e-2);
 }
 
+/// The zones `reading` assigns in `snapshot`, and the holder each goes to,
+/// as `variants::apply` takes them.
+fn assignments<'a>(
+    inputs: &'a borderchange::Inputs,
+    reading: &'a borderchange::geometry::variants::Reading,
+    snapshot: &borderchange::model::Snapshot,
+) -> (
+    Vec<&'a borderchange::geometry::variants::Zone>,
+    Vec<&'a str>,
+) {
+    reading
+        .assigned_in(snapshot.year.year)
+        .into_iter()
+        .map(|(zone, holder)| {
+            let zone = inputs.zones.iter().find(|x| x.id == zone).expect("a zone");
+            (zone, holder)
+        })
+        .unzip()
+}
+
 /// The bundled readings' snapshots as `variants::apply` cuts them (the
 /// run's path, which moves Sakhalin's polygons whole) and as
 /// `variants::apply_reference` does (every holding the zones reach
@@ -404,16 +424,11 @@ fn the_bundled_readings_cut_their_snapshots_as_the_reference_does() {
     let (mut compared, mut moved) = (0, 0);
     for reading in inputs.readings.iter().skip(1) {
         for snapshot in &inputs.snapshots {
-            let assigned = reading.assigned_in(snapshot.year.year);
-            let zones: Vec<&variants::Zone> = assigned
-                .iter()
-                .map(|(z, _)| inputs.zones.iter().find(|x| x.id == *z).expect("a zone"))
-                .collect();
-            let holders: Vec<&str> = assigned.iter().map(|(_, h)| *h).collect();
+            let (zones, holders) = assignments(&inputs, reading, snapshot);
             let fast = variants::apply(snapshot, &zones, &holders, &grid);
             let reference = variants::apply_reference(snapshot, &zones, &holders, &grid);
             let (Some(fast), Some(reference)) = (fast, reference) else {
-                assert!(assigned.is_empty(), "{} {}", reading.name, snapshot.year);
+                assert!(zones.is_empty(), "{} {}", reading.name, snapshot.year);
                 continue;
             };
             let names = |s: &borderchange::model::Snapshot| -> Vec<String> {
@@ -467,12 +482,7 @@ fn thinned_intersections_are_the_intersections_of_the_whole_operands() {
             .snapshots
             .iter()
             .map(|snapshot| {
-                let assigned = reading.assigned_in(snapshot.year.year);
-                let zones: Vec<&variants::Zone> = assigned
-                    .iter()
-                    .map(|(z, _)| inputs.zones.iter().find(|x| x.id == *z).expect("a zone"))
-                    .collect();
-                let holders: Vec<&str> = assigned.iter().map(|(_, h)| *h).collect();
+                let (zones, holders) = assignments(&inputs, reading, snapshot);
                 variants::apply(snapshot, &zones, &holders, &grid)
                     .unwrap_or_else(|| snapshot.clone())
             })
