@@ -34,12 +34,13 @@
 use geo::{Coord, Rect};
 
 /// Below this many input vertices an intersection is overlaid as it is:
-/// laying the cells out costs more than it saves.
+/// a small overlay has little to thin, and the cells cost a pass over
+/// every vertex.
 pub const THIN_FROM: usize = 4_000;
 
-/// The mean number of an operand's vertices per cell the grid aims at: a
-/// run through a clear cell of a border densified every few kilometres is
-/// then tens of vertices long.
+/// The number of input vertices per cell the grid aims at. Of 8, 16, 24,
+/// 48, 96 and 200 tried on the bundled run, 24 left out the most vertices,
+/// though all were within a percentage point of each other.
 const VERTICES_PER_CELL: usize = 24;
 
 /// What a cell holds of one operand.
@@ -59,6 +60,7 @@ pub struct Presence {
     cells: Vec<u8>,
     /// For each row, where the operand's edges cross the row's middle line.
     crossings: Vec<Vec<f64>>,
+    /// How far beyond its box an edge counts as touching cells, degrees.
     margin: f64,
 }
 
