@@ -121,6 +121,87 @@ fn bundled_dataset_meets_its_quality_targets() {
     }
 }
 
+/// The Big Gorbitsa reading gives Russia exactly the `amazar` zone before
+/// 1858, so the Aigun cession of Qing land shrinks by the zone's area; and
+/// the Amazar line, a geodesic known only by its ends, carries its band
+/// into the bounds (shapefiles/SOURCES.md, "Readings").
+#[test]
+fn big_gorbitsa_reading_moves_the_amazar_zone() {
+    use gdal::vector::LayerAccess;
+    let out = tempfile::tempdir().unwrap();
+    let a = bundled(out.path());
+    let zones = Path::new(env!("CARGO_MANIFEST_DIR")).join("shapefiles/zones.shp");
+    let ds = gdal::Dataset::open(&zones).expect("open zones");
+    let mut layer = ds.layer(0).expect("layer");
+    let zone = layer
+        .features()
+        .find(|f| {
+            f.field_as_string(f.field_index("zone").expect("zone field"))
+                .ok()
+                .flatten()
+                .as_deref()
+                == Some("amazar")
+        })
+        .expect("zones.shp has the amazar zone");
+    let zone = match zone.geometry().expect("geometry").to_geo().expect("geo") {
+        geo::Geometry::MultiPolygon(m) => m,
+        geo::Geometry::Polygon(p) => geo::MultiPolygon::new(vec![p]),
+        other => panic!("amazar: not polygons: {other:?}"),
+    };
+    let zone_km2 = borderchange::geometry::geodesy::area_km2(&zone);
+    assert!(
+        (5_000.0..8_000.0).contains(&zone_km2),
+        "amazar zone {zone_km2} km²"
+    );
+
+    let big = a.under("big-gorbitsa");
+    assert!(
+        !std::ptr::eq(big, &a),
+        "the bundled analysis has big-gorbitsa"
+    );
+    let held = |f: &Analysis, year: i32, state: &str| {
+        f.areas
+            .iter()
+            .find(|r| r.year.year == year && r.state == state)
+            .map_or(0.0, |r| r.area_km2)
+    };
+    for year in [1689, 1727] {
+        let gained = held(big, year, "Russia") - held(&a, year, "Russia");
+        let lost = held(&a, year, "Qing") - held(big, year, "Qing");
+        assert!(
+            (gained - zone_km2).abs() < 1.0,
+            "{year}: Russia +{gained} km², zone {zone_km2}"
+        );
+        assert!(
+            (lost - zone_km2).abs() < 1.0,
+            "{year}: Qing −{lost} km², zone {zone_km2}"
+        );
+    }
+    let qing_base = transfer(&a, &["Qing"], &["Russia"], [1727, 1858]);
+    let qing_big = transfer(big, &["Qing"], &["Russia"], [1727, 1858]);
+    assert!(
+        (qing_base - qing_big - zone_km2).abs() < 1.0,
+        "Aigun Qing → Russia {qing_base} vs {qing_big}, zone {zone_km2}"
+    );
+    // The 168 km geodesic is on the 1727 Qing–Russia line only under this
+    // reading, with a band of ±119 km, and so is its 21 km link to the
+    // divide (±30 km); the Gorbitsa (62 km) and the divide west of the link
+    // (at most its first 85 km waypoint leg) leave the line, ±30 km each.
+    let range = |f: &Analysis| {
+        f.transfers
+            .iter()
+            .find(|t| t.from_state == "Qing" && t.to_state == "Russia" && t.from_year.year == 1727)
+            .and_then(|t| t.area_range_km2)
+            .expect("Aigun Qing → Russia has bounds")
+    };
+    let (base, wide) = (range(&a), range(big));
+    let widened = (wide[1] - wide[0]) / 2.0 - (base[1] - base[0]) / 2.0;
+    assert!(
+        (168.0 * 119.0 - (62.0 + 85.0) * 30.0..=168.5 * 119.0 + 21.0 * 30.0).contains(&widened),
+        "bounds widened by {widened} km² each way ({base:?} → {wide:?})"
+    );
+}
+
 /// The holders of one bundled snapshot, as read from its shapefile.
 fn bundled_holders(year: i32) -> Vec<(String, geo::MultiPolygon<f64>)> {
     use gdal::vector::LayerAccess;

@@ -520,9 +520,12 @@ fn main() -> Result<()> {
         eprintln!("  piece {name}: {:.0} km²", area(piece));
     }
     // The disputed zones the bundled readings reassign (zones.shp).
-    let zones_out = reading_zones(&ReadingInputs {
+    let (zones_out, reading_lines) = reading_zones(&ReadingInputs {
         waypoints: &waypoints,
         watershed: &watershed,
+        gorbitsa: &gorbitsa,
+        divide: &divide,
+        north_bank: &u(&[&zab_qing, &aj]),
         kha_left: &kha_left,
         uda_zone: &uda_zone,
         sakhalin: &sakhalin,
@@ -535,15 +538,14 @@ fn main() -> Result<()> {
     }
     write_all(&out_dir, &snapshots, &named)?;
     write_zones(&out_dir, &zones_out)?;
-    // The lines no data draws, only waypoints: ±30 km (uncertainty.shp).
-    write_schematic(
-        &out_dir,
-        &[
-            ("Gorbitsa", geodesy_line(&gorbitsa)),
-            ("divide", geodesy_line(&divide)),
-            ("watershed", geodesy_line(&watershed)),
-        ],
-    )?;
+    // The lines no data draws, with their bands (uncertainty.shp).
+    let mut schematic = vec![
+        Schematic::waypoints("Gorbitsa", &gorbitsa),
+        Schematic::waypoints("divide", &divide),
+        Schematic::waypoints("watershed", &watershed),
+    ];
+    schematic.extend(reading_lines);
+    write_schematic(&out_dir, &schematic)?;
     write_context(&out_dir)?;
     report(&snapshots, &named);
     Ok(())
@@ -795,6 +797,12 @@ fn replace_shapefile(
 struct ReadingInputs<'a> {
     waypoints: &'a [Waypoint],
     watershed: &'a [Coord<f64>],
+    /// The Gorbitsa (mouth → source) and the divide east of its source.
+    gorbitsa: &'a [Coord<f64>],
+    divide: &'a [Coord<f64>],
+    /// The Qing's land north of the Shilka and the Amur (RU.ZAB east of
+    /// the Gorbitsa, RU.AMU, RU.YEV).
+    north_bank: &'a MultiPolygon<f64>,
     kha_left: &'a MultiPolygon<f64>,
     uda_zone: &'a MultiPolygon<f64>,
     sakhalin: &'a MultiPolygon<f64>,
@@ -813,7 +821,12 @@ fn large_parts(m: &MultiPolygon<f64>, km2: f64) -> MultiPolygon<f64> {
 
 /// The zones of the bundled readings (see shapefiles/SOURCES.md, "Readings"):
 /// each drawn only from sourced points and the lines the snapshots already use.
-fn reading_zones(i: &ReadingInputs) -> Result<Vec<(&'static str, MultiPolygon<f64>, String)>> {
+fn reading_zones(
+    i: &ReadingInputs,
+) -> Result<(
+    Vec<(&'static str, MultiPolygon<f64>, String)>,
+    Vec<Schematic>,
+)> {
     use geo::Destination;
     // The 1850s Russian maps: from the Taifon source north-east by east
     // (56.25°) to the Sea of Okhotsk, the land between it and the Uda.
@@ -858,11 +871,80 @@ fn reading_zones(i: &ReadingInputs) -> Result<Vec<(&'static str, MultiPolygon<f6
         area(&uda_maps),
         area(&uda_south)
     );
-    Ok(vec![
+    let (amazar, amazar_lines) = amazar_zone(i)?;
+    let zones = vec![
         ("uda-1850s", uda_maps, "RU.KHA between the Uda and the 1850s Russian maps' line: the watershed waypoints to the Taifon source (53.70 N, 134.333 E), then north-east by east (56.25 deg) to the Sea of Okhotsk (Nevelskoy); mainland only".into()),
         ("uda-watershed-south", uda_south, "the base Uda zone south of the 1850s maps' line (the Tugur side); mainland only".into()),
         ("sakhalin", i.sakhalin.clone(), "RU.SAK west of 145.2 E (Sakhalin without the Kurils)".into()),
-    ])
+        ("amazar", amazar, "RU.ZAB/RU.AMU north of the Shilka and the Amur between the Gorbitsa and the Amazar (a geodesic from its source, 53.8428 N 119.635 E, to its mouth, 53.425 N 122.0792 E), up to the divide waypoints; mainland only".into()),
+    ];
+    Ok((zones, amazar_lines))
+}
+
+/// The Amazar's length, km (treaty-lines: 290 km from source to mouth).
+const AMAZAR_KM: f64 = 290.0;
+
+/// The Big Gorbitsa reading: the land the Latin and Manchu texts, read
+/// with the Amazar as the Gorbitsa, give to Russia, and the two schematic
+/// lines it adds.
+///
+/// No data at hand draws the Amazar's course (WDBII has none of it), only
+/// its source, mouth and length. The zone's eastern edge is the geodesic
+/// from source to mouth; the real course, of the given length, lies
+/// within the ellipse with those two points as foci and that length as
+/// major axis, so no point of it is farther from the geodesic than the
+/// ellipse's semi-minor axis: that is the line's band. From the source, the
+/// line reaches the divide at its nearest waypoint-line vertex (band ±30
+/// km, as the divide's).
+fn amazar_zone(i: &ReadingInputs) -> Result<(MultiPolygon<f64>, Vec<Schematic>)> {
+    let ends = points(i.waypoints, "amazar", &[])?;
+    let [mouth, source] = ends[..] else {
+        bail!("data/waypoints.csv: the line 'amazar' needs its mouth and its source");
+    };
+    let divide = geodesy_line(i.divide);
+    let (foot, _) = divide
+        .0
+        .iter()
+        .enumerate()
+        .map(|(k, p)| (k, Geodesic.distance(Point::from(*p), Point::from(source))))
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .ok_or_else(|| anyhow!("empty divide"))?;
+    let chord_km = Geodesic.distance(Point::from(source), Point::from(mouth)) / 1000.0;
+    let (a, c_half) = (AMAZAR_KM / 2.0, chord_km / 2.0);
+    let band_km = (a * a - c_half * c_half).sqrt().ceil();
+    let amazar = geodesy_line(&[mouth, source]);
+    let link = geodesy_line(&[source, divide.0[foot]]);
+    let mut path: Vec<Coord<f64>> = amazar.0.clone();
+    path.extend(link.0.iter().skip(1));
+    path.extend(divide.0[..foot].iter().rev());
+    path.extend(i.gorbitsa.iter().rev().skip(1));
+    // Then south into the land the snapshots give Russia (south of the
+    // Shilka) and China (south of the Amur): the intersection with the
+    // Qing's north bank leaves both out.
+    let gorbitsa_mouth = i.gorbitsa[0];
+    path.extend([c(52.9, gorbitsa_mouth.x), c(52.9, mouth.x)]);
+    let zone = large_parts(&intersection(i.north_bank, &cut(path)), 1000.0);
+    eprintln!(
+        "  zone amazar: {:.0} km² (chord {:.1} km, band ±{band_km} km; link to the divide {:.1} km)",
+        area(&zone),
+        chord_km,
+        geodesy::length_km(&link),
+    );
+    let lines = vec![
+        Schematic {
+            name: "Amazar",
+            line: amazar,
+            km: band_km,
+            source: format!("geodesic from the Amazar source (53 50 34 N 119 38 06 E) to its mouth (53 25 30 N 122 04 45 E); band: the farthest a {AMAZAR_KM:.0} km course between them can lie from it"),
+        },
+        Schematic {
+            name: "Amazar-divide",
+            line: link,
+            km: 30.0,
+            source: "from the Amazar source to the nearest point of the divide waypoints (+-30 km, as the divide)".into(),
+        },
+    ];
+    Ok((zone, lines))
 }
 
 fn write_zones(dir: &Path, zones: &[(&'static str, MultiPolygon<f64>, String)]) -> Result<()> {
@@ -889,9 +971,29 @@ fn write_zones(dir: &Path, zones: &[(&'static str, MultiPolygon<f64>, String)]) 
     })
 }
 
-/// The schematic lines (waypoints only) with their ±30 km band, for
+/// A line no data draws, with the half-width of its band.
+struct Schematic {
+    name: &'static str,
+    line: LineString<f64>,
+    km: f64,
+    source: String,
+}
+
+impl Schematic {
+    /// A line drawn through waypoints, ±30 km.
+    fn waypoints(name: &'static str, points: &[Coord<f64>]) -> Schematic {
+        Schematic {
+            name,
+            line: geodesy_line(points),
+            km: 30.0,
+            source: "schematic waypoints, data/waypoints.csv (+-30 km)".into(),
+        }
+    }
+}
+
+/// The schematic lines with their bands (field `km`), for
 /// `[[uncertainty]]` in the bundled analysis.
-fn write_schematic(dir: &Path, lines: &[(&str, LineString<f64>)]) -> Result<()> {
+fn write_schematic(dir: &Path, lines: &[Schematic]) -> Result<()> {
     let fields = vec![
         FieldDef::new("name", FieldKind::Text),
         FieldDef::new("km", FieldKind::Real),
@@ -899,12 +1001,12 @@ fn write_schematic(dir: &Path, lines: &[(&str, LineString<f64>)]) -> Result<()> 
     ];
     let features = lines
         .iter()
-        .map(|(name, line)| OutFeature {
-            geometry: Shape::LineString(line),
+        .map(|l| OutFeature {
+            geometry: Shape::LineString(&l.line),
             values: vec![
-                Value::Text((*name).to_owned()),
-                Value::Real(30.0),
-                Value::Text("schematic waypoints, data/waypoints.csv (+-30 km)".to_owned()),
+                Value::Text(l.name.to_owned()),
+                Value::Real(l.km),
+                Value::Text(l.source.clone()),
             ],
         })
         .collect::<Vec<_>>();
