@@ -195,17 +195,19 @@ fn collect_polygons(g: GeoGeometry<f64>, out: &mut Vec<Polygon<f64>>) -> bool {
 /// holes clockwise), as every polygon is read. A polygon with a coordinate
 /// that is not a finite number is left as it is (orienting it would panic in
 /// `geo`); the checks that follow reading refuse it with its feature named.
-pub fn oriented(polygon: Polygon<f64>) -> Polygon<f64> {
-    use geo::orient::{Direction, Orient};
+pub fn oriented(mut polygon: Polygon<f64>) -> Polygon<f64> {
     use geo::CoordsIter;
+    use geo::Winding;
     if polygon
         .coords_iter()
         .all(|c| c.x.is_finite() && c.y.is_finite())
     {
-        polygon.orient(Direction::Default)
-    } else {
-        polygon
+        // What `geo`'s `orient(Direction::Default)` does, each ring
+        // reversed in place rather than copied.
+        polygon.exterior_mut(|ring| ring.make_ccw_winding());
+        polygon.interiors_mut(|holes| holes.iter_mut().for_each(|h| h.make_cw_winding()));
     }
+    polygon
 }
 
 /// True when `g` holds only lines (pushed onto `out`).
@@ -652,6 +654,13 @@ fn check_shapefile_parts(path: &Path) -> Result<()> {
 /// Converts to `geo`, dropping Z and M (areas and lengths are on the
 /// ellipsoid surface).
 fn to_geo(geometry: &Geometry) -> std::result::Result<GeoGeometry<f64>, String> {
+    use gdal::vector::geometry_type_flatten;
+    // Flattening needs a copy of GDAL's geometry (a snapshot's shapes are
+    // megabytes): only made when there is a Z or M to drop.
+    let kind = geometry.geometry_type();
+    if geometry_type_flatten(kind) == kind {
+        return geometry.to_geo().map_err(|e| e.to_string());
+    }
     let mut flat = geometry.clone();
     flat.flatten_to_2d();
     flat.to_geo().map_err(|e| e.to_string())
@@ -710,4 +719,50 @@ pub fn layer_names(path: &Path) -> Result<Vec<String>> {
         source,
     })?;
     Ok(dataset.layers().map(|l| l.name()).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use geo::orient::{Direction, Orient};
+    use geo::{coord, LineString, Polygon};
+
+    fn ring(points: &[(f64, f64)]) -> LineString<f64> {
+        points.iter().map(|&(x, y)| coord! { x: x, y: y }).collect()
+    }
+
+    /// Reference path: `geo`'s `orient`, which copies every ring; the fast
+    /// path ([`super::oriented`]) reverses them in place.
+    #[test]
+    fn oriented_in_place_is_what_geo_orient_makes() {
+        let ccw = ring(&[
+            (0.0, 0.0),
+            (10.0, 0.0),
+            (10.0, 10.0),
+            (0.0, 10.0),
+            (0.0, 0.0),
+        ]);
+        let cw = ring(&[
+            (0.0, 0.0),
+            (0.0, 10.0),
+            (10.0, 10.0),
+            (10.0, 0.0),
+            (0.0, 0.0),
+        ]);
+        let hole_cw = ring(&[(2.0, 2.0), (2.0, 4.0), (4.0, 4.0), (4.0, 2.0), (2.0, 2.0)]);
+        let hole_ccw = ring(&[(5.0, 5.0), (7.0, 5.0), (7.0, 7.0), (5.0, 7.0)]);
+        let flat = ring(&[(0.0, 0.0), (1.0, 1.0), (2.0, 2.0), (0.0, 0.0)]);
+        let short = ring(&[(0.0, 0.0), (1.0, 0.0)]);
+        let cases = [
+            Polygon::new(ccw.clone(), vec![]),
+            Polygon::new(cw.clone(), vec![]),
+            Polygon::new(cw.clone(), vec![hole_cw.clone(), hole_ccw.clone()]),
+            Polygon::new(ccw, vec![hole_ccw, hole_cw]),
+            Polygon::new(flat.clone(), vec![flat]),
+            Polygon::new(short.clone(), vec![short]),
+            Polygon::new(cw, vec![ring(&[])]),
+        ];
+        for p in cases {
+            assert_eq!(super::oriented(p.clone()), p.orient(Direction::Default));
+        }
+    }
 }
