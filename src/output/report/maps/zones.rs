@@ -207,9 +207,13 @@ fn readings_of(
     inner: Option<geo::Point<f64>>,
 ) -> Vec<String> {
     let mut out = Vec::new();
+    // Who holds the point in each snapshot as drawn, looked up once for
+    // every reading that leaves the zone as drawn there (a point in a
+    // holding of 100,000 vertices is a test against each edge).
+    let mut as_drawn: Vec<Option<Option<String>>> = vec![None; inputs.snapshots.len()];
     for (i, reading) in inputs.readings.iter().enumerate() {
         let mut held: Vec<(String, Vec<String>)> = Vec::new();
-        for s in &inputs.snapshots {
+        for (s, drawn) in inputs.snapshots.iter().zip(&mut as_drawn) {
             let assigned = reading
                 .assigned_in(s.year.year)
                 .into_iter()
@@ -217,11 +221,15 @@ fn readings_of(
                 .map(|(_, h)| h.to_owned());
             // Unassigned: as drawn in the snapshot.
             let holder = assigned.or_else(|| {
-                let p = inner?;
-                s.holdings
-                    .iter()
-                    .find(|h| h.geometry.contains(&p))
-                    .map(|h| h.state.clone())
+                drawn
+                    .get_or_insert_with(|| {
+                        let p = inner?;
+                        s.holdings
+                            .iter()
+                            .find(|h| h.geometry.contains(&p))
+                            .map(|h| h.state.clone())
+                    })
+                    .clone()
             });
             let holder = holder.unwrap_or_else(|| "nobody".to_owned());
             match held.last_mut() {
