@@ -611,3 +611,32 @@ fn a_run_draws_the_maps_the_reference_path_draws() {
         assert!(fast == reference, "the PNG of {} differs", m.name);
     }
 }
+
+/// The zones' inner points the maps name them at (`zones::inner_point`,
+/// each polygon's crossings with the scan line found edge by edge) are
+/// geo's `InteriorPoint` of each zone, bit for bit, on the bundled zones
+/// and on every transfer of the bundled analysis.
+#[test]
+fn the_zones_inner_points_are_geos() {
+    use borderchange::output::report::maps::zones::inner_point;
+    use geo::InteriorPoint;
+    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml"))
+        .expect("the bundled analysis file");
+    let inputs = borderchange::load(&config).expect("the bundled inputs");
+    assert!(!inputs.zones.is_empty(), "the bundled analysis has zones");
+    let analysis = borderchange::analyse(&config, &inputs.snapshots, &inputs.rivers)
+        .expect("the bundled analysis");
+    let shapes = inputs
+        .zones
+        .iter()
+        .map(|z| (z.id.clone(), &z.geometry))
+        .chain(analysis.transfers.iter().map(|t| {
+            let name = format!("{} → {} {}", t.from_state, t.to_state, t.to_year);
+            (name, &t.geometry)
+        }));
+    for (name, shape) in shapes {
+        let (reference, fast) = (shape.interior_point(), inner_point(shape));
+        let bits = |p: Option<geo::Point<f64>>| p.map(|p| (p.x().to_bits(), p.y().to_bits()));
+        assert_eq!(bits(fast), bits(reference), "{name}");
+    }
+}
