@@ -35,6 +35,7 @@ use i_overlay::core::solver::Solver;
 use i_overlay::float::overlay::{FloatOverlay, OverlayOptions};
 use i_overlay::i_float::adapter::FloatPointAdapter;
 use i_overlay::i_float::float::rect::FloatRect;
+use i_overlay::i_float::int::point::IntPoint;
 
 use crate::geometry::overlay::thin;
 
@@ -283,7 +284,7 @@ impl Grid {
             }
         }
         let mut shapes = overlay.overlay(rule, fill);
-        restore.apply(&mut shapes);
+        restore.apply(&self.adapter, &mut shapes);
         shapes_to_multipolygon(shapes)
     }
 }
@@ -321,41 +322,68 @@ const ONE_THREAD_BELOW: usize = 1_000_000;
 /// vertices already on the grid (as `make data` writes them) cost only the
 /// round trip that finds them there.
 ///
-/// A grid point that two different input vertices snapped to maps to
-/// itself (restoring it leaves it where it is): 32 bytes an entry, where
-/// an `Option` of the original took 40. On inputs whose vertices are off
-/// the grid (the 10^7 benchmark's, 11 of every 12) this table is most of
-/// an overlay's own time outside the solver. (Sized for every input
-/// vertex up front, it grew about three times too large, the operands
-/// being clipped on the way in, and was slower than letting it grow.)
+/// The moved vertices are listed as they come (a grid point packed in one
+/// word, and the original) and looked up by grid point only once the
+/// overlay is done, in a table made at its final size: 24 bytes an entry,
+/// where a table keyed by the grid point's coordinates and grown vertex by
+/// vertex took 32 and rehashed every entry about twice. A grid point that
+/// two different input vertices snapped to maps to itself (restoring it
+/// leaves it where it is). On inputs whose vertices are off the grid (the
+/// 10^7 benchmark's, 11 of every 12) this table is most of an overlay's
+/// own time outside the solver, and grows with the input: the bundled run
+/// moves a few hundred vertices, the 10^7 benchmark about 9 million.
 #[derive(Default)]
 struct Restore {
-    moved: crate::support::bits_hash::BitsMap<[u64; 2], [f64; 2]>,
+    noted: Vec<(u64, [f64; 2])>,
+}
+
+/// A grid point as one word (x in the high half), for [`Restore`]'s table.
+fn packed(p: IntPoint) -> u64 {
+    (u64::from(p.x as u32) << 32) | u64::from(p.y as u32)
+}
+
+/// The grid point [`packed`] into `key`.
+fn unpacked(key: u64) -> IntPoint {
+    IntPoint {
+        x: (key >> 32) as u32 as i32,
+        y: key as u32 as i32,
+    }
 }
 
 impl Restore {
     fn note(&mut self, adapter: &FloatPointAdapter<[f64; 2], f64>, p: [f64; 2]) {
-        let snapped = adapter.int_to_float(&adapter.float_to_int(&p));
+        let key = adapter.float_to_int(&p);
+        let snapped = adapter.int_to_float(&key);
         if snapped[0].to_bits() == p[0].to_bits() && snapped[1].to_bits() == p[1].to_bits() {
             return;
         }
-        let key = [snapped[0].to_bits(), snapped[1].to_bits()];
-        self.moved
-            .entry(key)
-            .and_modify(|o| {
-                if o[0].to_bits() != p[0].to_bits() || o[1].to_bits() != p[1].to_bits() {
-                    *o = snapped;
-                }
-            })
-            .or_insert(p);
+        self.noted.push((packed(key), p));
     }
 
-    fn apply(&self, shapes: &mut [Vec<Vec<[f64; 2]>>]) {
-        if self.moved.is_empty() {
+    fn apply(self, adapter: &FloatPointAdapter<[f64; 2], f64>, shapes: &mut [Vec<Vec<[f64; 2]>>]) {
+        if self.noted.is_empty() {
             return;
         }
+        // Each grid point's original; the grid point itself where two
+        // differ.
+        let mut moved: crate::support::bits_hash::BitsMap<u64, [f64; 2]> =
+            crate::support::bits_hash::BitsMap::with_capacity_and_hasher(
+                self.noted.len(),
+                Default::default(),
+            );
+        for (key, p) in self.noted {
+            moved
+                .entry(key)
+                .and_modify(|o| {
+                    if o[0].to_bits() != p[0].to_bits() || o[1].to_bits() != p[1].to_bits() {
+                        *o = adapter.int_to_float(&unpacked(key));
+                    }
+                })
+                .or_insert(p);
+        }
         for p in shapes.iter_mut().flatten().flatten() {
-            if let Some(original) = self.moved.get(&[p[0].to_bits(), p[1].to_bits()]) {
+            // An output vertex is a grid point: its key is exact.
+            if let Some(original) = moved.get(&packed(adapter.float_to_int(p))) {
                 *p = *original;
             }
         }
@@ -730,6 +758,47 @@ fn clip_side(points: &[Coord<f64>], side: Side) -> Vec<Coord<f64>> {
 mod tests {
     use super::*;
     use geo::{polygon, Area, BooleanOps, CoordsIter};
+
+    /// The restore table gives an output vertex back the input vertex that
+    /// snapped to it, leaves a grid point that two input vertices snapped
+    /// to where it is, and does not note vertices already on the grid.
+    #[test]
+    fn restore_gives_back_moved_vertices_only() {
+        let grid = Grid::new(Rect::new(
+            Coord { x: 60.0, y: 20.0 },
+            Coord { x: 160.0, y: 80.0 },
+        ));
+        let adapter = &grid.adapter;
+        let lone = [120.000_000_123, 50.000_000_77];
+        let on = adapter.int_to_float(&adapter.float_to_int(&[121.5, 51.25]));
+        // Two vertices a hundredth of a step apart: one grid point.
+        let step = 100.0 / f64::from(1u32 << 30);
+        let twin = [122.000_000_31, 49.000_000_17];
+        let other = [twin[0] + step / 100.0, twin[1]];
+        let snap = |p: [f64; 2]| adapter.int_to_float(&adapter.float_to_int(&p));
+        assert_eq!(snap(twin), snap(other));
+        let mut restore = Restore::default();
+        for p in [lone, on, twin, other] {
+            restore.note(adapter, p);
+        }
+        assert_eq!(
+            restore.noted.len(),
+            3,
+            "the vertex on the grid is not noted"
+        );
+        let mut shapes = vec![vec![vec![snap(lone), on, snap(twin), [100.0, 40.0]]]];
+        restore.apply(adapter, &mut shapes);
+        assert_eq!(
+            shapes,
+            vec![vec![vec![lone, on, snap(twin), [100.0, 40.0]]]]
+        );
+        // Grid points pack into one word and back, west and south of the
+        // grid's centre too.
+        for p in [[-5, 7], [i32::MIN, i32::MAX], [3, -9]] {
+            let k = IntPoint { x: p[0], y: p[1] };
+            assert_eq!(unpacked(packed(k)), k);
+        }
+    }
 
     /// On one grid, a line that went through an overlay comes out of the
     /// next one bit for bit: a shape snapped once is a fixed point of union
