@@ -922,8 +922,10 @@ struct SnapshotResult {
 
 /// The boundaries between pairs of holders that more than one snapshot
 /// has, coordinate for coordinate (a reading's snapshot and the drawn one,
-/// away from the reading's zones): each traced once, by whichever snapshot
-/// comes first (another that needs it meanwhile waits for it).
+/// away from the reading's zones), or that differ from such a pair only
+/// by whole polygons away from the other holding (an island a reading
+/// moves, see [`boundary::alike`]): each traced once, by whichever
+/// snapshot comes first (another that needs it meanwhile waits for it).
 ///
 /// Reference path: [`boundary::stretches`] of every snapshot. Fast path:
 /// [`boundary::stretches_with`] through this plan; held equal by
@@ -935,47 +937,122 @@ struct Traced {
         (usize, usize, String, String),
         std::sync::OnceLock<Vec<Stretch>>,
     >,
+    /// The pairs of geometry ids whose stretches are those of another
+    /// pair (the drawn holdings of the same holders and year): by the
+    /// pair's ids, the other's.
+    alike: std::collections::HashMap<(usize, usize), (usize, usize)>,
 }
 
 impl Traced {
     fn plan(snapshots: &[&Snapshot], overlays: &Intersections) -> Traced {
-        let mut uses: std::collections::HashMap<(usize, usize, String, String), usize> =
-            std::collections::HashMap::new();
+        use boundary::alike::{boxes, Change};
+        use std::collections::HashMap;
+        // Each holding that is the first one seen of its holder and year
+        // (the drawn one: the drawn snapshots come first) by whole
+        // polygons: by its id, the first one's id and the change.
+        let mut first: HashMap<(&str, When), (usize, &MultiPolygon<f64>)> = HashMap::new();
+        let mut changes: HashMap<usize, (usize, Change)> = HashMap::new();
+        for s in snapshots {
+            for h in &s.holdings {
+                let Some(id) = overlays.id(h) else { continue };
+                let &mut (root, drawn) = first
+                    .entry((h.state.as_str(), s.year))
+                    .or_insert((id, &h.geometry));
+                if root != id && !changes.contains_key(&id) {
+                    if let Some(change) = Change::between(drawn, &h.geometry) {
+                        changes.insert(id, (root, change));
+                    }
+                }
+            }
+        }
+        // The boxes of every geometry of a snapshot with a change, and of
+        // the drawn ones they change (made on every core: a million
+        // points in the bundled readings).
+        let mut needed: Vec<(usize, &MultiPolygon<f64>)> = Vec::new();
+        for s in snapshots {
+            let changed = s
+                .holdings
+                .iter()
+                .any(|h| overlays.id(h).is_some_and(|id| changes.contains_key(&id)));
+            for h in &s.holdings {
+                let Some(id) = overlays.id(h) else { continue };
+                let root = changes.values().any(|(root, _)| *root == id);
+                if (changed || root) && !needed.iter().any(|(n, _)| *n == id) {
+                    needed.push((id, &h.geometry));
+                }
+            }
+        }
+        let made = parallel::map(&needed, |(_, geometry)| boxes(geometry));
+        let boxes_of: HashMap<usize, Vec<[f64; 4]>> =
+            needed.iter().map(|(id, _)| *id).zip(made).collect();
+        let no_boxes = Vec::new();
+        let boxes_for = |id: usize| boxes_of.get(&id).unwrap_or(&no_boxes);
+        let mut alike = HashMap::new();
+        for s in snapshots {
+            let ids: Vec<Option<usize>> = s.holdings.iter().map(|h| overlays.id(h)).collect();
+            for (i, x) in ids.iter().enumerate() {
+                let Some((x, (root_x, change_x))) = x.and_then(|x| Some((x, changes.get(&x)?)))
+                else {
+                    continue;
+                };
+                for (k, y) in ids.iter().enumerate() {
+                    let Some(y) = *y else { continue };
+                    if s.holdings[k].state == s.holdings[i].state {
+                        continue;
+                    }
+                    let change_y = changes.get(&y);
+                    let root_y = change_y.map_or(y, |(r, _)| *r);
+                    let (boxes_x, boxes_root_x) = (boxes_for(x), boxes_for(*root_x));
+                    let (boxes_y, boxes_root_y) = (boxes_for(y), boxes_for(root_y));
+                    // Both ways round: the first holder's rings are looked
+                    // up on the second's outline.
+                    let ways = change_x.alike(boxes_y, boxes_root_y, change_y.map(|(_, c)| c))
+                        && change_y
+                            .is_none_or(|(_, c)| c.alike(boxes_x, boxes_root_x, Some(change_x)));
+                    if ways {
+                        alike.insert((x, y), (*root_x, root_y));
+                        alike.insert((y, x), (root_y, *root_x));
+                    }
+                }
+            }
+        }
+        let mut traced = Traced {
+            shared: HashMap::new(),
+            alike,
+        };
+        let mut uses: HashMap<(usize, usize, String, String), usize> = HashMap::new();
         for s in snapshots {
             for a in &s.holdings {
                 for b in &s.holdings {
-                    if let Some(key) = Traced::key(overlays, a, b) {
+                    if let Some(key) = traced.key(overlays, a, b) {
                         *uses.entry(key).or_default() += 1;
                     }
                 }
             }
         }
-        Traced {
-            shared: uses
-                .into_iter()
-                .filter(|&(_, n)| n > 1)
-                .map(|(key, _)| (key, std::sync::OnceLock::new()))
-                .collect(),
-        }
+        traced.shared = uses
+            .into_iter()
+            .filter(|&(_, n)| n > 1)
+            .map(|(key, _)| (key, std::sync::OnceLock::new()))
+            .collect();
+        traced
     }
 
     /// The key of the pair (`a`, `b`), `a`'s name first; `None` otherwise.
     fn key(
+        &self,
         overlays: &Intersections,
         a: &Holding,
         b: &Holding,
     ) -> Option<(usize, usize, String, String)> {
         (a.state < b.state).then_some(())?;
-        Some((
-            overlays.id(a)?,
-            overlays.id(b)?,
-            a.state.clone(),
-            b.state.clone(),
-        ))
+        let ids = (overlays.id(a)?, overlays.id(b)?);
+        let (x, y) = self.alike.get(&ids).copied().unwrap_or(ids);
+        Some((x, y, a.state.clone(), b.state.clone()))
     }
 
     /// The stretches between `a` and `b`: `trace()`, or what it gave for
-    /// the same two holdings before.
+    /// the same two holdings (or two alike) before.
     fn of(
         &self,
         overlays: &Intersections,
@@ -983,7 +1060,10 @@ impl Traced {
         b: &Holding,
         trace: &mut dyn FnMut() -> Vec<Stretch>,
     ) -> Vec<Stretch> {
-        match Traced::key(overlays, a, b).and_then(|key| self.shared.get(&key)) {
+        match self
+            .key(overlays, a, b)
+            .and_then(|key| self.shared.get(&key))
+        {
             Some(cell) => cell.get_or_init(trace).clone(),
             None => trace(),
         }

@@ -346,6 +346,57 @@ pub fn near(a: &[f64; 4], b: &[f64; 4], max_m: f64) -> bool {
     a[0] - pad <= b[2] && b[0] - pad <= a[2] && a[1] - pad <= b[3] && b[1] - pad <= a[3]
 }
 
+/// Whether no point in a box of `a` comes within `max_m` metres of a
+/// segment in a box of `b` (boxes as [`segment_bounds`] gives them), as
+/// [`SegmentIndex::nearest`] measures it: [`near`] with the margin the
+/// boxes' latitudes allow instead of one for every latitude (about 150 m
+/// rather than 0.1° for 100 m at 55° N), so islands a few kilometres off a
+/// coast are apart from it. Only the boxes of `b` near all of `a` are
+/// compared with each of `a`.
+pub fn apart(a: &[[f64; 4]], b: &[[f64; 4]], max_m: f64) -> bool {
+    let hull = |boxes: &[[f64; 4]]| {
+        boxes.iter().fold(
+            [
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+            ],
+            |h, x| {
+                [
+                    h[0].min(x[0]),
+                    h[1].min(x[1]),
+                    h[2].max(x[2]),
+                    h[3].max(x[3]),
+                ]
+            },
+        )
+    };
+    if a.is_empty() || b.is_empty() {
+        return true;
+    }
+    let (ha, hb) = (hull(a), hull(b));
+    let dy = max_m / MIN_M_PER_DEG_LAT;
+    // A degree of longitude is shortest where the boxes reach furthest
+    // from the equator.
+    let lat = [ha[1], ha[3], hb[1], hb[3]]
+        .iter()
+        .fold(0.0_f64, |m, y| m.max(y.abs()))
+        + dy;
+    let (dx, dy) = if lat >= 89.0 || dy > 1.0 {
+        // Near a pole: the margin `near` takes everywhere.
+        let pad = max_m / 1000.0 + 1e-9;
+        (pad, pad)
+    } else {
+        (max_m / metres_per_degree(lat).1 + 1e-9, dy + 1e-9)
+    };
+    let meet = |x: &[f64; 4], y: &[f64; 4]| {
+        x[0] - dx <= y[2] && y[0] - dx <= x[2] && x[1] - dy <= y[3] && y[1] - dy <= x[3]
+    };
+    let near_a: Vec<&[f64; 4]> = b.iter().filter(|y| meet(&ha, y)).collect();
+    a.iter().all(|x| !near_a.iter().any(|y| meet(x, y)))
+}
+
 /// Metres east and north from `a` to `b`, on the local plane at their mean
 /// latitude.
 pub fn local_vector(a: Coord<f64>, b: Coord<f64>) -> (f64, f64) {

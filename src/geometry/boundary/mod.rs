@@ -24,6 +24,7 @@
 //! equirectangular approximation, good to well under 1% at these scales;
 //! lengths are geodesic on WGS84.
 
+pub mod alike;
 mod index;
 
 use geo::{Coord, LineString, MultiPolygon};
@@ -111,6 +112,13 @@ fn outline(h: &Holding) -> impl Iterator<Item = &[Coord<f64>]> {
     rings(&h.geometry).map(|r| &r.0[..])
 }
 
+/// The points of every ring of one polygon.
+fn rings_of(p: &geo::Polygon<f64>) -> impl Iterator<Item = &[Coord<f64>]> {
+    std::iter::once(p.exterior())
+        .chain(p.interiors())
+        .map(|r| &r.0[..])
+}
+
 /// Exterior and interior rings of every polygon.
 fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
     mp.0.iter()
@@ -174,7 +182,21 @@ fn shared_lines(a: &MultiPolygon<f64>, other: &SegmentIndex) -> Vec<LineString<f
     }
     // A run that only went out and back is gone.
     lines.retain(|l| l.0.len() >= 2);
-    lines.sort_by(|x, y| cmp_coord(&x.0[0], &y.0[0]).then(x.0.len().cmp(&y.0.len())));
+    // Sorted on every point, not only the first and the count, so the
+    // order does not depend on the order of the rings (two lines starting
+    // at one point with as many points are in the order of their points;
+    // see `alike`).
+    lines.sort_by(|x, y| {
+        cmp_coord(&x.0[0], &y.0[0])
+            .then(x.0.len().cmp(&y.0.len()))
+            .then_with(|| {
+                x.0.iter()
+                    .zip(&y.0)
+                    .map(|(p, q)| cmp_coord(p, q))
+                    .find(|o| o.is_ne())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            })
+    });
     lines
 }
 
