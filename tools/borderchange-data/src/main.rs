@@ -346,11 +346,14 @@ struct Snapshot {
 }
 
 fn main() -> Result<()> {
-    let out_dir = PathBuf::from(
-        std::env::args()
-            .nth(1)
-            .unwrap_or_else(|| "shapefiles".into()),
-    );
+    let mut args = std::env::args().skip(1);
+    let first = args.next().unwrap_or_else(|| "shapefiles".into());
+    if first == "amazar-zone" {
+        return amazar_only(&PathBuf::from(
+            args.next().unwrap_or_else(|| "shapefiles".into()),
+        ));
+    }
+    let out_dir = PathBuf::from(first);
     let waypoints = read_waypoints(Path::new("data/waypoints.csv"))?;
     eprintln!("partitioning the DCW units…");
     let zones = partition()?;
@@ -520,12 +523,9 @@ fn main() -> Result<()> {
         eprintln!("  piece {name}: {:.0} km²", area(piece));
     }
     // The disputed zones the bundled readings reassign (zones.shp).
-    let (zones_out, reading_lines) = reading_zones(&ReadingInputs {
+    let mut zones_out = reading_zones(&ReadingInputs {
         waypoints: &waypoints,
         watershed: &watershed,
-        gorbitsa: &gorbitsa,
-        divide: &divide,
-        north_bank: &u(&[&zab_qing, &aj]),
         kha_left: &kha_left,
         uda_zone: &uda_zone,
         sakhalin: &sakhalin,
@@ -536,6 +536,12 @@ fn main() -> Result<()> {
     for s in &mut snapshots {
         fill_slivers(s);
     }
+    let (amazar, reading_lines) = amazar_zone(
+        &waypoints,
+        holding(&snapshots, 1689, "Qing")?,
+        holding(&snapshots, 1858, "Russia")?,
+    )?;
+    zones_out.push(("amazar", amazar, AMAZAR_SOURCE.into()));
     write_all(&out_dir, &snapshots, &named)?;
     write_zones(&out_dir, &zones_out)?;
     // The lines no data draws, with their bands (uncertainty.shp).
@@ -797,12 +803,6 @@ fn replace_shapefile(
 struct ReadingInputs<'a> {
     waypoints: &'a [Waypoint],
     watershed: &'a [Coord<f64>],
-    /// The Gorbitsa (mouth → source) and the divide east of its source.
-    gorbitsa: &'a [Coord<f64>],
-    divide: &'a [Coord<f64>],
-    /// The Qing's land north of the Shilka and the Amur (RU.ZAB east of
-    /// the Gorbitsa, RU.AMU, RU.YEV).
-    north_bank: &'a MultiPolygon<f64>,
     kha_left: &'a MultiPolygon<f64>,
     uda_zone: &'a MultiPolygon<f64>,
     sakhalin: &'a MultiPolygon<f64>,
@@ -821,12 +821,7 @@ fn large_parts(m: &MultiPolygon<f64>, km2: f64) -> MultiPolygon<f64> {
 
 /// The zones of the bundled readings (see shapefiles/SOURCES.md, "Readings"):
 /// each drawn only from sourced points and the lines the snapshots already use.
-fn reading_zones(
-    i: &ReadingInputs,
-) -> Result<(
-    Vec<(&'static str, MultiPolygon<f64>, String)>,
-    Vec<Schematic>,
-)> {
+fn reading_zones(i: &ReadingInputs) -> Result<Vec<(&'static str, MultiPolygon<f64>, String)>> {
     use geo::Destination;
     // The 1850s Russian maps: from the Taifon source north-east by east
     // (56.25°) to the Sea of Okhotsk, the land between it and the Uda.
@@ -871,15 +866,61 @@ fn reading_zones(
         area(&uda_maps),
         area(&uda_south)
     );
-    let (amazar, amazar_lines) = amazar_zone(i)?;
-    let zones = vec![
+    Ok(vec![
         ("uda-1850s", uda_maps, "RU.KHA between the Uda and the 1850s Russian maps' line: the watershed waypoints to the Taifon source (53.70 N, 134.333 E), then north-east by east (56.25 deg) to the Sea of Okhotsk (Nevelskoy); mainland only".into()),
         ("uda-watershed-south", uda_south, "the base Uda zone south of the 1850s maps' line (the Tugur side); mainland only".into()),
         ("sakhalin", i.sakhalin.clone(), "RU.SAK west of 145.2 E (Sakhalin without the Kurils)".into()),
-        ("amazar", amazar, "RU.ZAB/RU.AMU north of the Shilka and the Amur between the Gorbitsa and the Amazar (a geodesic from its source, 53.8428 N 119.635 E, to its mouth, 53.425 N 122.0792 E), up to the divide waypoints; mainland only".into()),
-    ];
-    Ok((zones, amazar_lines))
+    ])
 }
+
+/// The holding of `state` in the snapshot of `year`.
+fn holding<'a>(snapshots: &'a [Snapshot], year: i32, state: &str) -> Result<&'a MultiPolygon<f64>> {
+    snapshots
+        .iter()
+        .find(|s| s.year == year)
+        .and_then(|s| s.holders.iter().find(|h| h.0 == state))
+        .map(|h| &h.1)
+        .ok_or_else(|| anyhow!("no {state} in {year}"))
+}
+
+/// `borderchange-data amazar-zone DIR`: the `amazar` zone cut again from
+/// the snapshots in DIR as they are (the committed ones were drawn by an
+/// earlier build; shapefiles/SOURCES.md, "Rebuilding"), written into
+/// DIR/zones.shp in place of the one there or after the others, which
+/// stay as they are. The schematic lines are not rewritten.
+fn amazar_only(dir: &Path) -> Result<()> {
+    use borderchange::io::read::{read_polygons, LayerSource};
+    let layer = |name: &str| LayerSource {
+        path: dir.join(format!("{name}.shp")),
+        layer: None,
+        assume_crs: None,
+    };
+    let held = |year: i32, state: &str| -> Result<MultiPolygon<f64>> {
+        let features = read_polygons(&layer(&format!("borders_{year}")), "state")?;
+        Ok(MultiPolygon::new(
+            features
+                .into_iter()
+                .filter(|f| f.holder == state)
+                .flat_map(|f| f.geometry.0)
+                .collect(),
+        ))
+    };
+    let waypoints = read_waypoints(Path::new("data/waypoints.csv"))?;
+    let (amazar, _) = amazar_zone(&waypoints, &held(1689, "Qing")?, &held(1858, "Russia")?)?;
+    let zones = read_polygons(&layer("zones"), "zone")?;
+    let sources = read_polygons(&layer("zones"), "source")?;
+    let mut out: Vec<(String, MultiPolygon<f64>, String)> = zones
+        .into_iter()
+        .zip(sources)
+        .filter(|(z, _)| z.holder != "amazar")
+        .map(|(z, s)| (z.holder, z.geometry, s.holder))
+        .collect();
+    out.push(("amazar".into(), amazar, AMAZAR_SOURCE.into()));
+    write_zones(dir, &out)
+}
+
+/// The `amazar` zone's `source` field.
+const AMAZAR_SOURCE: &str = "1689 Qing land that is Russian in 1858, between the Gorbitsa and the Amazar (a geodesic from its source, 53.8428 N 119.635 E, to its mouth, 53.425 N 122.0792 E), south of the divide; mainland only";
 
 /// The Amazar's length, km (treaty-lines: 290 km from source to mouth).
 const AMAZAR_KM: f64 = 290.0;
@@ -896,12 +937,20 @@ const AMAZAR_KM: f64 = 290.0;
 /// ellipse's semi-minor axis: that is the line's band. From the source, the
 /// line reaches the divide at its nearest waypoint-line vertex (band ±30
 /// km, as the divide's).
-fn amazar_zone(i: &ReadingInputs) -> Result<(MultiPolygon<f64>, Vec<Schematic>)> {
-    let ends = points(i.waypoints, "amazar", &[])?;
+///
+/// The zone is cut from the snapshots as written: the Qing's land of 1689
+/// that is Russia's in 1858, west of the Amazar line and its link, so that
+/// every other edge of it is an edge of the holdings it moves between.
+fn amazar_zone(
+    waypoints: &[Waypoint],
+    qing_1689: &MultiPolygon<f64>,
+    russia_1858: &MultiPolygon<f64>,
+) -> Result<(MultiPolygon<f64>, Vec<Schematic>)> {
+    let ends = points(waypoints, "amazar", &[])?;
     let [mouth, source] = ends[..] else {
         bail!("data/waypoints.csv: the line 'amazar' needs its mouth and its source");
     };
-    let divide = geodesy_line(i.divide);
+    let divide = geodesy_line(&points(waypoints, "divide", &[])?);
     let (foot, _) = divide
         .0
         .iter()
@@ -914,16 +963,20 @@ fn amazar_zone(i: &ReadingInputs) -> Result<(MultiPolygon<f64>, Vec<Schematic>)>
     let band_km = (a * a - c_half * c_half).sqrt().ceil();
     let amazar = geodesy_line(&[mouth, source]);
     let link = geodesy_line(&[source, divide.0[foot]]);
+    // West of the line and the link, then round through land that is not
+    // Qing in 1689 (north of the divide, west of the Gorbitsa, south of
+    // the Shilka) or not Russian in 1858 (south of the Amur).
+    let to = divide.0[foot];
     let mut path: Vec<Coord<f64>> = amazar.0.clone();
     path.extend(link.0.iter().skip(1));
-    path.extend(divide.0[..foot].iter().rev());
-    path.extend(i.gorbitsa.iter().rev().skip(1));
-    // Then south into the land the snapshots give Russia (south of the
-    // Shilka) and China (south of the Amur): the intersection with the
-    // Qing's north bank leaves both out.
-    let gorbitsa_mouth = i.gorbitsa[0];
-    path.extend([c(52.9, gorbitsa_mouth.x), c(52.9, mouth.x)]);
-    let zone = large_parts(&intersection(i.north_bank, &cut(path)), 1000.0);
+    path.extend([
+        c(55.0, to.x),
+        c(55.0, 118.5),
+        c(52.9, 118.5),
+        c(52.9, mouth.x),
+    ]);
+    let qing_to_russia = intersection(qing_1689, russia_1858);
+    let zone = large_parts(&intersection(&qing_to_russia, &cut(path)), 1000.0);
     eprintln!(
         "  zone amazar: {:.0} km² (chord {:.1} km, band ±{band_km} km; link to the divide {:.1} km)",
         area(&zone),
@@ -947,7 +1000,7 @@ fn amazar_zone(i: &ReadingInputs) -> Result<(MultiPolygon<f64>, Vec<Schematic>)>
     Ok((zone, lines))
 }
 
-fn write_zones(dir: &Path, zones: &[(&'static str, MultiPolygon<f64>, String)]) -> Result<()> {
+fn write_zones<Z: AsRef<str>>(dir: &Path, zones: &[(Z, MultiPolygon<f64>, String)]) -> Result<()> {
     let fields = vec![
         FieldDef::new("zone", FieldKind::Text),
         FieldDef::new("source", FieldKind::Text),
@@ -956,7 +1009,10 @@ fn write_zones(dir: &Path, zones: &[(&'static str, MultiPolygon<f64>, String)]) 
         .iter()
         .map(|(zone, geometry, source)| OutFeature {
             geometry: Shape::MultiPolygon(geometry),
-            values: vec![Value::Text((*zone).to_owned()), Value::Text(source.clone())],
+            values: vec![
+                Value::Text(zone.as_ref().to_owned()),
+                Value::Text(source.clone()),
+            ],
         })
         .collect::<Vec<_>>();
     replace_shapefile(dir, "zones", |path| {
