@@ -209,13 +209,13 @@ fn reference_band_km2(
     sum
 }
 
-/// The bundled run computes its three readings as the reference paths do.
+/// The bundled run computes its four readings as the reference paths do.
 #[test]
 fn the_bundled_readings_are_what_the_reference_paths_make() {
     let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml"))
         .expect("the bundled analysis file");
     let inputs = borderchange::load(&config).expect("the bundled inputs");
-    assert!(inputs.readings.len() >= 3 && !inputs.uncertain.is_empty());
+    assert!(inputs.readings.len() >= 4 && !inputs.uncertain.is_empty());
     let analysis = borderchange::analysis::analyse_readings(
         &config,
         &inputs.snapshots,
@@ -226,7 +226,7 @@ fn the_bundled_readings_are_what_the_reference_paths_make() {
     )
     .expect("the bundled analysis");
     let (stretches, bands) = readings_match_the_reference_paths(&config, &inputs, &analysis);
-    // Four snapshots under three readings, most with dozens of stretches;
+    // Four snapshots under four readings, most with dozens of stretches;
     // the Aigun and Kyakhta pieces along the schematic lines.
     assert!(stretches > 300, "only {stretches} stretches compared");
     assert!(bands >= 6, "only {bands} bands compared");
