@@ -922,7 +922,7 @@ fn amazar_only(dir: &Path) -> Result<()> {
 /// The `amazar` zone's `source` field.
 const AMAZAR_SOURCE: &str = "1689 Qing land that is Russian in 1858, between the Gorbitsa and the Amazar (a geodesic from its source, 53.8428 N 119.635 E, to its mouth, 53.425 N 122.0792 E), south of the divide; mainland only";
 
-/// The Amazar's length, km (treaty-lines: 290 km from source to mouth).
+/// The Amazar's length from source to mouth, km, as published.
 const AMAZAR_KM: f64 = 290.0;
 
 /// The Big Gorbitsa reading: the land the Latin and Manchu texts, read
@@ -961,12 +961,12 @@ fn amazar_zone(
     let chord_km = Geodesic.distance(Point::from(source), Point::from(mouth)) / 1000.0;
     let (a, c_half) = (AMAZAR_KM / 2.0, chord_km / 2.0);
     let band_km = (a * a - c_half * c_half).sqrt().ceil();
+    let to = divide.0[foot];
     let amazar = geodesy_line(&[mouth, source]);
-    let link = geodesy_line(&[source, divide.0[foot]]);
+    let link = geodesy_line(&[source, to]);
     // West of the line and the link, then round through land that is not
     // Qing in 1689 (north of the divide, west of the Gorbitsa, south of
     // the Shilka) or not Russian in 1858 (south of the Amur).
-    let to = divide.0[foot];
     let mut path: Vec<Coord<f64>> = amazar.0.clone();
     path.extend(link.0.iter().skip(1));
     path.extend([
