@@ -127,27 +127,13 @@ fn bundled_dataset_meets_its_quality_targets() {
 /// into the bounds (shapefiles/SOURCES.md, "Readings").
 #[test]
 fn big_gorbitsa_reading_moves_the_amazar_zone() {
-    use gdal::vector::LayerAccess;
     let out = tempfile::tempdir().unwrap();
     let a = bundled(out.path());
-    let zones = Path::new(env!("CARGO_MANIFEST_DIR")).join("shapefiles/zones.shp");
-    let ds = gdal::Dataset::open(&zones).expect("open zones");
-    let mut layer = ds.layer(0).expect("layer");
-    let zone = layer
-        .features()
-        .find(|f| {
-            f.field_as_string(f.field_index("zone").expect("zone field"))
-                .ok()
-                .flatten()
-                .as_deref()
-                == Some("amazar")
-        })
+    let zone = bundled_layer("zones", "zone")
+        .into_iter()
+        .find(|(id, _)| id == "amazar")
+        .map(|(_, m)| m)
         .expect("zones.shp has the amazar zone");
-    let zone = match zone.geometry().expect("geometry").to_geo().expect("geo") {
-        geo::Geometry::MultiPolygon(m) => m,
-        geo::Geometry::Polygon(p) => geo::MultiPolygon::new(vec![p]),
-        other => panic!("amazar: not polygons: {other:?}"),
-    };
     let zone_km2 = borderchange::geometry::geodesy::area_km2(&zone);
     assert!(
         (5_000.0..8_000.0).contains(&zone_km2),
@@ -204,23 +190,28 @@ fn big_gorbitsa_reading_moves_the_amazar_zone() {
 
 /// The holders of one bundled snapshot, as read from its shapefile.
 fn bundled_holders(year: i32) -> Vec<(String, geo::MultiPolygon<f64>)> {
+    bundled_layer(&format!("borders_{year}"), "state")
+}
+
+/// The features of a bundled polygon shapefile, by the value of `field`.
+fn bundled_layer(name: &str, field: &str) -> Vec<(String, geo::MultiPolygon<f64>)> {
     use gdal::vector::LayerAccess;
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("shapefiles")
-        .join(format!("borders_{year}.shp"));
+        .join(format!("{name}.shp"));
     let ds = gdal::Dataset::open(&path).expect("open");
     let mut layer = ds.layer(0).expect("layer");
     layer
         .features()
         .map(|f| {
-            let state = f
-                .field_as_string(f.field_index("state").expect("state field"))
-                .expect("state")
+            let value = f
+                .field_as_string(f.field_index(field).expect("field"))
+                .expect(field)
                 .unwrap_or_default();
             match f.geometry().expect("geometry").to_geo().expect("geo") {
-                geo::Geometry::MultiPolygon(m) => (state, m),
-                geo::Geometry::Polygon(p) => (state, geo::MultiPolygon::new(vec![p])),
-                other => panic!("{year} {state}: not polygons: {other:?}"),
+                geo::Geometry::MultiPolygon(m) => (value, m),
+                geo::Geometry::Polygon(p) => (value, geo::MultiPolygon::new(vec![p])),
+                other => panic!("{name} {value}: not polygons: {other:?}"),
             }
         })
         .collect()

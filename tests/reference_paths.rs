@@ -12,11 +12,17 @@ use approx::assert_relative_eq;
 use borderchange::geometry::{geodesy, overlay};
 use borderchange::Config;
 
-#[test]
-fn a_run_makes_the_transfers_and_areas_the_reference_paths_make() {
+/// The bundled analysis file and its inputs, read as a run reads them.
+fn bundled() -> (Config, borderchange::Inputs) {
     let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml"))
         .expect("the bundled analysis file");
     let inputs = borderchange::load(&config).expect("the bundled inputs");
+    (config, inputs)
+}
+
+#[test]
+fn a_run_makes_the_transfers_and_areas_the_reference_paths_make() {
+    let (config, inputs) = bundled();
     let analysis = borderchange::analyse(&config, &inputs.snapshots, &inputs.rivers)
         .expect("the bundled analysis");
 
@@ -212,9 +218,7 @@ fn reference_band_km2(
 /// The bundled run computes its four readings as the reference paths do.
 #[test]
 fn the_bundled_readings_are_what_the_reference_paths_make() {
-    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml"))
-        .expect("the bundled analysis file");
-    let inputs = borderchange::load(&config).expect("the bundled inputs");
+    let (config, inputs) = bundled();
     assert!(inputs.readings.len() >= 4 && !inputs.uncertain.is_empty());
     let analysis = borderchange::analysis::analyse_readings(
         &config,
@@ -395,9 +399,7 @@ fn assignments<'a>(
 #[test]
 fn the_bundled_readings_cut_their_snapshots_as_the_reference_does() {
     use borderchange::geometry::variants;
-    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml"))
-        .expect("the bundled analysis file");
-    let inputs = borderchange::load(&config).expect("the bundled inputs");
+    let (_, inputs) = bundled();
     let grid = variants::grid_for(&inputs.snapshots);
     // A ring's vertices from its least one, closing point dropped, in
     // whichever direction gives the smaller sequence.
@@ -472,9 +474,7 @@ fn thinned_intersections_are_the_intersections_of_the_whole_operands() {
     use borderchange::geometry::overlay::clip;
     use borderchange::geometry::variants;
     use geo::CoordsIter;
-    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml"))
-        .expect("the bundled analysis file");
-    let inputs = borderchange::load(&config).expect("the bundled inputs");
+    let (_, inputs) = bundled();
     let grid = variants::grid_for(&inputs.snapshots);
     let mut sets = vec![inputs.snapshots.clone()];
     for reading in inputs.readings.iter().skip(1) {
@@ -540,9 +540,7 @@ fn a_run_writes_the_shapefile_gdal_writes() {
         write_dataset, write_shapefile_split, FieldDef, FieldKind, GeometryKind, Layer, OutFeature,
         Shape, Value,
     };
-    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml"))
-        .expect("the bundled analysis file");
-    let inputs = borderchange::load(&config).expect("the bundled inputs");
+    let (_, inputs) = bundled();
     let layer = Layer {
         name: "states".into(),
         geometry: GeometryKind::MultiPolygon,
@@ -591,9 +589,7 @@ fn a_run_writes_the_shapefile_gdal_writes() {
 #[test]
 fn a_run_draws_the_maps_the_reference_path_draws() {
     use borderchange::output::report::maps::{self, raster, Fonts};
-    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml"))
-        .expect("the bundled analysis file");
-    let inputs = borderchange::load(&config).expect("the bundled inputs");
+    let (config, inputs) = bundled();
     let analysis = borderchange::analyse(&config, &inputs.snapshots, &inputs.rivers)
         .expect("the bundled analysis");
     let fonts = Fonts::system();
@@ -620,9 +616,7 @@ fn a_run_draws_the_maps_the_reference_path_draws() {
 fn the_zones_inner_points_are_geos() {
     use borderchange::output::report::maps::zones::inner_point;
     use geo::InteriorPoint;
-    let config = Config::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("borderchange.toml"))
-        .expect("the bundled analysis file");
-    let inputs = borderchange::load(&config).expect("the bundled inputs");
+    let (config, inputs) = bundled();
     assert!(!inputs.zones.is_empty(), "the bundled analysis has zones");
     let analysis = borderchange::analyse(&config, &inputs.snapshots, &inputs.rivers)
         .expect("the bundled analysis");

@@ -337,8 +337,9 @@ struct Restore {
     noted: Vec<(u64, [f64; 2])>,
 }
 
-/// A grid point as one word (x in the high half), for [`Restore`]'s table.
-fn packed(p: IntPoint) -> u64 {
+/// A grid point as one word (x in the high half), for [`Restore`]'s table
+/// and the splice's.
+pub(super) fn packed(p: IntPoint) -> u64 {
     (u64::from(p.x as u32) << 32) | u64::from(p.y as u32)
 }
 

@@ -34,7 +34,7 @@ use i_overlay::core::fill_rule::FillRule;
 use i_overlay::core::overlay_rule::OverlayRule;
 use i_overlay::i_float::int::point::IntPoint;
 
-use super::clip::{clip_ring, oriented, rings_of, Grid};
+use super::clip::{clip_ring, oriented, packed, rings_of, Grid};
 use crate::support::bits_hash::BitsMap;
 
 impl Grid {
@@ -104,7 +104,6 @@ impl Grid {
     /// points are off the grid, and the overlay puts such a point back
     /// unless another vertex snaps to its grid point too.
     fn gives_back(&self, vertices: impl Iterator<Item = (Coord<f64>, IntPoint)> + Clone) -> bool {
-        let packed = |k: IntPoint| (u64::from(k.x as u32) << 32) | u64::from(k.y as u32);
         let mut moved: BitsMap<u64, [u64; 2]> = BitsMap::default();
         for (c, k) in vertices.clone() {
             if self.on_grid(c) {
