@@ -48,6 +48,10 @@ struct State {
     /// The face that draws each character looked up (`None`: no font has
     /// it).
     face_of: HashMap<char, Option<ID>>,
+    /// Each face's glyph of each character measured: whether it has one,
+    /// and its advance (em). Parsing the face for every character was most
+    /// of the cost of measuring the maps' labels.
+    glyphs: HashMap<(ID, char), (bool, Option<f64>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -122,6 +126,7 @@ impl Fonts {
                 db,
                 candidates,
                 face_of: HashMap::new(),
+                glyphs: HashMap::new(),
             }),
         }
     }
@@ -150,6 +155,25 @@ impl Fonts {
         let mut em = 0.0;
         for c in text.chars() {
             let face = primary
+                .filter(|id| state.glyph(*id, c).0)
+                .or_else(|| state.face_of.get(&c).copied().flatten());
+            em += face
+                .and_then(|id| state.glyph(id, c).1)
+                .unwrap_or(MISSING_EM);
+        }
+        em * size
+    }
+
+    /// [`Fonts::width`] with every face parsed again for each character
+    /// (the reference path of its cache of glyphs).
+    #[cfg(test)]
+    fn width_uncached(&self, text: &str, size: f64, bold: bool) -> f64 {
+        let mut state = self.lock();
+        state.cover(text);
+        let primary = state.primary(bold);
+        let mut em = 0.0;
+        for c in text.chars() {
+            let face = primary
                 .filter(|id| has_char(&state.db, *id, c))
                 .or_else(|| state.face_of.get(&c).copied().flatten());
             em += face
@@ -170,6 +194,16 @@ impl Fonts {
 }
 
 impl State {
+    /// Whether face `id` has `c`, and its advance there (em), as
+    /// [`has_char`] and [`advance_em`] say, each looked up once.
+    fn glyph(&mut self, id: ID, c: char) -> (bool, Option<f64>) {
+        let db = &self.db;
+        *self
+            .glyphs
+            .entry((id, c))
+            .or_insert_with(|| (has_char(db, id, c), advance_em(db, id, c)))
+    }
+
     /// The first map font of the weight (regular or bold) that is loaded.
     fn primary(&self, bold: bool) -> Option<ID> {
         let weight = if bold { 700 } else { 400 };
@@ -369,5 +403,21 @@ mod tests {
         assert!(fonts.width("Khabarovsk", 11.0, true) > a);
         approx::assert_relative_eq!(fonts.width("Khabarovsk", 22.0, false), 2.0 * a);
         assert!(fonts.width("Khabarovsk Krai", 11.0, false) > a);
+    }
+
+    /// Widths measured with the cache of glyphs are those measured by
+    /// parsing the faces for every character, in every script and weight,
+    /// before and after the characters are cached.
+    #[test]
+    fn cached_widths_match_the_uncached_ones() {
+        let fonts = Fonts::system();
+        for _ in 0..2 {
+            for text in ["Khabarovsk", "黑龙江 Amur", "Хабаровск", "\u{e000}x", ""] {
+                for bold in [false, true] {
+                    let cached = fonts.width(text, 11.0, bold);
+                    assert_eq!(cached, fonts.width_uncached(text, 11.0, bold), "{text}");
+                }
+            }
+        }
     }
 }
