@@ -271,7 +271,7 @@ fn push_tenths(out: &mut String, v: f64) {
     let beyond_half = (t - floor) - 0.5;
     let tenths = if t == floor || beyond_half < -err {
         floor
-    } else if beyond_half > -err || floor % 2.0 != 0.0 {
+    } else if beyond_half > -err || (floor as u64) % 2 != 0 {
         floor + 1.0
     } else {
         floor
