@@ -149,35 +149,38 @@ impl Fonts {
     /// fallback faces it needs. Kerning is left out: it only narrows Latin
     /// text, by well under a character.
     pub fn width(&self, text: &str, size: f64, bold: bool) -> f64 {
-        let mut state = self.lock();
-        state.cover(text);
-        let primary = state.primary(bold);
-        let mut em = 0.0;
-        for c in text.chars() {
-            let face = primary
-                .filter(|id| state.glyph(*id, c).0)
-                .or_else(|| state.face_of.get(&c).copied().flatten());
-            em += face
-                .and_then(|id| state.glyph(id, c).1)
-                .unwrap_or(MISSING_EM);
-        }
-        em * size
+        self.measure(text, size, bold, State::glyph)
     }
 
     /// [`Fonts::width`] with every face parsed again for each character
     /// (the reference path of its cache of glyphs).
     #[cfg(test)]
     fn width_uncached(&self, text: &str, size: f64, bold: bool) -> f64 {
+        self.measure(text, size, bold, |state, id, c| {
+            (has_char(&state.db, id, c), advance_em(&state.db, id, c))
+        })
+    }
+
+    /// [`Fonts::width`], with `glyph` saying whether a face has a
+    /// character and its advance there (em).
+    fn measure(
+        &self,
+        text: &str,
+        size: f64,
+        bold: bool,
+        mut glyph: impl FnMut(&mut State, ID, char) -> (bool, Option<f64>),
+    ) -> f64 {
         let mut state = self.lock();
+        let state = &mut *state;
         state.cover(text);
         let primary = state.primary(bold);
         let mut em = 0.0;
         for c in text.chars() {
             let face = primary
-                .filter(|id| has_char(&state.db, *id, c))
+                .filter(|id| glyph(state, *id, c).0)
                 .or_else(|| state.face_of.get(&c).copied().flatten());
             em += face
-                .and_then(|id| advance_em(&state.db, id, c))
+                .and_then(|id| glyph(state, id, c).1)
                 .unwrap_or(MISSING_EM);
         }
         em * size
