@@ -167,12 +167,17 @@ impl<'a> SegmentIndex<'a> {
         let (nx, ny) = ((width / size) as usize + 1, (height / size) as usize + 1);
         index.cells.size = size;
         (index.cells.nx, index.cells.ny) = (nx, ny);
+        // Each segment's cells are worked out once, kept as (cell,
+        // segment) in segment order, then counted and placed: every cell
+        // lists its segments in the order they were indexed.
         let mut count = vec![0u32; nx * ny + 1];
         let mut scratch = Vec::new();
+        let mut listed: Vec<(u32, u32)> = Vec::with_capacity(n + n / 2);
         for s in 0..n {
             index.cells_of(s, &mut scratch);
             for &c in &scratch {
                 count[c + 1] += 1;
+                listed.push((u32::try_from(c).expect(too_many), s as u32));
             }
         }
         for c in 1..count.len() {
@@ -180,12 +185,9 @@ impl<'a> SegmentIndex<'a> {
         }
         let mut next = count.clone();
         let mut items = vec![0u32; count[nx * ny] as usize];
-        for s in 0..n {
-            index.cells_of(s, &mut scratch);
-            for &c in &scratch {
-                items[next[c] as usize] = s as u32;
-                next[c] += 1;
-            }
+        for (c, s) in listed {
+            items[next[c as usize] as usize] = s;
+            next[c as usize] += 1;
         }
         index.cells.start = count;
         index.cells.items = items;
