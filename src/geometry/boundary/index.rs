@@ -108,12 +108,7 @@ impl<'a> SegmentIndex<'a> {
             tags: Vec::new(),
             open,
             segments: Vec::new(),
-            bounds: [
-                f64::INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::NEG_INFINITY,
-            ],
+            bounds: NO_BOX,
             min_m_per_deg_lon: 0.0,
             cells: Cells {
                 size: 1.0,
@@ -131,10 +126,8 @@ impl<'a> SegmentIndex<'a> {
                 if w[0] == w[1] {
                     continue;
                 }
-                let b = &mut index.bounds;
                 for c in w {
-                    (b[0], b[1]) = (b[0].min(c.x), b[1].min(c.y));
-                    (b[2], b[3]) = (b[2].max(c.x), b[3].max(c.y));
+                    widen(&mut index.bounds, c);
                 }
                 extent += (w[1].x - w[0].x).abs().max((w[1].y - w[0].y).abs());
                 let k = u32::try_from(k).expect(too_many);
@@ -317,6 +310,20 @@ impl<'a> SegmentIndex<'a> {
     }
 }
 
+/// A box (min x, min y, max x, max y) holding nothing yet.
+const NO_BOX: [f64; 4] = [
+    f64::INFINITY,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::NEG_INFINITY,
+];
+
+/// `b` grown to hold `c`.
+fn widen(b: &mut [f64; 4], c: &Coord<f64>) {
+    (b[0], b[1]) = (b[0].min(c.x), b[1].min(c.y));
+    (b[2], b[3]) = (b[2].max(c.x), b[3].max(c.y));
+}
+
 /// The bounding box (min x, min y, max x, max y) of the segments of
 /// `lines` that [`SegmentIndex`] would index (zero-length ones left out),
 /// if there are any: the box an index of them would have, without
@@ -332,12 +339,7 @@ impl<'a> SegmentIndex<'a> {
 /// zero bound, which no comparison sees) by
 /// `segment_bounds_are_those_of_the_segments`.
 pub fn segment_bounds<'a>(lines: impl Iterator<Item = &'a [Coord<f64>]>) -> Option<[f64; 4]> {
-    let mut b = [
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    ];
+    let mut b = NO_BOX;
     let mut any = false;
     for line in lines {
         let Some(first) = line.first() else { continue };
@@ -346,8 +348,7 @@ pub fn segment_bounds<'a>(lines: impl Iterator<Item = &'a [Coord<f64>]>) -> Opti
         }
         any = true;
         for c in line {
-            (b[0], b[1]) = (b[0].min(c.x), b[1].min(c.y));
-            (b[2], b[3]) = (b[2].max(c.x), b[3].max(c.y));
+            widen(&mut b, c);
         }
     }
     any.then_some(b)
@@ -358,18 +359,12 @@ pub fn segment_bounds<'a>(lines: impl Iterator<Item = &'a [Coord<f64>]>) -> Opti
 fn segment_bounds_of_each_segment<'a>(
     lines: impl Iterator<Item = &'a [Coord<f64>]>,
 ) -> Option<[f64; 4]> {
-    let mut b = [
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    ];
+    let mut b = NO_BOX;
     let mut any = false;
     for w in lines.flat_map(|l| l.windows(2)).filter(|w| w[0] != w[1]) {
         any = true;
         for c in w {
-            (b[0], b[1]) = (b[0].min(c.x), b[1].min(c.y));
-            (b[2], b[3]) = (b[2].max(c.x), b[3].max(c.y));
+            widen(&mut b, c);
         }
     }
     any.then_some(b)
@@ -393,22 +388,14 @@ pub fn near(a: &[f64; 4], b: &[f64; 4], max_m: f64) -> bool {
 /// compared with each of `a`.
 pub fn apart(a: &[[f64; 4]], b: &[[f64; 4]], max_m: f64) -> bool {
     let hull = |boxes: &[[f64; 4]]| {
-        boxes.iter().fold(
+        boxes.iter().fold(NO_BOX, |h, x| {
             [
-                f64::INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::NEG_INFINITY,
-            ],
-            |h, x| {
-                [
-                    h[0].min(x[0]),
-                    h[1].min(x[1]),
-                    h[2].max(x[2]),
-                    h[3].max(x[3]),
-                ]
-            },
-        )
+                h[0].min(x[0]),
+                h[1].min(x[1]),
+                h[2].max(x[2]),
+                h[3].max(x[3]),
+            ]
+        })
     };
     if a.is_empty() || b.is_empty() {
         return true;
