@@ -269,6 +269,17 @@ impl<'a> SegmentIndex<'a> {
             if c.x + dx_most < b[0] || c.x - dx_most > b[2] {
                 return None;
             }
+            // Within the box, most points asked about are still far from
+            // every segment (a holder's coast inside its neighbour's box):
+            // the cells within the widest reach, which hold those within
+            // the reach at the point, list no segment. Worked out without
+            // the scale at the point (a sine, a cosine and a power).
+            let (cx0, cy0) = self.cell(c.x - dx_most, c.y - dy_most);
+            let (cx1, cy1) = self.cell(c.x + dx_most, c.y + dy_most);
+            let g = &self.cells;
+            if (cy0..=cy1).all(|cy| g.start[cy * g.nx + cx0] == g.start[cy * g.nx + cx1 + 1]) {
+                return None;
+            }
         }
         let (my, mx) = metres_per_degree(c.y);
         let (dy, dx) = (max_m / my, max_m / mx);
