@@ -243,6 +243,33 @@ impl<'a> SegmentIndex<'a> {
         out.dedup();
     }
 
+    /// Whether [`SegmentIndex::nearest`] finds nothing within `max_m` of
+    /// any point in the box of `points` (or between two of them), as its
+    /// first test on the index's box tells; false when that test cannot
+    /// tell, or a point has a NaN.
+    pub fn beyond_reach(&self, points: &[Coord<f64>], max_m: f64) -> bool {
+        if self.segments.is_empty() {
+            return true;
+        }
+        let mut r = NO_BOX;
+        for c in points {
+            if c.x.is_nan() || c.y.is_nan() {
+                return false;
+            }
+            widen(&mut r, c);
+        }
+        // As in `nearest`: each point of the box is rejected there.
+        let b = &self.bounds;
+        let dy_most = max_m / MIN_M_PER_DEG_LAT;
+        if r[3] + dy_most < b[1] || r[1] - dy_most > b[3] {
+            return true;
+        }
+        dy_most <= 1.0 && {
+            let dx_most = max_m / self.min_m_per_deg_lon;
+            r[2] + dx_most < b[0] || r[0] - dx_most > b[2]
+        }
+    }
+
     /// Distance in metres from `c` to the nearest segment, if within `max_m`.
     pub fn distance_m(&self, c: Coord<f64>, max_m: f64) -> Option<f64> {
         self.nearest(c, max_m).map(|h| h.distance_m)
@@ -273,11 +300,15 @@ impl<'a> SegmentIndex<'a> {
             // every segment (a holder's coast inside its neighbour's box):
             // the cells within the widest reach, which hold those within
             // the reach at the point, list no segment. Worked out without
-            // the scale at the point (a sine, a cosine and a power).
+            // the scale at the point (a sine, a cosine and a power). A
+            // point with a NaN goes on as before (its cells are clamped
+            // differently).
             let (cx0, cy0) = self.cell(c.x - dx_most, c.y - dy_most);
             let (cx1, cy1) = self.cell(c.x + dx_most, c.y + dy_most);
             let g = &self.cells;
-            if (cy0..=cy1).all(|cy| g.start[cy * g.nx + cx0] == g.start[cy * g.nx + cx1 + 1]) {
+            let empty =
+                (cy0..=cy1).all(|cy| g.start[cy * g.nx + cx0] == g.start[cy * g.nx + cx1 + 1]);
+            if empty && !c.x.is_nan() && !c.y.is_nan() {
                 return None;
             }
         }
@@ -593,6 +624,66 @@ mod tests {
             let reference = segment_bounds_of_each_segment(lines.iter().map(|l| &l[..]));
             assert_eq!(fast, reference, "{lines:?}");
         }
+    }
+
+    /// A ring `beyond_reach` of an index has no point, nor midpoint of an
+    /// edge, that `nearest` finds a segment near; and rings just within
+    /// the margin are not left out.
+    #[test]
+    fn rings_beyond_reach_find_nothing() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed >> 11) as f64 / (1u64 << 53) as f64
+        };
+        let border: Vec<Coord<f64>> = (0..200)
+            .map(|k| Coord {
+                x: 120.0 + k as f64 * 0.01,
+                y: 50.0 + 0.3 * (k as f64 * 0.1).sin(),
+            })
+            .collect();
+        let index = SegmentIndex::rings(std::iter::once(&border[..]));
+        let (mut beyond, mut within) = (0, 0);
+        for _ in 0..3_000 {
+            let at = Coord {
+                x: 119.9 + 2.2 * next(),
+                y: 49.6 + 0.8 * next(),
+            };
+            let ring: Vec<Coord<f64>> = (0..6)
+                .map(|_| Coord {
+                    x: at.x + 0.002 * next(),
+                    y: at.y + 0.002 * next(),
+                })
+                .collect();
+            let max_m = [100.0, 5_000.0][usize::from(next() < 0.5)];
+            if !index.beyond_reach(&ring, max_m) {
+                within += 1;
+                continue;
+            }
+            beyond += 1;
+            for w in ring.windows(2) {
+                let mid = Coord {
+                    x: (w[0].x + w[1].x) / 2.0,
+                    y: (w[0].y + w[1].y) / 2.0,
+                };
+                for c in [w[0], w[1], mid] {
+                    assert!(index.nearest(c, max_m).is_none(), "{c:?} within {max_m} m");
+                }
+            }
+        }
+        assert!(
+            beyond > 300 && within > 300,
+            "{beyond} beyond, {within} within"
+        );
+        assert!(!index.beyond_reach(
+            &[Coord {
+                x: f64::NAN,
+                y: 0.0
+            }],
+            100.0
+        ));
     }
 
     /// The grid finds what a scan of every segment finds, to the segment,
