@@ -590,13 +590,9 @@ mod tests {
     #[test]
     fn segment_bounds_are_those_of_the_segments() {
         let c = |x: f64, y: f64| Coord { x, y };
-        let mut seed = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut uniform = crate::support::testing::Uniform::new(0x9e37_79b9_7f4a_7c15);
+        // A whole number below `n`.
+        let mut next = |n: u64| uniform.next(n as f64) as u64;
         let mut cases: Vec<Vec<Vec<Coord<f64>>>> = vec![
             vec![],
             vec![vec![]],
@@ -607,12 +603,12 @@ mod tests {
             vec![vec![c(f64::NAN, 2.0), c(1.0, 2.0)], vec![c(7.0, 7.0)]],
         ];
         for _ in 0..2_000 {
-            let lines = (0..next() % 4)
+            let lines = (0..next(4))
                 .map(|_| {
-                    (0..next() % 7)
+                    (0..next(7))
                         .map(|_| {
                             // Few distinct values, so that points repeat.
-                            c((next() % 5) as f64 - 2.0, (next() % 3) as f64 * 0.5)
+                            c(next(5) as f64 - 2.0, next(3) as f64 * 0.5)
                         })
                         .collect()
                 })
@@ -631,13 +627,8 @@ mod tests {
     /// the margin are not left out.
     #[test]
     fn rings_beyond_reach_find_nothing() {
-        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut uniform = crate::support::testing::Uniform::new(0x2545_f491_4f6c_dd1d);
+        let mut next = || uniform.next(1.0);
         let border: Vec<Coord<f64>> = (0..200)
             .map(|k| Coord {
                 x: 120.0 + k as f64 * 0.01,
