@@ -108,12 +108,7 @@ impl<'a> SegmentIndex<'a> {
             tags: Vec::new(),
             open,
             segments: Vec::new(),
-            bounds: [
-                f64::INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::NEG_INFINITY,
-            ],
+            bounds: NO_BOX,
             min_m_per_deg_lon: 0.0,
             cells: Cells {
                 size: 1.0,
@@ -131,10 +126,8 @@ impl<'a> SegmentIndex<'a> {
                 if w[0] == w[1] {
                     continue;
                 }
-                let b = &mut index.bounds;
                 for c in w {
-                    (b[0], b[1]) = (b[0].min(c.x), b[1].min(c.y));
-                    (b[2], b[3]) = (b[2].max(c.x), b[3].max(c.y));
+                    widen(&mut index.bounds, c);
                 }
                 extent += (w[1].x - w[0].x).abs().max((w[1].y - w[0].y).abs());
                 let k = u32::try_from(k).expect(too_many);
@@ -167,12 +160,17 @@ impl<'a> SegmentIndex<'a> {
         let (nx, ny) = ((width / size) as usize + 1, (height / size) as usize + 1);
         index.cells.size = size;
         (index.cells.nx, index.cells.ny) = (nx, ny);
+        // Each segment's cells are worked out once, kept as (cell,
+        // segment) in segment order, then counted and placed: every cell
+        // lists its segments in the order they were indexed.
         let mut count = vec![0u32; nx * ny + 1];
         let mut scratch = Vec::new();
+        let mut listed: Vec<(u32, u32)> = Vec::with_capacity(n + n / 2);
         for s in 0..n {
             index.cells_of(s, &mut scratch);
             for &c in &scratch {
                 count[c + 1] += 1;
+                listed.push((u32::try_from(c).expect(too_many), s as u32));
             }
         }
         for c in 1..count.len() {
@@ -180,12 +178,9 @@ impl<'a> SegmentIndex<'a> {
         }
         let mut next = count.clone();
         let mut items = vec![0u32; count[nx * ny] as usize];
-        for s in 0..n {
-            index.cells_of(s, &mut scratch);
-            for &c in &scratch {
-                items[next[c] as usize] = s as u32;
-                next[c] += 1;
-            }
+        for (c, s) in listed {
+            items[next[c as usize] as usize] = s;
+            next[c as usize] += 1;
         }
         index.cells.start = count;
         index.cells.items = items;
@@ -248,6 +243,33 @@ impl<'a> SegmentIndex<'a> {
         out.dedup();
     }
 
+    /// Whether [`SegmentIndex::nearest`] finds nothing within `max_m` of
+    /// any point in the box of `points` (or between two of them), as its
+    /// first test on the index's box tells; false when that test cannot
+    /// tell, or a point has a NaN.
+    pub fn beyond_reach(&self, points: &[Coord<f64>], max_m: f64) -> bool {
+        if self.segments.is_empty() {
+            return true;
+        }
+        let mut r = NO_BOX;
+        for c in points {
+            if c.x.is_nan() || c.y.is_nan() {
+                return false;
+            }
+            widen(&mut r, c);
+        }
+        // As in `nearest`: each point of the box is rejected there.
+        let b = &self.bounds;
+        let dy_most = max_m / MIN_M_PER_DEG_LAT;
+        if r[3] + dy_most < b[1] || r[1] - dy_most > b[3] {
+            return true;
+        }
+        dy_most <= 1.0 && {
+            let dx_most = max_m / self.min_m_per_deg_lon;
+            r[2] + dx_most < b[0] || r[0] - dx_most > b[2]
+        }
+    }
+
     /// Distance in metres from `c` to the nearest segment, if within `max_m`.
     pub fn distance_m(&self, c: Coord<f64>, max_m: f64) -> Option<f64> {
         self.nearest(c, max_m).map(|h| h.distance_m)
@@ -272,6 +294,21 @@ impl<'a> SegmentIndex<'a> {
         if dy_most <= 1.0 {
             let dx_most = max_m / self.min_m_per_deg_lon;
             if c.x + dx_most < b[0] || c.x - dx_most > b[2] {
+                return None;
+            }
+            // Within the box, most points asked about are still far from
+            // every segment (a holder's coast inside its neighbour's box):
+            // the cells within the widest reach, which hold those within
+            // the reach at the point, list no segment. Worked out without
+            // the scale at the point (a sine, a cosine and a power). A
+            // point with a NaN goes on as before (its cells are clamped
+            // differently).
+            let (cx0, cy0) = self.cell(c.x - dx_most, c.y - dy_most);
+            let (cx1, cy1) = self.cell(c.x + dx_most, c.y + dy_most);
+            let g = &self.cells;
+            let empty =
+                (cy0..=cy1).all(|cy| g.start[cy * g.nx + cx0] == g.start[cy * g.nx + cx1 + 1]);
+            if empty && !c.x.is_nan() && !c.y.is_nan() {
                 return None;
             }
         }
@@ -315,23 +352,61 @@ impl<'a> SegmentIndex<'a> {
     }
 }
 
+/// A box (min x, min y, max x, max y) holding nothing yet.
+const NO_BOX: [f64; 4] = [
+    f64::INFINITY,
+    f64::INFINITY,
+    f64::NEG_INFINITY,
+    f64::NEG_INFINITY,
+];
+
+/// `b` grown to hold `c`.
+fn widen(b: &mut [f64; 4], c: &Coord<f64>) {
+    (b[0], b[1]) = (b[0].min(c.x), b[1].min(c.y));
+    (b[2], b[3]) = (b[2].max(c.x), b[3].max(c.y));
+}
+
 /// The bounding box (min x, min y, max x, max y) of the segments of
 /// `lines` that [`SegmentIndex`] would index (zero-length ones left out),
 /// if there are any: the box an index of them would have, without
 /// building it.
+///
+/// Fast path: the box of every point of each line that has two different
+/// points. Each such point ends a segment of non-zero length (a run of
+/// repeated points ends beside a different one), so the points are those
+/// of the segments, each looked at once rather than once per segment: a
+/// run asks for the boxes of every holder of every snapshot it traces
+/// (about 830,000 points a snapshot in the bundled data). Reference path:
+/// [`segment_bounds_of_each_segment`]; held equal (up to the sign of a
+/// zero bound, which no comparison sees) by
+/// `segment_bounds_are_those_of_the_segments`.
 pub fn segment_bounds<'a>(lines: impl Iterator<Item = &'a [Coord<f64>]>) -> Option<[f64; 4]> {
-    let mut b = [
-        f64::INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::NEG_INFINITY,
-    ];
+    let mut b = NO_BOX;
+    let mut any = false;
+    for line in lines {
+        let Some(first) = line.first() else { continue };
+        if line.iter().all(|c| c == first) {
+            continue;
+        }
+        any = true;
+        for c in line {
+            widen(&mut b, c);
+        }
+    }
+    any.then_some(b)
+}
+
+/// [`segment_bounds`] segment by segment (the reference path).
+#[cfg(test)]
+fn segment_bounds_of_each_segment<'a>(
+    lines: impl Iterator<Item = &'a [Coord<f64>]>,
+) -> Option<[f64; 4]> {
+    let mut b = NO_BOX;
     let mut any = false;
     for w in lines.flat_map(|l| l.windows(2)).filter(|w| w[0] != w[1]) {
         any = true;
         for c in w {
-            (b[0], b[1]) = (b[0].min(c.x), b[1].min(c.y));
-            (b[2], b[3]) = (b[2].max(c.x), b[3].max(c.y));
+            widen(&mut b, c);
         }
     }
     any.then_some(b)
@@ -355,22 +430,14 @@ pub fn near(a: &[f64; 4], b: &[f64; 4], max_m: f64) -> bool {
 /// compared with each of `a`.
 pub fn apart(a: &[[f64; 4]], b: &[[f64; 4]], max_m: f64) -> bool {
     let hull = |boxes: &[[f64; 4]]| {
-        boxes.iter().fold(
+        boxes.iter().fold(NO_BOX, |h, x| {
             [
-                f64::INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::NEG_INFINITY,
-            ],
-            |h, x| {
-                [
-                    h[0].min(x[0]),
-                    h[1].min(x[1]),
-                    h[2].max(x[2]),
-                    h[3].max(x[3]),
-                ]
-            },
-        )
+                h[0].min(x[0]),
+                h[1].min(x[1]),
+                h[2].max(x[2]),
+                h[3].max(x[3]),
+            ]
+        })
     };
     if a.is_empty() || b.is_empty() {
         return true;
@@ -515,6 +582,99 @@ mod tests {
                 .unwrap()
                 .at_line_end
         );
+    }
+
+    /// Boxes from every point of the lines with two different points are
+    /// the boxes of their segments: lines of repeated points (whole, at
+    /// either end, in the middle), single points, empty lines, NaN.
+    #[test]
+    fn segment_bounds_are_those_of_the_segments() {
+        let c = |x: f64, y: f64| Coord { x, y };
+        let mut uniform = crate::support::testing::Uniform::new(0x9e37_79b9_7f4a_7c15);
+        // A whole number below `n`.
+        let mut next = |n: u64| uniform.next(n as f64) as u64;
+        let mut cases: Vec<Vec<Vec<Coord<f64>>>> = vec![
+            vec![],
+            vec![vec![]],
+            vec![vec![c(1.0, 2.0)]],
+            vec![vec![c(1.0, 2.0), c(1.0, 2.0), c(1.0, 2.0)]],
+            vec![vec![c(5.0, 5.0); 3], vec![c(1.0, 2.0), c(3.0, 1.0)]],
+            vec![vec![c(-1.0, 2.0), c(-1.0, 2.0), c(3.0, -4.0), c(3.0, -4.0)]],
+            vec![vec![c(f64::NAN, 2.0), c(1.0, 2.0)], vec![c(7.0, 7.0)]],
+        ];
+        for _ in 0..2_000 {
+            let lines = (0..next(4))
+                .map(|_| {
+                    (0..next(7))
+                        .map(|_| {
+                            // Few distinct values, so that points repeat.
+                            c(next(5) as f64 - 2.0, next(3) as f64 * 0.5)
+                        })
+                        .collect()
+                })
+                .collect();
+            cases.push(lines);
+        }
+        for lines in &cases {
+            let fast = segment_bounds(lines.iter().map(|l| &l[..]));
+            let reference = segment_bounds_of_each_segment(lines.iter().map(|l| &l[..]));
+            assert_eq!(fast, reference, "{lines:?}");
+        }
+    }
+
+    /// A ring `beyond_reach` of an index has no point, nor midpoint of an
+    /// edge, that `nearest` finds a segment near; and rings just within
+    /// the margin are not left out.
+    #[test]
+    fn rings_beyond_reach_find_nothing() {
+        let mut uniform = crate::support::testing::Uniform::new(0x2545_f491_4f6c_dd1d);
+        let mut next = || uniform.next(1.0);
+        let border: Vec<Coord<f64>> = (0..200)
+            .map(|k| Coord {
+                x: 120.0 + k as f64 * 0.01,
+                y: 50.0 + 0.3 * (k as f64 * 0.1).sin(),
+            })
+            .collect();
+        let index = SegmentIndex::rings(std::iter::once(&border[..]));
+        let (mut beyond, mut within) = (0, 0);
+        for _ in 0..3_000 {
+            let at = Coord {
+                x: 119.9 + 2.2 * next(),
+                y: 49.6 + 0.8 * next(),
+            };
+            let ring: Vec<Coord<f64>> = (0..6)
+                .map(|_| Coord {
+                    x: at.x + 0.002 * next(),
+                    y: at.y + 0.002 * next(),
+                })
+                .collect();
+            let max_m = [100.0, 5_000.0][usize::from(next() < 0.5)];
+            if !index.beyond_reach(&ring, max_m) {
+                within += 1;
+                continue;
+            }
+            beyond += 1;
+            for w in ring.windows(2) {
+                let mid = Coord {
+                    x: (w[0].x + w[1].x) / 2.0,
+                    y: (w[0].y + w[1].y) / 2.0,
+                };
+                for c in [w[0], w[1], mid] {
+                    assert!(index.nearest(c, max_m).is_none(), "{c:?} within {max_m} m");
+                }
+            }
+        }
+        assert!(
+            beyond > 300 && within > 300,
+            "{beyond} beyond, {within} within"
+        );
+        assert!(!index.beyond_reach(
+            &[Coord {
+                x: f64::NAN,
+                y: 0.0
+            }],
+            100.0
+        ));
     }
 
     /// The grid finds what a scan of every segment finds, to the segment,

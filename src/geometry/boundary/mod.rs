@@ -130,6 +130,11 @@ fn rings(mp: &MultiPolygon<f64>) -> impl Iterator<Item = &LineString<f64>> {
 fn shared_lines(a: &MultiPolygon<f64>, other: &SegmentIndex) -> Vec<LineString<f64>> {
     let mut lines = Vec::new();
     for ring in rings(a) {
+        // Most of a holder's rings (islands, coasts) are nowhere near its
+        // neighbour: left whole, without a look at each point.
+        if other.beyond_reach(&ring.0, SNAP_M) {
+            continue;
+        }
         let coords: Vec<Coord<f64>> = {
             let mut c = ring.0.clone();
             c.dedup();
