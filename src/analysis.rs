@@ -291,8 +291,9 @@ pub fn analyse(config: &Config, snapshots: &[Snapshot], rivers: &[River]) -> Res
 /// reassigned (see [`variants::apply`]); a snapshot or a treaty step a
 /// variant does not change is computed once for all, and the overlays of
 /// holdings it leaves unchanged are shared (those of a holding that only
-/// lost whole polygons are taken from the drawn one's, see
-/// [`Intersections`]).
+/// lost whole polygons are taken from the drawn one's, and a pair that
+/// differs from the drawn pair only away from the land both hold takes
+/// the drawn pair's, see [`Intersections`]).
 pub fn analyse_readings(
     config: &Config,
     snapshots: &[Snapshot],

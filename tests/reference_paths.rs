@@ -531,6 +531,86 @@ fn thinned_intersections_are_the_intersections_of_the_whole_operands() {
     );
 }
 
+/// Every intersection a run asks its plan for on the bundled readings
+/// (every pair of holdings in each distinct snapshot, every transfer pair
+/// of each distinct step, the drawn snapshots first, as
+/// `analysis::analyse_readings` plans them) is, bit for bit, what the plan
+/// gives without taking a reading's intersections from the drawn pair's
+/// (`Intersections::plan_reference`); and the plan does take some.
+#[test]
+fn a_readings_intersections_taken_from_the_drawn_pairs_are_its_own() {
+    use borderchange::geometry::overlay::intersections::Intersections;
+    use borderchange::geometry::variants;
+    use borderchange::model::Snapshot;
+    let (_, inputs) = bundled();
+    let grid = variants::grid_for(&inputs.snapshots);
+    let changed: Vec<Vec<Option<Snapshot>>> = inputs
+        .readings
+        .iter()
+        .skip(1)
+        .map(|reading| {
+            inputs
+                .snapshots
+                .iter()
+                .map(|snapshot| {
+                    let (zones, holders) = assignments(&inputs, reading, snapshot);
+                    variants::apply(snapshot, &zones, &holders, &grid)
+                })
+                .collect()
+        })
+        .collect();
+    let sets: Vec<Vec<&Snapshot>> = std::iter::once(inputs.snapshots.iter().collect())
+        .chain(changed.iter().map(|c| {
+            c.iter()
+                .zip(&inputs.snapshots)
+                .map(|(c, s)| c.as_ref().unwrap_or(s))
+                .collect()
+        }))
+        .collect();
+    let (mut unique, mut steps): (Vec<&Snapshot>, Vec<(&Snapshot, &Snapshot)>) = (vec![], vec![]);
+    for set in &sets {
+        for s in set {
+            if !unique.iter().any(|u| std::ptr::eq(*u, *s)) {
+                unique.push(s);
+            }
+        }
+        for w in set.windows(2) {
+            if !steps
+                .iter()
+                .any(|(e, l)| std::ptr::eq(*e, w[0]) && std::ptr::eq(*l, w[1]))
+            {
+                steps.push((w[0], w[1]));
+            }
+        }
+    }
+    let transfers: Vec<_> = steps
+        .iter()
+        .flat_map(|(e, l)| overlay::pairs(e, l))
+        .collect();
+    let fast = Intersections::plan(&unique, transfers.iter().copied());
+    let reference = Intersections::plan_reference(&unique, transfers.iter().copied());
+    assert!(
+        fast.from_drawn() >= 10,
+        "only {} intersections taken from the drawn pairs",
+        fast.from_drawn()
+    );
+    assert_eq!(reference.from_drawn(), 0);
+    let mut asked = Vec::new();
+    for s in &unique {
+        for (i, a) in s.holdings.iter().enumerate() {
+            for b in &s.holdings[i + 1..] {
+                asked.push((a, b, format!("{} {} x {}", s.year, a.state, b.state)));
+            }
+        }
+    }
+    for (a, b) in &transfers {
+        asked.push((a, b, format!("{} -> {}", a.state, b.state)));
+    }
+    for (a, b, what) in &asked {
+        assert_eq!(fast.of(a, b), reference.of(a, b), "{what}");
+    }
+}
+
 /// The bundled snapshots' holdings as a shapefile: the `.shp` and `.shx` a
 /// run makes itself (`io::shp`) are the bytes GDAL writes, and so are the
 /// files GDAL writes beside them.
