@@ -42,16 +42,24 @@ pub fn transfers(earlier: &Snapshot, later: &Snapshot) -> Vec<Transfer> {
 /// different holders with intersecting bounding boxes, ordered by (from, to).
 /// Each pair is an independent overlay, so callers may run them in parallel.
 pub fn pairs<'a>(earlier: &'a Snapshot, later: &'a Snapshot) -> Vec<(&'a Holding, &'a Holding)> {
+    // Each later box once, not once for every earlier holding: a box is a
+    // pass over every vertex, and this runs on one thread, the other core
+    // idle, before the overlays start.
+    let after_boxes: Vec<_> = later
+        .holdings
+        .iter()
+        .map(|after| after.geometry.bounding_rect())
+        .collect();
     let mut out = Vec::new();
     for before in &earlier.holdings {
         let Some(before_box) = before.geometry.bounding_rect() else {
             continue;
         };
-        for after in &later.holdings {
+        for (after, after_box) in later.holdings.iter().zip(&after_boxes) {
             if after.state == before.state {
                 continue;
             }
-            match after.geometry.bounding_rect() {
+            match after_box {
                 Some(after_box) if after_box.intersects(&before_box) => out.push((before, after)),
                 _ => {}
             }
