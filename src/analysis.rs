@@ -351,6 +351,10 @@ pub fn analyse_readings(
         }
     }
 
+    // Each step's pairs on every core: finding them is a pass over every
+    // vertex of both snapshots, with nothing else to run beside it.
+    let step_pairs = parallel::map(&steps_in, |(earlier, later)| overlay::pairs(earlier, later));
+
     // Snapshots are independent of each other, and every (step, from
     // holder, to holder) overlay is independent too: one list of both keeps
     // both cores busy, the costliest first, so the measuring of snapshots
@@ -363,16 +367,11 @@ pub fn analyse_readings(
         .iter()
         .enumerate()
         .map(|(i, s)| Job::Measure(i, s))
-        .chain(
-            steps_in
+        .chain(step_pairs.iter().enumerate().flat_map(|(i, pairs)| {
+            pairs
                 .iter()
-                .enumerate()
-                .flat_map(|(i, (earlier, later))| {
-                    overlay::pairs(earlier, later)
-                        .into_iter()
-                        .map(move |(before, after)| Job::Overlay(i, before, after))
-                }),
-        )
+                .map(move |&(before, after)| Job::Overlay(i, before, after))
+        }))
         .collect();
     let drawn_steps = snapshots.len().saturating_sub(1);
     let cost = |job: &Job| match job {
