@@ -37,7 +37,11 @@
 //! land there, and otherwise makes the reading's own. On the bundled run
 //! this takes the Qing's transfers to the joint zone of 1858 and the
 //! Khalkha's overlap checks under the Uda and Amazar readings from the
-//! drawn ones.
+//! drawn ones. A pair whose two geometries both changed in one place (a
+//! zone moved between the two holders: the Qing and Russia, the Qing and
+//! the undemarcated land) has their new border in the box, and the check
+//! would find their land there; such a pair is overlaid on its own
+//! without it.
 //!
 //! Reference path: `clip::intersection` of the two holdings, every time;
 //! [`Intersections::plan_reference`], the plan without taking a reading's
@@ -294,12 +298,23 @@ impl<'a> Intersections<'a> {
             )
         });
         let box_of: HashMap<usize, Option<Rect<f64>>> = changed.into_iter().zip(boxes).collect();
+        let box_of = |id: usize| box_of.get(&id).copied().flatten();
         candidates
             .into_iter()
+            // Both changed in one place: a zone moved between the two, and
+            // their new border runs through the box, where the check finds
+            // their land (every such pair on the bundled run). The pair is
+            // overlaid on its own without the check; either way the result
+            // is its own intersection.
+            .filter(|&((a, b), _)| {
+                !box_of(a)
+                    .zip(box_of(b))
+                    .is_some_and(|(p, q)| p.intersects(&q))
+            })
             .map(|((a, b), drawn_pair)| {
                 let change = [a, b]
                     .iter()
-                    .filter_map(|id| box_of.get(id).copied().flatten())
+                    .filter_map(|&id| box_of(id))
                     .reduce(clip::joint);
                 (ordered(a, b), (a, drawn_pair, change))
             })
@@ -937,6 +952,33 @@ mod tests {
         let area = crate::geometry::geodesy::area_km2;
         let drawn = clip::intersection(&a, &b);
         assert!(area(&clip::intersection(&near, &b)) > area(&drawn) + 1.0);
+    }
+
+    /// A zone moved from B to A: both change in one place, and the pair is
+    /// overlaid on its own without the check; A's gain alone (B as drawn)
+    /// is still checked. Each is the direct intersection.
+    #[test]
+    fn a_zone_moved_between_the_pair_is_overlaid_without_the_check() {
+        let (a, b) = (cell(0.0, 0.0, 2.0), cell(1.5, 0.0, 3.0));
+        let zone = polygon![(x: 2.5, y: 2.5), (x: 2.9, y: 2.5), (x: 2.9, y: 3.0), (x: 2.5, y: 3.0)];
+        let mut gained = a.clone();
+        gained.0.push(zone);
+        let lost = MultiPolygon::new(vec![polygon![
+            (x: 1.5, y: 0.0), (x: 4.5, y: 0.0), (x: 4.5, y: 3.0), (x: 2.9, y: 3.0),
+            (x: 2.9, y: 2.5), (x: 2.5, y: 2.5), (x: 2.5, y: 3.0), (x: 1.5, y: 3.0),
+        ]]);
+        let snapshots = [
+            snapshot(1800, vec![("A", a.clone()), ("B", b.clone())]),
+            snapshot(1800, vec![("A", gained.clone()), ("B", b.clone())]),
+            snapshot(1800, vec![("A", gained.clone()), ("B", lost.clone())]),
+        ];
+        let refs: Vec<&Snapshot> = snapshots.iter().collect();
+        let fast = Intersections::plan(&refs, []);
+        assert_eq!(fast.from_drawn(), 1);
+        for s in &snapshots {
+            let (x, y) = (&s.holdings[0], &s.holdings[1]);
+            assert_eq!(fast.of(x, y), clip::intersection(&x.geometry, &y.geometry));
+        }
     }
 
     /// A ring with a notch cut into one side, starting at another vertex,
