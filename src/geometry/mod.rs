@@ -32,3 +32,17 @@ pub mod topology;
 pub mod uncertainty;
 pub mod validity;
 pub mod variants;
+
+/// `rect` widened by `deg` degrees on every side.
+pub fn widened(rect: geo::Rect<f64>, deg: f64) -> geo::Rect<f64> {
+    geo::Rect::new(
+        geo::Coord {
+            x: rect.min().x - deg,
+            y: rect.min().y - deg,
+        },
+        geo::Coord {
+            x: rect.max().x + deg,
+            y: rect.max().y + deg,
+        },
+    )
+}

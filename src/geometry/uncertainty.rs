@@ -51,19 +51,7 @@ impl Band {
             });
         }
         // 0.01° is at least 100 m of latitude, and of longitude below 84°.
-        let pad = 0.01;
-        let area = area.map(|a| {
-            Rect::new(
-                Coord {
-                    x: a.min().x - pad,
-                    y: a.min().y - pad,
-                },
-                Coord {
-                    x: a.max().x + pad,
-                    y: a.max().y + pad,
-                },
-            )
-        });
+        let area = area.map(|a| super::widened(a, 0.01));
         Band {
             lines: NearestLine::new(lines.iter().map(Vec::as_slice)),
             area,

@@ -364,7 +364,9 @@ impl<'a> Intersections<'a> {
                 return clip::intersection(&a.geometry, &b.geometry);
             };
             let apart = change.is_none_or(|change| {
-                let rect = widened(change);
+                // About a kilometre: pieces touching the box from outside are
+                // looked at too.
+                let rect = crate::geometry::widened(change, 0.01);
                 let grid = clip::Grid::covering([&a.geometry, &b.geometry]);
                 // The drawn pair's land is its pieces: none near the box
                 // settles it without an overlay.
@@ -648,22 +650,6 @@ fn changed_box_reference(
         rest.iter()
             .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
             .map(|r| r.0.as_slice()),
-    )
-}
-
-/// `rect` widened by about a kilometre, so that pieces touching it from
-/// outside are looked at too.
-fn widened(rect: Rect<f64>) -> Rect<f64> {
-    const MARGIN_DEG: f64 = 0.01;
-    Rect::new(
-        Coord {
-            x: rect.min().x - MARGIN_DEG,
-            y: rect.min().y - MARGIN_DEG,
-        },
-        Coord {
-            x: rect.max().x + MARGIN_DEG,
-            y: rect.max().y + MARGIN_DEG,
-        },
     )
 }
 
