@@ -333,23 +333,7 @@ pub fn analyse_readings(
         }))
         .collect();
     // Every distinct snapshot and step once.
-    let mut unique: Vec<&Snapshot> = Vec::new();
-    let mut steps_in: Vec<(&Snapshot, &Snapshot)> = Vec::new();
-    for set in &sets {
-        for s in set {
-            if !unique.iter().any(|u| std::ptr::eq(*u, *s)) {
-                unique.push(s);
-            }
-        }
-        for w in set.windows(2) {
-            if !steps_in
-                .iter()
-                .any(|(e, l)| std::ptr::eq(*e, w[0]) && std::ptr::eq(*l, w[1]))
-            {
-                steps_in.push((w[0], w[1]));
-            }
-        }
-    }
+    let (unique, steps_in) = crate::geometry::variants::distinct(&sets);
 
     // Each step's pairs on every core: finding them is a pass over every
     // vertex of both snapshots, with nothing else to run beside it.

@@ -567,22 +567,7 @@ fn a_readings_intersections_taken_from_the_drawn_pairs_are_its_own() {
                 .collect()
         }))
         .collect();
-    let (mut unique, mut steps): (Vec<&Snapshot>, Vec<(&Snapshot, &Snapshot)>) = (vec![], vec![]);
-    for set in &sets {
-        for s in set {
-            if !unique.iter().any(|u| std::ptr::eq(*u, *s)) {
-                unique.push(s);
-            }
-        }
-        for w in set.windows(2) {
-            if !steps
-                .iter()
-                .any(|(e, l)| std::ptr::eq(*e, w[0]) && std::ptr::eq(*l, w[1]))
-            {
-                steps.push((w[0], w[1]));
-            }
-        }
-    }
+    let (unique, steps) = variants::distinct(&sets);
     let transfers: Vec<_> = steps
         .iter()
         .flat_map(|(e, l)| overlay::pairs(e, l))

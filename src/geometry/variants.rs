@@ -366,6 +366,33 @@ fn cut_and_add_fast(
     out
 }
 
+/// The distinct snapshots of `sets` (each reading's snapshots in time
+/// order) and the distinct steps between consecutive ones, each once, in
+/// the order first met. Two snapshots are the same when they are the same
+/// object: a reading shares the drawn snapshots it leaves alone.
+pub fn distinct<'a>(
+    sets: &[Vec<&'a Snapshot>],
+) -> (Vec<&'a Snapshot>, Vec<(&'a Snapshot, &'a Snapshot)>) {
+    let mut unique: Vec<&Snapshot> = Vec::new();
+    let mut steps: Vec<(&Snapshot, &Snapshot)> = Vec::new();
+    for set in sets {
+        for s in set {
+            if !unique.iter().any(|u| std::ptr::eq(*u, *s)) {
+                unique.push(s);
+            }
+        }
+        for w in set.windows(2) {
+            if !steps
+                .iter()
+                .any(|(e, l)| std::ptr::eq(*e, w[0]) && std::ptr::eq(*l, w[1]))
+            {
+                steps.push((w[0], w[1]));
+            }
+        }
+    }
+    (unique, steps)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
