@@ -27,8 +27,10 @@
 //! into is overlaid near the zones only and spliced back into the rest of
 //! its ring ([`Grid::cut_near`]: the Qing mainland, a ring of 10^5
 //! vertices, when the Uda zones move), which gives the overlay of the whole
-//! polygon bit for bit. What it cannot settle so it overlays as the
-//! reference does. Held equal by
+//! polygon bit for bit where the polygon's vertices away from the zones
+//! are on the grid or snap to distinct grid points (it keeps them as
+//! drawn where two snap to one, see [`crate::geometry::overlay::splice`]).
+//! What it cannot settle so it overlays as the reference does. Held equal by
 //! `islands_move_whole_as_the_reference_moves_them` and, on the bundled
 //! readings, by `tests/reference_paths.rs` (the same polygons in the same
 //! order, every exterior bit for bit; where the reference overlays a
@@ -330,7 +332,8 @@ fn cut_and_add(
 /// gains one part and keeps nothing near it, that part (an overlay's result
 /// on `grid`, which another overlay on it gives back unchanged) is taken as
 /// it is. Otherwise the near polygons are cut near the zones only
-/// ([`Grid::cut_near`], the same result), or, where that cannot be
+/// ([`Grid::cut_near`], the same result but where two vertices away
+/// from the zones snap to one grid point), or, where that cannot be
 /// settled, [`cut_and_add`].
 fn cut_and_add_fast(
     held: &MultiPolygon<f64>,
