@@ -15,7 +15,7 @@
 //! [`Grounds`] draws it once and each map's own drawing over a copy of it,
 //! the same pixels as drawing each thinned map whole (its reference path).
 //! The outlines each map and the shared part begin with are drawn straight
-//! into the picture ([`super::plain`]), the rest by the rasteriser, and
+//! into the picture (`maps::plain`), the rest by the rasteriser, and
 //! the pictures, opaque, encoded without tiny-skia's copy ([`encode_png`]).
 
 use std::sync::Arc;
