@@ -22,7 +22,11 @@ use super::raster::thin_into;
 /// the same lines of a document ([`super::fonts::draw`] of [`super::raster::thinned`]);
 /// `tests::plain_paths_are_drawn_as_the_rasteriser_draws_them` and
 /// `a_run_draws_the_maps_the_reference_path_draws` in
-/// `tests/reference_paths.rs` hold the pictures equal.
+/// `tests/reference_paths.rs` hold the pictures equal. The lines must be
+/// elements of a plain group in a document whose style sheet and
+/// ancestors set none of the attributes read here (the maps' set none:
+/// their style sheet names classes only), as an attribute left out takes
+/// its default.
 pub(super) fn draw_plain_paths<'a>(elements: &'a str, picture: &mut Pixmap) -> &'a str {
     let mut rest = elements;
     while let Some((line, after)) = rest.split_once('\n') {
