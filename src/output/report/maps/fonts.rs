@@ -305,12 +305,12 @@ pub fn png(svg: &str, fonts: &Arc<Database>) -> Option<Vec<u8>> {
     draw(svg, fonts, None)?.encode_png().ok()
 }
 
-/// Draws an SVG document with `fonts` onto a copy of `under` (a picture of
-/// the document's size), or onto a blank one.
+/// Draws an SVG document with `fonts` onto `under` (a picture of the
+/// document's size), or onto a blank one.
 pub fn draw(
     svg: &str,
     fonts: &Arc<Database>,
-    under: Option<&resvg::tiny_skia::Pixmap>,
+    under: Option<resvg::tiny_skia::Pixmap>,
 ) -> Option<resvg::tiny_skia::Pixmap> {
     let options = resvg::usvg::Options {
         fontdb: fonts.clone(),
@@ -319,7 +319,7 @@ pub fn draw(
     let tree = resvg::usvg::Tree::from_str(svg, &options).ok()?;
     let size = tree.size().to_int_size();
     let mut pixmap = match under {
-        Some(p) if (p.width(), p.height()) == (size.width(), size.height()) => p.clone(),
+        Some(p) if (p.width(), p.height()) == (size.width(), size.height()) => p,
         Some(_) => return None,
         None => resvg::tiny_skia::Pixmap::new(size.width(), size.height())?,
     };

@@ -18,6 +18,7 @@
 pub mod fonts;
 pub mod labels;
 pub mod legend;
+mod plain;
 pub mod raster;
 mod system_fonts;
 pub mod zones;

@@ -14,10 +14,13 @@
 //! background and the `[[context]]` layers, a third of its outlines):
 //! [`Grounds`] draws it once and each map's own drawing over a copy of it,
 //! the same pixels as drawing each thinned map whole (its reference path).
+//! The outlines each map and the shared part begin with are drawn straight
+//! into the picture (`maps::plain`), the rest by the rasteriser, and
+//! the pictures, opaque, encoded without tiny-skia's copy ([`encode_png`]).
 
 use std::sync::Arc;
 
-use resvg::tiny_skia::Pixmap;
+use resvg::tiny_skia::{PathBuilder, Pixmap};
 use resvg::usvg::fontdb::Database;
 
 use super::{Map, Shared};
@@ -59,6 +62,55 @@ pub fn thinned(svg: &str) -> String {
 /// Appends `data` thinned to `out`; false (and nothing appended) when it
 /// holds anything but `M`, `L` and `Z` with `x,y` pairs.
 fn thin_path(data: &str, out: &mut String) -> bool {
+    let mut thinned = String::with_capacity(data.len() / 2);
+    if !thin_into(data, &mut thinned) {
+        return false;
+    }
+    out.push_str(&thinned);
+    true
+}
+
+/// Where [`thin_into`] puts the points it keeps.
+pub(super) trait Outline {
+    /// The next point kept, `first` of its outline or not, as written
+    /// (`text`) and read.
+    fn point(&mut self, first: bool, text: &str, x: f64, y: f64);
+    /// The end of a closed outline.
+    fn close(&mut self);
+}
+
+/// Path data, written.
+impl Outline for String {
+    fn point(&mut self, first: bool, text: &str, _: f64, _: f64) {
+        self.push(if first { 'M' } else { 'L' });
+        self.push_str(text);
+    }
+
+    fn close(&mut self) {
+        self.push('Z');
+    }
+}
+
+/// A path, built as the rasteriser builds it from the path data written
+/// (each number read as a double, then narrowed to a float).
+impl Outline for PathBuilder {
+    fn point(&mut self, first: bool, _: &str, x: f64, y: f64) {
+        if first {
+            self.move_to(x as f32, y as f32);
+        } else {
+            self.line_to(x as f32, y as f32);
+        }
+    }
+
+    fn close(&mut self) {
+        PathBuilder::close(self);
+    }
+}
+
+/// Gives `out` the points of `data` thinned, in order; false (and `out`
+/// given part of them, or none) when it holds anything but `M`, `L` and
+/// `Z` with `x,y` pairs.
+pub(super) fn thin_into(data: &str, out: &mut impl Outline) -> bool {
     let bytes = data.as_bytes();
     if !bytes
         .iter()
@@ -66,58 +118,101 @@ fn thin_path(data: &str, out: &mut String) -> bool {
     {
         return false;
     }
-    let mut thinned = String::with_capacity(data.len() / 2);
-    // The points of the outline being read: (text, x, y).
-    let mut outline: Vec<(&str, f64, f64)> = Vec::new();
-    let flush = |outline: &mut Vec<(&str, f64, f64)>, closed: bool, thinned: &mut String| {
-        let n = outline.len();
-        let mut last: Option<(f64, f64)> = None;
-        for (i, &(text, x, y)) in outline.iter().enumerate() {
-            if let Some((lx, ly)) = last {
-                if i + 1 < n && (x - lx).abs() + (y - ly).abs() < RASTER_THINNING_PX {
-                    continue;
-                }
-            }
-            thinned.push(if last.is_none() { 'M' } else { 'L' });
-            thinned.push_str(text);
-            last = Some((x, y));
-        }
-        if closed && last.is_some() {
-            thinned.push('Z');
-        }
-        outline.clear();
-    };
+    // Each point is kept or left out when the next one is read (the last
+    // point of an outline is always kept): the last point kept, and the
+    // point read before this one, (text, x, y).
+    let mut kept: Option<(f64, f64)> = None;
+    let mut pending: Option<(&str, f64, f64)> = None;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
-            b'M' => {
-                flush(&mut outline, false, &mut thinned);
+            b'M' | b'Z' => {
+                if let Some((text, x, y)) = pending.take() {
+                    out.point(kept.is_none(), text, x, y);
+                    kept = Some((x, y));
+                }
+                if bytes[i] == b'Z' && kept.is_some() {
+                    out.close();
+                }
+                kept = None;
                 i += 1;
             }
             b'L' => i += 1,
-            b'Z' => {
-                flush(&mut outline, true, &mut thinned);
-                i += 1;
-            }
             _ => {
-                let end = data[i..]
-                    .find(['M', 'L', 'Z'])
-                    .map_or(data.len(), |e| i + e);
+                let (x, y, end) = match point_at(bytes, i) {
+                    Some(point) => point,
+                    None => {
+                        let end = bytes[i..]
+                            .iter()
+                            .position(|b| matches!(b, b'M' | b'L' | b'Z'))
+                            .map_or(data.len(), |e| i + e);
+                        let Some((x, y)) = data[i..end].split_once(',') else {
+                            return false;
+                        };
+                        let (Some(x), Some(y)) = (coordinate(x), coordinate(y)) else {
+                            return false;
+                        };
+                        (x, y, end)
+                    }
+                };
                 let text = &data[i..end];
-                let Some((x, y)) = text.split_once(',') else {
-                    return false;
-                };
-                let (Some(x), Some(y)) = (coordinate(x), coordinate(y)) else {
-                    return false;
-                };
-                outline.push((text, x, y));
+                // The point before this one is not its outline's last.
+                if let Some((text, px, py)) = pending.replace((text, x, y)) {
+                    let near = kept.is_some_and(|(kx, ky)| {
+                        (px - kx).abs() + (py - ky).abs() < RASTER_THINNING_PX
+                    });
+                    if !near {
+                        out.point(kept.is_none(), text, px, py);
+                        kept = Some((px, py));
+                    }
+                }
                 i = end;
             }
         }
     }
-    flush(&mut outline, false, &mut thinned);
-    out.push_str(&thinned);
+    if let Some((text, x, y)) = pending {
+        out.point(kept.is_none(), text, x, y);
+    }
     true
+}
+
+/// The point written at `at` in path data as the maps write their points
+/// (`x,y`, each `-?d+.d`, then the end or `M`, `L` or `Z`), read as
+/// [`coordinate`] reads each number, and where its text ends; `None` for
+/// text of any other form.
+///
+/// Fast path of reading a point (finding its end, splitting it at its
+/// comma and reading each number with [`coordinate`], the reference path,
+/// which anything else goes to): one pass over its bytes.
+/// `tests::points_read_as_their_numbers_read` holds the two equal.
+fn point_at(bytes: &[u8], at: usize) -> Option<(f64, f64, usize)> {
+    /// The number at `at`, and where it ends.
+    fn number_at(bytes: &[u8], mut at: usize) -> Option<(f64, usize)> {
+        let negative = bytes.get(at) == Some(&b'-');
+        at += usize::from(negative);
+        let start = at;
+        let mut tenths = 0u64;
+        while let Some(d) = bytes.get(at).filter(|d| d.is_ascii_digit()) {
+            tenths = tenths * 10 + u64::from(d - b'0');
+            at += 1;
+        }
+        // At most 14 digits before the point: below 10^15 tenths.
+        if !(1..=14).contains(&(at - start)) || bytes.get(at) != Some(&b'.') {
+            return None;
+        }
+        let tenth = bytes.get(at + 1).filter(|d| d.is_ascii_digit())?;
+        let v = (tenths * 10 + u64::from(tenth - b'0')) as f64 / 10.0;
+        Some((if negative { -v } else { v }, at + 2))
+    }
+    let (x, comma) = number_at(bytes, at)?;
+    if bytes.get(comma) != Some(&b',') {
+        return None;
+    }
+    let (y, end) = number_at(bytes, comma + 1)?;
+    match bytes.get(end) {
+        None | Some(b'M' | b'L' | b'Z') => Some((x, y, end)),
+        Some(_) => None,
+    }
 }
 
 /// `text` as a number, as `str::parse::<f64>` reads it (`None` where it
@@ -178,8 +273,7 @@ impl Grounds {
             if drawn.iter().any(|(p, _)| p == prefix) {
                 continue;
             }
-            let document = format!("{prefix}</g>\n</svg>\n");
-            if let Some(picture) = super::fonts::draw(&thinned(&document), fonts, None) {
+            if let Some(picture) = draw_shared(map, fonts) {
                 drawn.push((prefix.to_owned(), picture));
             }
         }
@@ -203,18 +297,65 @@ impl Grounds {
         let Shared {
             head, group, body, ..
         } = map.shared;
-        // The head, the group's opening tag and what follows the shared
-        // drawing: [`shared_prefix`] checked the offsets.
-        let own = format!(
-            "{}{}{}",
-            &map.svg[..head],
-            &map.svg[group..body],
-            &map.svg[map.shared.end..]
-        );
-        super::fonts::draw(&thinned(&own), fonts, Some(under))?
-            .encode_png()
-            .ok()
+        // What follows the shared drawing: its plain outlines first, then
+        // the rest after the head and the group's opening tag
+        // ([`shared_prefix`] checked the offsets).
+        let mut picture = under.clone();
+        let rest = super::plain::draw_plain_paths(&map.svg[map.shared.end..], &mut picture);
+        let own = format!("{}{}{rest}", &map.svg[..head], &map.svg[group..body]);
+        encode_png(&super::fonts::draw(&thinned(&own), fonts, Some(picture))?)
     }
+}
+
+/// The picture of the shared part of `map` (whose offsets
+/// [`shared_prefix`] checked), thinned: what precedes the group, then the
+/// group's plain outlines ([`super::plain::draw_plain_paths`]), then the rest of it.
+///
+/// Reference path: the shared part as one document, thinned and drawn by
+/// the rasteriser; `a_run_draws_the_maps_the_reference_path_draws` holds
+/// the PNGs drawn over it equal to the whole maps drawn that way.
+fn draw_shared(map: &Map, fonts: &Arc<Database>) -> Option<Pixmap> {
+    let Shared {
+        head,
+        group,
+        body,
+        end,
+    } = map.shared;
+    let svg = &map.svg;
+    let page = format!("{}</svg>\n", &svg[..group]);
+    let mut picture = super::fonts::draw(&thinned(&page), fonts, None)?;
+    let rest = super::plain::draw_plain_paths(&svg[body..end], &mut picture);
+    let group = format!("{}{}{rest}</g>\n</svg>\n", &svg[..head], &svg[group..body]);
+    super::fonts::draw(&thinned(&group), fonts, Some(picture))
+}
+
+/// `picture` as a PNG file: the bytes [`Pixmap::encode_png`] writes.
+///
+/// Fast path: a picture of opaque pixels (every map's page is white) is
+/// its own un-premultiplied form, so it is encoded as it is, with the
+/// settings tiny-skia 0.11 encodes with (RGBA, 8 bits, the encoder's
+/// defaults otherwise), without tiny-skia's copy of it un-premultiplied
+/// pixel by pixel (half the cost of encoding). Reference path:
+/// [`Pixmap::encode_png`], which any other picture goes to;
+/// `tests::pictures_are_encoded_as_tiny_skia_encodes_them` holds the two
+/// equal.
+pub fn encode_png(picture: &Pixmap) -> Option<Vec<u8>> {
+    // The alpha bytes of every pixel and-ed together (without stopping
+    // early, so the loop is vectorised): 255 if and only if all are.
+    let alpha = picture.data().chunks_exact(4).fold(u32::MAX, |all, p| {
+        all & u32::from_le_bytes([p[0], p[1], p[2], p[3]])
+    });
+    if alpha >> 24 != 255 {
+        return picture.encode_png().ok();
+    }
+    let mut data = Vec::new();
+    let mut encoder = png::Encoder::new(&mut data, picture.width(), picture.height());
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().ok()?;
+    writer.write_image_data(picture.data()).ok()?;
+    writer.finish().ok()?;
+    Some(data)
 }
 
 /// The SVG of `map` up to the end of its shared drawing, when its offsets
@@ -237,6 +378,7 @@ fn shared_prefix(map: &Map) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use resvg::tiny_skia::{FillRule, Paint, Transform};
     use std::fmt::Write as _;
 
     /// The points of path data, as written.
@@ -314,6 +456,96 @@ mod tests {
             let reference = text.parse::<f64>().ok().map(f64::to_bits);
             assert_eq!(fast, reference, "{text}");
         }
+    }
+
+    /// Points of the form the maps write and of other forms, read in one
+    /// pass as they read split at their comma, number by number.
+    #[test]
+    fn points_read_as_their_numbers_read() {
+        let mut texts: Vec<String> = [
+            "1.5,2.5",
+            "-0.0,0.0",
+            "0.1,-0.1",
+            "12345678901234.5,1.0",
+            "123456789012345.6,1.0",
+            "1.0,2.0M",
+            "1.0,2.0L",
+            "1.0,2.0Z",
+            "1.0,2.0,3.0",
+            "1.0,2.05",
+            "1.0,2",
+            "1,2.0",
+            ".5,1.0",
+            "1.0,",
+            ",1.0",
+            "1.0",
+            "--1.0,2.0",
+            "1.0,-",
+            "1.0,2.0-",
+        ]
+        .iter()
+        .map(|t| (*t).to_owned())
+        .collect();
+        let mut uniform = crate::support::testing::Uniform::new(0x5eed_1e55);
+        for _ in 0..20_000 {
+            let (x, y) = (uniform.next(4000.0) - 2000.0, uniform.next(4000.0) - 2000.0);
+            texts.push(format!("{x:.1},{y:.1}L"));
+        }
+        for text in &texts {
+            let bytes = text.as_bytes();
+            let fast = point_at(bytes, 0).map(|(x, y, end)| (x.to_bits(), y.to_bits(), end));
+            let end = text.find(['M', 'L', 'Z']).unwrap_or(text.len());
+            let reference = text[..end]
+                .split_once(',')
+                .and_then(|(x, y)| Some((coordinate(x)?.to_bits(), coordinate(y)?.to_bits(), end)));
+            // The fast path reads the maps' form only, and that as the
+            // reference path reads it.
+            if let Some(fast) = fast {
+                assert_eq!(Some(fast), reference, "{text}");
+            }
+            let maps_form = text[..end].split(',').count() == 2
+                && text[..end].split(',').all(|n| {
+                    let n = n.strip_prefix('-').unwrap_or(n);
+                    n.split_once('.').is_some_and(|(w, t)| {
+                        (1..=14).contains(&w.len())
+                            && t.len() == 1
+                            && w.bytes().chain(t.bytes()).all(|b| b.is_ascii_digit())
+                    })
+                });
+            assert_eq!(fast.is_some(), maps_form, "{text}");
+        }
+    }
+
+    /// An opaque picture and one with translucent pixels encoded as
+    /// tiny-skia encodes them, byte for byte.
+    #[test]
+    fn pictures_are_encoded_as_tiny_skia_encodes_them() {
+        let mut picture = Pixmap::new(300, 200).expect("a picture");
+        picture.fill(resvg::tiny_skia::Color::WHITE);
+        let mut paint = Paint::default();
+        paint.set_color_rgba8(200, 40, 90, 140);
+        let mut builder = PathBuilder::new();
+        builder.push_circle(150.0, 100.0, 70.0);
+        let circle = builder.finish().expect("a circle");
+        picture.fill_path(
+            &circle,
+            &paint,
+            FillRule::Winding,
+            Transform::default(),
+            None,
+        );
+        let opaque = encode_png(&picture).expect("encoded");
+        assert!(opaque == picture.encode_png().expect("encoded"));
+        let mut translucent = Pixmap::new(300, 200).expect("a picture");
+        translucent.fill_path(
+            &circle,
+            &paint,
+            FillRule::Winding,
+            Transform::default(),
+            None,
+        );
+        assert!(encode_png(&translucent) == translucent.encode_png().ok());
+        assert!(opaque != encode_png(&translucent).expect("encoded"));
     }
 
     /// A map of outlines with points a tenth of a pixel apart, drawn from
