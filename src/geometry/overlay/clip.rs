@@ -60,13 +60,20 @@ impl Grid {
 
     /// The grid for a set of geometries: their joint bounding box.
     pub fn covering<'a>(geometries: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> Grid {
+        Grid::covering_boxes(
+            geometries
+                .into_iter()
+                .filter_map(BoundingRect::bounding_rect),
+        )
+    }
+
+    /// [`Grid::covering`] from boxes: the one of geometries whose
+    /// exteriors' boxes, together, are these.
+    fn covering_boxes(boxes: impl IntoIterator<Item = Rect<f64>>) -> Grid {
         let mut lo = Coord { x: 0.0, y: 0.0 };
         let mut hi = Coord { x: 0.0, y: 0.0 };
         let mut first = true;
-        for r in geometries
-            .into_iter()
-            .filter_map(BoundingRect::bounding_rect)
-        {
+        for r in boxes {
             if first {
                 (lo, hi, first) = (r.min(), r.max(), false);
             } else {
@@ -121,8 +128,8 @@ impl Grid {
     /// reaching outside the grid's area are overlaid whole by `geo`, on a
     /// grid of their own.
     pub fn intersection(&self, a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-        let (a, b): (Vec<&Polygon<f64>>, Vec<&Polygon<f64>>) =
-            (a.0.iter().collect(), b.0.iter().collect());
+        let (a, b) = (boxed(&a.0), boxed(&b.0));
+        let (a, b): (Vec<&Boxed>, Vec<&Boxed>) = (a.iter().collect(), b.iter().collect());
         self.intersection_of(&a, &b)
     }
 
@@ -149,19 +156,14 @@ impl Grid {
     /// is clipped straight into the overlay's input, so the operands are
     /// not copied on the way (on large inputs the copies had cost more
     /// memory than the overlay itself).
-    fn intersection_of(&self, a: &[&Polygon<f64>], b: &[&Polygon<f64>]) -> MultiPolygon<f64> {
+    fn intersection_of(&self, a: &[&Boxed], b: &[&Boxed]) -> MultiPolygon<f64> {
         self.intersection_thinned(a, b, true)
     }
 
     /// [`Grid::intersection_of`], its operands thinned first (see
     /// [`thin`]) if `thinned`.
-    fn intersection_thinned(
-        &self,
-        a: &[&Polygon<f64>],
-        b: &[&Polygon<f64>],
-        thinned: bool,
-    ) -> MultiPolygon<f64> {
-        let (Some(ra), Some(rb)) = (bounds_of(a), bounds_of(b)) else {
+    fn intersection_thinned(&self, a: &[&Boxed], b: &[&Boxed], thinned: bool) -> MultiPolygon<f64> {
+        let (Some(ra), Some(rb)) = (bounds_of_boxed(a), bounds_of_boxed(b)) else {
             return MultiPolygon::new(vec![]);
         };
         let Some(window) = rect_overlap(ra, rb) else {
@@ -175,18 +177,22 @@ impl Grid {
         };
         if !inside(ra) || !inside(rb) {
             // On a grid of their own, covering every ring of both.
+            let (a, b) = (polygons_of(a), polygons_of(b));
             return Grid::new(joint(ra, rb)).overlay(
-                &rings_of(a),
-                &rings_of(b),
+                &rings_of(&a),
+                &rings_of(&b),
                 None,
                 OverlayRule::Intersect,
                 FillRule::EvenOdd,
                 false,
             );
         }
-        self.overlay(
-            &rings_of(a),
-            &rings_of(b),
+        let (a_boxes, b_boxes) = (ring_boxes(a), ring_boxes(b));
+        self.overlay_boxed(
+            [
+                (&rings_of(&polygons_of(a)), Some(&a_boxes)),
+                (&rings_of(&polygons_of(b)), Some(&b_boxes)),
+            ],
             Some(window),
             OverlayRule::Intersect,
             FillRule::EvenOdd,
@@ -198,15 +204,31 @@ impl Grid {
     /// each ring first clipped to `window` if there is one, and, if
     /// `thinned` and `rule` is an intersection inside a window, thinned where the
     /// other operand is not (see [`thin`]).
-    pub(super) fn overlay<'a>(
+    pub(super) fn overlay(
         &self,
-        subject: &[&'a LineString<f64>],
-        clip: &[&'a LineString<f64>],
+        subject: &[&LineString<f64>],
+        clip: &[&LineString<f64>],
         window: Option<Rect<f64>>,
         rule: OverlayRule,
         fill: FillRule,
         thinned: bool,
     ) -> MultiPolygon<f64> {
+        self.overlay_boxed([(subject, None), (clip, None)], window, rule, fill, thinned)
+    }
+
+    /// [`Grid::overlay`] of the subject's and the clip's rings, each
+    /// with the rings' boxes where known (one per ring, in order).
+    fn overlay_boxed<'a>(
+        &self,
+        [(subject, subject_boxes), (clip, clip_boxes)]: [Operand<'_, 'a>; 2],
+        window: Option<Rect<f64>>,
+        rule: OverlayRule,
+        fill: FillRule,
+        thinned: bool,
+    ) -> MultiPolygon<f64> {
+        let box_of = |boxes: Option<&Vec<Option<Rect<f64>>>>, r: usize| {
+            boxes.and_then(|b| b.get(r).copied().flatten())
+        };
         // The overlay's contours are implicitly closed.
         let open = |points: &[Coord<f64>]| -> Vec<[f64; 2]> {
             let n = points.len().saturating_sub(1);
@@ -229,8 +251,12 @@ impl Grid {
             Some(rect)
                 if thinned && rule == OverlayRule::Intersect && capacity >= thin::THIN_FROM =>
             {
-                let of = |rings: &[&'a LineString<f64>]| {
-                    let clipped: Clipped = rings.iter().map(|r| clipped_points(r, rect)).collect();
+                let of = |rings: &[&'a LineString<f64>], boxes| {
+                    let clipped: Clipped = rings
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| clipped_points(r, box_of(boxes, i), rect))
+                        .collect();
                     let mut p = thin::Presence::new(rect, capacity)?;
                     for points in clipped.iter().flatten() {
                         p.add(&points[..points.len() - 1]);
@@ -238,13 +264,18 @@ impl Grid {
                     p.finish();
                     Some((clipped, p))
                 };
-                of(subject).zip(of(clip)).map(|(s, c)| [s, c])
+                of(subject, subject_boxes)
+                    .zip(of(clip, clip_boxes))
+                    .map(|(s, c)| [s, c])
             }
             _ => None,
         };
-        for (k, (rings, shape)) in [(subject, ShapeType::Subject), (clip, ShapeType::Clip)]
-            .into_iter()
-            .enumerate()
+        for (k, (rings, boxes, shape)) in [
+            (subject, subject_boxes, ShapeType::Subject),
+            (clip, clip_boxes, ShapeType::Clip),
+        ]
+        .into_iter()
+        .enumerate()
         {
             // Each operand is thinned by where the other one is.
             let (clipped, other) = match &thinning {
@@ -270,7 +301,9 @@ impl Grid {
                         thinned
                     }
                     (_, _, None) => Some(open(&ring.0)),
-                    (_, _, Some(rect)) => clipped_points(ring, rect).map(|c| open(&c)),
+                    (_, _, Some(rect)) => {
+                        clipped_points(ring, box_of(boxes, r), rect).map(|c| open(&c))
+                    }
                 };
                 if let Some(contour) = contour {
                     // The vertices thinned out are not noted: they lie
@@ -435,21 +468,30 @@ fn shapes_to_multipolygon(shapes: Vec<Vec<Vec<[f64; 2]>>>) -> MultiPolygon<f64> 
 /// such islands (Sakhalin, the Primorye coast) are half the vertices of the
 /// largest transfers.
 pub fn intersection(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    let grid = Grid::covering([a, b]);
-    let (common, a_rest, b_rest) = split_common(a, b);
-    let mut out = grid.intersection_of(&a_rest, &b_rest);
-    out.0.extend(common.into_iter().cloned());
+    intersection_with(a, b, true)
+}
+
+/// [`intersection`], its operands thinned if `thinned`. Each ring's box is
+/// found once, for the grid, the common polygons, the window and the clip.
+fn intersection_with(
+    a: &MultiPolygon<f64>,
+    b: &MultiPolygon<f64>,
+    thinned: bool,
+) -> MultiPolygon<f64> {
+    let (a, b) = (boxed(&a.0), boxed(&b.0));
+    // `Grid::covering([a, b])`: the box of every exterior.
+    let grid = Grid::covering_boxes(a.iter().chain(&b).filter_map(|p| p.rings[0]));
+    let (a, b): (Vec<&Boxed>, Vec<&Boxed>) = (a.iter().collect(), b.iter().collect());
+    let (common, a_rest, b_rest) = split_common_boxed(&a, &b);
+    let mut out = grid.intersection_thinned(&a_rest, &b_rest, thinned);
+    out.0.extend(common.into_iter().map(|p| p.polygon.clone()));
     out
 }
 
 /// [`intersection`] without thinning the operands (see [`thin`]): the
 /// reference path the tests hold it equal to, vertex for vertex.
 pub fn intersection_reference(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    let grid = Grid::covering([a, b]);
-    let (common, a_rest, b_rest) = split_common(a, b);
-    let mut out = grid.intersection_thinned(&a_rest, &b_rest, false);
-    out.0.extend(common.into_iter().cloned());
-    out
+    intersection_with(a, b, false)
 }
 
 /// The union of `parts` (a holder's features dissolved), on the grid of
@@ -516,6 +558,54 @@ fn bounds_of(parts: &[&Polygon<f64>]) -> Option<Rect<f64>> {
         })
 }
 
+/// A polygon with the box of each of its rings (exterior first, as
+/// `LineString::bounding_rect` gives them), found once for every step of an
+/// intersection that needs them: the grid, the common polygons, the window,
+/// the clip. Each step took its own pass over every vertex before.
+struct Boxed<'a> {
+    polygon: &'a Polygon<f64>,
+    rings: Vec<Option<Rect<f64>>>,
+}
+
+/// Operands of [`Grid::overlay_boxed`]: rings, and their boxes if known.
+type Operand<'r, 'a> = (
+    &'r [&'a LineString<f64>],
+    Option<&'r Vec<Option<Rect<f64>>>>,
+);
+
+/// `polygons` with their rings' boxes.
+fn boxed<'a>(polygons: impl IntoIterator<Item = &'a Polygon<f64>>) -> Vec<Boxed<'a>> {
+    polygons
+        .into_iter()
+        .map(|polygon| Boxed {
+            polygon,
+            rings: std::iter::once(polygon.exterior())
+                .chain(polygon.interiors())
+                .map(BoundingRect::bounding_rect)
+                .collect(),
+        })
+        .collect()
+}
+
+/// The polygons of `parts`.
+fn polygons_of<'a>(parts: &[&Boxed<'a>]) -> Vec<&'a Polygon<f64>> {
+    parts.iter().map(|p| p.polygon).collect()
+}
+
+/// Every ring's box, in the order of [`rings_of`].
+fn ring_boxes(parts: &[&Boxed]) -> Vec<Option<Rect<f64>>> {
+    parts.iter().flat_map(|p| p.rings.iter().copied()).collect()
+}
+
+/// [`bounds_of`] from the rings' boxes: the same box, in the same order
+/// of reduction.
+fn bounds_of_boxed(parts: &[&Boxed]) -> Option<Rect<f64>> {
+    parts
+        .iter()
+        .flat_map(|p| p.rings.iter().copied().flatten())
+        .reduce(joint)
+}
+
 /// The polygons of `b` that `a` also has, then the rest of `a`, then the
 /// rest of `b` (see [`split_common`]).
 pub(crate) type Split<'a, 'b> = (
@@ -538,6 +628,22 @@ pub(crate) fn split_common_of<'a, 'b>(
     a: &[&'a Polygon<f64>],
     b: &[&'b Polygon<f64>],
 ) -> Split<'a, 'b> {
+    let (a, b) = (boxed(a.iter().copied()), boxed(b.iter().copied()));
+    let (a, b): (Vec<&Boxed>, Vec<&Boxed>) = (a.iter().collect(), b.iter().collect());
+    let (common, a_rest, b_rest) = split_common_boxed(&a, &b);
+    (
+        polygons_of(&common),
+        polygons_of(&a_rest),
+        polygons_of(&b_rest),
+    )
+}
+
+/// [`split_common_of`] of polygons with their rings' boxes.
+#[allow(clippy::type_complexity)]
+fn split_common_boxed<'x, 'a, 'b>(
+    a: &[&'x Boxed<'a>],
+    b: &[&'x Boxed<'b>],
+) -> (Vec<&'x Boxed<'b>>, Vec<&'x Boxed<'a>>, Vec<&'x Boxed<'b>>) {
     /// The ring's vertices from its least one (by coordinates), closing point dropped.
     fn canonical(p: &Polygon<f64>) -> Option<Vec<[u64; 2]>> {
         if !p.interiors().is_empty() {
@@ -560,14 +666,15 @@ pub(crate) fn split_common_of<'a, 'b>(
         )
     }
     let everything = || (Vec::new(), a.to_vec(), b.to_vec());
-    let Some(window) = bounds_of(a)
-        .zip(bounds_of(b))
+    let Some(window) = bounds_of_boxed(a)
+        .zip(bounds_of_boxed(b))
         .and_then(|(ra, rb)| rect_overlap(ra, rb))
     else {
         return everything();
     };
-    let inside = |p: &Polygon<f64>| {
-        p.bounding_rect().is_some_and(|r| {
+    // The exterior's box, as `Polygon::bounding_rect` gives it.
+    let inside = |p: &Boxed| {
+        p.rings[0].is_some_and(|r| {
             r.min().x >= window.min().x
                 && r.min().y >= window.min().y
                 && r.max().x <= window.max().x
@@ -579,7 +686,7 @@ pub(crate) fn split_common_of<'a, 'b>(
         crate::support::bits_hash::BitsMap::with_capacity_and_hasher(a.len(), Default::default());
     for (i, p) in a.iter().enumerate() {
         if inside(p) {
-            if let Some(key) = canonical(p) {
+            if let Some(key) = canonical(p.polygon) {
                 in_a.entry(key).or_default().push(i);
             }
         }
@@ -592,7 +699,7 @@ pub(crate) fn split_common_of<'a, 'b>(
     let mut b_rest = Vec::new();
     for q in b {
         let matched = inside(q)
-            .then(|| canonical(q))
+            .then(|| canonical(q.polygon))
             .flatten()
             .and_then(|key| in_a.get_mut(&key))
             .and_then(Vec::pop);
@@ -656,15 +763,17 @@ fn clip_to_rect(geometry: &MultiPolygon<f64>, rect: Rect<f64>) -> MultiPolygon<f
 /// One ring clipped to `rect`, closed; `None` when fewer than three points
 /// are left.
 pub(super) fn clip_ring(ring: &LineString<f64>, rect: Rect<f64>) -> Option<LineString<f64>> {
-    clipped_points(ring, rect).map(|points| LineString::new(points.into_owned()))
+    clipped_points(ring, None, rect).map(|points| LineString::new(points.into_owned()))
 }
 
-/// [`clip_ring`]'s points, borrowed when the ring lies inside `rect`.
+/// [`clip_ring`]'s points, borrowed when the ring lies inside `rect`;
+/// `bounds` is the ring's box if known.
 fn clipped_points(
     ring: &LineString<f64>,
+    bounds: Option<Rect<f64>>,
     rect: Rect<f64>,
 ) -> Option<std::borrow::Cow<'_, [Coord<f64>]>> {
-    let bounds = ring.bounding_rect()?;
+    let bounds = bounds.or_else(|| ring.bounding_rect())?;
     let (lo, hi) = (rect.min(), rect.max());
     if bounds.max().x < lo.x
         || bounds.min().x > hi.x
@@ -680,20 +789,27 @@ fn clipped_points(
     {
         return (ring.0.len() >= 4).then_some(std::borrow::Cow::Borrowed(&ring.0[..]));
     }
-    let mut points: Vec<Coord<f64>> = ring.0.clone();
-    if points.len() > 1 && points.first() == points.last() {
-        points.pop();
-    }
-    for side in [
-        Side::West(lo.x),
-        Side::East(hi.x),
-        Side::South(lo.y),
-        Side::North(hi.y),
-    ] {
-        points = clip_side(&points, side);
+    // Cut open (the closing point dropped), closed again after. The first
+    // pass reads the ring where it is, and the passes take turns with one
+    // spare vector (each pass made a new one, after a copy of the whole
+    // ring: five vectors of up to 10^5 vertices for one clip).
+    let ring = &ring.0[..];
+    let open = match ring {
+        [first, .., last] if first == last => &ring[..ring.len() - 1],
+        _ => ring,
+    };
+    let mut points = Vec::with_capacity(open.len() + 4);
+    clip_side(open, Side::West(lo.x), &mut points);
+    let mut spare = Vec::with_capacity(points.len() + 4);
+    for side in [Side::East(hi.x), Side::South(lo.y), Side::North(hi.y)] {
         if points.len() < 3 {
             return None;
         }
+        clip_side(&points, side, &mut spare);
+        std::mem::swap(&mut points, &mut spare);
+    }
+    if points.len() < 3 {
+        return None;
     }
     points.push(points[0]);
     Some(std::borrow::Cow::Owned(points))
@@ -733,11 +849,12 @@ impl Side {
     }
 }
 
-/// One Sutherland–Hodgman pass: the open ring `points` cut by one side.
-fn clip_side(points: &[Coord<f64>], side: Side) -> Vec<Coord<f64>> {
-    let mut out = Vec::with_capacity(points.len() + 4);
+/// One Sutherland–Hodgman pass: the open ring `points` cut by one side,
+/// into `out` (emptied first).
+fn clip_side(points: &[Coord<f64>], side: Side, out: &mut Vec<Coord<f64>>) {
+    out.clear();
     let Some(&last) = points.last() else {
-        return out;
+        return;
     };
     let mut previous = last;
     let mut previous_inside = side.inside(previous);
@@ -752,7 +869,6 @@ fn clip_side(points: &[Coord<f64>], side: Side) -> Vec<Coord<f64>> {
         previous = current;
         previous_inside = current_inside;
     }
-    out
 }
 
 #[cfg(test)]
@@ -1076,5 +1192,44 @@ mod tests {
         let u = u_shape();
         let rect = Rect::new(Coord { x: -1.0, y: -1.0 }, Coord { x: 6.0, y: 6.0 });
         assert_eq!(clip_to_rect(&u, rect), u);
+    }
+
+    /// The boxes found once give the grid, the bounds and the split the
+    /// passes over the vertices gave.
+    #[test]
+    fn boxes_found_once_are_the_passes_boxes() {
+        let holed = Polygon::new(
+            detailed(
+                &[(-3.0, -2.0), (8.0, -2.0), (8.0, 9.0), (-3.0, 9.0)],
+                0.3,
+                0.2,
+            ),
+            vec![LineString::from(vec![
+                (6.0, 6.0),
+                (7.0, 6.0),
+                (7.0, 7.0),
+                (6.0, 6.0),
+            ])],
+        );
+        // The U without its hole: a polygon both may have whole.
+        let u = Polygon::new(u_shape().0[0].exterior().clone(), vec![]);
+        let a = MultiPolygon::new(vec![holed, u.clone()]);
+        let b = MultiPolygon::new(vec![u, Polygon::new(LineString::new(vec![]), vec![])]);
+        let (ba, bb) = (boxed(&a.0), boxed(&b.0));
+        let grid = Grid::covering_boxes(ba.iter().chain(&bb).filter_map(|p| p.rings[0]));
+        assert_eq!(grid.rect, Grid::covering([&a, &b]).rect);
+        let (ra, rb): (Vec<&Boxed>, Vec<&Boxed>) = (ba.iter().collect(), bb.iter().collect());
+        let (pa, pb): (Vec<&Polygon<f64>>, Vec<&Polygon<f64>>) =
+            (a.0.iter().collect(), b.0.iter().collect());
+        assert_eq!(bounds_of_boxed(&ra), bounds_of(&pa));
+        assert_eq!(bounds_of_boxed(&rb), bounds_of(&pb));
+        // The U both have is common; the holed polygon and the empty one
+        // are left.
+        let (common, a_rest, b_rest) = split_common_boxed(&ra, &rb);
+        assert_eq!(common.len(), 1);
+        assert!(std::ptr::eq(common[0].polygon, &b.0[0]));
+        assert!(a_rest.len() == 1 && std::ptr::eq(a_rest[0].polygon, &a.0[0]));
+        assert!(b_rest.len() == 1 && std::ptr::eq(b_rest[0].polygon, &b.0[1]));
+        assert_eq!(intersection(&a, &b), intersection_reference(&a, &b));
     }
 }
