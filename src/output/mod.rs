@@ -57,16 +57,15 @@ pub(crate) type Hashed = (PathBuf, FileEntry);
 ///
 /// Fast path: the reference path is [`hashed_from_disk`] (the file read
 /// back), which `tests::hashing_as_written_matches_reading_back` holds equal.
+///
+/// Written a mebibyte at a time: Linux copies a buffer of several
+/// megabytes into the page cache in one `write` up to several times slower
+/// than in pieces (a 5 MB buffer 1.3–10 ms against 1.2–1.4 ms, 69 MB
+/// 100–200 ms against 17–22 ms, ext4 here; BENCHMARKS.md).
 pub(crate) fn write_hashed(dir: &Path, name: &str, content: &[u8]) -> Result<Hashed> {
-    let path = dir.join(name);
-    fs::write(&path, content).map_err(|source| Error::Io { path, source })?;
-    let name = PathBuf::from(name);
-    let entry = FileEntry {
-        path: manifest::slash_path(&name),
-        bytes: content.len() as u64,
-        sha256: manifest::hash_bytes(content),
-    };
-    Ok((name, entry))
+    write_hashed_from(dir, name, |out| {
+        content.chunks(1 << 20).try_for_each(|c| out.write_all(c))
+    })
 }
 
 /// As [`write_hashed`], the content written by `fill` in pieces (an output
