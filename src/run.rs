@@ -152,7 +152,6 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
                 &inputs.readings,
                 &inputs.uncertain,
             )?;
-            analysis.checks = checks::evaluate(&config.references, &analysis);
             // What the reading found comes first.
             analysis
                 .warnings
@@ -167,15 +166,35 @@ pub fn run_with(config_path: &Path, options: &Options) -> Result<Outcome> {
         });
         analysed.map(|(i, a, r)| (i, a, r, hashes))
     })?;
+    // The checks beside what the reports say of the tools (PROJ's version
+    // asks PROJ, which takes a few milliseconds): between the analysis and
+    // the writing nothing else runs. The thread is joined before PROJ is
+    // used again (DEVELOPERS.md).
+    let study_box = inputs.study_box();
+    let (checks, (equal_area_crs, gdal_version, proj_version)) = std::thread::scope(|scope| {
+        let tools = scope.spawn(|| {
+            (
+                crate::io::projection::resolve_equal_area(
+                    &config.parameters.equal_area_crs,
+                    study_box,
+                ),
+                crate::io::gdal_version(),
+                crate::io::proj_version(),
+            )
+        });
+        let checks = checks::evaluate(&config.references, &analysis);
+        let tools = tools
+            .join()
+            .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+        (checks, tools)
+    });
+    analysis.checks = checks;
     // The reports name the equal-area CRS the analysis used.
-    config.parameters.equal_area_crs = crate::io::projection::resolve_equal_area(
-        &config.parameters.equal_area_crs,
-        inputs.study_box(),
-    );
+    config.parameters.equal_area_crs = equal_area_crs;
     let provenance = Provenance {
         tool_version: env!("CARGO_PKG_VERSION").to_owned(),
-        gdal_version: crate::io::gdal_version(),
-        proj_version: crate::io::proj_version(),
+        gdal_version,
+        proj_version,
         // Its name only: the reports do not depend on the folder the run
         // was started from or on how the path was typed.
         config_path: config_path
