@@ -27,6 +27,8 @@
 //! `clipped_operands_give_the_same_intersection` and
 //! `holes_are_clipped_too`.
 
+use std::borrow::Cow;
+
 use geo::{BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect};
 use i_overlay::core::fill_rule::FillRule;
 use i_overlay::core::overlay::ShapeType;
@@ -65,6 +67,13 @@ impl Grid {
                 .into_iter()
                 .filter_map(BoundingRect::bounding_rect),
         )
+    }
+
+    /// [`Grid::covering`] of geometries given by their rings' boxes
+    /// ([`RingBoxes::of`] each): the same grid, without a pass over their
+    /// vertices.
+    pub fn covering_ring_boxes<'a>(boxes: impl IntoIterator<Item = &'a RingBoxes>) -> Grid {
+        Grid::covering_boxes(boxes.into_iter().flat_map(RingBoxes::exteriors))
     }
 
     /// [`Grid::covering`] from boxes: the one of geometries whose
@@ -128,7 +137,8 @@ impl Grid {
     /// reaching outside the grid's area are overlaid whole by `geo`, on a
     /// grid of their own.
     pub fn intersection(&self, a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-        let (a, b) = (boxed(&a.0), boxed(&b.0));
+        let (a_boxes, b_boxes) = (RingBoxes::of(a), RingBoxes::of(b));
+        let (a, b) = (a_boxes.boxed(&a.0), b_boxes.boxed(&b.0));
         let (a, b): (Vec<&Boxed>, Vec<&Boxed>) = (a.iter().collect(), b.iter().collect());
         self.intersection_of(&a, &b)
     }
@@ -246,7 +256,7 @@ impl Grid {
         // An intersection's operands are thinned where the other is not
         // (see `thin`): each clipped once (borrowed where a ring lies
         // inside the window), with where it is.
-        type Clipped<'r> = Vec<Option<std::borrow::Cow<'r, [Coord<f64>]>>>;
+        type Clipped<'r> = Vec<Option<Cow<'r, [Coord<f64>]>>>;
         let thinning: Option<[(Clipped, thin::Presence); 2]> = match window {
             Some(rect)
                 if thinned && rule == OverlayRule::Intersect && capacity >= thin::THIN_FROM =>
@@ -468,17 +478,42 @@ fn shapes_to_multipolygon(shapes: Vec<Vec<Vec<[f64; 2]>>>) -> MultiPolygon<f64> 
 /// such islands (Sakhalin, the Primorye coast) are half the vertices of the
 /// largest transfers.
 pub fn intersection(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    intersection_with(a, b, true)
+    intersection_with((a, None), (b, None), true)
+}
+
+/// [`intersection`] of operands whose rings' boxes were found before
+/// ([`RingBoxes::of`] each): a run that intersects one holding with
+/// several others finds them once for all (see
+/// [`crate::geometry::overlay::intersections::Intersections`]). The boxes
+/// are the ones [`intersection`] finds, so the result is its own, to the
+/// bit; boxes not made for their operand (another count of polygons or
+/// rings) are found again.
+///
+/// Reference path: [`intersection`], which finds the boxes itself. Fast
+/// path: this. Held equal by `boxes_found_before_give_the_same_intersection`.
+pub fn intersection_boxed(
+    (a, a_boxes): (&MultiPolygon<f64>, &RingBoxes),
+    (b, b_boxes): (&MultiPolygon<f64>, &RingBoxes),
+) -> MultiPolygon<f64> {
+    intersection_with((a, Some(a_boxes)), (b, Some(b_boxes)), true)
 }
 
 /// [`intersection`], its operands thinned if `thinned`. Each ring's box is
-/// found once, for the grid, the common polygons, the window and the clip.
+/// found once (or was, if given), for the grid, the common polygons, the
+/// window and the clip.
 fn intersection_with(
-    a: &MultiPolygon<f64>,
-    b: &MultiPolygon<f64>,
+    (a, a_boxes): (&MultiPolygon<f64>, Option<&RingBoxes>),
+    (b, b_boxes): (&MultiPolygon<f64>, Option<&RingBoxes>),
     thinned: bool,
 ) -> MultiPolygon<f64> {
-    let (a, b) = (boxed(&a.0), boxed(&b.0));
+    fn found<'r>(g: &MultiPolygon<f64>, boxes: Option<&'r RingBoxes>) -> Cow<'r, RingBoxes> {
+        match boxes {
+            Some(boxes) if boxes.fits(g) => Cow::Borrowed(boxes),
+            _ => Cow::Owned(RingBoxes::of(g)),
+        }
+    }
+    let (a_boxes, b_boxes) = (found(a, a_boxes), found(b, b_boxes));
+    let (a, b) = (a_boxes.boxed(&a.0), b_boxes.boxed(&b.0));
     // `Grid::covering([a, b])`: the box of every exterior.
     let grid = Grid::covering_boxes(a.iter().chain(&b).filter_map(|p| p.rings[0]));
     let (a, b): (Vec<&Boxed>, Vec<&Boxed>) = (a.iter().collect(), b.iter().collect());
@@ -491,7 +526,7 @@ fn intersection_with(
 /// [`intersection`] without thinning the operands (see [`thin`]): the
 /// reference path the tests hold it equal to, vertex for vertex.
 pub fn intersection_reference(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> MultiPolygon<f64> {
-    intersection_with(a, b, false)
+    intersection_with((a, None), (b, None), false)
 }
 
 /// The union of `parts` (a holder's features dissolved), on the grid of
@@ -562,9 +597,82 @@ fn bounds_of(parts: &[&Polygon<f64>]) -> Option<Rect<f64>> {
 /// `LineString::bounding_rect` gives them), found once for every step of an
 /// intersection that needs them: the grid, the common polygons, the window,
 /// the clip. Each step took its own pass over every vertex before.
-struct Boxed<'a> {
+struct Boxed<'a, 'r> {
     polygon: &'a Polygon<f64>,
-    rings: Vec<Option<Rect<f64>>>,
+    rings: &'r [Option<Rect<f64>>],
+}
+
+/// The box of every ring of a geometry's polygons (exterior first, as
+/// `LineString::bounding_rect` gives them; `None` for an empty ring), for
+/// [`intersection_boxed`]: found once for a geometry that several
+/// intersections take.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RingBoxes {
+    rects: Vec<Option<Rect<f64>>>,
+    /// Where each polygon's boxes end in `rects`.
+    ends: Vec<usize>,
+}
+
+impl RingBoxes {
+    /// The boxes of `geometry`'s rings.
+    pub fn of(geometry: &MultiPolygon<f64>) -> RingBoxes {
+        RingBoxes::of_polygons(&geometry.0)
+    }
+
+    fn of_polygons<'p>(polygons: impl IntoIterator<Item = &'p Polygon<f64>>) -> RingBoxes {
+        let polygons = polygons.into_iter();
+        let mut boxes = RingBoxes {
+            rects: Vec::with_capacity(polygons.size_hint().0),
+            ends: Vec::with_capacity(polygons.size_hint().0),
+        };
+        for polygon in polygons {
+            boxes.rects.extend(
+                std::iter::once(polygon.exterior())
+                    .chain(polygon.interiors())
+                    .map(BoundingRect::bounding_rect),
+            );
+            boxes.ends.push(boxes.rects.len());
+        }
+        boxes
+    }
+
+    /// True when these are boxes for `geometry`'s rings: as many polygons,
+    /// each with as many rings.
+    fn fits(&self, geometry: &MultiPolygon<f64>) -> bool {
+        self.ends.len() == geometry.0.len()
+            && geometry
+                .0
+                .iter()
+                .zip(self.starts().zip(&self.ends))
+                .all(|(p, (start, end))| end - start == 1 + p.interiors().len())
+    }
+
+    /// The box of each polygon's exterior.
+    fn exteriors(&self) -> impl Iterator<Item = Rect<f64>> + '_ {
+        self.starts()
+            .take(self.ends.len())
+            .filter_map(|start| self.rects[start])
+    }
+
+    /// Where each polygon's boxes start in `rects`.
+    fn starts(&self) -> impl Iterator<Item = usize> + '_ {
+        std::iter::once(0).chain(self.ends.iter().copied())
+    }
+
+    /// `polygons` (those these boxes were found for) with their rings' boxes.
+    fn boxed<'a, 'r>(
+        &'r self,
+        polygons: impl IntoIterator<Item = &'a Polygon<f64>>,
+    ) -> Vec<Boxed<'a, 'r>> {
+        polygons
+            .into_iter()
+            .zip(self.starts().zip(&self.ends))
+            .map(|(polygon, (start, &end))| Boxed {
+                polygon,
+                rings: &self.rects[start..end],
+            })
+            .collect()
+    }
 }
 
 /// Operands of [`Grid::overlay_boxed`]: rings, and their boxes if known.
@@ -573,22 +681,8 @@ type Operand<'r, 'a> = (
     Option<&'r Vec<Option<Rect<f64>>>>,
 );
 
-/// `polygons` with their rings' boxes.
-fn boxed<'a>(polygons: impl IntoIterator<Item = &'a Polygon<f64>>) -> Vec<Boxed<'a>> {
-    polygons
-        .into_iter()
-        .map(|polygon| Boxed {
-            polygon,
-            rings: std::iter::once(polygon.exterior())
-                .chain(polygon.interiors())
-                .map(BoundingRect::bounding_rect)
-                .collect(),
-        })
-        .collect()
-}
-
 /// The polygons of `parts`.
-fn polygons_of<'a>(parts: &[&Boxed<'a>]) -> Vec<&'a Polygon<f64>> {
+fn polygons_of<'a>(parts: &[&Boxed<'a, '_>]) -> Vec<&'a Polygon<f64>> {
     parts.iter().map(|p| p.polygon).collect()
 }
 
@@ -628,7 +722,14 @@ pub(crate) fn split_common_of<'a, 'b>(
     a: &[&'a Polygon<f64>],
     b: &[&'b Polygon<f64>],
 ) -> Split<'a, 'b> {
-    let (a, b) = (boxed(a.iter().copied()), boxed(b.iter().copied()));
+    let (a_boxes, b_boxes) = (
+        RingBoxes::of_polygons(a.iter().copied()),
+        RingBoxes::of_polygons(b.iter().copied()),
+    );
+    let (a, b) = (
+        a_boxes.boxed(a.iter().copied()),
+        b_boxes.boxed(b.iter().copied()),
+    );
     let (a, b): (Vec<&Boxed>, Vec<&Boxed>) = (a.iter().collect(), b.iter().collect());
     let (common, a_rest, b_rest) = split_common_boxed(&a, &b);
     (
@@ -640,10 +741,14 @@ pub(crate) fn split_common_of<'a, 'b>(
 
 /// [`split_common_of`] of polygons with their rings' boxes.
 #[allow(clippy::type_complexity)]
-fn split_common_boxed<'x, 'a, 'b>(
-    a: &[&'x Boxed<'a>],
-    b: &[&'x Boxed<'b>],
-) -> (Vec<&'x Boxed<'b>>, Vec<&'x Boxed<'a>>, Vec<&'x Boxed<'b>>) {
+fn split_common_boxed<'x, 'a, 'b, 'r>(
+    a: &[&'x Boxed<'a, 'r>],
+    b: &[&'x Boxed<'b, 'r>],
+) -> (
+    Vec<&'x Boxed<'b, 'r>>,
+    Vec<&'x Boxed<'a, 'r>>,
+    Vec<&'x Boxed<'b, 'r>>,
+) {
     /// The ring's vertices from its least one (by coordinates), closing point dropped.
     fn canonical(p: &Polygon<f64>) -> Option<Vec<[u64; 2]>> {
         if !p.interiors().is_empty() {
@@ -772,7 +877,7 @@ fn clipped_points(
     ring: &LineString<f64>,
     bounds: Option<Rect<f64>>,
     rect: Rect<f64>,
-) -> Option<std::borrow::Cow<'_, [Coord<f64>]>> {
+) -> Option<Cow<'_, [Coord<f64>]>> {
     let bounds = bounds.or_else(|| ring.bounding_rect())?;
     let (lo, hi) = (rect.min(), rect.max());
     if bounds.max().x < lo.x
@@ -787,7 +892,7 @@ fn clipped_points(
         && bounds.min().y >= lo.y
         && bounds.max().y <= hi.y
     {
-        return (ring.0.len() >= 4).then_some(std::borrow::Cow::Borrowed(&ring.0[..]));
+        return (ring.0.len() >= 4).then_some(Cow::Borrowed(&ring.0[..]));
     }
     // Cut open (the closing point dropped), closed again after. The first
     // pass reads the ring where it is, and the passes take turns with one
@@ -812,7 +917,7 @@ fn clipped_points(
         return None;
     }
     points.push(points[0]);
-    Some(std::borrow::Cow::Owned(points))
+    Some(Cow::Owned(points))
 }
 
 /// One side of the clip rectangle, with the coordinate of its line.
@@ -1194,10 +1299,9 @@ mod tests {
         assert_eq!(clip_to_rect(&u, rect), u);
     }
 
-    /// The boxes found once give the grid, the bounds and the split the
-    /// passes over the vertices gave.
-    #[test]
-    fn boxes_found_once_are_the_passes_boxes() {
+    /// A detailed square with a hole and the U without its hole (a polygon
+    /// two operands may both have whole), as one geometry; and that U.
+    fn holed_and_u() -> (MultiPolygon<f64>, Polygon<f64>) {
         let holed = Polygon::new(
             detailed(
                 &[(-3.0, -2.0), (8.0, -2.0), (8.0, 9.0), (-3.0, 9.0)],
@@ -1211,11 +1315,18 @@ mod tests {
                 (6.0, 6.0),
             ])],
         );
-        // The U without its hole: a polygon both may have whole.
         let u = Polygon::new(u_shape().0[0].exterior().clone(), vec![]);
-        let a = MultiPolygon::new(vec![holed, u.clone()]);
+        (MultiPolygon::new(vec![holed, u.clone()]), u)
+    }
+
+    /// The boxes found once give the grid, the bounds and the split the
+    /// passes over the vertices gave.
+    #[test]
+    fn boxes_found_once_are_the_passes_boxes() {
+        let (a, u) = holed_and_u();
         let b = MultiPolygon::new(vec![u, Polygon::new(LineString::new(vec![]), vec![])]);
-        let (ba, bb) = (boxed(&a.0), boxed(&b.0));
+        let (boxes_a, boxes_b) = (RingBoxes::of(&a), RingBoxes::of(&b));
+        let (ba, bb) = (boxes_a.boxed(&a.0), boxes_b.boxed(&b.0));
         let grid = Grid::covering_boxes(ba.iter().chain(&bb).filter_map(|p| p.rings[0]));
         assert_eq!(grid.rect, Grid::covering([&a, &b]).rect);
         let (ra, rb): (Vec<&Boxed>, Vec<&Boxed>) = (ba.iter().collect(), bb.iter().collect());
@@ -1231,5 +1342,47 @@ mod tests {
         assert!(a_rest.len() == 1 && std::ptr::eq(a_rest[0].polygon, &a.0[0]));
         assert!(b_rest.len() == 1 && std::ptr::eq(b_rest[0].polygon, &b.0[1]));
         assert_eq!(intersection(&a, &b), intersection_reference(&a, &b));
+    }
+
+    /// Boxes found before, for the run, give the intersection that boxes
+    /// found by the intersection itself give, vertex for vertex; boxes made
+    /// for another geometry are not used.
+    #[test]
+    fn boxes_found_before_give_the_same_intersection() {
+        let (a, u) = holed_and_u();
+        let b = MultiPolygon::new(vec![
+            u,
+            Polygon::new(
+                detailed(&[(1.0, 1.0), (12.0, 1.0), (5.0, 11.0)], 0.4, 0.3),
+                vec![],
+            ),
+        ]);
+        let (boxes_a, boxes_b) = (RingBoxes::of(&a), RingBoxes::of(&b));
+        assert!(boxes_a.fits(&a) && boxes_b.fits(&b));
+        assert_eq!(
+            Grid::covering_ring_boxes([&boxes_a, &boxes_b]).rect,
+            Grid::covering([&a, &b]).rect
+        );
+        for (x, bx, y, by) in [(&a, &boxes_a, &b, &boxes_b), (&b, &boxes_b, &a, &boxes_a)] {
+            let direct = intersection(x, y);
+            assert!(!direct.0.is_empty());
+            // Twice: the boxes are only read.
+            for _ in 0..2 {
+                assert_eq!(intersection_boxed((x, bx), (y, by)), direct);
+            }
+        }
+        // `a`'s boxes do not fit `b` (its first polygon has a hole, `b`'s
+        // does not): found again.
+        assert!(!boxes_a.fits(&b));
+        assert_eq!(
+            intersection_boxed((&b, &boxes_a), (&a, &boxes_b)),
+            intersection(&b, &a)
+        );
+        let one = MultiPolygon::new(vec![a.0[1].clone()]);
+        assert!(!boxes_a.fits(&one));
+        assert_eq!(
+            intersection_boxed((&one, &boxes_a), (&b, &boxes_b)),
+            intersection(&one, &b)
+        );
     }
 }

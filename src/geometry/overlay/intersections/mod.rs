@@ -73,6 +73,10 @@ pub struct Intersections<'a> {
     ids: HashMap<usize, usize>,
     /// The geometry of each id.
     geometry: Vec<&'a MultiPolygon<f64>>,
+    /// The boxes of each id's rings, found by the first intersection that
+    /// takes it and kept for the run (one holding is intersected about ten
+    /// times in the bundled run).
+    boxes: Vec<OnceLock<clip::RingBoxes>>,
     /// A geometry that is another of the same holder and year less some of
     /// its polygons (a reading's holder that lost an island): by its id,
     /// the other's id and the polygons it lacks.
@@ -177,6 +181,7 @@ impl<'a> Intersections<'a> {
         let parents = parents_of(&geometry, &whose, &hashes);
         let mut plan = Intersections {
             ids,
+            boxes: geometry.iter().map(|_| OnceLock::new()).collect(),
             geometry,
             parents,
             from_parents: HashSet::new(),
@@ -356,7 +361,7 @@ impl<'a> Intersections<'a> {
     /// polygons overlap nothing else of them), on the parents' grid.
     pub fn of(&self, a: &Holding, b: &Holding) -> MultiPolygon<f64> {
         let (Some(x), Some(y)) = (self.id(a), self.id(b)) else {
-            return clip::intersection(&a.geometry, &b.geometry);
+            return self.direct(a, b);
         };
         if let Some(&(first, drawn, change)) = self.from_drawn.get(&ordered(x, y)) {
             // In the order the drawn pair is made in.
@@ -366,13 +371,13 @@ impl<'a> Intersections<'a> {
                 (b, a, (y, x))
             };
             let Some(made) = self.take(ordered(drawn.0, drawn.1)) else {
-                return clip::intersection(&a.geometry, &b.geometry);
+                return self.direct(a, b);
             };
             let apart = change.is_none_or(|change| {
                 // About a kilometre: pieces touching the box from outside are
                 // looked at too.
                 let rect = crate::geometry::widened(change, 0.01);
-                let grid = clip::Grid::covering([&a.geometry, &b.geometry]);
+                let grid = clip::Grid::covering_ring_boxes([self.boxes(ids.0), self.boxes(ids.1)]);
                 // The drawn pair's land is its pieces: none near the box
                 // settles it without an overlay.
                 let drawn_apart = !made
@@ -382,11 +387,7 @@ impl<'a> Intersections<'a> {
                     || self.no_land_in(drawn, rect, &grid);
                 drawn_apart && self.no_land_in(ids, rect, &grid)
             });
-            return if apart {
-                made
-            } else {
-                clip::intersection(&a.geometry, &b.geometry)
-            };
+            return if apart { made } else { self.direct(a, b) };
         }
         let from_parents = self.from_parents.contains(&ordered(x, y));
         let key = if from_parents {
@@ -395,7 +396,7 @@ impl<'a> Intersections<'a> {
             ordered(x, y)
         };
         let Some(made) = self.take(key) else {
-            return clip::intersection(&a.geometry, &b.geometry);
+            return self.direct(a, b);
         };
         if !from_parents {
             return made;
@@ -406,6 +407,30 @@ impl<'a> Intersections<'a> {
             .flat_map(|(_, missing)| missing.iter().copied())
             .collect();
         without(made, &missing)
+    }
+
+    /// `a ∩ b` made here, with the rings' boxes found once for the run
+    /// where the holdings are planned (see [`clip::intersection_boxed`]).
+    pub fn direct(&self, a: &Holding, b: &Holding) -> MultiPolygon<f64> {
+        match (self.id(a), self.id(b)) {
+            (Some(x), Some(y)) => self.boxed((&a.geometry, x), (&b.geometry, y)),
+            _ => clip::intersection(&a.geometry, &b.geometry),
+        }
+    }
+
+    /// `a ∩ b`, each given with its id, whose geometry it is.
+    fn boxed(
+        &self,
+        (a, x): (&MultiPolygon<f64>, usize),
+        (b, y): (&MultiPolygon<f64>, usize),
+    ) -> MultiPolygon<f64> {
+        clip::intersection_boxed((a, self.boxes(x)), (b, self.boxes(y)))
+    }
+
+    /// The boxes of the rings of id `id`'s geometry, found the first time
+    /// they are asked for.
+    fn boxes(&self, id: usize) -> &clip::RingBoxes {
+        self.boxes[id].get_or_init(|| clip::RingBoxes::of(self.geometry[id]))
     }
 
     /// True when the geometries `ids` have no land of both inside `rect`:
@@ -445,8 +470,12 @@ impl<'a> Intersections<'a> {
         // Shared ones are always made with the operands in one order, so
         // the result does not depend on which job asks first.
         let second = if first == key.0 { key.1 } else { key.0 };
-        let (first, second) = (self.geometry[first], self.geometry[second]);
-        let make = || clip::intersection(first, second);
+        let make = || {
+            self.boxed(
+                (self.geometry[first], first),
+                (self.geometry[second], second),
+            )
+        };
         Some(if last {
             cell.get_or_init(make);
             match Arc::try_unwrap(cell) {
