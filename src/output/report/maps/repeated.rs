@@ -95,6 +95,7 @@ fn parts(rest: &str) -> Option<Vec<Part>> {
             && !text.contains("<g")
             && !text.contains("</g")
             && !text.contains("svg")
+            && balanced(text)
         {
             parts.push(Part {
                 span: start..at,
@@ -105,6 +106,15 @@ fn parts(rest: &str) -> Option<Vec<Part>> {
         }
     }
     (ended && at == rest.len()).then_some(parts)
+}
+
+/// Whether the tags of `line` close as many elements as they open (each
+/// `<name` closed by `/>` or a closing tag; comments aside), so that it
+/// reads as a document of its own.
+fn balanced(line: &str) -> bool {
+    let count = |pattern: &str| line.matches(pattern).count();
+    let closing = count("</");
+    count("<") == closing + count("<!") + closing + count("/>")
 }
 
 /// The document a run of a map's drawing is drawn from: the map's head,
@@ -302,7 +312,7 @@ mod tests {
     /// other form, or a part naming another, is drawn whole.
     #[test]
     fn parts_are_lines_and_whole_groups() {
-        let rest = "<circle r=\"1\"/>\n<g class=\"a\">\n<g>\n<path d=\"M1,1\"/>\n</g>\n</g>\n</g>\n<text>x</text>\n</svg>\n";
+        let rest = "<circle r=\"1\"/>\n<!-- a note -->\n<g class=\"a\">\n<g>\n<path d=\"M1,1\"/>\n</g>\n</g>\n</g>\n<text><tspan>x</tspan></text>\n</svg>\n";
         let spans: Vec<(&str, bool)> = parts(rest)
             .expect("parts")
             .into_iter()
@@ -312,11 +322,12 @@ mod tests {
             spans,
             [
                 ("<circle r=\"1\"/>\n", true),
+                ("<!-- a note -->\n", true),
                 (
                     "<g class=\"a\">\n<g>\n<path d=\"M1,1\"/>\n</g>\n</g>\n",
                     true
                 ),
-                ("<text>x</text>\n", false),
+                ("<text><tspan>x</tspan></text>\n", false),
             ]
         );
         for bad in [
@@ -328,6 +339,8 @@ mod tests {
             "<g><circle r=\"1\"/></g>\n</g>\n</svg>\n",
             "text\n</g>\n</svg>\n",
             "<g>\n<circle r=\"1\"/>\n</g>\n</svg>\n",
+            "<text x=\"1\">\nx</text>\n</g>\n</svg>\n",
+            "<text x=\"1\"><tspan>x</text>\n</g>\n</svg>\n",
         ] {
             assert_eq!(parts(bad), None, "{bad}");
         }
