@@ -663,6 +663,12 @@ fn a_run_draws_the_maps_the_reference_path_draws() {
     let database = fonts.database();
     let grounds = raster::Grounds::of(&maps, &database);
     assert_eq!(grounds.count(), 1, "one shared part for every map");
+    // The graticule, rivers, places and labels, parsed once for all maps.
+    assert!(
+        grounds.repeated() >= 10,
+        "only {} repeated parts",
+        grounds.repeated()
+    );
     assert!(maps.len() >= 7, "only {} maps", maps.len());
     for m in &maps {
         let reference = maps::png(&raster::thinned(&m.svg), &database).expect("drawn whole");

@@ -20,6 +20,7 @@ pub mod labels;
 pub mod legend;
 mod plain;
 pub mod raster;
+mod repeated;
 mod system_fonts;
 pub mod zones;
 

@@ -41,6 +41,20 @@ pub(super) fn draw_plain_paths<'a>(elements: &'a str, picture: &mut Pixmap) -> &
     rest
 }
 
+/// `elements` from the first line that is not a plain path
+/// ([`plain_path`]) on: at most what [`draw_plain_paths`] leaves, found
+/// without drawing.
+pub(super) fn after_plain_paths(elements: &str) -> &str {
+    let mut rest = elements;
+    while let Some((line, after)) = rest.split_once('\n') {
+        if plain_path(line).is_none() {
+            break;
+        }
+        rest = after;
+    }
+    rest
+}
+
 /// A path element as the maps write outlines, on a line of its own: path
 /// data, then only these attributes, each at most once.
 #[derive(Debug, Clone, Copy, PartialEq)]

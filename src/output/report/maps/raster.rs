@@ -16,13 +16,16 @@
 //! the same pixels as drawing each thinned map whole (its reference path).
 //! The outlines each map and the shared part begin with are drawn straight
 //! into the picture (`maps::plain`), the rest by the rasteriser, and
-//! the pictures, opaque, encoded without tiny-skia's copy ([`encode_png`]).
+//! the pictures, opaque, encoded without tiny-skia's copy ([`encode_png`]);
+//! what several maps draw alike after their outlines (labels, graticule,
+//! rivers) is parsed once for all of them (`maps::repeated`).
 
 use std::sync::Arc;
 
 use resvg::tiny_skia::{PathBuilder, Pixmap};
 use resvg::usvg::fontdb::Database;
 
+use super::repeated::Repeated;
 use super::{Map, Shared};
 
 /// Points closer than this to the last point kept (in pixels, the sum of
@@ -259,6 +262,9 @@ pub struct Grounds {
     /// Each shared part (as SVG, before the end of the shared drawing) and
     /// its picture.
     drawn: Vec<(String, Pixmap)>,
+    /// What more than one map draws after its outlines, parsed once
+    /// ([`super::repeated`]).
+    repeated: Repeated,
 }
 
 impl Grounds {
@@ -277,12 +283,24 @@ impl Grounds {
                 drawn.push((prefix.to_owned(), picture));
             }
         }
-        Grounds { drawn }
+        // What follows each map's shared drawing and plain outlines.
+        let repeated = Repeated::of(maps.iter().filter_map(|map| {
+            let s = map.shared;
+            let rest = super::plain::after_plain_paths(&map.svg[shared_prefix(map)?.len()..]);
+            Some((&map.svg[..s.head], &map.svg[s.group..s.body], rest))
+        }));
+        Grounds { drawn, repeated }
     }
 
     /// How many shared parts were drawn.
     pub fn count(&self) -> usize {
         self.drawn.len()
+    }
+
+    /// How many parts of the maps' own drawings more than one map draws
+    /// (each parsed once).
+    pub fn repeated(&self) -> usize {
+        self.repeated.count()
     }
 
     /// The PNG of `map` (thinned): its own drawing over its shared part,
@@ -298,12 +316,19 @@ impl Grounds {
             head, group, body, ..
         } = map.shared;
         // What follows the shared drawing: its plain outlines first, then
-        // the rest after the head and the group's opening tag
-        // ([`shared_prefix`] checked the offsets).
+        // the rest after the head and the group's opening tag, the parts
+        // other maps draw too from their trees ([`Repeated::draw`];
+        // [`shared_prefix`] checked the offsets).
         let mut picture = under.clone();
         let rest = super::plain::draw_plain_paths(&map.svg[map.shared.end..], &mut picture);
-        let own = format!("{}{}{rest}", &map.svg[..head], &map.svg[group..body]);
-        encode_png(&super::fonts::draw(&thinned(&own), fonts, Some(picture))?)
+        let picture = self.repeated.draw(
+            &map.svg[..head],
+            &map.svg[group..body],
+            rest,
+            picture,
+            fonts,
+        )?;
+        encode_png(&picture)
     }
 }
 
