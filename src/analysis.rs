@@ -478,6 +478,7 @@ pub fn analyse_readings(
             },
         )));
     }
+    bound_transfers(&mut per_step_pieces, params.sliver_km2, uncertain);
     let names: Vec<(String, Vec<String>)> = snapshots
         .iter()
         .map(|s| {
@@ -487,8 +488,9 @@ pub fn analyse_readings(
             )
         })
         .collect();
-    let mut figures: Vec<Analysis> = Vec::with_capacity(sets.len());
-    for set in &sets {
+    // Each reading's figures on every core: a reading only reads the
+    // snapshots' and steps' results, and the readings come back in order.
+    let figure_of = |set: &Vec<&Snapshot>| -> Result<Analysis> {
         let index = |s: &Snapshot| unique.iter().position(|u| std::ptr::eq(*u, s));
         let step_index = |e: &Snapshot, l: &Snapshot| {
             steps_in
@@ -532,10 +534,9 @@ pub fn analyse_readings(
         let mut steps = Vec::new();
         for w in set.windows(2) {
             let (earlier, later) = (w[0], w[1]);
-            let pieces = step_index(earlier, later)
-                .map(|i| per_step_pieces[i].clone())
-                .unwrap_or_default();
-            let mut balances = balances(areas_in(earlier.year), areas_in(later.year), &pieces);
+            let pieces: &[Transfer] =
+                step_index(earlier, later).map_or(&[], |i| &per_step_pieces[i]);
+            let mut balances = balances(areas_in(earlier.year), areas_in(later.year), pieces);
             let region_changed =
                 (region_of(later.year) - region_of(earlier.year)).abs() > params.sliver_km2;
             nobody(
@@ -570,7 +571,7 @@ pub fn analyse_readings(
                     ));
                 }
             }
-            warnings.extend(takeovers(earlier, later, &balances, &pieces));
+            warnings.extend(takeovers(earlier, later, &balances, pieces));
             let (kept, dropped) = overlay::split_slivers(pieces, params.sliver_km2);
             transfers.extend(kept);
             steps.push(Step {
@@ -600,9 +601,11 @@ pub fn analyse_readings(
         };
         let consistency = consistency_warnings(&figure, &equal_area_crs);
         figure.warnings.extend(consistency);
-        figures.push(figure);
-    }
-    bound_transfers(&mut figures, uncertain);
+        Ok(figure)
+    };
+    let figures = parallel::map(&sets, figure_of)
+        .into_iter()
+        .collect::<Result<Vec<Analysis>>>()?;
     let balances_seconds = clock.elapsed().as_secs_f64();
     let mut figures = figures.into_iter();
     let mut analysis = figures.next().unwrap_or_else(|| Analysis {
@@ -662,8 +665,14 @@ pub fn analyse_readings(
 
 /// Each transfer's least and greatest area if the uncertain lines moved
 /// within their bands (see [`crate::geometry::uncertainty`]); nothing
-/// without uncertain lines.
-fn bound_transfers(figures: &mut [Analysis], uncertain: &[(Vec<geo::Coord<f64>>, f64)]) {
+/// without uncertain lines. Measured on the steps' pieces (those of at
+/// least `sliver_km2`, the ones kept as transfers) before the readings take
+/// copies of them, so a piece several readings share is measured once.
+fn bound_transfers(
+    per_step_pieces: &mut [Vec<Transfer>],
+    sliver_km2: f64,
+    uncertain: &[(Vec<geo::Coord<f64>>, f64)],
+) {
     use crate::geometry::uncertainty::{band_km2, Band};
     if uncertain.is_empty() {
         return;
@@ -674,23 +683,29 @@ fn bound_transfers(figures: &mut [Analysis], uncertain: &[(Vec<geo::Coord<f64>>,
         .iter()
         .map(|(line, km)| Band::new(std::slice::from_ref(line), *km))
         .collect();
-    // A reading shares most transfers with the base, coordinate for
-    // coordinate: each distinct piece is measured once.
-    let all: Vec<(usize, usize)> = figures
+    // Steps of different readings share pieces coordinate for coordinate:
+    // each distinct piece is measured once.
+    let all: Vec<(usize, usize)> = per_step_pieces
         .iter()
         .enumerate()
-        .flat_map(|(f, a)| (0..a.transfers.len()).map(move |t| (f, t)))
+        .flat_map(|(s, pieces)| {
+            pieces
+                .iter()
+                .enumerate()
+                .filter(|(_, t)| t.area_km2 >= sliver_km2)
+                .map(move |(p, _)| (s, p))
+        })
         .collect();
-    let figures_ref: &[Analysis] = figures;
-    let geometry = |&(f, t): &(usize, usize)| &figures_ref[f].transfers[t].geometry;
+    let pieces_ref: &[Vec<Transfer>] = per_step_pieces;
+    let geometry = |&(s, p): &(usize, usize)| &pieces_ref[s][p].geometry;
+    let hashes = parallel::map(&all, |job| geodesy::multi_polygon_hash(geometry(job)));
     let mut jobs: Vec<(usize, usize)> = Vec::new();
     let mut by_hash: BTreeMap<u64, Vec<usize>> = BTreeMap::new();
     let which: Vec<usize> = all
         .iter()
-        .map(|job| {
-            let same = by_hash
-                .entry(geodesy::multi_polygon_hash(geometry(job)))
-                .or_default();
+        .zip(hashes)
+        .map(|(job, hash)| {
+            let same = by_hash.entry(hash).or_default();
             match same.iter().find(|&&j| geometry(&jobs[j]) == geometry(job)) {
                 Some(&j) => j,
                 None => {
@@ -701,14 +716,15 @@ fn bound_transfers(figures: &mut [Analysis], uncertain: &[(Vec<geo::Coord<f64>>,
             }
         })
         .collect();
-    let widths = parallel::map(&jobs, |job| band_km2(geometry(job), &bands));
-    for ((f, t), j) in all.into_iter().zip(which) {
+    let widths = parallel::map_costliest_first(
+        &jobs,
+        |job| geometry(job).coords_count(),
+        |job| band_km2(geometry(job), &bands),
+    );
+    for ((s, p), j) in all.into_iter().zip(which) {
         let band = widths[j];
-        let transfer = &mut figures[f].transfers[t];
-        transfer.area_range_km2 = Some([
-            (transfer.area_km2 - band).max(0.0),
-            transfer.area_km2 + band,
-        ]);
+        let piece = &mut per_step_pieces[s][p];
+        piece.area_range_km2 = Some([(piece.area_km2 - band).max(0.0), piece.area_km2 + band]);
     }
 }
 

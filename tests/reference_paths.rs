@@ -30,7 +30,7 @@ fn a_run_makes_the_transfers_and_areas_the_reference_paths_make() {
     for pair in inputs.snapshots.windows(2) {
         let (earlier, later) = (&pair[0], &pair[1]);
         let (reference, _) = overlay::split_slivers(
-            overlay::transfers(earlier, later),
+            &overlay::transfers(earlier, later),
             config.parameters.sliver_km2,
         );
         let run: Vec<_> = analysis
@@ -144,7 +144,7 @@ fn readings_match_the_reference_paths(
             .collect();
         for pair in sequence.windows(2) {
             let (reference, _) = overlay::split_slivers(
-                overlay::transfers(pair[0], pair[1]),
+                &overlay::transfers(pair[0], pair[1]),
                 config.parameters.sliver_km2,
             );
             let run: Vec<_> = figures

@@ -327,7 +327,7 @@ pub fn run(case: &Case, _skip_known: bool) {
             assert_overlay_area(&t.geometry, "transfer");
             assert!(t.area_km2.is_finite());
         }
-        let (kept, dropped) = overlay::split_slivers(pieces, 1.0);
+        let (kept, dropped) = overlay::split_slivers(&pieces, 1.0);
         assert!(kept.iter().all(|t| t.area_km2 >= 1.0));
         assert!(dropped.area_km2.is_finite());
     }

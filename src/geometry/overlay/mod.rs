@@ -121,11 +121,11 @@ pub struct Dropped {
     pub area_km2: f64,
 }
 
-/// Keeps the pieces of at least `sliver_km2` and sums up the rest.
-pub fn split_slivers(pieces: Vec<Transfer>, sliver_km2: f64) -> (Vec<Transfer>, Dropped) {
+/// Copies of the pieces of at least `sliver_km2`, and the rest summed up.
+pub fn split_slivers(pieces: &[Transfer], sliver_km2: f64) -> (Vec<Transfer>, Dropped) {
     let mut dropped = Dropped::default();
     let kept = pieces
-        .into_iter()
+        .iter()
         .filter(|t| {
             let keep = t.area_km2 >= sliver_km2;
             if !keep {
@@ -134,6 +134,7 @@ pub fn split_slivers(pieces: Vec<Transfer>, sliver_km2: f64) -> (Vec<Transfer>, 
             }
             keep
         })
+        .cloned()
         .collect();
     (kept, dropped)
 }
@@ -167,7 +168,7 @@ mod tests {
             1800,
             vec![("A", west.clone()), ("B", east.union(&square(122.0, 50.0)))],
         );
-        let (moved, dropped) = split_slivers(transfers(&before, &after), 1.0);
+        let (moved, dropped) = split_slivers(&transfers(&before, &after), 1.0);
         assert_eq!(dropped, Dropped::default());
         assert_eq!(moved.len(), 1);
         let t = &moved[0];
@@ -197,12 +198,12 @@ mod tests {
             2,
             vec![("A", shifted.clone()), ("B", b.difference(&shifted))],
         );
-        let (moved, dropped) = split_slivers(transfers(&before, &after), 1.0);
+        let (moved, dropped) = split_slivers(&transfers(&before, &after), 1.0);
         assert!(moved.is_empty(), "{moved:?}");
         assert_eq!(dropped.count, 1);
         let expected = geodesy::area_km2(&shifted) - geodesy::area_km2(&a);
         assert_relative_eq!(dropped.area_km2, expected, max_relative = 1e-3);
-        let (moved, _) = split_slivers(transfers(&before, &after), 0.1);
+        let (moved, _) = split_slivers(&transfers(&before, &after), 0.1);
         assert_eq!(moved.len(), 1);
     }
 }
