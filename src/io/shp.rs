@@ -13,7 +13,7 @@
 
 use std::io::Write;
 
-use super::write::{oriented_rings, GeometryKind, Layer, OutFeature, Shape};
+use super::write::{fill_points, oriented_rings, GeometryKind, Layer, OutFeature, Shape};
 
 /// A layer's `.shp`, written by [`GeometryFiles::write_shp`] in pieces (it
 /// is as large as the layer's coordinates), and its `.shx`.
@@ -27,6 +27,10 @@ pub struct GeometryFiles<'l> {
     bounds: [f64; 4],
     /// The `.shp`'s length in bytes.
     shp_len: usize,
+    /// Whether each ring of a polygon layer, in order, is written backwards (as
+    /// [`oriented_rings`] found while the `.shx` was made; the `.shp` takes
+    /// it from here rather than measuring every ring again).
+    reversed: Vec<bool>,
     /// The index of the shapes.
     pub shx: Vec<u8>,
 }
@@ -55,8 +59,14 @@ pub fn geometry_files<'l>(layer: &'l Layer<'l>) -> Option<GeometryFiles<'l>> {
     let mut bounds: Option<[f64; 4]> = None;
     let mut offset = 100;
     let mut parts = Vec::new();
+    let mut reversed = Vec::new();
     for feature in &layer.features {
-        parts_of(feature, shape_type, &mut parts)?;
+        parts_of(feature, shape_type, &mut parts, |ps, parts| {
+            parts.extend(oriented_rings(ps, true).map(|(ring, reverse)| (&ring.0[..], reverse)));
+        })?;
+        if shape_type == POLYGON {
+            reversed.extend(parts.iter().map(|&(_, reverse)| reverse));
+        }
         // Empty parts and parts GDAL reads as points of a polygon are left
         // to GDAL.
         let minimum = match shape_type {
@@ -67,10 +77,7 @@ pub fn geometry_files<'l>(layer: &'l Layer<'l>) -> Option<GeometryFiles<'l>> {
         if parts.is_empty() || parts.iter().any(|(p, _)| p.len() < minimum) {
             return None;
         }
-        let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
-        for c in parts.iter().flat_map(|(p, _)| p.iter()) {
-            b = [b[0].min(c.x), b[1].min(c.y), b[2].max(c.x), b[3].max(c.y)];
-        }
+        let b = box_of(&parts);
         if b.iter().any(|v| !v.is_finite()) {
             return None;
         }
@@ -92,6 +99,7 @@ pub fn geometry_files<'l>(layer: &'l Layer<'l>) -> Option<GeometryFiles<'l>> {
         boxes,
         bounds,
         shp_len: offset,
+        reversed,
         shx,
     })
 }
@@ -103,9 +111,26 @@ impl GeometryFiles<'_> {
         let length = i32::try_from(self.shp_len / 2).unwrap_or(i32::MAX);
         buffer.extend_from_slice(&header(length, self.shape_type, self.bounds));
         let mut parts = Vec::new();
+        let mut reversed = self.reversed.iter().copied();
+        let changed = || std::io::Error::other("a shape changed while written");
         for (i, (feature, b)) in self.layer.features.iter().zip(&self.boxes).enumerate() {
-            if parts_of(feature, self.shape_type, &mut parts).is_none() {
-                return Err(std::io::Error::other("a shape changed while written"));
+            // The rings in order, each turned as it was when the `.shx` was
+            // made.
+            let mut missing = false;
+            let made = parts_of(feature, self.shape_type, &mut parts, |ps, parts| {
+                for ring in ps
+                    .iter()
+                    .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                {
+                    let reverse = reversed.next().unwrap_or_else(|| {
+                        missing = true;
+                        false
+                    });
+                    parts.push((&ring.0[..], reverse));
+                }
+            });
+            if made.is_none() || missing {
+                return Err(changed());
             }
             let words = words(self.shape_type, &parts);
             put_be(&mut buffer, i32::try_from(i + 1).unwrap_or(i32::MAX));
@@ -128,32 +153,7 @@ impl GeometryFiles<'_> {
                     start += p.len();
                 }
                 for &(p, reverse) in &parts {
-                    let mut put = |c: &geo::Coord<f64>| {
-                        put_f64(&mut buffer, c.x);
-                        put_f64(&mut buffer, c.y);
-                        // Rings of millions of points: out a megabyte at
-                        // a time here too.
-                        if buffer.len() >= CHUNK {
-                            let full = std::mem::take(&mut buffer);
-                            buffer.reserve(CHUNK + 4096);
-                            Some(full)
-                        } else {
-                            None
-                        }
-                    };
-                    let mut flush = |full: Option<Vec<u8>>| match full {
-                        Some(full) => out.write_all(&full),
-                        None => Ok(()),
-                    };
-                    if reverse {
-                        for c in p.iter().rev() {
-                            flush(put(c))?;
-                        }
-                    } else {
-                        for c in p {
-                            flush(put(c))?;
-                        }
-                    }
+                    put_points(&mut buffer, p, reverse, out)?;
                 }
             }
             if buffer.len() >= CHUNK {
@@ -161,22 +161,63 @@ impl GeometryFiles<'_> {
                 buffer.clear();
             }
         }
+        if reversed.next().is_some() {
+            return Err(changed());
+        }
         out.write_all(&buffer)
     }
 }
 
+/// Appends `points` (backwards if `reverse`) to `buffer` as x and y,
+/// little-endian, writing the buffer to `out` whenever it holds a megabyte
+/// (rings of millions of points).
+///
+/// The room for as many points as fit before the next megabyte is made at
+/// once and filled 16 bytes at a time: pushing each coordinate checked the
+/// buffer's capacity, and its size against the megabyte, at every point.
+fn put_points(
+    buffer: &mut Vec<u8>,
+    points: &[geo::Coord<f64>],
+    reverse: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let mut rest = points;
+    while !rest.is_empty() {
+        let room = (CHUNK.saturating_sub(buffer.len()) / 16).max(1);
+        let n = room.min(rest.len());
+        // The points written now: the first `n` left, or the last `n`
+        // backwards.
+        let now = if reverse {
+            let (left, now) = rest.split_at(rest.len() - n);
+            rest = left;
+            now
+        } else {
+            let (now, left) = rest.split_at(n);
+            rest = left;
+            now
+        };
+        let start = buffer.len();
+        buffer.resize(start + 16 * n, 0);
+        fill_points(&mut buffer[start..], now, reverse);
+        if buffer.len() >= CHUNK {
+            out.write_all(buffer)?;
+            buffer.clear();
+        }
+    }
+    Ok(())
+}
+
 /// The parts of `feature` as a record of `shape_type` holds them, each
-/// with whether it is written backwards; `None` when the feature's
-/// geometry is not of that type.
+/// with whether it is written backwards (lines never are; `polygons` puts
+/// the rings of polygons, each exterior then its holes, with theirs);
+/// `None` when the feature's geometry is not of that type.
 fn parts_of<'f>(
     feature: &'f OutFeature,
     shape_type: i32,
-    parts: &mut Vec<(&'f [geo::Coord<f64>], bool)>,
+    parts: &mut Vec<Part<'f>>,
+    mut polygons: impl FnMut(&'f [geo::Polygon<f64>], &mut Vec<Part<'f>>),
 ) -> Option<()> {
     parts.clear();
-    let polygons = |ps: &'f [geo::Polygon<f64>], parts: &mut Vec<_>| {
-        parts.extend(oriented_rings(ps, true).map(|(ring, reverse)| (&ring.0[..], reverse)));
-    };
     match (&feature.geometry, shape_type) {
         (Shape::MultiPolygon(mp), POLYGON) => polygons(&mp.0, parts),
         (Shape::Owned(geo::Geometry::MultiPolygon(mp)), POLYGON) => polygons(&mp.0, parts),
@@ -197,8 +238,11 @@ fn parts_of<'f>(
     Some(())
 }
 
+/// A part of a record: its points and whether they are written backwards.
+type Part<'f> = (&'f [geo::Coord<f64>], bool);
+
 /// A record's length in 16-bit words, after its 8-byte header.
-fn words(shape_type: i32, parts: &[(&[geo::Coord<f64>], bool)]) -> usize {
+fn words(shape_type: i32, parts: &[Part]) -> usize {
     if shape_type == POINT {
         return 10;
     }
@@ -222,6 +266,54 @@ fn header(words: i32, shape_type: i32, b: [f64; 4]) -> [u8; 100] {
     let mut out = [0; 100];
     out.copy_from_slice(&h);
     out
+}
+
+/// The box of nothing: what any point widens.
+const NO_BOX: [f64; 4] = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+
+/// The box (west, south, east, north) of the points of `parts`,
+/// [`NO_BOX`] for none; NaN coordinates are passed over, as `f64::min`
+/// and `f64::max` do.
+///
+/// Fast path: four points at a time, each of four lanes keeping its own
+/// box, the lanes joined at the end. Minima and maxima do not depend on
+/// the order they are taken in, except which zero a box gets when its
+/// side is at 0 and both zeros are among the points; a box with a side
+/// at zero is found again by [`box_of_in_order`], the reference path
+/// (`tests::boxes_are_the_boxes_point_by_point` holds the two equal).
+fn box_of(parts: &[Part]) -> [f64; 4] {
+    let mut lanes = [NO_BOX; 4];
+    let mut b = NO_BOX;
+    for (points, _) in parts {
+        let quads = points.chunks_exact(4);
+        b = widened(b, box_of_in_order(&[(quads.remainder(), false)]));
+        for quad in quads {
+            for (lane, c) in lanes.iter_mut().zip(quad) {
+                *lane = [
+                    lane[0].min(c.x),
+                    lane[1].min(c.y),
+                    lane[2].max(c.x),
+                    lane[3].max(c.y),
+                ];
+            }
+        }
+    }
+    let b = lanes.into_iter().fold(b, widened);
+    if b.contains(&0.0) {
+        box_of_in_order(parts)
+    } else {
+        b
+    }
+}
+
+/// Reference path of [`box_of`]: point by point, in order.
+fn box_of_in_order(parts: &[Part]) -> [f64; 4] {
+    parts
+        .iter()
+        .flat_map(|(p, _)| p.iter())
+        .fold(NO_BOX, |b, c| {
+            [b[0].min(c.x), b[1].min(c.y), b[2].max(c.x), b[3].max(c.y)]
+        })
 }
 
 fn widened(a: [f64; 4], b: [f64; 4]) -> [f64; 4] {
@@ -379,6 +471,100 @@ mod tests {
                 ),
             ],
         });
+    }
+
+    /// Points written in runs up to each megabyte are the bytes of each
+    /// point pushed on its own (the reference path), forwards and
+    /// backwards, in rings that cross a megabyte anywhere.
+    #[test]
+    fn points_across_megabytes_are_the_points_one_by_one() {
+        struct Pieces(Vec<u8>, usize);
+        impl Write for Pieces {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.extend_from_slice(buf);
+                self.1 += 1;
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let ring: Vec<geo::Coord<f64>> = (0..200_000)
+            .map(|i| geo::coord! { x: f64::from(i) * 0.5, y: -f64::from(i) / 3.0 })
+            .collect();
+        for (lead, reverse) in [
+            (0, false),
+            (7, true),
+            (CHUNK - 20, false),
+            (CHUNK - 3, true),
+        ] {
+            let mut expected = vec![9u8; lead];
+            let mut points: Vec<_> = ring.iter().collect();
+            if reverse {
+                points.reverse();
+            }
+            for c in points {
+                expected.extend_from_slice(&c.x.to_le_bytes());
+                expected.extend_from_slice(&c.y.to_le_bytes());
+            }
+            let mut buffer = vec![9u8; lead];
+            let mut out = Pieces(Vec::new(), 0);
+            put_points(&mut buffer, &ring, reverse, &mut out).unwrap();
+            assert!(out.1 >= 3, "written in {} pieces", out.1);
+            assert!(buffer.len() < CHUNK + 16);
+            out.0.extend_from_slice(&buffer);
+            assert!(out.0 == expected, "lead {lead}, reverse {reverse}");
+        }
+    }
+
+    /// A box found four points at a time is the box found point by point
+    /// (the reference path), bit for bit: rings of every length up to 11,
+    /// NaN coordinates, and sides at either zero.
+    #[test]
+    fn boxes_are_the_boxes_point_by_point() {
+        let values = [
+            -3.5,
+            0.0,
+            -0.0,
+            2.25,
+            f64::NAN,
+            1e-300,
+            -7.0,
+            0.0,
+            4.5,
+            -0.0,
+            0.5,
+        ];
+        for n in 0..=values.len() {
+            for shift in 0..values.len() {
+                let points: Vec<geo::Coord<f64>> = (0..n)
+                    .map(|i| {
+                        geo::coord! {
+                            x: values[(i + shift) % values.len()],
+                            y: values[(i * 7 + shift + 3) % values.len()] * 1.5,
+                        }
+                    })
+                    .collect();
+                // Whole, and in two parts split anywhere.
+                for cut in 0..=n {
+                    let one: [Part; 1] = [(&points[..], false)];
+                    let two: [Part; 2] = [(&points[..cut], false), (&points[cut..], true)];
+                    for parts in [&one[..], &two[..]] {
+                        let (fast, reference) = (box_of(parts), box_of_in_order(parts));
+                        assert_eq!(
+                            fast.map(f64::to_bits),
+                            reference.map(f64::to_bits),
+                            "{parts:?}"
+                        );
+                    }
+                }
+            }
+        }
+        // Away from zero, the lanes' own boxes: no second pass.
+        let ring: Vec<geo::Coord<f64>> = (1..=9)
+            .map(|i| geo::coord! { x: 100.0 + f64::from(i % 4), y: 40.0 - f64::from(i) })
+            .collect();
+        assert_eq!(box_of(&[(&ring, false)]), [100.0, 31.0, 103.0, 39.0]);
     }
 
     /// What the fast path does not cover goes to GDAL.

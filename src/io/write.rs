@@ -536,19 +536,25 @@ fn multi_polygon_wkb(polygons: &[geo::Polygon<f64>], shapefile: bool) -> Vec<u8>
             // checked the capacity twice a point.
             let start = wkb.len();
             wkb.resize(start + 16 * ring.0.len(), 0);
-            let put = |(out, c): (&mut [u8], &geo::Coord<f64>)| {
-                out[..8].copy_from_slice(&c.x.to_le_bytes());
-                out[8..].copy_from_slice(&c.y.to_le_bytes());
-            };
-            let out = wkb[start..].chunks_exact_mut(16);
-            if reverse {
-                out.zip(ring.0.iter().rev()).for_each(put);
-            } else {
-                out.zip(&ring.0).for_each(put);
-            }
+            fill_points(&mut wkb[start..], &ring.0, reverse);
         }
     }
     wkb
+}
+
+/// Fills `out`, 16 bytes a point, with `points` (backwards if `reverse`):
+/// x then y, little-endian, as well-known binary and shapefiles hold them.
+pub(crate) fn fill_points(out: &mut [u8], points: &[geo::Coord<f64>], reverse: bool) {
+    let put = |(out, c): (&mut [u8], &geo::Coord<f64>)| {
+        out[..8].copy_from_slice(&c.x.to_le_bytes());
+        out[8..].copy_from_slice(&c.y.to_le_bytes());
+    };
+    let out = out.chunks_exact_mut(16);
+    if reverse {
+        out.zip(points.iter().rev()).for_each(put);
+    } else {
+        out.zip(points).for_each(put);
+    }
 }
 
 /// Every ring of `polygons` (each exterior, then its holes) and whether it
