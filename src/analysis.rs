@@ -383,6 +383,7 @@ pub fn analyse_readings(
         }),
     );
     let traced = Traced::plan(&unique, &overlays);
+    let river_index = boundary::Rivers::new(rivers);
     let done = parallel::map_costliest_first(&jobs, cost, |job| match job {
         Job::Measure(i, snapshot) => Done::Measured(
             *i,
@@ -391,8 +392,9 @@ pub fn analyse_readings(
                     areas,
                     overlays: &overlays,
                     traced: &traced,
+                    rivers: &river_index,
                 };
-                measure_snapshot(snapshot, ea, &shared, rivers, &boundary_params)
+                measure_snapshot(snapshot, ea, &shared, &boundary_params)
             }),
         ),
         Job::Overlay(i, before, after) => {
@@ -1071,18 +1073,18 @@ impl Traced {
 }
 
 /// What the jobs of one run share: areas, intersections and boundaries
-/// made once.
+/// made once, and the rivers' index.
 struct Shared<'a> {
     areas: &'a geodesy::AreaCache,
     overlays: &'a Intersections<'a>,
     traced: &'a Traced,
+    rivers: &'a boundary::Rivers<'a>,
 }
 
 fn measure_snapshot(
     snapshot: &Snapshot,
     equal_area: &EqualArea,
     shared: &Shared,
-    rivers: &[River],
     boundary_params: &BoundaryParams,
 ) -> Result<SnapshotResult> {
     let (area_cache, overlays) = (shared.areas, shared.overlays);
@@ -1148,7 +1150,7 @@ fn measure_snapshot(
         || {
             boundary::stretches_with(
                 &snapshot.holdings,
-                rivers,
+                shared.rivers,
                 boundary_params,
                 |a, b, trace| shared.traced.of(overlays, a, b, trace),
             )
