@@ -743,6 +743,7 @@ fn variant_snapshots(
         return Ok(Vec::new());
     }
     let grid = variants::grid_for(snapshots);
+    let cuts = variants::Cuts::new(snapshots);
     let tasks: Vec<(usize, usize)> = (0..variants.len())
         .flat_map(|r| (0..snapshots.len()).map(move |i| (r, i)))
         .collect();
@@ -774,7 +775,7 @@ fn variant_snapshots(
                     reading.name, snapshot.year
                 )
             },
-            || variants::apply(snapshot, &chosen, &holders, &grid),
+            || variants::apply_sharing(snapshot, &chosen, &holders, &grid, &cuts),
         )
     });
     let mut out: Vec<Vec<Option<Snapshot>>> = variants.iter().map(|_| Vec::new()).collect();
