@@ -30,7 +30,13 @@
 //! polygon bit for bit where the polygon's vertices away from the zones
 //! are on the grid or snap to distinct grid points (it keeps them as
 //! drawn where two snap to one, see [`crate::geometry::overlay::splice`]).
-//! What it cannot settle so it overlays as the reference does. Held equal by
+//! What it cannot settle so it overlays as the reference does. A run cuts
+//! all its (reading, snapshot) pairs through one [`Cuts`]
+//! ([`apply_sharing`]), which makes a holding's piece of a zone, a zone's
+//! land and a holder's cut once when several pairs would make them from
+//! the same inputs (a holding two snapshots have alike); held to [`apply`]
+//! pair by pair by `pairs_sharing_a_store_cut_as_apply_cuts` and on the
+//! bundled readings by `tests/reference_paths.rs`. Held equal by
 //! `islands_move_whole_as_the_reference_moves_them` and, on the bundled
 //! readings, by `tests/reference_paths.rs` (the same polygons in the same
 //! order, every exterior bit for bit; where the reference overlays a
@@ -640,6 +646,41 @@ mod tests {
             geodesy::area_km2(&rect(121.0, 51.0, 123.0, 52.0)),
             max_relative = 1e-7
         );
+    }
+
+    /// Two snapshots in which B is the same and A is not, cut through one
+    /// store: the second takes B's piece of the zone from the first (the
+    /// zone's land and B's cut differ, A's edge along the zone being
+    /// densified from another corner), and both are what `apply` makes
+    /// on its own.
+    #[test]
+    fn pairs_sharing_a_store_cut_as_apply_cuts() {
+        let b = rect(122.0, 50.0, 124.0, 52.0);
+        let snapshots = [
+            snapshot(
+                1700,
+                vec![("A", rect(120.0, 50.0, 122.0, 52.0)), ("B", b.clone())],
+            ),
+            snapshot(1750, vec![("A", rect(120.5, 50.0, 122.0, 52.0)), ("B", b)]),
+        ];
+        let zone = Zone {
+            id: "z".into(),
+            geometry: rect(121.5, 51.0, 123.0, 53.0),
+        };
+        let grid = grid_for(&snapshots);
+        let cuts = Cuts::new(&snapshots);
+        for s in &snapshots {
+            let shared = apply_sharing(s, &[&zone], &["A"], &grid, &cuts).expect("changed");
+            let alone = apply(s, &[&zone], &["A"], &grid).expect("changed");
+            let holdings = |s: &Snapshot| -> Vec<(String, MultiPolygon<f64>)> {
+                s.holdings
+                    .iter()
+                    .map(|h| (h.state.clone(), h.geometry.clone()))
+                    .collect()
+            };
+            assert_eq!(holdings(&shared), holdings(&alone));
+        }
+        assert_eq!(cuts.reused(), 1);
     }
 
     /// A closed ring through `corners` with `n` points inserted along
