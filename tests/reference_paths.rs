@@ -489,8 +489,10 @@ fn the_bundled_readings_cut_their_snapshots_as_the_reference_does() {
         "the (reading, snapshot) pairs cut through one store"
     );
     // The Undemarcated land and Russia of 1689 and 1727 are one geometry
-    // each: their pieces and cuts were made once for both years.
-    assert!(cuts.reused() >= 4, "{} taken from the store", cuts.reused());
+    // each: their pieces and cuts were made once for both years, and
+    // Sakhalin's land once for every year (12 taken from the store when
+    // this was written).
+    assert!(cuts.reused() >= 6, "{} taken from the store", cuts.reused());
 }
 
 /// The intersections a run overlays on the bundled data (every pair of
