@@ -303,10 +303,10 @@ pub fn analyse_readings(
     uncertain: &[(Vec<geo::Coord<f64>>, f64)],
 ) -> Result<Analysis> {
     let params = &config.parameters;
-    let study_box = crate::model::extent(snapshots.iter().flat_map(|s| &s.holdings))
-        .map_or((-180.0, -90.0, 180.0, 90.0), |r| {
-            (r.min().x, r.min().y, r.max().x, r.max().y)
-        });
+    let extent = crate::model::extent(snapshots.iter().flat_map(|s| &s.holdings));
+    let study_box = extent.map_or((-180.0, -90.0, 180.0, 90.0), |r| {
+        (r.min().x, r.min().y, r.max().x, r.max().y)
+    });
     let equal_area_crs =
         crate::io::projection::resolve_equal_area(&params.equal_area_crs, study_box);
     // Fail early, on one thread, if the CRS is not usable or does not
@@ -322,7 +322,7 @@ pub fn analyse_readings(
     let clock = std::time::Instant::now();
 
     // Each variant's snapshots: the drawn one where it assigns nothing.
-    let mut changed = variant_snapshots(snapshots, zones, readings)?;
+    let mut changed = variant_snapshots(snapshots, extent, zones, readings)?;
     let sets: Vec<Vec<&Snapshot>> = std::iter::once(snapshots.iter().collect())
         .chain(readings.iter().skip(1).enumerate().map(|(r, _)| {
             snapshots
@@ -735,6 +735,7 @@ fn bound_transfers(
 /// pairs are independent and cut in parallel.
 fn variant_snapshots(
     snapshots: &[Snapshot],
+    extent: Option<geo::Rect<f64>>,
     zones: &[Zone],
     readings: &[Reading],
 ) -> Result<Vec<Vec<Option<Snapshot>>>> {
@@ -742,7 +743,7 @@ fn variant_snapshots(
     if variants.is_empty() {
         return Ok(Vec::new());
     }
-    let grid = variants::grid_for(snapshots);
+    let grid = variants::grid_within(snapshots, extent);
     let cuts = variants::Cuts::new(snapshots);
     let tasks: Vec<(usize, usize)> = (0..variants.len())
         .flat_map(|r| (0..snapshots.len()).map(move |i| (r, i)))

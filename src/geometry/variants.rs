@@ -108,9 +108,19 @@ pub const BUILD_GRID: [f64; 4] = [60.0, 20.0, 160.0, 80.0];
 /// The grid to cut zones on: the build's when every snapshot lies inside
 /// it, else one covering every snapshot.
 pub fn grid_for(snapshots: &[Snapshot]) -> Grid {
+    grid_within(
+        snapshots,
+        crate::model::extent(snapshots.iter().flat_map(|s| &s.holdings)),
+    )
+}
+
+/// [`grid_for`] with the snapshots' extent ([`crate::model::extent`] of
+/// every holding) found before: a run has it already, and finding it is a
+/// pass over every vertex.
+pub fn grid_within(snapshots: &[Snapshot], extent: Option<Rect<f64>>) -> Grid {
     let [w, s, e, n] = BUILD_GRID;
     let build = Rect::new(Coord { x: w, y: s }, Coord { x: e, y: n });
-    match crate::model::extent(snapshots.iter().flat_map(|s| &s.holdings)) {
+    match extent {
         Some(r) if r.min().x >= w && r.min().y >= s && r.max().x <= e && r.max().y <= n => {
             Grid::new(build)
         }
