@@ -303,10 +303,10 @@ pub fn analyse_readings(
     uncertain: &[(Vec<geo::Coord<f64>>, f64)],
 ) -> Result<Analysis> {
     let params = &config.parameters;
-    let study_box = crate::model::extent(snapshots.iter().flat_map(|s| &s.holdings))
-        .map_or((-180.0, -90.0, 180.0, 90.0), |r| {
-            (r.min().x, r.min().y, r.max().x, r.max().y)
-        });
+    let extent = crate::model::extent(snapshots.iter().flat_map(|s| &s.holdings));
+    let study_box = extent.map_or((-180.0, -90.0, 180.0, 90.0), |r| {
+        (r.min().x, r.min().y, r.max().x, r.max().y)
+    });
     let equal_area_crs =
         crate::io::projection::resolve_equal_area(&params.equal_area_crs, study_box);
     // Fail early, on one thread, if the CRS is not usable or does not
@@ -322,7 +322,7 @@ pub fn analyse_readings(
     let clock = std::time::Instant::now();
 
     // Each variant's snapshots: the drawn one where it assigns nothing.
-    let mut changed = variant_snapshots(snapshots, zones, readings)?;
+    let mut changed = variant_snapshots(snapshots, extent, zones, readings)?;
     let sets: Vec<Vec<&Snapshot>> = std::iter::once(snapshots.iter().collect())
         .chain(readings.iter().skip(1).enumerate().map(|(r, _)| {
             snapshots
@@ -383,6 +383,7 @@ pub fn analyse_readings(
         }),
     );
     let traced = Traced::plan(&unique, &overlays);
+    let river_index = boundary::Rivers::new(rivers);
     let done = parallel::map_costliest_first(&jobs, cost, |job| match job {
         Job::Measure(i, snapshot) => Done::Measured(
             *i,
@@ -391,8 +392,9 @@ pub fn analyse_readings(
                     areas,
                     overlays: &overlays,
                     traced: &traced,
+                    rivers: &river_index,
                 };
-                measure_snapshot(snapshot, ea, &shared, rivers, &boundary_params)
+                measure_snapshot(snapshot, ea, &shared, &boundary_params)
             }),
         ),
         Job::Overlay(i, before, after) => {
@@ -733,6 +735,7 @@ fn bound_transfers(
 /// pairs are independent and cut in parallel.
 fn variant_snapshots(
     snapshots: &[Snapshot],
+    extent: Option<geo::Rect<f64>>,
     zones: &[Zone],
     readings: &[Reading],
 ) -> Result<Vec<Vec<Option<Snapshot>>>> {
@@ -740,7 +743,8 @@ fn variant_snapshots(
     if variants.is_empty() {
         return Ok(Vec::new());
     }
-    let grid = variants::grid_for(snapshots);
+    let grid = variants::grid_within(snapshots, extent);
+    let cuts = variants::Cuts::new(snapshots);
     let tasks: Vec<(usize, usize)> = (0..variants.len())
         .flat_map(|r| (0..snapshots.len()).map(move |i| (r, i)))
         .collect();
@@ -772,7 +776,7 @@ fn variant_snapshots(
                     reading.name, snapshot.year
                 )
             },
-            || variants::apply(snapshot, &chosen, &holders, &grid),
+            || variants::apply_sharing(snapshot, &chosen, &holders, &grid, &cuts),
         )
     });
     let mut out: Vec<Vec<Option<Snapshot>>> = variants.iter().map(|_| Vec::new()).collect();
@@ -1071,18 +1075,18 @@ impl Traced {
 }
 
 /// What the jobs of one run share: areas, intersections and boundaries
-/// made once.
+/// made once, and the rivers' index.
 struct Shared<'a> {
     areas: &'a geodesy::AreaCache,
     overlays: &'a Intersections<'a>,
     traced: &'a Traced,
+    rivers: &'a boundary::Rivers<'a>,
 }
 
 fn measure_snapshot(
     snapshot: &Snapshot,
     equal_area: &EqualArea,
     shared: &Shared,
-    rivers: &[River],
     boundary_params: &BoundaryParams,
 ) -> Result<SnapshotResult> {
     let (area_cache, overlays) = (shared.areas, shared.overlays);
@@ -1148,7 +1152,7 @@ fn measure_snapshot(
         || {
             boundary::stretches_with(
                 &snapshot.holdings,
-                rivers,
+                shared.rivers,
                 boundary_params,
                 |a, b, trace| shared.traced.of(overlays, a, b, trace),
             )

@@ -395,12 +395,17 @@ fn assignments<'a>(
 /// The one allowed difference: a polygon with holes that the reference
 /// overlays again may have a hole start at another vertex of the same ring,
 /// or run the other way round (the fast path keeps it as drawn), which
-/// moves its area by parts in 10^13 at most.
+/// moves its area by parts in 10^13 at most. A run cuts every pair
+/// through one `variants::Cuts` (`apply_sharing`), which takes what an
+/// earlier pair made from the same inputs: the same snapshots as `apply`
+/// cuts one by one, coordinate for coordinate.
 #[test]
 fn the_bundled_readings_cut_their_snapshots_as_the_reference_does() {
     use borderchange::geometry::variants;
     let (_, inputs) = bundled();
     let grid = variants::grid_for(&inputs.snapshots);
+    let cuts = variants::Cuts::new(&inputs.snapshots);
+    let mut shared_pairs = 0;
     // A ring's vertices from its least one, closing point dropped, in
     // whichever direction gives the smaller sequence.
     let rotated = |ring: &geo::LineString<f64>| -> Vec<[u64; 2]> {
@@ -428,6 +433,23 @@ fn the_bundled_readings_cut_their_snapshots_as_the_reference_does() {
         for snapshot in &inputs.snapshots {
             let (zones, holders) = assignments(&inputs, reading, snapshot);
             let fast = variants::apply(snapshot, &zones, &holders, &grid);
+            let sharing = variants::apply_sharing(snapshot, &zones, &holders, &grid, &cuts);
+            let holdings = |s: &Option<borderchange::model::Snapshot>| {
+                s.as_ref().map(|s| {
+                    s.holdings
+                        .iter()
+                        .map(|h| (h.state.clone(), h.geometry.clone()))
+                        .collect::<Vec<_>>()
+                })
+            };
+            assert_eq!(
+                holdings(&sharing),
+                holdings(&fast),
+                "{} {}",
+                reading.name,
+                snapshot.year
+            );
+            shared_pairs += usize::from(fast.is_some());
             let reference = variants::apply_reference(snapshot, &zones, &holders, &grid);
             let (Some(fast), Some(reference)) = (fast, reference) else {
                 assert!(zones.is_empty(), "{} {}", reading.name, snapshot.year);
@@ -462,6 +484,15 @@ fn the_bundled_readings_cut_their_snapshots_as_the_reference_does() {
     // Two readings: four snapshots under one, two under the other.
     assert!(compared >= 20, "only {compared} holdings compared");
     assert!(moved <= 1, "{moved} polygons with holes started elsewhere");
+    assert_eq!(
+        shared_pairs, 8,
+        "the (reading, snapshot) pairs cut through one store"
+    );
+    // The Undemarcated land and Russia of 1689 and 1727 are one geometry
+    // each: their pieces and cuts were made once for both years, and
+    // Sakhalin's land once for every year (12 taken from the store when
+    // this was written).
+    assert!(cuts.reused() >= 6, "{} taken from the store", cuts.reused());
 }
 
 /// The intersections a run overlays on the bundled data (every pair of

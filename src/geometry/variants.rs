@@ -30,7 +30,13 @@
 //! polygon bit for bit where the polygon's vertices away from the zones
 //! are on the grid or snap to distinct grid points (it keeps them as
 //! drawn where two snap to one, see [`crate::geometry::overlay::splice`]).
-//! What it cannot settle so it overlays as the reference does. Held equal by
+//! What it cannot settle so it overlays as the reference does. A run cuts
+//! all its (reading, snapshot) pairs through one [`Cuts`]
+//! ([`apply_sharing`]), which makes a holding's piece of a zone, a zone's
+//! land and a holder's cut once when several pairs would make them from
+//! the same inputs (a holding two snapshots have alike); held to [`apply`]
+//! pair by pair by `pairs_sharing_a_store_cut_as_apply_cuts` and on the
+//! bundled readings by `tests/reference_paths.rs`. Held equal by
 //! `islands_move_whole_as_the_reference_moves_them` and, on the bundled
 //! readings, by `tests/reference_paths.rs` (the same polygons in the same
 //! order, every exterior bit for bit; where the reference overlays a
@@ -102,9 +108,19 @@ pub const BUILD_GRID: [f64; 4] = [60.0, 20.0, 160.0, 80.0];
 /// The grid to cut zones on: the build's when every snapshot lies inside
 /// it, else one covering every snapshot.
 pub fn grid_for(snapshots: &[Snapshot]) -> Grid {
+    grid_within(
+        snapshots,
+        crate::model::extent(snapshots.iter().flat_map(|s| &s.holdings)),
+    )
+}
+
+/// [`grid_for`] with the snapshots' extent ([`crate::model::extent`] of
+/// every holding) found before: a run has it already, and finding it is a
+/// pass over every vertex.
+pub fn grid_within(snapshots: &[Snapshot], extent: Option<Rect<f64>>) -> Grid {
     let [w, s, e, n] = BUILD_GRID;
     let build = Rect::new(Coord { x: w, y: s }, Coord { x: e, y: n });
-    match crate::model::extent(snapshots.iter().flat_map(|s| &s.holdings)) {
+    match extent {
         Some(r) if r.min().x >= w && r.min().y >= s && r.max().x <= e && r.max().y <= n => {
             Grid::new(build)
         }
@@ -133,7 +149,128 @@ pub fn apply(
     holders: &[&str],
     grid: &Grid,
 ) -> Option<Snapshot> {
-    apply_on(snapshot, zones, holders, grid, Path::Fast)
+    apply_on(snapshot, zones, holders, grid, Path::Fast, None)
+}
+
+/// [`apply`] for one of several (reading, snapshot) pairs that share
+/// `cuts`: a zone's piece of a holding, a zone's land and a holder's cut
+/// that another pair made from the same inputs are taken from it (see
+/// [`Cuts`]). The result is [`apply`]'s.
+pub fn apply_sharing<'a>(
+    snapshot: &'a Snapshot,
+    zones: &[&'a Zone],
+    holders: &[&str],
+    grid: &Grid,
+    cuts: &Cuts<'a>,
+) -> Option<Snapshot> {
+    apply_on(snapshot, zones, holders, grid, Path::Fast, Some(cuts))
+}
+
+/// What the readings' cuts of the drawn snapshots have in common, made
+/// once: a holding that several snapshots have, coordinate for coordinate
+/// (the Undemarcated land and Russia of 1689 and 1727 in the bundled
+/// data), gives each zone the same piece in each, the zone the same land,
+/// and the holder the same cut, in every (reading, snapshot) pair that
+/// assigns the same zones. Each is a function of its inputs only, so the
+/// one made first is the one each pair would make. Only the pieces and
+/// cuts of such repeated holdings are kept (a holding in one snapshot
+/// only, the Qing mainland, is not copied into the store), and every
+/// zone's land, with its pieces as its key.
+pub struct Cuts<'a> {
+    /// The holdings' geometries that more than one snapshot has.
+    repeated: Vec<&'a MultiPolygon<f64>>,
+    /// A zone's piece of a repeated geometry: by the zone's address and
+    /// the geometry's place in `repeated`.
+    pieces: Store<(usize, usize)>,
+    /// A zone's land: by the addresses of the zone and of the zones
+    /// assigned after it, and its pieces (a piece of a holding in one
+    /// snapshot only may be the same as another's: the zone's part of the
+    /// Qing of 1689 and of 1727).
+    lands: Store<(Vec<usize>, Vec<MultiPolygon<f64>>)>,
+    /// A repeated geometry's cut: by its place in `repeated` and the
+    /// places in `lands` of what it gains and what it loses.
+    cuts: Store<(usize, Vec<usize>, Vec<usize>)>,
+    /// How many pieces, lands and cuts were taken from the stores.
+    reused: std::sync::atomic::AtomicUsize,
+}
+
+/// Geometries made once by whichever pair asks first, by key, each with
+/// its place in the store.
+type Store<K> = std::sync::Mutex<Vec<(K, std::sync::Arc<std::sync::OnceLock<MultiPolygon<f64>>>)>>;
+
+impl<'a> Cuts<'a> {
+    /// A store for the cuts of `snapshots` (the drawn ones).
+    pub fn new(snapshots: &'a [Snapshot]) -> Self {
+        let all: Vec<&MultiPolygon<f64>> = snapshots
+            .iter()
+            .flat_map(|s| s.holdings.iter().map(|h| &h.geometry))
+            .collect();
+        let mut repeated: Vec<&MultiPolygon<f64>> = Vec::new();
+        for (i, g) in all.iter().enumerate() {
+            let again = all[i + 1..].iter().any(|o| same_geometry(g, o));
+            if again && !repeated.iter().any(|r| same_geometry(r, g)) {
+                repeated.push(g);
+            }
+        }
+        Cuts {
+            repeated,
+            pieces: Store::default(),
+            lands: Store::default(),
+            cuts: Store::default(),
+            reused: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// How many pieces, lands and cuts a pair took from this store rather
+    /// than making them.
+    pub fn reused(&self) -> usize {
+        self.reused.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The geometry stored under `key`, made by `make` if no pair has
+    /// made it yet, and its place in `store`. Making one never asks the
+    /// store for another, so no two pairs wait for each other.
+    fn stored<K: PartialEq>(
+        &self,
+        store: &Store<K>,
+        key: K,
+        make: impl FnOnce() -> MultiPolygon<f64>,
+    ) -> (usize, MultiPolygon<f64>) {
+        let (place, cell) = {
+            let mut list = store
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            match list.iter().position(|(k, _)| *k == key) {
+                Some(i) => {
+                    self.reused
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    (i, list[i].1.clone())
+                }
+                None => {
+                    let cell = std::sync::Arc::default();
+                    list.push((key, std::sync::Arc::clone(&cell)));
+                    (list.len() - 1, cell)
+                }
+            }
+        };
+        (place, cell.get_or_init(make).clone())
+    }
+
+    /// The place of `g` in `repeated`, if it is there.
+    fn repeated(&self, g: &MultiPolygon<f64>) -> Option<usize> {
+        self.repeated.iter().position(|r| same_geometry(r, g))
+    }
+}
+
+/// Equal coordinate for coordinate, the cheap differences first.
+fn same_geometry(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
+    std::ptr::eq(a, b)
+        || (a.0.len() == b.0.len()
+            && a.0.iter().zip(&b.0).all(|(p, q)| {
+                p.exterior().0.len() == q.exterior().0.len()
+                    && p.interiors().len() == q.interiors().len()
+            })
+            && a == b)
 }
 
 /// [`apply`] the plain way, the reference path (see the module notes):
@@ -145,7 +282,7 @@ pub fn apply_reference(
     holders: &[&str],
     grid: &Grid,
 ) -> Option<Snapshot> {
-    apply_on(snapshot, zones, holders, grid, Path::Reference)
+    apply_on(snapshot, zones, holders, grid, Path::Reference, None)
 }
 
 /// Which way [`apply_on`] overlays.
@@ -155,54 +292,89 @@ enum Path {
     Fast,
 }
 
-fn apply_on(
-    snapshot: &Snapshot,
-    zones: &[&Zone],
+fn apply_on<'a>(
+    snapshot: &'a Snapshot,
+    zones: &[&'a Zone],
     holders: &[&str],
     grid: &Grid,
     path: Path,
+    cuts: Option<&Cuts<'a>>,
 ) -> Option<Snapshot> {
     if zones.is_empty() {
         return None;
     }
+    // Each holding's place among the repeated geometries of `cuts`.
+    let repeated: Vec<Option<usize>> = snapshot
+        .holdings
+        .iter()
+        .map(|h| cuts.and_then(|c| c.repeated(&h.geometry)))
+        .collect();
     // Each zone's land in this snapshot: its intersection with every
     // holder, less the zones assigned after it; and which holders each
-    // zone reaches.
+    // zone reaches. With `cuts`, each land's place in it, if it is there.
     let mut parts: Vec<MultiPolygon<f64>> = Vec::with_capacity(zones.len());
+    let mut part_places: Vec<Option<usize>> = Vec::with_capacity(zones.len());
     let mut reached: Vec<Vec<bool>> = Vec::with_capacity(zones.len());
     for (k, zone) in zones.iter().enumerate() {
         let zone_box = zone.geometry.bounding_rect();
-        let pieces: Vec<Option<MultiPolygon<f64>>> = snapshot
+        let made: Vec<Option<MultiPolygon<f64>>> = snapshot
             .holdings
             .iter()
-            .map(|h| {
+            .zip(&repeated)
+            .map(|(h, &place)| {
                 let meets = match (h.geometry.bounding_rect(), zone_box) {
                     (Some(a), Some(b)) => a.intersects(&b),
                     _ => false,
                 };
-                meets
-                    .then(|| match path {
-                        Path::Reference => grid.intersection(&h.geometry, &zone.geometry),
-                        Path::Fast => grid
-                            .intersection_without_overlay(&h.geometry, &zone.geometry)
-                            .unwrap_or_else(|| grid.intersection(&h.geometry, &zone.geometry)),
-                    })
-                    .filter(|p| !p.0.is_empty())
+                if !meets {
+                    return None;
+                }
+                let make = || match path {
+                    Path::Reference => grid.intersection(&h.geometry, &zone.geometry),
+                    Path::Fast => grid
+                        .intersection_without_overlay(&h.geometry, &zone.geometry)
+                        .unwrap_or_else(|| grid.intersection(&h.geometry, &zone.geometry)),
+                };
+                let piece = match cuts.zip(place) {
+                    Some((cuts, place)) => {
+                        let zone_at = std::ptr::from_ref::<Zone>(zone) as usize;
+                        cuts.stored(&cuts.pieces, (zone_at, place), make).1
+                    }
+                    None => make(),
+                };
+                Some(piece).filter(|p| !p.0.is_empty())
             })
             .collect();
-        reached.push(pieces.iter().map(Option::is_some).collect());
-        let pieces: Vec<&MultiPolygon<f64>> = pieces.iter().flatten().collect();
-        let mut land = match pieces[..] {
-            // One holding's whole polygons, or one overlay's result, as the
-            // overlay writes them: a union of it alone gives it back.
-            [one] if path == Path::Fast && grid.is_overlay_output(one) => one.clone(),
-            _ => grid.boolean(&pieces, &[], OverlayRule::Subject),
-        };
+        reached.push(made.iter().map(Option::is_some).collect());
+        let pieces: Vec<&MultiPolygon<f64>> = made.iter().flatten().collect();
         let later: Vec<&MultiPolygon<f64>> = zones[k + 1..].iter().map(|z| &z.geometry).collect();
-        if !later.is_empty() && !land.0.is_empty() {
-            land = grid.boolean(&[&land], &later, OverlayRule::Difference);
-        }
+        let make = || {
+            let mut land = match pieces[..] {
+                // One holding's whole polygons, or one overlay's result, as
+                // the overlay writes them: a union of it alone gives it back.
+                [one] if path == Path::Fast && grid.is_overlay_output(one) => one.clone(),
+                _ => grid.boolean(&pieces, &[], OverlayRule::Subject),
+            };
+            if !later.is_empty() && !land.0.is_empty() {
+                land = grid.boolean(&[&land], &later, OverlayRule::Difference);
+            }
+            land
+        };
+        // The same pieces and zones make the same land.
+        let (place, land) = match cuts {
+            Some(cuts) => {
+                let zone_places: Vec<usize> = zones[k..]
+                    .iter()
+                    .map(|z| std::ptr::from_ref::<Zone>(z) as usize)
+                    .collect();
+                let key = (zone_places, pieces.iter().map(|p| (*p).clone()).collect());
+                let (i, land) = cuts.stored(&cuts.lands, key, make);
+                (Some(i), land)
+            }
+            None => (None, make()),
+        };
         parts.push(land);
+        part_places.push(place);
     }
     // A zone changes something only where a holder other than the one it
     // is given to has land in it.
@@ -255,9 +427,32 @@ fn apply_on(
             Some(h) if own.is_empty() && !loses => h.geometry.clone(),
             Some(h) => {
                 changed = true;
-                match path {
+                let make = || match path {
                     Path::Reference => cut_and_add(&h.geometry, &own, &others, grid),
                     Path::Fast => cut_and_add_fast(&h.geometry, &own, &others, grid),
+                };
+                // A repeated holding's cut, stored when its lands are.
+                let places = |to_self: bool| -> Option<Vec<usize>> {
+                    part_places
+                        .iter()
+                        .zip(&parts)
+                        .zip(holders)
+                        .zip(&effective)
+                        .filter(|(((_, p), h), e)| {
+                            **e && (**h == name) == to_self && !p.0.is_empty()
+                        })
+                        .map(|(((place, _), _), _)| *place)
+                        .collect()
+                };
+                let key = index
+                    .and_then(|i| repeated[i])
+                    .zip(places(true))
+                    .zip(places(false));
+                match cuts.zip(key) {
+                    Some((cuts, ((at, gains), loses))) => {
+                        cuts.stored(&cuts.cuts, (at, gains, loses), make).1
+                    }
+                    None => make(),
                 }
             }
             None if own.is_empty() => continue,
@@ -461,6 +656,41 @@ mod tests {
             geodesy::area_km2(&rect(121.0, 51.0, 123.0, 52.0)),
             max_relative = 1e-7
         );
+    }
+
+    /// Two snapshots in which B is the same and A is not, cut through one
+    /// store: the second takes B's piece of the zone from the first (the
+    /// zone's land and B's cut differ, A's edge along the zone being
+    /// densified from another corner), and both are what `apply` makes
+    /// on its own.
+    #[test]
+    fn pairs_sharing_a_store_cut_as_apply_cuts() {
+        let b = rect(122.0, 50.0, 124.0, 52.0);
+        let snapshots = [
+            snapshot(
+                1700,
+                vec![("A", rect(120.0, 50.0, 122.0, 52.0)), ("B", b.clone())],
+            ),
+            snapshot(1750, vec![("A", rect(120.5, 50.0, 122.0, 52.0)), ("B", b)]),
+        ];
+        let zone = Zone {
+            id: "z".into(),
+            geometry: rect(121.5, 51.0, 123.0, 53.0),
+        };
+        let grid = grid_for(&snapshots);
+        let cuts = Cuts::new(&snapshots);
+        for s in &snapshots {
+            let shared = apply_sharing(s, &[&zone], &["A"], &grid, &cuts).expect("changed");
+            let alone = apply(s, &[&zone], &["A"], &grid).expect("changed");
+            let holdings = |s: &Snapshot| -> Vec<(String, MultiPolygon<f64>)> {
+                s.holdings
+                    .iter()
+                    .map(|h| (h.state.clone(), h.geometry.clone()))
+                    .collect()
+            };
+            assert_eq!(holdings(&shared), holdings(&alone));
+        }
+        assert_eq!(cuts.reused(), 1);
     }
 
     /// A closed ring through `corners` with `n` points inserted along

@@ -49,16 +49,31 @@ pub struct BoundaryParams {
 /// Every stretch of boundary between every pair of holders in `holdings`,
 /// ordered by (state_a, state_b, position along the line).
 pub fn stretches(holdings: &[Holding], rivers: &[River], params: &BoundaryParams) -> Vec<Stretch> {
-    stretches_with(holdings, rivers, params, |_, _, trace| trace())
+    stretches_with(holdings, &Rivers::new(rivers), params, |_, _, trace| {
+        trace()
+    })
 }
 
-/// [`stretches`], each pair of holders through `pair(a, b, trace)`, which
-/// returns `trace()` (the stretches between `a` and `b`) or what an earlier
-/// `trace()` of the same two holdings gave: a reading's snapshot shares
-/// most pairs of holders with the drawn one, coordinate for coordinate.
+/// The rivers' segments indexed for [`stretches_with`]: the index depends
+/// on the rivers only, so a run that traces the boundaries of many
+/// snapshots (twelve with the bundled readings) builds it once.
+pub struct Rivers<'a>(RiverIndex<'a>);
+
+impl<'a> Rivers<'a> {
+    /// The index of `rivers`' segments.
+    pub fn new(rivers: &'a [River]) -> Self {
+        Rivers(RiverIndex::new(rivers))
+    }
+}
+
+/// [`stretches`] with the rivers indexed before (see [`Rivers`]), each
+/// pair of holders through `pair(a, b, trace)`, which returns `trace()`
+/// (the stretches between `a` and `b`) or what an earlier `trace()` of the
+/// same two holdings gave: a reading's snapshot shares most pairs of
+/// holders with the drawn one, coordinate for coordinate.
 pub fn stretches_with(
     holdings: &[Holding],
-    rivers: &[River],
+    rivers: &Rivers,
     params: &BoundaryParams,
     pair: impl Fn(&Holding, &Holding, &mut dyn FnMut() -> Vec<Stretch>) -> Vec<Stretch>,
 ) -> Vec<Stretch> {
@@ -72,7 +87,7 @@ pub fn stretches_with(
     // looked up on it (the first holder's never is).
     let outlines: Vec<std::cell::OnceCell<SegmentIndex>> =
         sorted.iter().map(|_| std::cell::OnceCell::new()).collect();
-    let river_index = RiverIndex::new(rivers);
+    let river_index = &rivers.0;
 
     let mut out = Vec::new();
     for (i, a) in sorted.iter().enumerate() {
@@ -87,7 +102,7 @@ pub fn stretches_with(
                 let other = outlines[j].get_or_init(|| SegmentIndex::rings(outline(b)));
                 let mut found = Vec::new();
                 for line in shared_lines(&a.geometry, other) {
-                    for (kind, river, part) in label(&line, &river_index, params) {
+                    for (kind, river, part) in label(&line, river_index, params) {
                         let length_km = geodesy::length_km(&part);
                         found.push(Stretch {
                             state_a: a.state.clone(),
