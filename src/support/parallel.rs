@@ -150,6 +150,13 @@ mod tests {
     }
 
     #[test]
+    fn more_threads_than_cores_keep_order() {
+        let items: Vec<u64> = (0..40).collect();
+        let got = super::map_on(8, &items, |x| x * 3);
+        assert_eq!(got, items.iter().map(|x| x * 3).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn costliest_first_keeps_order() {
         let items: Vec<u64> = (0..50).collect();
         let got = super::map_costliest_first(&items, |x| (*x % 7) as usize, |x| x + 1);

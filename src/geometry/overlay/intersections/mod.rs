@@ -661,6 +661,45 @@ mod tests {
         ]])
     }
 
+    /// The plan's ids, found on every core, are those of one pass over
+    /// the holdings in order: each holding takes the id of the first of
+    /// equal geometry, and a new geometry the next id. A holding whose
+    /// polygons are another's in another order is not equal to it, and
+    /// gets an id of its own.
+    #[test]
+    fn ids_are_those_of_one_pass_in_order() {
+        let (a, b, c) = (
+            cell(0.0, 0.0, 1.0),
+            cell(2.0, 0.0, 1.0),
+            cell(4.0, 0.0, 1.0),
+        );
+        let ab = MultiPolygon::new(vec![a.0[0].clone(), b.0[0].clone()]);
+        let ba = MultiPolygon::new(vec![b.0[0].clone(), a.0[0].clone()]);
+        let snapshots = [
+            snapshot(1800, vec![("A", ab.clone()), ("C", c.clone())]),
+            snapshot(1850, vec![("A", ba.clone()), ("B", b.clone())]),
+            snapshot(1900, vec![("A", ab.clone()), ("B", ba), ("C", c)]),
+        ];
+        let refs: Vec<&Snapshot> = snapshots.iter().collect();
+        let plan = Intersections::plan(&refs, []);
+        // One pass in order, the straightforward way.
+        let mut seen: Vec<&MultiPolygon<f64>> = Vec::new();
+        for s in &snapshots {
+            for h in &s.holdings {
+                let want = match seen.iter().position(|g| **g == h.geometry) {
+                    Some(id) => id,
+                    None => {
+                        seen.push(&h.geometry);
+                        seen.len() - 1
+                    }
+                };
+                assert_eq!(plan.id(h), Some(want), "{} of {}", h.state, s.year);
+            }
+        }
+        assert_eq!(seen.len(), 4);
+        assert_eq!(plan.geometry.len(), 4);
+    }
+
     /// A holder unchanged between two snapshots: the transfer from it and
     /// the later region check ask for the same intersection. Every caller
     /// gets what `clip::intersection` gives, from however many threads, and
