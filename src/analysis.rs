@@ -303,26 +303,46 @@ pub fn analyse_readings(
     uncertain: &[(Vec<geo::Coord<f64>>, f64)],
 ) -> Result<Analysis> {
     let params = &config.parameters;
-    let extent = crate::model::extent(snapshots.iter().flat_map(|s| &s.holdings));
+    // Each snapshot's box on every core (a pass over every vertex).
+    let extents = parallel::map(snapshots, |s| crate::model::extent(&s.holdings));
+    let extent = extents
+        .iter()
+        .flatten()
+        .copied()
+        .reduce(crate::model::joint_rect);
     let study_box = extent.map_or((-180.0, -90.0, 180.0, 90.0), |r| {
         (r.min().x, r.min().y, r.max().x, r.max().y)
     });
     let equal_area_crs =
         crate::io::projection::resolve_equal_area(&params.equal_area_crs, study_box);
-    // Fail early, on one thread, if the CRS is not usable or does not
-    // preserve area where the data lie.
-    let first = snapshots.first().map(|s| s.holdings.as_slice());
-    if let Some(extent) = first.and_then(crate::model::extent) {
-        EqualArea::new(&equal_area_crs)?.check_preserves_area(extent.center())?;
-    }
+    // Fail early if the CRS is not usable or does not preserve area where
+    // the data lie: checked (PROJ opening its database) beside the cutting
+    // of the readings' zones, and reported before anything that cutting
+    // finds wrong. The thread is joined before the jobs use PROJ
+    // (DEVELOPERS.md).
+    let first = extents.first().copied().flatten();
+    let clock = std::time::Instant::now();
+    let (checked, changed) = std::thread::scope(|scope| {
+        let check = scope.spawn(|| -> Result<()> {
+            if let Some(extent) = first {
+                EqualArea::new(&equal_area_crs)?.check_preserves_area(extent.center())?;
+            }
+            Ok(())
+        });
+        let changed = variant_snapshots(snapshots, extent, zones, readings);
+        let checked = check
+            .join()
+            .unwrap_or_else(|payload| std::panic::resume_unwind(payload));
+        (checked, changed)
+    });
+    checked?;
+    let mut changed = changed?;
     let boundary_params = BoundaryParams {
         river_distance_km: params.river_distance_km,
         min_run_km: params.min_river_run_km,
     };
-    let clock = std::time::Instant::now();
 
     // Each variant's snapshots: the drawn one where it assigns nothing.
-    let mut changed = variant_snapshots(snapshots, extent, zones, readings)?;
     let sets: Vec<Vec<&Snapshot>> = std::iter::once(snapshots.iter().collect())
         .chain(readings.iter().skip(1).enumerate().map(|(r, _)| {
             snapshots
@@ -357,20 +377,6 @@ pub fn analyse_readings(
                 .map(move |&(before, after)| Job::Overlay(i, before, after))
         }))
         .collect();
-    let drawn_steps = snapshots.len().saturating_sub(1);
-    let cost = |job: &Job| match job {
-        Job::Measure(i, s) => (
-            *i < snapshots.len(),
-            s.holdings
-                .iter()
-                .map(|h| h.geometry.coords_count())
-                .sum::<usize>(),
-        ),
-        Job::Overlay(i, before, after) => (
-            *i < drawn_steps,
-            before.geometry.coords_count() + after.geometry.coords_count(),
-        ),
-    };
     // Snapshots and pieces repeat many polygons vertex for vertex: each is
     // measured once; and holders repeat whole, so some overlays do too.
     let areas_cache = geodesy::AreaCache::new();
@@ -384,6 +390,42 @@ pub fn analyse_readings(
     );
     let traced = Traced::plan(&unique, &overlays);
     let river_index = boundary::Rivers::new(rivers);
+    // An overlay whose two holdings are also in one snapshot takes its
+    // intersection from that snapshot's region check: started beside the
+    // snapshot's job it would wait for it (about 15 ms of a core on the
+    // bundled run), so it starts after the other jobs of its kind, when
+    // what is left of it is short.
+    let checked: std::collections::HashSet<(usize, usize)> = unique
+        .iter()
+        .flat_map(|s| {
+            let ids: Vec<usize> = s.holdings.iter().filter_map(|h| overlays.id(h)).collect();
+            let pairs: Vec<(usize, usize)> = ids
+                .iter()
+                .enumerate()
+                .flat_map(|(i, &x)| ids[i + 1..].iter().map(move |&y| (x.min(y), x.max(y))))
+                .collect();
+            pairs
+        })
+        .collect();
+    let drawn_steps = snapshots.len().saturating_sub(1);
+    let cost = |job: &Job| match job {
+        Job::Measure(i, s) => (
+            *i < snapshots.len(),
+            true,
+            s.holdings
+                .iter()
+                .map(|h| h.geometry.coords_count())
+                .sum::<usize>(),
+        ),
+        Job::Overlay(i, before, after) => (
+            *i < drawn_steps,
+            overlays
+                .id(before)
+                .zip(overlays.id(after))
+                .is_none_or(|(x, y)| !checked.contains(&(x.min(y), x.max(y)))),
+            before.geometry.coords_count() + after.geometry.coords_count(),
+        ),
+    };
     let done = parallel::map_costliest_first(&jobs, cost, |job| match job {
         Job::Measure(i, snapshot) => Done::Measured(
             *i,
@@ -954,21 +996,29 @@ impl Traced {
         // Each holding that is the first one seen of its holder and year
         // (the drawn one: the drawn snapshots come first) by whole
         // polygons: by its id, the first one's id and the change.
+        // The changes are found on every core (each a pass over both
+        // geometries' polygons), not alone before the jobs.
         let mut first: HashMap<(&str, When), (usize, &MultiPolygon<f64>)> = HashMap::new();
-        let mut changes: HashMap<usize, (usize, Change)> = HashMap::new();
+        let mut compared: Vec<(usize, usize, &MultiPolygon<f64>, &MultiPolygon<f64>)> = Vec::new();
         for s in snapshots {
             for h in &s.holdings {
                 let Some(id) = overlays.id(h) else { continue };
                 let &mut (root, drawn) = first
                     .entry((h.state.as_str(), s.year))
                     .or_insert((id, &h.geometry));
-                if root != id && !changes.contains_key(&id) {
-                    if let Some(change) = Change::between(drawn, &h.geometry) {
-                        changes.insert(id, (root, change));
-                    }
+                if root != id && !compared.iter().any(|c| c.0 == id) {
+                    compared.push((id, root, drawn, &h.geometry));
                 }
             }
         }
+        let found = parallel::map(&compared, |&(_, _, drawn, geometry)| {
+            Change::between(drawn, geometry)
+        });
+        let changes: HashMap<usize, (usize, Change)> = compared
+            .iter()
+            .zip(found)
+            .filter_map(|(&(id, root, _, _), change)| Some((id, (root, change?))))
+            .collect();
         // The boxes of every geometry of a snapshot with a change, and of
         // the drawn ones they change (made on every core: a million
         // points in the bundled readings).

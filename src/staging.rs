@@ -44,6 +44,8 @@ pub const STAGING: &str = ".borderchange-staging";
 /// Where a staging folder goes to be removed by [`abandon`] (out of the way
 /// of writers still running).
 const DISCARD: &str = ".borderchange-discard";
+/// How many threads remove the previous outputs (see `remove_folder`).
+const REMOVING_THREADS: usize = 8;
 /// The staging folders of versions before the journal.
 const OLD_STAGING_PREFIX: &str = ".borderchange-partial-";
 /// The new outputs, inside the staging folder.
@@ -445,8 +447,12 @@ fn remove_folder(dir: &Path) {
             }
         }
     }
-    let size = |f: &(PathBuf, u64)| usize::try_from(f.1).unwrap_or(usize::MAX);
-    crate::support::parallel::map_costliest_first(&files, size, |(path, _)| {
+    // Largest first, on more threads than cores: on a file system mounted
+    // with `discard` and no journal (this project's build machine) each
+    // removal waits for the disk to discard the file's blocks, and the
+    // waits overlap.
+    files.sort_by_key(|f| std::cmp::Reverse(f.1));
+    crate::support::parallel::map_on(REMOVING_THREADS, &files, |(path, _)| {
         let _ = fs::remove_file(path);
     });
     let _ = fs::remove_dir_all(dir);

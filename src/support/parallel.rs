@@ -13,9 +13,19 @@ where
     R: Send,
     F: Fn(&T) -> R + Sync,
 {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(items.len());
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    map_on(cores, items, f)
+}
+
+/// [`map`] on up to `threads` threads, whatever the number of cores: for
+/// items that mostly wait (on the disk) rather than compute.
+pub fn map_on<T, R, F>(threads: usize, items: &[T], f: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync,
+{
+    let threads = threads.min(items.len());
     if threads <= 1 {
         return items.iter().map(f).collect();
     }
@@ -137,6 +147,13 @@ mod tests {
         let items: Vec<u64> = (0..100).collect();
         let squares = super::map(&items, |x| x * x);
         assert_eq!(squares, items.iter().map(|x| x * x).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn more_threads_than_cores_keep_order() {
+        let items: Vec<u64> = (0..40).collect();
+        let got = super::map_on(8, &items, |x| x * 3);
+        assert_eq!(got, items.iter().map(|x| x * 3).collect::<Vec<_>>());
     }
 
     #[test]
