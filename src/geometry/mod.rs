@@ -10,7 +10,7 @@
 //! | [`overlay`] | transfers between snapshots | [`overlay::transfers`] | [`overlay::pairs`] as jobs over an [`overlay::intersections::Intersections`] plan |
 //! | [`overlay::clip`] | overlays restricted to a box | the whole operands | [`overlay::clip::intersection`] on clipped operands |
 //! | [`overlay::thin`] | an intersection's operands thinned where the other is not | [`overlay::clip::intersection_reference`], the operands as they are | [`overlay::clip::intersection`]: runs through cells clear of the other operand keep their ends |
-//! | [`overlay::splice`] | a cut of a large polygon by small ones | [`overlay::clip::Grid::boolean`] of the whole | [`overlay::clip::Grid::cut_near`]: the part near the cut overlaid, spliced back |
+//! | [`overlay::splice`] | a cut of a large polygon by small ones; a union of one holding's polygons alone | [`overlay::clip::Grid::boolean`] of the whole | [`overlay::clip::Grid::cut_near`]: the part near the cut overlaid, spliced back; [`overlay::clip::Grid::as_overlay_output`]: the polygons listed as the overlay lists them |
 //! | [`topology`] | crossings and nesting | an R-tree of edge boxes | a west-to-east sweep |
 //! | [`validity`] | what GEOS calls a valid polygon; safe repairs | checked against GEOS (`tests/geometry_matrix.rs`) | one sweep per feature |
 //! | [`holdings`] | features → holdings: shift, repair, check, dissolve, densify | the one definition `load`, `validate` and the fuzz target call | |

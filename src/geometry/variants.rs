@@ -23,7 +23,8 @@
 //! an overlay, keeps the polygons nothing is left to cut as they are, and
 //! takes one zone's land that is already in the form an overlay on the grid
 //! gives (one overlay's result, or whole polygons of one holding) as it is,
-//! where the reference unites it with nothing. A polygon the zones cut
+//! where the reference unites it with nothing (started and ordered as that
+//! union lists it, [`Grid::as_overlay_output`]). A polygon the zones cut
 //! into is overlaid near the zones only and spliced back into the rest of
 //! its ring ([`Grid::cut_near`]: the Qing mainland, a ring of 10^5
 //! vertices, when the Uda zones move), which gives the overlay of the whole
@@ -349,11 +350,14 @@ fn apply_on<'a>(
         let pieces: Vec<&MultiPolygon<f64>> = made.iter().flatten().collect();
         let later: Vec<&MultiPolygon<f64>> = zones[k + 1..].iter().map(|z| &z.geometry).collect();
         let make = || {
+            let union = || grid.boolean(&pieces, &[], OverlayRule::Subject);
             let mut land = match pieces[..] {
-                // One holding's whole polygons, or one overlay's result, as
-                // the overlay writes them: a union of it alone gives it back.
-                [one] if path == Path::Fast && grid.is_overlay_output(one) => one.clone(),
-                _ => grid.boolean(&pieces, &[], OverlayRule::Subject),
+                // One holding's whole polygons, or one overlay's result: a
+                // union of it alone gives it back, listed the overlay's way.
+                [one] if path == Path::Fast => grid
+                    .as_overlay_output(one)
+                    .map_or_else(union, std::borrow::Cow::into_owned),
+                _ => union(),
             };
             if !later.is_empty() && !land.0.is_empty() {
                 land = grid.boolean(&[&land], &later, OverlayRule::Difference);

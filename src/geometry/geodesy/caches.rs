@@ -212,7 +212,7 @@ type KnownAreas = std::sync::Mutex<
 /// edge by edge, and once one of its points is found in the index the walk
 /// follows the remembered ring for as long as the two agree, without
 /// further lookups. Remembered rings are copies (points and values: 24 or
-/// 32 bytes a point), up to about a million edges in a store.
+/// 32 bytes a point), up to about eight million edges in a store.
 pub struct SharedRuns<V> {
     inner: std::sync::RwLock<Remembered<V>>,
 }
@@ -254,14 +254,21 @@ struct RememberedRing<V> {
 /// One point in this many of a remembered ring is indexed.
 const SAMPLE: usize = 16;
 
-/// At most this many edges are remembered in one store (about 25 MB of
-/// Karney terms or 32 MB of projected points; the bundled data needs
-/// 370,000), whatever the size of the input: the first rings measured are
-/// remembered, and later rings take the edges they share with those. On
-/// 3.3 million vertices (the bundled snapshots with three points inserted
-/// per edge) a store four times as large saved no time and took 30 to 50 MB
-/// more at the peak (BENCHMARKS.md, scaling section).
-const MAX_EDGES: usize = 1 << 20;
+/// At most this many edges are remembered in one store (the bundled
+/// data needs 370,000, so it never comes near), whatever the size of the
+/// input: the first rings measured are remembered, and later rings take
+/// the edges they share with those.
+///
+/// Eight times the 2^20 it was: a store must hold the largest rings that
+/// readings change and measure again, or each reading measures them edge
+/// by edge. On the 10^7-vertex benchmark input Qing's mainland ring alone
+/// has 1.2 million edges, more than 2^20, and every reading that cut it
+/// measured and projected it whole. In alternating runs at 1e7 2^22 took
+/// 3–5 s less CPU than 2^20 (about 15%) and 2^23 another 1.2–1.6 s, the
+/// peak 1.41–1.48 GB against 1.25–1.34 GB (BENCHMARKS.md, scaling
+/// section). On 3.3 million vertices, whose largest ring fits in 2^20, a
+/// larger store had saved nothing.
+const MAX_EDGES: usize = 1 << 23;
 
 fn point_key(c: Coord<f64>) -> [u64; 2] {
     [c.x.to_bits(), c.y.to_bits()]
