@@ -18,27 +18,32 @@
 //!
 //! The window's result may have holes (a lake a zone leaves, hairline
 //! slivers between a zone's edge and a border): the window's sides cannot
-//! cut them, so each goes whole into the polygon around it, the holes of
-//! a polygon in the order of their least vertices, as i_overlay joins
-//! holes to their shapes.
+//! cut them, so each goes whole into the polygon that its polygon of the
+//! window's result is part of. i_overlay lists a polygon's holes in two
+//! groups: first the rings it splits off an exterior that touches itself
+//! (counter-clockwise, as it walks them), then the holes it joins to the
+//! polygon, in the order of their least vertices; the cut lists them so.
+//! Holes of `held` away from the window stay as drawn and are joined the
+//! same way, to the polygon around them.
 //!
-//! Polygons of the window's result may touch each other at a point
-//! (hairline slivers a zone leaves along a border). Where i_overlay meets
-//! such a point it takes, of the edges not yet walked, the one nearest in
-//! angle to the edge it came by, so each ring keeps to the sector it
-//! bounds there, whichever ring it walks first: two rings touching at a
-//! point come out as the same two rings in both overlays. The cut takes
-//! them when each is a whole polygon of the window's result (no vertex on
-//! a side, no holes), so that nothing of `held` outside joins them.
+//! Rings of the window's result may touch at a point: polygons (hairline
+//! slivers a zone leaves along a border), holes, a hole and its exterior.
+//! Where i_overlay meets such a point it takes, of the edges not yet
+//! walked, the one nearest in angle to the edge it came by, so each ring
+//! keeps to the sector it bounds there, whichever ring it walks first:
+//! rings touching at a point come out as the same rings in both overlays.
+//! The cut takes them as the window's result has them, also where a ring
+//! goes on beyond the window's sides, unless an end of a run (where the
+//! window's result is joined to `held` outside) lies on such a point.
 //!
-//! Where that cannot be settled (holes in `held`, a vertex of `held` on a
+//! Where that cannot be settled (a hole of `held` near the window or with
+//! a vertex on the grid point of another ring's, a vertex of `held` on a
 //! side of the window, ends that do not join one to one, a ring of the
-//! window's result touching itself, a hole touching anything, touching
-//! polygons other than whole ones, a hole not strictly inside one
-//! polygon), the cut answers `None` and the caller overlays the whole. On
-//! the 10^7-vertex benchmark input three cuts still do: two of Qing's
-//! holding (1.19 and 1.20 million vertices; holes of the window's result
-//! touch there) and one whose `held` has a hole.
+//! window's result touching itself, an end of a run where rings touch, a
+//! joined ring clockwise, a hole in no polygon), the cut answers `None`
+//! and the caller overlays the whole. On the 10^7-vertex benchmark input
+//! one cut still does: a holding of 65,000 vertices whose hole touches
+//! its exterior at a point (0.1 s of overlay).
 //!
 //! Outside the window `held`'s vertices stay as drawn. The overlay of the
 //! whole gives them back too, unless two different vertices of `held`
@@ -53,15 +58,23 @@
 //! cut by one zone) into 207 with 24 holes, invalid for GEOS (a
 //! self-intersection at 138.35° E 53.86° N, about 1,000 km from the zone),
 //! while the cut keeps 166 valid polygons, the drawn count, with the same
-//! area to 0.001 km² (BENCHMARKS.md, scaling).
+//! area to 0.001 km² (BENCHMARKS.md, scaling). Since the cut takes rings
+//! touching at a point, the same holds for Qing under `maps-1850s` (1689
+//! and 1727): 10 polygons with 7 holes where the overlay of the whole
+//! gives 36 with 30 and 59 with 165, self-intersecting about 1,000 km from
+//! the zone; the same areas to 0.0001 km². The cut's polygons are those
+//! of that overlay but for the one it made cross itself, and both keep
+//! the window's own result: hairline slivers there (at 136.69° E 53.88°
+//! N) that GEOS finds self-intersecting in floating point in either.
 //!
 //! Reference path: [`Grid::boolean`] of the whole of `held`, `add` and
 //! `remove`. Fast path: [`Grid::cut_near`]. Held equal, bit for bit, when
 //! no two vertices of `held` outside the window snap to one grid point
 //! (data on the grid, as `make data` writes it, and the bundled readings),
 //! by `a_local_cut_is_the_whole_overlay` here and on the bundled readings
-//! by `tests/reference_paths.rs`; where two do, the cut keeps them as
-//! drawn (`vertices_outside_the_window_stay_as_drawn`).
+//! by `tests/reference_paths.rs`, for rings touching at a point by
+//! `rings_touching_at_a_point_are_the_whole_overlay`; where two do, the
+//! cut keeps them as drawn (`vertices_outside_the_window_stay_as_drawn`).
 
 use std::borrow::Cow;
 
@@ -206,18 +219,14 @@ impl Grid {
     /// overlay of the whole would put on one grid point.
     ///
     /// # Assumptions
-    /// `held` valid and without holes; `add` and `remove` apart from each
-    /// other; everything inside the grid's area, as for
-    /// [`Grid::boolean`].
+    /// `held` valid; `add` and `remove` apart from each other; everything
+    /// inside the grid's area, as for [`Grid::boolean`].
     pub fn cut_near(
         &self,
         held: &[&Polygon<f64>],
         add: &[&MultiPolygon<f64>],
         remove: &[&MultiPolygon<f64>],
     ) -> Option<MultiPolygon<f64>> {
-        if held.iter().any(|p| !p.interiors().is_empty()) {
-            return None;
-        }
         let zones = add
             .iter()
             .chain(remove)
@@ -275,6 +284,51 @@ impl Grid {
             window[2].saturating_add(2),
             window[3].saturating_add(2),
         ];
+        // Holes of `held` away from the window stay as drawn (clockwise,
+        // from their least vertex, as the overlay lists a hole it joins to
+        // a polygon); one that comes near it is left to the overlay of the
+        // whole, and so is one with a vertex on the grid point of a vertex
+        // of another ring (a hole touching the exterior, which i_overlay
+        // splits off the exterior and lists another way).
+        let mut drawn_holes: Vec<(IntPoint, LineString<f64>)> = Vec::new();
+        let mut hole_points: BitsMap<u64, usize> = BitsMap::default();
+        for (h, hole) in held.iter().flat_map(|p| p.interiors()).enumerate() {
+            for &c in &hole.0[..hole.0.len().saturating_sub(1)] {
+                if hole_points
+                    .insert(packed(self.key(c)), h)
+                    .is_some_and(|o| o != h)
+                {
+                    return None;
+                }
+            }
+        }
+        if !hole_points.is_empty()
+            && keys
+                .iter()
+                .flatten()
+                .any(|&k| hole_points.contains_key(&packed(k)))
+        {
+            return None;
+        }
+        for hole in held.iter().flat_map(|p| p.interiors()) {
+            let open = &hole.0[..hole.0.len().saturating_sub(1)];
+            let k: Vec<IntPoint> = open.iter().map(|&c| self.key(c)).collect();
+            let apart = k.iter().all(|k| k.x < window[0])
+                || k.iter().all(|k| k.x > window[2])
+                || k.iter().all(|k| k.y < window[1])
+                || k.iter().all(|k| k.y > window[3]);
+            if !apart {
+                return None;
+            }
+            let mut open = open.to_vec();
+            if self.twice_area(&open) > 0 {
+                open.reverse();
+            }
+            let (at, least) = self.least(&open)?;
+            open.rotate_left(at);
+            open.push(open[0]);
+            drawn_holes.push((least, LineString::new(open)));
+        }
         // No vertex of `held` on a side's line: the clip and the grid then
         // agree on which vertices lie inside.
         let on_line = |k: IntPoint| {
@@ -341,54 +395,63 @@ impl Grid {
         // Every vertex of the result inside the window is one of the
         // window's result. A ring with a vertex twice (touching itself) is
         // left to the overlay of the whole, which may split it elsewhere.
-        // Rings touching each other at a point are taken only when each is
-        // a whole polygon of the window's result, away from its sides and
-        // without holes: the overlay pairs the edges at such a point by
-        // the sectors they bound, whatever the order it walks them in, so
-        // the overlay of the whole has the same rings (see the module notes).
-        let mut seen: BitsMap<[u64; 2], Option<usize>> = BitsMap::default();
-        let mut touching = vec![false; local.0.len()];
+        // Rings touching each other at a point (hairline slivers a zone
+        // leaves along a border, holes touching each other or the
+        // exterior) are taken as the window's result has them: the overlay
+        // pairs the edges at such a point by the sectors they bound,
+        // whatever the order it walks them in, so the overlay of the whole
+        // has the same rings there (see the module notes). No end of a run
+        // may lie on such a point: there the join would have to choose.
+        let mut seen: BitsMap<[u64; 2], (usize, usize)> = BitsMap::default();
+        let mut twice: BitsMap<[u64; 2], ()> = BitsMap::default();
         for (i, p) in local.0.iter().enumerate() {
             for (r, ring) in std::iter::once(p.exterior())
                 .chain(p.interiors())
                 .enumerate()
             {
-                let exterior = (r == 0).then_some(i);
                 for c in &ring.0[..ring.0.len().saturating_sub(1)] {
                     let b = [c.x.to_bits(), c.y.to_bits()];
-                    match seen.insert(b, exterior) {
+                    match seen.insert(b, (i, r)) {
                         None => {}
-                        Some(Some(j)) if exterior.is_some() && j != i => {
-                            touching[i] = true;
-                            touching[j] = true;
+                        Some(at) if at == (i, r) => return None,
+                        Some(_) => {
+                            twice.insert(b, ());
                         }
-                        Some(_) => return None,
                     }
                 }
             }
         }
-        for (i, p) in local.0.iter().enumerate() {
-            if touching[i]
-                && (!p.interiors().is_empty()
-                    || p.exterior().0.iter().any(|&c| on_line(self.key(c))))
-            {
-                return None;
-            }
-        }
+        // Which polygon of the window's result each run comes from, and
+        // which ring of the result each such polygon is in (its holes go
+        // there).
+        let mut owner: Vec<Option<usize>> = vec![None; chains.len()];
+        let mut home: Vec<Option<usize>> = vec![None; local.0.len()];
         let whole_from = closed.len();
-        for p in &local.0 {
+        for (i, p) in local.0.iter().enumerate() {
             let open = &p.exterior().0[..p.exterior().0.len().saturating_sub(1)];
             let k: Vec<IntPoint> = open.iter().map(|&c| self.key(c)).collect();
+            let before = closed.len();
             runs(
                 open,
                 |i| !on_line(k[i]) && !on_line(k[(i + 1) % k.len()]),
                 &mut closed,
                 &mut chains,
             );
+            if closed.len() > before {
+                home[i] = Some(before);
+            }
+            owner.resize(chains.len(), Some(i));
         }
         let whole = whole_from..closed.len();
         // Joined end to start, each end to exactly one start.
         let bits = |c: Coord<f64>| [c.x.to_bits(), c.y.to_bits()];
+        if !twice.is_empty()
+            && chains.iter().any(|c| {
+                twice.contains_key(&bits(c[0])) || twice.contains_key(&bits(c[c.len() - 1]))
+            })
+        {
+            return None;
+        }
         let mut starts: BitsMap<[u64; 2], usize> =
             BitsMap::with_capacity_and_hasher(chains.len(), Default::default());
         for (i, c) in chains.iter().enumerate() {
@@ -405,6 +468,12 @@ impl Grid {
             let mut at = first;
             loop {
                 used[at] = true;
+                if let Some(i) = owner[at] {
+                    if home[i].is_some_and(|j| j != closed.len()) {
+                        return None;
+                    }
+                    home[i] = Some(closed.len());
+                }
                 let chain = &chains[at];
                 ring.extend_from_slice(&chain[..chain.len() - 1]);
                 let next = *starts.get(&bits(chain[chain.len() - 1]))?;
@@ -420,7 +489,7 @@ impl Grid {
         }
 
         // As the overlay lists them.
-        let mut out: Vec<(IntPoint, Polygon<f64>)> = Vec::with_capacity(closed.len());
+        let mut out: Vec<(IntPoint, usize, Polygon<f64>)> = Vec::with_capacity(closed.len());
         for (i, mut open) in closed.into_iter().enumerate() {
             let (at, least) = self.least(&open)?;
             let n = open.len();
@@ -433,13 +502,20 @@ impl Grid {
             if !whole.contains(&i) && !ring.is_ccw() {
                 return None;
             }
-            out.push((least, Polygon::new(ring, vec![])));
+            out.push((least, i, Polygon::new(ring, vec![])));
         }
-        out.sort_by_key(|(least, _)| *least);
+        out.sort_by_key(|(least, _, _)| *least);
         if out.windows(2).any(|w| w[0].0 == w[1].0) {
             return None;
         }
-        self.put_holes(&mut out, &local)?;
+        let mut at = vec![0; out.len()];
+        for (place, (_, i, _)) in out.iter().enumerate() {
+            at[*i] = place;
+        }
+        let home: Vec<Option<usize>> = home.into_iter().map(|j| j.map(|j| at[j])).collect();
+        let mut out: Vec<(IntPoint, Polygon<f64>)> =
+            out.into_iter().map(|(least, _, p)| (least, p)).collect();
+        self.put_holes(&mut out, &local, &home, drawn_holes)?;
         Some(MultiPolygon::new(out.into_iter().map(|(_, p)| p).collect()))
     }
 }
@@ -447,41 +523,87 @@ impl Grid {
 impl Grid {
     /// Puts the holes of the window's result `local` (lakes and hairline
     /// slivers a zone leaves inside the window, which the window's sides do
-    /// not cut) into the polygon of `out` around them, each polygon's holes
-    /// in the order of their least vertices, as the overlay lists them
-    /// (i_overlay joins holes to their shapes in that order); `None` when a
-    /// hole's first vertex is not strictly inside exactly one polygon.
+    /// not cut) and `held`'s holes away from the window (`drawn`, each with
+    /// its least vertex) into their polygons of `out`, as the overlay lists
+    /// them: first the rings i_overlay splits off an exterior that touches
+    /// itself (counter-clockwise, as it walks them), in the order the
+    /// window's result has them, then the holes it joins to the polygon
+    /// afterwards, in the order of their least vertices. A hole of the
+    /// window's result goes where `home` puts its polygon (the place in
+    /// `out` of the ring its runs are in); one whose polygon has no run
+    /// (its exterior all on the window's sides), and a drawn one, into the
+    /// polygon around it. `None` when no vertex of such a hole lies
+    /// strictly inside exactly one polygon and on no other's boundary.
     fn put_holes(
         &self,
         out: &mut [(IntPoint, Polygon<f64>)],
         local: &MultiPolygon<f64>,
+        home: &[Option<usize>],
+        drawn: Vec<(IntPoint, LineString<f64>)>,
     ) -> Option<()> {
         use geo::coordinate_position::{CoordPos, CoordinatePosition};
-        let mut holes: Vec<Vec<(IntPoint, &LineString<f64>)>> = vec![Vec::new(); out.len()];
-        for hole in local.0.iter().flat_map(Polygon::interiors) {
-            let at = *hole.0.first()?;
-            let (_, least) = self.least(&hole.0[..hole.0.len() - 1])?;
-            let mut around = None;
-            for (i, (_, p)) in out.iter().enumerate() {
-                if !p.bounding_rect().is_some_and(|r| r.intersects(&at)) {
-                    continue;
+        let around = |hole: &LineString<f64>| -> Option<usize> {
+            for at in &hole.0 {
+                let mut around = None;
+                let mut on_boundary = false;
+                for (i, (_, p)) in out.iter().enumerate() {
+                    if !p.bounding_rect().is_some_and(|r| r.intersects(at)) {
+                        continue;
+                    }
+                    match p.coordinate_position(at) {
+                        CoordPos::Outside => {}
+                        CoordPos::Inside if around.is_none() => around = Some(i),
+                        CoordPos::Inside => return None,
+                        CoordPos::OnBoundary => on_boundary = true,
+                    }
                 }
-                match p.coordinate_position(&at) {
-                    CoordPos::Outside => {}
-                    CoordPos::Inside if around.is_none() => around = Some(i),
-                    _ => return None,
+                if !on_boundary {
+                    return around;
                 }
             }
-            holes[around?].push((least, hole));
+            None
+        };
+        let mut split: Vec<Vec<LineString<f64>>> = vec![Vec::new(); out.len()];
+        let mut joined: Vec<Vec<(IntPoint, LineString<f64>)>> = vec![Vec::new(); out.len()];
+        for (p, home) in local.0.iter().zip(home) {
+            for hole in p.interiors() {
+                let open = &hole.0[..hole.0.len().saturating_sub(1)];
+                let i = match home {
+                    Some(i) => *i,
+                    None => around(hole)?,
+                };
+                if self.twice_area(open) > 0 {
+                    split[i].push(hole.clone());
+                } else {
+                    let (_, least) = self.least(open)?;
+                    joined[i].push((least, hole.clone()));
+                }
+            }
         }
-        for ((_, p), mut inside) in out.iter_mut().zip(holes) {
-            if !inside.is_empty() {
+        for (least, hole) in drawn {
+            let i = around(&hole)?;
+            joined[i].push((least, hole));
+        }
+        for (((_, p), mut rings), mut inside) in out.iter_mut().zip(split).zip(joined) {
+            if !rings.is_empty() || !inside.is_empty() {
                 inside.sort_by_key(|(least, _)| *least);
-                let rings = inside.into_iter().map(|(_, h)| h.clone()).collect();
+                rings.extend(inside.into_iter().map(|(_, h)| h));
                 *p = Polygon::new(p.exterior().clone(), rings);
             }
         }
         Some(())
+    }
+
+    /// Twice the signed area of the open ring `open` on the grid, exact:
+    /// positive when it runs counter-clockwise.
+    fn twice_area(&self, open: &[Coord<f64>]) -> i128 {
+        let k: Vec<IntPoint> = open.iter().map(|&c| self.key(c)).collect();
+        (0..k.len())
+            .map(|i| {
+                let (a, b) = (k[i], k[(i + 1) % k.len()]);
+                i128::from(a.x) * i128::from(b.y) - i128::from(b.x) * i128::from(a.y)
+            })
+            .sum()
     }
 }
 
@@ -617,16 +739,28 @@ mod tests {
             assert_eq!(near, whole);
         }
         // Touching land joined to the coast, whose ring the window's sides
-        // cut: left to the whole overlay.
-        assert!(grid
-            .cut_near(&polygons, &[&isle, &islet, &beyond], &[&band])
-            .is_none());
-        // A hole: left to the whole overlay.
+        // cut: as the overlay of the whole has it.
+        let subject = [&held, &isle, &islet, &beyond];
+        let whole = grid.boolean(&subject, &[&band], OverlayRule::Difference);
+        let near = grid.cut_near(&polygons, &subject[1..], &[&band]);
+        assert_eq!(near.expect("settled"), whole);
+        // A hole away from the zones stays; one near them is left to the
+        // whole overlay.
         let holed = Polygon::new(
             held.0[0].exterior().clone(),
             vec![lake.0[0].exterior().clone()],
         );
-        assert!(grid.cut_near(&[&holed], &[], &[&across]).is_none());
+        let whole = grid.boolean(
+            &[&MultiPolygon::new(vec![holed.clone()])],
+            &[&across],
+            OverlayRule::Difference,
+        );
+        assert_eq!(whole.0[0].interiors().len(), 1);
+        let near = grid.cut_near(&[&holed], &[], &[&across]);
+        let near = near.expect("settled");
+        assert_eq!(near, whole);
+        let low = square(&grid, 123.0, 51.0, 123.2, 51.5);
+        assert!(grid.cut_near(&[&holed], &[], &[&bay, &low]).is_none());
         // Lakes the cut makes, in one polygon or in each of two, among
         // other cuts: holes as the overlay of the whole has them.
         let pond = square(&grid, 122.5, 51.0, 122.6, 51.1);
@@ -641,6 +775,87 @@ mod tests {
             subject.extend(add.iter().copied());
             let whole = grid.boolean(&subject, &remove, OverlayRule::Difference);
             assert!(whole.0.iter().any(|p| !p.interiors().is_empty()));
+            let near = grid.cut_near(&polygons, &add, &remove).expect("settled");
+            assert_eq!(near, whole);
+        }
+    }
+
+    /// Rings of the window's result that touch at a point where the coast
+    /// runs on beyond the window: land added touching a peak of the coast,
+    /// a notch cut from below to a trough of it (a hole touching the
+    /// exterior), two lakes touching at a corner. The cut gives what the
+    /// overlay of the whole gives, bit for bit.
+    #[test]
+    fn rings_touching_at_a_point_are_the_whole_overlay() {
+        let grid = grid();
+        let held = coast(&grid);
+        let polygons: Vec<&Polygon<f64>> = held.0.iter().collect();
+        let ring = &held.0[0].exterior().0;
+        // Peaks and troughs of the northern edge, away from its ends.
+        let turns = |peak: bool| {
+            (1..ring.len() - 1)
+                .filter(|&i| ring[i].y > 53.5 && ring[i].x > 122.0 && ring[i].x < 125.0)
+                .filter(|&i| {
+                    let (a, b, c) = (ring[i - 1].y, ring[i].y, ring[i + 1].y);
+                    if peak {
+                        b > a && b > c
+                    } else {
+                        b < a && b < c
+                    }
+                })
+                .map(|i| ring[i])
+                .collect::<Vec<_>>()
+        };
+        let (peaks, troughs) = (turns(true), turns(false));
+        let shape = |points: Vec<Coord<f64>>| {
+            let p = Polygon::new(LineString::new(points), vec![]);
+            grid.boolean(&[&MultiPolygon::new(vec![p])], &[], OverlayRule::Subject)
+        };
+        // A spike standing on a peak; a wedge reaching up to a trough.
+        let spike = |c: Coord<f64>, dy: f64| {
+            shape(vec![
+                c,
+                Coord {
+                    x: c.x + 0.004,
+                    y: c.y + dy,
+                },
+                Coord {
+                    x: c.x - 0.004,
+                    y: c.y + dy,
+                },
+            ])
+        };
+        let tower = spike(peaks[2], 0.3);
+        let notch = spike(troughs[4], -0.3);
+        assert!(tower.0[0].exterior().0.contains(&peaks[2]));
+        assert!(notch.0[0].exterior().0.contains(&troughs[4]));
+        let across = square(&grid, 121.0, 53.5, 121.5, 54.5);
+        let pond = square(&grid, 123.0, 52.0, 123.2, 52.2);
+        let pool = square(&grid, 123.2, 52.2, 123.4, 52.4);
+        let lake = square(&grid, 124.0, 51.0, 124.2, 51.2);
+        // How many rings of `m` pass through `c`.
+        let rings_at = |m: &MultiPolygon<f64>, c: Coord<f64>| {
+            m.0.iter()
+                .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                .filter(|r| r.0.contains(&c))
+                .count()
+        };
+        let corner = Coord { x: 123.2, y: 52.2 };
+        // Each case with the number of those points where two rings touch.
+        for (add, remove, touching) in [
+            (vec![&tower], vec![&across], 1),
+            (vec![], vec![&notch], 1),
+            (vec![], vec![&pond, &pool], 1),
+            (vec![&tower], vec![&notch, &pond, &pool, &lake], 3),
+        ] {
+            let mut subject = vec![&held];
+            subject.extend(add.iter().copied());
+            let whole = grid.boolean(&subject, &remove, OverlayRule::Difference);
+            let touches = [peaks[2], troughs[4], corner]
+                .iter()
+                .filter(|&&c| rings_at(&whole, c) == 2)
+                .count();
+            assert_eq!(touches, touching);
             let near = grid.cut_near(&polygons, &add, &remove).expect("settled");
             assert_eq!(near, whole);
         }
