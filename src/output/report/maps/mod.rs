@@ -86,6 +86,9 @@ pub(super) struct Body<'a> {
     own: String,
 }
 
+/// A point on the page, px from the left and from the top.
+type Px = (f64, f64);
+
 /// Screen transform: projected metres → px.
 struct Frame {
     /// The study region's longitude/latitude box (west, south, east, north).
@@ -102,7 +105,7 @@ struct Frame {
     thin_deg: f64,
     /// Every point [`Frame::px_all`] has projected, by its coordinates'
     /// bits, with where it fell on the page.
-    projected: std::cell::RefCell<BitsMap<[u64; 2], Option<(f64, f64)>>>,
+    projected: std::cell::RefCell<BitsMap<[u64; 2], Option<Px>>>,
 }
 
 /// The projection the maps are drawn in, fitted to the study region
@@ -183,7 +186,9 @@ impl Frame {
     /// projects every point it is given). A point's place depends on the
     /// point alone, so both give the same places; the test
     /// `tests::points_projected_once_fall_where_projecting_puts_them`
-    /// holds them equal.
+    /// holds them equal. The points come thinned to an eighth of a pixel,
+    /// so the table grows with the length in pixels of the lines drawn
+    /// (and their number), not with the vertices along them.
     fn px_all(&self, lonlat: &[geo::Coord<f64>]) -> Vec<Option<(f64, f64)>> {
         let mut known = self.projected.borrow_mut();
         let key = |c: &geo::Coord<f64>| [c.x.to_bits(), c.y.to_bits()];
@@ -1009,7 +1014,7 @@ mod tests {
             bbox: (west, south, east, north),
             extent,
         });
-        let mut uniform = crate::support::testing::Uniform::new(0x5eed_0f_b0_4de5);
+        let mut uniform = crate::support::testing::Uniform::new(0x5eed_0fb0_4de5);
         let pool: Vec<geo::Coord<f64>> = (0..400)
             .map(|_| geo::Coord {
                 x: west + uniform.next(east - west),
