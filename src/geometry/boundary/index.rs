@@ -4,7 +4,10 @@
 //! Reference path: a full scan of every segment with the exact distance.
 //! Fast path: the grid, with an early rejection by a bound on the distance.
 //! Held equal by `grid_finds_what_a_full_scan_finds` and
-//! `early_rejection_keeps_what_the_exact_test_keeps`.
+//! `early_rejection_keeps_what_the_exact_test_keeps`. Whether a point is
+//! within reach at all ([`SegmentIndex::within`], `mid_within`) is first
+//! looked up as a vertex or edge of the index in the point's own cell;
+//! held equal to `nearest` by `within_is_what_nearest_finds`.
 
 use geo::Coord;
 
