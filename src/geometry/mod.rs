@@ -15,7 +15,7 @@
 //! | [`validity`] | what GEOS calls a valid polygon; safe repairs | checked against GEOS (`tests/geometry_matrix.rs`) | one sweep per feature |
 //! | [`holdings`] | features → holdings: shift, repair, check, dissolve, densify | the one definition `load`, `validate` and the fuzz target call | |
 //! | [`antimeridian`] | data across 180° analysed in 0–360° | | |
-//! | [`boundary`] | stretches by river | a full scan | a grid index with early rejection |
+//! | [`boundary`] | stretches by river | a full scan | a grid index with early rejection; a shared vertex or edge found in its own cell |
 //! | [`variants`] | a reading's snapshots: zones given to other holders | [`variants::apply_reference`] | [`variants::apply`]: polygons passing whole moved without an overlay, a large polygon cut near the zones only ([`overlay::splice`]) |
 //! | [`uncertainty`] | area bounds from lines drawn within a band | (one path) | vertices outside the lines' box skipped |
 //!

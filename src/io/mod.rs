@@ -3,6 +3,7 @@
 //! reverse. The analysis never sees a GDAL handle.
 
 pub mod dated;
+pub mod from_wkb;
 pub mod postgres;
 pub mod projection;
 pub mod read;

@@ -659,6 +659,11 @@ fn to_geo(geometry: &Geometry) -> std::result::Result<GeoGeometry<f64>, String> 
     // megabytes): only made when there is a Z or M to drop.
     let kind = geometry.geometry_type();
     if geometry_type_flatten(kind) == kind {
+        // Polygons and lines through their WKB (`io::from_wkb`); anything
+        // else as the gdal crate converts it.
+        if let Some(geo) = super::from_wkb::to_geo(geometry) {
+            return Ok(geo);
+        }
         return geometry.to_geo().map_err(|e| e.to_string());
     }
     let mut flat = geometry.clone();
@@ -725,6 +730,76 @@ pub fn layer_names(path: &Path) -> Result<Vec<String>> {
 mod tests {
     use geo::orient::{Direction, Orient};
     use geo::{coord, LineString, Polygon};
+
+    /// Reference path: the gdal crate's `to_geo`, point by point; the fast
+    /// path (`io::from_wkb`) reads GDAL's WKB. The same geometry, to the
+    /// bit, for every feature of the bundled layers (as GDAL assembles
+    /// shapes, and ring by ring as a run reads them), and for made-up
+    /// geometries; what the fast path leaves (points, curves, Z, empty
+    /// polygons) is left to the reference.
+    #[test]
+    fn wkb_reading_is_what_the_gdal_crate_makes() {
+        use gdal::vector::{Geometry, LayerAccess};
+        use geo::CoordsIter;
+        let same = |g: &Geometry| {
+            let fast = super::super::from_wkb::to_geo(g);
+            if let Some(fast) = &fast {
+                let reference = g.to_geo().expect("the gdal crate converts it");
+                // The structure, then every coordinate to the bit.
+                assert_eq!(
+                    format!("{fast:?}"),
+                    format!("{reference:?}"),
+                    "{:?}",
+                    g.wkt()
+                );
+                let bits = |g: &geo::Geometry<f64>| -> Vec<(u64, u64)> {
+                    g.coords_iter()
+                        .map(|c| (c.x.to_bits(), c.y.to_bits()))
+                        .collect()
+                };
+                assert_eq!(bits(fast), bits(&reference));
+            }
+            fast.is_some()
+        };
+        let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("shapefiles");
+        let mut features = 0;
+        // Shapes ring by ring, as a run reads them (`RawRings`).
+        let _ = gdal::config::set_thread_local_config_option("OGR_ORGANIZE_POLYGONS", "SKIP");
+        for entry in std::fs::read_dir(&folder).expect("the bundled layers") {
+            let path = entry.expect("a folder entry").path();
+            if path.extension().and_then(|e| e.to_str()) != Some("shp") {
+                continue;
+            }
+            let dataset = gdal::Dataset::open(&path).expect("a bundled layer");
+            let mut layer = dataset.layer(0).expect("its layer");
+            for feature in layer.features() {
+                if let Some(g) = feature.geometry() {
+                    assert!(same(g), "{path:?}");
+                    features += 1;
+                }
+            }
+        }
+        let _ = gdal::config::clear_thread_local_config_option("OGR_ORGANIZE_POLYGONS");
+        assert!(features > 20, "{features} features");
+        for (wkt, fast) in [
+            ("POLYGON ((0 0,10 0,10 10,0 10,0 0),(2 2,2 4,4 4,2 2))", true),
+            ("POLYGON ((0 0,10 0,10 10,0 10))", true),
+            ("MULTIPOLYGON (((0 0,1 0,1 1,0 0)),((5 5,6 5,6 6,5 5),(5.1 5.1,5.2 5.1,5.2 5.2,5.1 5.1)))", true),
+            ("MULTIPOLYGON EMPTY", true),
+            ("GEOMETRYCOLLECTION (POLYGON ((0 0,1 0,1 1,0 0)),GEOMETRYCOLLECTION (MULTIPOLYGON (((3 3,4 3,4 4,3 3)))))", true),
+            ("LINESTRING (1 2,3 4,-5.5 1e-300,-0 0)", true),
+            ("MULTILINESTRING ((1 2,3 4),(5 6,7 8,9 10))", true),
+            ("LINESTRING EMPTY", true),
+            ("POLYGON EMPTY", false),
+            ("POINT (1 2)", false),
+            ("POLYGON Z ((0 0 1,1 0 1,1 1 1,0 0 1))", false),
+            ("GEOMETRYCOLLECTION (POINT (1 2),POLYGON ((0 0,1 0,1 1,0 0)))", false),
+            ("CURVEPOLYGON (CIRCULARSTRING (0 0,1 1,2 0,1 -1,0 0))", false),
+        ] {
+            let g = Geometry::from_wkt(wkt).expect("valid WKT");
+            assert_eq!(same(&g), fast, "{wkt}");
+        }
+    }
 
     fn ring(points: &[(f64, f64)]) -> LineString<f64> {
         points.iter().map(|&(x, y)| coord! { x: x, y: y }).collect()

@@ -4,7 +4,10 @@
 //! Reference path: a full scan of every segment with the exact distance.
 //! Fast path: the grid, with an early rejection by a bound on the distance.
 //! Held equal by `grid_finds_what_a_full_scan_finds` and
-//! `early_rejection_keeps_what_the_exact_test_keeps`.
+//! `early_rejection_keeps_what_the_exact_test_keeps`. Whether a point is
+//! within reach at all ([`SegmentIndex::within`], `mid_within`) is first
+//! looked up as a vertex or edge of the index in the point's own cell;
+//! held equal to `nearest` by `within_is_what_nearest_finds`.
 
 use geo::Coord;
 
@@ -163,16 +166,36 @@ impl<'a> SegmentIndex<'a> {
         // Each segment's cells are worked out once, kept as (cell,
         // segment) in segment order, then counted and placed: every cell
         // lists its segments in the order they were indexed.
+        u32::try_from(nx * ny).expect(too_many);
         let mut count = vec![0u32; nx * ny + 1];
         let mut scratch = Vec::new();
         let mut listed: Vec<(u32, u32)> = Vec::with_capacity(n + n / 2);
-        for s in 0..n {
-            index.cells_of(s, &mut scratch);
-            for &c in &scratch {
-                count[c + 1] += 1;
-                listed.push((u32::try_from(c).expect(too_many), s as u32));
+        // Most segments lie in one cell: listed here without a call to
+        // `cells_of`, which gives that one cell for them too (its box).
+        let mut s = 0;
+        for coords in &index.lines {
+            for w in coords.windows(2) {
+                let (p, q) = (w[0], w[1]);
+                if p == q {
+                    continue;
+                }
+                let (cx0, cy0) = index.cell(p.x.min(q.x), p.y.min(q.y));
+                let (cx1, cy1) = index.cell(p.x.max(q.x), p.y.max(q.y));
+                if cx0 == cx1 && cy0 == cy1 {
+                    let c = cy0 * nx + cx0;
+                    count[c + 1] += 1;
+                    listed.push((c as u32, s as u32));
+                } else {
+                    index.cells_of(s, &mut scratch);
+                    for &c in &scratch {
+                        count[c + 1] += 1;
+                        listed.push((c as u32, s as u32));
+                    }
+                }
+                s += 1;
             }
         }
+        debug_assert_eq!(s, n);
         for c in 1..count.len() {
             count[c] = count[c].checked_add(count[c - 1]).expect(too_many);
         }
@@ -271,8 +294,62 @@ impl<'a> SegmentIndex<'a> {
     }
 
     /// Distance in metres from `c` to the nearest segment, if within `max_m`.
+    #[cfg(test)]
     pub fn distance_m(&self, c: Coord<f64>, max_m: f64) -> Option<f64> {
         self.nearest(c, max_m).map(|h| h.distance_m)
+    }
+
+    /// Whether a segment lies within `max_m` metres of `c`: what
+    /// `nearest(c, max_m).is_some()` says (the reference path), held equal
+    /// by `within_is_what_nearest_finds`.
+    ///
+    /// Fast path: a point where two holders' outlines meet is, in data from
+    /// one partition, a vertex of both. A segment of `c`'s own cell that
+    /// ends at `c` is at distance 0 (its end minus `c` is exactly zero on
+    /// the local plane), so `nearest` would find it; that is answered
+    /// without the scale at the point (a sine, a cosine and a power) or a
+    /// scan of the cells around it. Otherwise `nearest` decides.
+    pub fn within(&self, c: Coord<f64>, max_m: f64) -> bool {
+        (max_m >= 0.0 && self.in_own_cell(c, |p, q| p == c || q == c))
+            || self.nearest(c, max_m).is_some()
+    }
+
+    /// Whether a segment lies within `max_m` metres of the midpoint of the
+    /// edge from `p` to `q` (as [`SegmentIndex::within`] of that midpoint,
+    /// computed as `(p + q) / 2`), the reference path, held equal by
+    /// `within_is_what_nearest_finds`.
+    ///
+    /// Fast path: when the index holds a segment from `p` to `q` (either
+    /// way), as two holders' common border does, the midpoint lies on it
+    /// up to the rounding of a few operations on the local plane
+    /// (nanometres, against `max_m`, at least a metre here), so `nearest`
+    /// would find it within `max_m`.
+    pub fn mid_within(&self, p: Coord<f64>, q: Coord<f64>, max_m: f64) -> bool {
+        let mid = Coord {
+            x: (p.x + q.x) / 2.0,
+            y: (p.y + q.y) / 2.0,
+        };
+        (max_m >= 1.0 && self.in_own_cell(mid, |a, b| (a, b) == (p, q) || (a, b) == (q, p)))
+            || self.nearest(mid, max_m).is_some()
+    }
+
+    /// Whether a segment listed in the cell of `c` (a point within the
+    /// index's box) has ends for which `is` holds.
+    fn in_own_cell(&self, c: Coord<f64>, is: impl Fn(Coord<f64>, Coord<f64>) -> bool) -> bool {
+        let b = &self.bounds;
+        // Also false for a NaN, and for an empty index.
+        if !(b[0] <= c.x && c.x <= b[2] && b[1] <= c.y && c.y <= b[3]) {
+            return false;
+        }
+        let (cx, cy) = self.cell(c.x, c.y);
+        let g = &self.cells;
+        let at = cy * g.nx + cx;
+        g.items[g.start[at] as usize..g.start[at + 1] as usize]
+            .iter()
+            .any(|&s| {
+                let (p, q) = self.ends(s as usize);
+                is(p, q)
+            })
     }
 
     /// The nearest segment within `max_m` metres of `c` (on a tie, the one
@@ -675,6 +752,95 @@ mod tests {
             }],
             100.0
         ));
+    }
+
+    /// `within` and `mid_within` answer as `nearest` does: at the vertices
+    /// and edge midpoints of rings that share vertices and edges with the
+    /// indexed ones (either way round), of rings near them that do not, and
+    /// at points scattered around, for short and long segments, repeated
+    /// points and a few search distances.
+    #[test]
+    fn within_is_what_nearest_finds() {
+        let mut uniform = crate::support::testing::Uniform::new(0x5851_f42d_4c95_7f2d);
+        let mut next = |scale: f64| uniform.next(scale);
+        let mut rings: Vec<Vec<Coord<f64>>> = Vec::new();
+        for r in 0..30 {
+            let (x0, y0) = (120.0 + next(4.0), 45.0 + next(4.0));
+            let mut ring: Vec<Coord<f64>> = (0..60)
+                .map(|k| {
+                    let a = f64::from(k) / 60.0 * std::f64::consts::TAU;
+                    let radius = 0.2 + next(0.05);
+                    Coord {
+                        x: x0 + radius * a.cos(),
+                        y: y0 + radius * a.sin(),
+                    }
+                })
+                .collect();
+            if r % 7 == 0 {
+                let c = ring[5];
+                ring.insert(5, c); // a repeated point
+            }
+            if r % 5 == 0 {
+                ring.truncate(8); // long closing edge
+            }
+            ring.push(ring[0]);
+            rings.push(ring);
+        }
+        let index = SegmentIndex::rings(rings.iter().map(|r| &r[..]));
+        let mut probes: Vec<(Coord<f64>, Coord<f64>)> = Vec::new();
+        for ring in &rings {
+            for w in ring.windows(2) {
+                probes.push((w[0], w[1]));
+                probes.push((w[1], w[0]));
+                // Near the edge, sharing one end or none.
+                let off = Coord {
+                    x: w[1].x + next(0.002) - 0.001,
+                    y: w[1].y + next(0.002) - 0.001,
+                };
+                probes.push((w[0], off));
+                probes.push((off, w[0]));
+            }
+        }
+        for _ in 0..3_000 {
+            let a = Coord {
+                x: 119.5 + next(5.0),
+                y: 44.5 + next(5.0),
+            };
+            let b = Coord {
+                x: a.x + next(0.02) - 0.01,
+                y: a.y + next(0.02) - 0.01,
+            };
+            probes.push((a, b));
+        }
+        let nan = Coord {
+            x: f64::NAN,
+            y: 46.0,
+        };
+        probes.push((nan, rings[1][0]));
+        probes.push((rings[1][0], nan));
+        let (mut yes, mut fast) = (0, 0);
+        for max_m in [1.0, 100.0, 2_000.0] {
+            for &(p, q) in &probes {
+                let want = index.nearest(p, max_m).is_some();
+                assert_eq!(index.within(p, max_m), want, "{p:?} within {max_m} m");
+                let mid = Coord {
+                    x: (p.x + q.x) / 2.0,
+                    y: (p.y + q.y) / 2.0,
+                };
+                let want_mid = index.nearest(mid, max_m).is_some();
+                assert_eq!(
+                    index.mid_within(p, q, max_m),
+                    want_mid,
+                    "midpoint of {p:?}-{q:?} within {max_m} m"
+                );
+                yes += usize::from(want) + usize::from(want_mid);
+                fast += usize::from(index.in_own_cell(p, |a, b| a == p || b == p));
+            }
+        }
+        assert!(
+            yes > 10_000 && fast > 5_000,
+            "{yes} within, {fast} at a vertex"
+        );
     }
 
     /// The grid finds what a scan of every segment finds, to the segment,

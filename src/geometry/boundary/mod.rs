@@ -150,10 +150,13 @@ fn shared_lines(a: &MultiPolygon<f64>, other: &SegmentIndex) -> Vec<LineString<f
         if other.beyond_reach(&ring.0, SNAP_M) {
             continue;
         }
-        let coords: Vec<Coord<f64>> = {
+        // Copied only when a point repeats (rarely).
+        let coords: std::borrow::Cow<[Coord<f64>]> = if ring.0.windows(2).any(|w| w[0] == w[1]) {
             let mut c = ring.0.clone();
             c.dedup();
-            c
+            c.into()
+        } else {
+            ring.0[..].into()
         };
         if coords.len() < 4 {
             continue;
@@ -161,22 +164,15 @@ fn shared_lines(a: &MultiPolygon<f64>, other: &SegmentIndex) -> Vec<LineString<f
         let n = coords.len() - 1; // closed: last == first
 
         // Each vertex is looked up once, for both its edges.
-        let on_other: Vec<bool> = coords
-            .iter()
-            .map(|c| other.distance_m(*c, SNAP_M).is_some())
-            .collect();
+        let on_other: Vec<bool> = coords.iter().map(|c| other.within(*c, SNAP_M)).collect();
         let shared: Vec<bool> = (0..n)
             .map(|k| {
                 let (p, q) = (coords[k], coords[k + 1]);
-                let mid = Coord {
-                    x: (p.x + q.x) / 2.0,
-                    y: (p.y + q.y) / 2.0,
-                };
-                on_other[k] && on_other[k + 1] && other.distance_m(mid, SNAP_M).is_some()
+                on_other[k] && on_other[k + 1] && other.mid_within(p, q, SNAP_M)
             })
             .collect();
         if shared.iter().all(|s| *s) {
-            lines.push(orient_closed(coords));
+            lines.push(orient_closed(coords.into_owned()));
             continue;
         }
         if !shared.iter().any(|s| *s) {

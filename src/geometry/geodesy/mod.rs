@@ -165,7 +165,26 @@ fn reduce_area(sum: f64, crossings: i64, earth: f64) -> f64 {
 
 /// 1 or −1 where an edge from longitude `lon1` to `lon2` crosses the prime
 /// meridian eastward or westward, else 0 (GeographicLib's `transit`).
+///
+/// Fast path of [`transit_reference`]: two longitudes strictly inside one
+/// half of (−180°, 180°) are their own reductions and have one sign, so
+/// neither of its two cases can hold, whatever their difference; every
+/// bundled edge is such a pair, and the reductions and the error-free
+/// difference were about a fifth of the instructions of a ring's walk.
+/// Held to the reference by `transit_is_the_reference_one`.
+#[inline]
 fn transit(lon1: f64, lon2: f64) -> i64 {
+    let east = |x: f64| x > 0.0 && x < 180.0;
+    let west = |x: f64| x < 0.0 && x > -180.0;
+    if (east(lon1) && east(lon2)) || (west(lon1) && west(lon2)) {
+        return 0;
+    }
+    transit_reference(lon1, lon2)
+}
+
+/// GeographicLib's `transit` as it computes it: both longitudes reduced
+/// and their difference rounded as `AngDiff` rounds it (see [`transit`]).
+fn transit_reference(lon1: f64, lon2: f64) -> i64 {
     let lon12 = ang_diff(lon1, lon2);
     let (lon1, lon2) = (ang_normalize(lon1), ang_normalize(lon2));
     if lon12 > 0.0 && ((lon1 < 0.0 && lon2 >= 0.0) || (lon1 > 0.0 && lon2 == 0.0)) {
@@ -270,6 +289,40 @@ mod tests {
                 with_remainder(x).to_bits(),
                 "{x}"
             );
+        }
+    }
+
+    /// The fast transit counts what the reference counts, for longitudes
+    /// on either side of the prime meridian and the antimeridian, at
+    /// them, beyond ±180° and at random.
+    #[test]
+    fn transit_is_the_reference_one() {
+        let mut uniform = crate::support::testing::Uniform::new(0x0fed_cba9_8765_4321);
+        let special = [
+            0.0,
+            -0.0,
+            1e-300,
+            -1e-300,
+            179.999_999_999_999_97,
+            180.0,
+            -180.0,
+            -179.999_999_999_999_97,
+            190.0,
+            -190.0,
+            359.0,
+            360.0,
+            -360.0,
+            540.0,
+            f64::NAN,
+            f64::INFINITY,
+        ];
+        let random: Vec<f64> = (0..2_000).map(|_| uniform.next(800.0) - 400.0).collect();
+        let all: Vec<f64> = special.iter().copied().chain(random).collect();
+        for &a in &all {
+            for &b in special.iter().chain(&all[..200]) {
+                assert_eq!(transit(a, b), transit_reference(a, b), "{a} {b}");
+                assert_eq!(transit(b, a), transit_reference(b, a), "{b} {a}");
+            }
         }
     }
 

@@ -35,6 +35,7 @@ use crate::io::projection::MapProjection;
 use crate::load::Inputs;
 use crate::model::StretchKind;
 use crate::output::qgis::{holder_colours, treaty_colours, UNDEMARCATED_GREY};
+use crate::support::bits_hash::BitsMap;
 
 pub use fonts::{png, Fonts};
 use labels::{Label, Placer, Rect};
@@ -85,6 +86,9 @@ pub(super) struct Body<'a> {
     own: String,
 }
 
+/// A point on the page, px from the left and from the top.
+type Px = (f64, f64);
+
 /// Screen transform: projected metres → px.
 struct Frame {
     /// The study region's longitude/latitude box (west, south, east, north).
@@ -99,6 +103,9 @@ struct Frame {
     /// (in degrees, either way) to the last one kept are skipped before
     /// projecting, which spares most of PROJ's work on detailed lines.
     thin_deg: f64,
+    /// Every point [`Frame::px_all`] has projected, by its coordinates'
+    /// bits, with where it fell on the page.
+    projected: std::cell::RefCell<BitsMap<[u64; 2], Option<Px>>>,
 }
 
 /// The projection the maps are drawn in, fitted to the study region
@@ -144,6 +151,7 @@ impl Frame {
         let thin_deg = 0.125 / scale / 110_500.0;
         Frame {
             thin_deg,
+            projected: Default::default(),
             bbox: b,
             projection,
             scale,
@@ -167,17 +175,59 @@ impl Frame {
         )
     }
 
+    /// [`Frame::px`] of many points: each point projected once per run.
+    ///
+    /// Fast path: the maps draw the same vertices many times over (a
+    /// border in every snapshot that keeps it, again in the transfers and
+    /// the zones: 264,000 points projected for the bundled maps, 69,000 of
+    /// them different), so each point's place on the page is kept by its
+    /// coordinates' bits, and only the points not seen yet go to PROJ, in
+    /// one call ([`Frame::px_all_projected`], the reference path, which
+    /// projects every point it is given). A point's place depends on the
+    /// point alone, so both give the same places; the test
+    /// `tests::points_projected_once_fall_where_projecting_puts_them`
+    /// holds them equal. The points come thinned to an eighth of a pixel,
+    /// so the table grows with the length in pixels of the lines drawn
+    /// (and their number), not with the vertices along them.
+    fn px_all(&self, lonlat: &[geo::Coord<f64>]) -> Vec<Option<(f64, f64)>> {
+        let mut known = self.projected.borrow_mut();
+        let key = |c: &geo::Coord<f64>| [c.x.to_bits(), c.y.to_bits()];
+        let mut out = Vec::with_capacity(lonlat.len());
+        let (mut new, mut at) = (Vec::new(), Vec::new());
+        for c in lonlat {
+            if let Some(p) = known.get(&key(c)) {
+                out.push(*p);
+            } else {
+                at.push(out.len());
+                new.push(*c);
+                out.push(None);
+            }
+        }
+        if new.is_empty() {
+            return out;
+        }
+        for ((c, i), p) in new.iter().zip(at).zip(self.px_all_projected(&new)) {
+            out[i] = p;
+            known.insert(key(c), p);
+        }
+        out
+    }
+
     /// [`Frame::px`] of many points, projected in one call to PROJ (point
     /// by point if that fails).
-    fn px_all(&self, lonlat: &[geo::Coord<f64>]) -> Vec<Option<(f64, f64)>> {
+    fn px_all_projected(&self, lonlat: &[geo::Coord<f64>]) -> Vec<Option<(f64, f64)>> {
         let mut points: Vec<(f64, f64)> = lonlat.iter().map(|c| (c.x, c.y)).collect();
+        // Point by point, each point's place is its own whatever the others
+        // do (the fast path keeps places by point).
+        let place =
+            |(x, y): (f64, f64)| (x.is_finite() && y.is_finite()).then(|| self.screen(x, y));
         if self.projection.project_all(&mut points).is_err() {
-            return lonlat.iter().map(|c| self.px(c.x, c.y)).collect();
+            return lonlat
+                .iter()
+                .map(|c| self.projection.project(c.x, c.y).ok().and_then(place))
+                .collect();
         }
-        points
-            .into_iter()
-            .map(|(x, y)| (x.is_finite() && y.is_finite()).then(|| self.screen(x, y)))
-            .collect()
+        points.into_iter().map(place).collect()
     }
 
     /// SVG path data of a line, thinned to a quarter pixel.
@@ -948,5 +998,49 @@ mod tests {
         ] {
             check(v);
         }
+    }
+    /// Points projected once per run (the fast path) fall where projecting
+    /// each batch whole puts them (the reference path): batches that share
+    /// points, repeat earlier ones in part or whole, and hold points PROJ
+    /// cannot project (beyond the pole), so that a batch is projected
+    /// point by point.
+    #[test]
+    fn points_projected_once_fall_where_projecting_puts_them() {
+        let (west, south, east, north) = (115.0, 42.0, 142.0, 56.0);
+        let projection = super::MapProjection::for_region(west, south, east, north).unwrap();
+        let extent = projection.extent_of(west, south, east, north).unwrap();
+        let frame = super::Frame::new(super::MapView {
+            projection,
+            bbox: (west, south, east, north),
+            extent,
+        });
+        let mut uniform = crate::support::testing::Uniform::new(0x5eed_0fb0_4de5);
+        let pool: Vec<geo::Coord<f64>> = (0..400)
+            .map(|_| geo::Coord {
+                x: west + uniform.next(east - west),
+                y: south + uniform.next(north - south),
+            })
+            .collect();
+        let mut batches: Vec<Vec<geo::Coord<f64>>> = (0..40)
+            .map(|k| {
+                let n = 1 + (uniform.next(60.0) as usize);
+                (0..n)
+                    .map(|i| pool[(k * 7 + i * (1 + k % 5)) % pool.len()])
+                    .collect()
+            })
+            .collect();
+        batches.push(batches[3].clone());
+        let beyond = geo::Coord { x: 120.0, y: 95.0 };
+        batches.push(vec![pool[0], beyond, pool[1]]);
+        batches.push(vec![pool[1], pool[2], beyond]);
+        batches.push(Vec::new());
+        let mut seen = 0;
+        for batch in &batches {
+            let fast = frame.px_all(batch);
+            assert_eq!(fast, frame.px_all_projected(batch));
+            seen += fast.iter().flatten().count();
+        }
+        assert!(seen > 1000 && frame.projected.borrow().len() < pool.len() + 2);
+        assert_eq!(frame.px_all(&[beyond]), vec![None]);
     }
 }
